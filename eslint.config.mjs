@@ -1,0 +1,34 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  { ignores: ['**/dist', '**/out-tsc', '**/vitest.config.*.timestamp*', '**/.nx'] },
+  {
+    files: ['**/src/**/*.ts', '**/bench/**/*.ts', '**/test/**/*.ts'],
+    rules: {
+      // Apps reach packages only through their public entry points; packages never import apps.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:testkit'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:testkit'] },
+            { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:testkit'] },
+            { sourceTag: 'scope:ipc', notDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:port-adapter', notDependOnLibsWithTags: ['scope:service-core'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+    },
+  },
+  prettier,
+];

@@ -1,0 +1,163 @@
+/**
+ * The whis wire protocol: the shapes of every request, result and event.
+ *
+ * Transport: one JSON value per line (UTF-8, `\n`), JSON-RPC 2.0 objects.
+ * These types are the contract between the daemon, the CLI and third-party clients.
+ */
+
+/** Major protocol version. A client of another major version gets an explicit error from `hello`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Longest accepted line, in bytes, newline excluded. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+export type ServiceState = 'idle' | 'recording' | 'transcribing';
+
+export interface Level {
+  /** Root mean square of the last window, 0..1 of full scale. */
+  rms: number;
+  /** Largest absolute sample of the last window, 0..1 of full scale. */
+  peak: number;
+}
+
+export interface RecordingInfo {
+  id: string;
+  /** ISO 8601. */
+  startedAt: string;
+  durationMs: number;
+  level: Level | null;
+}
+
+export interface ErrorInfo {
+  /** Stable machine-readable code, e.g. `transcription-failed`, `no-microphone`. */
+  code: string;
+  message: string;
+  /** ISO 8601. */
+  at: string;
+  /** The recording this error concerns, kept on disk for `retry` when set. */
+  recordingId?: string;
+}
+
+export interface TranscriptEntry {
+  /** Recording id. */
+  id: string;
+  text: string;
+  /** ISO 8601, when the transcript was stored. */
+  createdAt: string;
+  durationMs: number;
+  /** True while the audio is still on disk (for `retry`). */
+  audioKept: boolean;
+}
+
+export interface HelloParams {
+  protocolVersion: number;
+  client?: string;
+}
+export interface HelloResult {
+  protocolVersion: number;
+  server: 'whis';
+  version: string;
+  pid: number;
+}
+
+export interface StatusResult {
+  protocolVersion: number;
+  state: ServiceState;
+  pid: number;
+  version: string;
+  uptimeMs: number;
+  /** Canonical hotkey spec, or null when the daemon runs without one. */
+  hotkey: string | null;
+  /** Why the hotkey is not active (no display, Wayland, …), or null. */
+  hotkeyProblem: string | null;
+  recording: RecordingInfo | null;
+  /** The recordings whose transcription is in flight. */
+  transcribing: string[];
+  lastError: ErrorInfo | null;
+  /** What is missing for a recording to succeed (no API key, no microphone, …). */
+  problems: string[];
+}
+
+export interface StateChangeResult {
+  protocolVersion: number;
+  state: ServiceState;
+  /** The recording that was started, finished or cancelled; null when nothing happened. */
+  recordingId: string | null;
+}
+
+export interface LastParams {
+  limit?: number;
+}
+export interface LastResult {
+  protocolVersion: number;
+  transcripts: TranscriptEntry[];
+}
+
+export interface RetryParams {
+  /** Recording id; omitted: the most recent recording without a transcript. */
+  id?: string;
+}
+export interface RetryResult {
+  protocolVersion: number;
+  id: string;
+  text: string;
+}
+
+export interface SubscribeResult {
+  protocolVersion: number;
+  subscribed: true;
+}
+
+export interface ShutdownResult {
+  protocolVersion: number;
+  /** What happened to a recording or transcription in progress. */
+  recordings: Array<{ id: string; outcome: 'transcribed' | 'kept' | 'discarded'; text?: string }>;
+}
+
+/** Every method, its params and its result. */
+export interface Methods {
+  hello: { params: HelloParams; result: HelloResult };
+  status: { params: void; result: StatusResult };
+  toggle: { params: void; result: StateChangeResult };
+  start: { params: void; result: StateChangeResult };
+  finish: { params: void; result: StateChangeResult };
+  cancel: { params: void; result: StateChangeResult };
+  subscribe: { params: void; result: SubscribeResult };
+  last: { params: LastParams | void; result: LastResult };
+  retry: { params: RetryParams | void; result: RetryResult };
+  shutdown: { params: void; result: ShutdownResult };
+}
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = Methods[M]['params'];
+export type ResultOf<M extends MethodName> = Methods[M]['result'];
+
+/** Pushed to subscribers as the JSON-RPC notification `{"method":"event","params":<ServiceEvent>}`. */
+export type ServiceEvent =
+  | { type: 'state'; state: ServiceState; recordingId: string | null }
+  | { type: 'level'; recordingId: string; level: Level; durationMs: number }
+  | { type: 'progress'; recordingId: string; done: number; total: number }
+  | { type: 'transcript'; recordingId: string; text: string }
+  | { type: 'error'; error: ErrorInfo };
+
+export const EVENT_METHOD = 'event';
+
+/** JSON-RPC 2.0 standard error codes, and whis's own in the server range. */
+export const ErrorCodes = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** The request does not fit the current state (e.g. `finish` while idle). */
+  InvalidState: -32001,
+  /** No such recording (retry). */
+  NotFound: -32002,
+  /** Something the request needs is missing: microphone, API key, … */
+  Unavailable: -32003,
+  /** The client speaks another major protocol version. */
+  IncompatibleProtocol: -32004,
+  /** The daemon is shutting down or over its connection limit. */
+  Busy: -32005,
+  /** The line was longer than MAX_LINE_BYTES. */
+  LineTooLong: -32006,
+} as const;

@@ -1,0 +1,15 @@
+export type {
+  Level,
+  AudioChunk,
+  CaptureOptions,
+  CapturedAudio,
+  Capture,
+  AudioSource,
+  TranscribeOptions,
+  Transcriber,
+  Output,
+  TriggerEvent,
+  Trigger,
+  Logger,
+  Clock,
+} from './ports.js';

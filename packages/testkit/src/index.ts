@@ -1,0 +1,9 @@
+export { startXvfb, xdotool, type VirtualDisplay } from './xvfb.js';
+export { startVirtualMicrophone, type VirtualMicrophone } from './microphone.js';
+export { synthesize, recognize } from './speech.js';
+export {
+  startTranscriptionServer,
+  type TranscriptionServer,
+  type TranscriptionRequest,
+  type TranscriptionHandler,
+} from './transcription-server.js';

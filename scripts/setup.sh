@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what whis needs on Debian/Ubuntu (system packages, npm packages) and builds it.
+# Usage: ./scripts/setup.sh            (asks for sudo only for apt-get when not root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Runtime: clipboard tools, PortAudio's ALSA/PulseAudio path, the X libraries of the hotkey
+# listener, ffmpeg. Tests: a virtual X server, a virtual microphone, speech synthesis and an
+# offline recogniser.
+APT_PACKAGES=(
+  xclip xsel wl-clipboard ffmpeg
+  libasound2 libasound2-plugins libx11-6 libxtst6 libxt6 libxrandr2
+  xvfb xdotool x11-utils
+  pulseaudio pulseaudio-utils sox
+  flite pocketsphinx pocketsphinx-en-us
+  python3 make g++
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "Installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Native addons (naudiodon) build with node-gyp against the installed Node headers, offline.
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+export NX_DAEMON=false NX_NO_CLOUD=true
+npm ci --no-audit --no-fund
+npm run build
