@@ -7,3 +7,4 @@ export {
   type TranscriptionRequest,
   type TranscriptionHandler,
 } from './transcription-server.js';
+export { run, runChecked, stopChild, type RunResult } from './process.js';

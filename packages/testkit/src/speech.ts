@@ -1,11 +1,73 @@
-// Owner: the @whis/audio work. Speech synthesis (flite) and offline recognition (pocketsphinx).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runChecked } from './process.js';
 
-/** Speaks `text` with flite into a 16 kHz mono 16-bit WAV at `wavPath`. */
-export async function synthesize(_text: string, _wavPath: string): Promise<void> {
-  throw new Error('synthesize: not implemented yet');
+const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+
+/** Speaks `text` with flite (voice `awb`, which pocketsphinx recognises well) into a 16 kHz mono 16-bit WAV. */
+export async function synthesize(text: string, wavPath: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'whis-flite-'));
+  try {
+    const raw = join(dir, 'raw.wav');
+    await runChecked('flite', ['-voice', 'awb', '-t', text, '-o', raw]);
+    await runChecked('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      raw,
+      '-ar',
+      '16000',
+      '-ac',
+      '1',
+      '-c:a',
+      'pcm_s16le',
+      wavPath,
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
-/** Recognises speech in any audio file ffmpeg can decode; returns lower-case words. */
-export async function recognize(_audioPath: string): Promise<string> {
-  throw new Error('recognize: not implemented yet');
+/** Recognises speech in any audio file ffmpeg can decode, offline; returns lower-case words separated by spaces. */
+export async function recognize(audioPath: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'whis-sphinx-'));
+  try {
+    const wav = join(dir, 'in.wav');
+    await runChecked('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      audioPath,
+      '-ar',
+      '16000',
+      '-ac',
+      '1',
+      '-c:a',
+      'pcm_s16le',
+      wav,
+    ]);
+    const { stdout } = await runChecked('pocketsphinx_continuous', [
+      '-infile',
+      wav,
+      '-hmm',
+      join(MODEL_DIR, 'en-us'),
+      '-lm',
+      join(MODEL_DIR, 'en-us.lm.bin'),
+      '-dict',
+      join(MODEL_DIR, 'cmudict-en-us.dict'),
+      '-logfn',
+      '/dev/null',
+    ]);
+    return stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .join(' ')
+      .toLowerCase();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
