@@ -1,0 +1,15 @@
+export { resolvePaths, type WhisPaths } from './paths.js';
+export {
+  SETTING_KEYS,
+  ConfigError,
+  parseSettingValue,
+  readSettings,
+  writeSettings,
+  setSetting,
+  unsetSetting,
+  maskSecret,
+  maskSettings,
+  type ConfigErrorCode,
+  type Settings,
+  type SettingKey,
+} from './settings.js';

@@ -1,0 +1,249 @@
+import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { resolvePaths } from './paths.js';
+
+/** Everything whis reads from its settings file. Every key is optional. */
+export interface Settings {
+  apiKey?: string;
+  baseURL?: string;
+  model?: string;
+  language?: string;
+  prompt?: string;
+  hotkey?: string;
+  pushToTalk?: boolean;
+  device?: string;
+  outputs?: string[];
+  outputFile?: string;
+  keepAudio?: number;
+}
+
+export type SettingKey = keyof Settings;
+
+type Kind = 'string' | 'boolean' | 'count' | 'list';
+
+interface KeySpec {
+  kind: Kind;
+  description: string;
+  secret?: boolean;
+  choices?: readonly string[];
+}
+
+/** The settings file's keys, their types and what they do. */
+export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
+  apiKey: { kind: 'string', secret: true, description: 'API key for the transcription endpoint' },
+  baseURL: { kind: 'string', description: 'OpenAI-compatible endpoint (default: OpenAI)' },
+  model: { kind: 'string', description: 'whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe, …' },
+  language: { kind: 'string', description: 'ISO-639-1 language of the speech, e.g. en' },
+  prompt: { kind: 'string', description: 'Vocabulary hint sent with every recording' },
+  hotkey: { kind: 'string', description: 'Global hotkey, e.g. ctrl+shift+r' },
+  pushToTalk: {
+    kind: 'boolean',
+    description: 'Hold the hotkey to record instead of pressing twice',
+  },
+  device: { kind: 'string', description: 'Microphone name or index (see `whis devices`)' },
+  outputs: {
+    kind: 'list',
+    choices: ['clipboard', 'stdout', 'file'],
+    description: 'Where transcripts go, comma separated: clipboard, stdout, file',
+  },
+  outputFile: { kind: 'string', description: 'File that the `file` output appends to' },
+  keepAudio: {
+    kind: 'count',
+    description: 'How many transcribed recordings keep their audio (failed ones are always kept)',
+  },
+};
+
+export type ConfigErrorCode = 'invalid-settings' | 'unknown-key' | 'invalid-value' | 'write-failed';
+
+export class ConfigError extends Error {
+  readonly code: ConfigErrorCode;
+  constructor(code: ConfigErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+    this.code = code;
+  }
+}
+
+function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTING_KEYS, key);
+}
+
+function validKeys(): string {
+  return Object.keys(SETTING_KEYS).join(', ');
+}
+
+/** Converts a command-line value to the key's type, or throws a ConfigError that says what is accepted. */
+export function parseSettingValue(key: string, raw: string): Settings[SettingKey] {
+  if (!isSettingKey(key)) {
+    throw new ConfigError(
+      'unknown-key',
+      `Unknown setting "${key}". Valid settings: ${validKeys()}.`,
+    );
+  }
+  const spec = SETTING_KEYS[key];
+  const value = raw.trim();
+  switch (spec.kind) {
+    case 'string':
+      if (value === '')
+        throw new ConfigError(
+          'invalid-value',
+          `"${key}" cannot be empty; use \`whis config unset ${key}\` to remove it.`,
+        );
+      return value;
+    case 'boolean':
+      if (/^(true|yes|on|1)$/i.test(value)) return true;
+      if (/^(false|no|off|0)$/i.test(value)) return false;
+      throw new ConfigError('invalid-value', `"${key}" takes true or false, not "${raw}".`);
+    case 'count': {
+      if (!/^\d+$/.test(value))
+        throw new ConfigError('invalid-value', `"${key}" takes a whole number ≥ 0, not "${raw}".`);
+      return Number(value);
+    }
+    case 'list': {
+      const items = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = items.filter((item) => !spec.choices?.includes(item));
+      if (items.length === 0 || bad.length > 0) {
+        throw new ConfigError(
+          'invalid-value',
+          `"${key}" takes a comma-separated list of ${spec.choices?.join(', ')}; "${bad.join(', ') || raw}" is not one.`,
+        );
+      }
+      return items;
+    }
+  }
+}
+
+function validate(file: string, data: unknown): Settings {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(
+      'invalid-settings',
+      `${file} must hold a JSON object. Fix it, or delete it to start over.`,
+    );
+  }
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!isSettingKey(key)) {
+      throw new ConfigError(
+        'invalid-settings',
+        `${file}: unknown setting "${key}". Valid settings: ${validKeys()}.`,
+      );
+    }
+    const kind = SETTING_KEYS[key].kind;
+    const ok =
+      (kind === 'string' && typeof value === 'string') ||
+      (kind === 'boolean' && typeof value === 'boolean') ||
+      (kind === 'count' && Number.isInteger(value) && (value as number) >= 0) ||
+      (kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string'));
+    if (!ok) {
+      throw new ConfigError(
+        'invalid-settings',
+        `${file}: "${key}" has the wrong type (${JSON.stringify(value)}). Fix it with \`whis config set ${key} VALUE\`.`,
+      );
+    }
+    settings[key] = value;
+  }
+  return settings as Settings;
+}
+
+/** Reads the settings file; a missing file is empty settings, a broken one a ConfigError naming the file. */
+export async function readSettings(file = resolvePaths().settingsFile): Promise<Settings> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError('invalid-settings', `Cannot read ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      'invalid-settings',
+      `${file} is not valid JSON (${(err as Error).message}). Fix it, or delete it to start over.`,
+      { cause: err },
+    );
+  }
+  return validate(file, data);
+}
+
+// Written to a private temp file, fsynced, then renamed over the old one, so a crash or a full
+// disk leaves the previous settings readable, and the key is never readable by others.
+export async function writeSettings(
+  settings: Settings,
+  file = resolvePaths().settingsFile,
+): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(settings, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await chmod(tmp, 0o600);
+    await rename(tmp, file);
+  } catch (err) {
+    // best effort: the temp file may not exist, or not be ours to remove
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new ConfigError(
+      'write-failed',
+      `Cannot write ${file}: ${(err as Error).message}. The previous settings are unchanged.`,
+      { cause: err },
+    );
+  }
+}
+
+/** Sets one key from its command-line form and saves; returns the new settings. */
+export async function setSetting(
+  key: string,
+  raw: string,
+  file = resolvePaths().settingsFile,
+): Promise<Settings> {
+  const value = parseSettingValue(key, raw);
+  const settings = { ...(await readSettings(file)), [key]: value };
+  await writeSettings(settings, file);
+  return settings;
+}
+
+/** Removes one key and saves; returns the new settings. */
+export async function unsetSetting(
+  key: string,
+  file = resolvePaths().settingsFile,
+): Promise<Settings> {
+  if (!isSettingKey(key)) {
+    throw new ConfigError(
+      'unknown-key',
+      `Unknown setting "${key}". Valid settings: ${validKeys()}.`,
+    );
+  }
+  const settings = { ...(await readSettings(file)) };
+  delete settings[key];
+  await writeSettings(settings, file);
+  return settings;
+}
+
+/** Hides all but the ends of a secret: `sk-proj-abcd…wxyz` → `sk-…wxyz`. */
+export function maskSecret(value: string): string {
+  if (value.length <= 8) return '•'.repeat(value.length);
+  return `${value.slice(0, 3)}…${value.slice(-4)}`;
+}
+
+/** The settings with secrets masked, for display. */
+export function maskSettings(settings: Settings): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    shown[key] =
+      isSettingKey(key) && SETTING_KEYS[key].secret && typeof value === 'string'
+        ? maskSecret(value)
+        : value;
+  }
+  return shown;
+}
