@@ -24,3 +24,21 @@ export {
   type ResultOf,
   type ServiceEvent,
 } from './protocol.js';
+export { IpcError, RpcError, type IpcErrorCode } from './errors.js';
+export { resolveEndpoint, SOCKET_NAME, type EndpointOptions } from './endpoint.js';
+export {
+  createIpcServer,
+  type IpcServer,
+  type IpcServerOptions,
+  type IpcHandlers,
+  type HandlerResult,
+  type RequestContext,
+  type IpcLogger,
+} from './server.js';
+export {
+  connectToDaemon,
+  type IpcClient,
+  type ConnectOptions,
+  type RequestOptions,
+} from './client.js';
+export { LineSplitter, decodeLine } from './framing.js';

@@ -1,0 +1,282 @@
+import net from 'node:net';
+import { IpcError } from './errors.js';
+import { LineSplitter, decodeLine } from './framing.js';
+import { isPlainObject } from './messages.js';
+import {
+  ErrorCodes,
+  EVENT_METHOD,
+  PROTOCOL_VERSION,
+  type HelloResult,
+  type MethodName,
+  type ParamsOf,
+  type ResultOf,
+  type ServiceEvent,
+} from './protocol.js';
+
+export interface ConnectOptions {
+  /** Connect, `hello` and default reply timeout. Default 2000 ms. */
+  timeoutMs?: number;
+  /** Sent in `hello`, shown in the daemon's log. */
+  client?: string;
+  /** Longest reply line accepted. Default 64 MiB. */
+  maxReplyBytes?: number;
+}
+
+export interface RequestOptions {
+  /** Reply timeout for this request (long for `retry` or `shutdown`). */
+  timeoutMs?: number;
+}
+
+/** A connection to the daemon. */
+export interface IpcClient {
+  /** What the daemon said in `hello`. */
+  readonly serverInfo: HelloResult;
+  request<M extends MethodName>(
+    method: M,
+    params?: ParamsOf<M>,
+    options?: RequestOptions,
+  ): Promise<ResultOf<M>>;
+  /** Subscribes to the daemon's events until the connection closes; returns a disposer for the listener. */
+  subscribe(onEvent: (event: ServiceEvent) => void): Promise<() => void>;
+  /** Called once when the connection closes. Returns a disposer. */
+  onClose(listener: () => void): () => void;
+  close(): void;
+}
+
+interface Pending {
+  method: string;
+  resolve(result: unknown): void;
+  reject(err: IpcError): void;
+  timer: NodeJS.Timeout;
+}
+
+function connectError(endpoint: string, err: NodeJS.ErrnoException): IpcError {
+  switch (err.code) {
+    case 'ENOENT':
+      return new IpcError('not-running', `No daemon is listening at ${endpoint}.`, { cause: err });
+    case 'ECONNREFUSED':
+      return new IpcError(
+        'stale',
+        `${endpoint} exists but nothing listens on it (a daemon crashed).`,
+        { cause: err },
+      );
+    case 'EAGAIN':
+    case 'ETIMEDOUT':
+      return new IpcError(
+        'unresponsive',
+        `The daemon at ${endpoint} does not accept connections.`,
+        { cause: err },
+      );
+    default:
+      return new IpcError('connect-failed', `Cannot connect to ${endpoint}: ${err.message}`, {
+        cause: err,
+      });
+  }
+}
+
+class Client implements IpcClient {
+  serverInfo!: HelloResult;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly eventListeners = new Set<(event: ServiceEvent) => void>();
+  private readonly closeListeners = new Set<() => void>();
+  private closed = false;
+  private readonly splitter: LineSplitter;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly endpoint: string,
+    private readonly timeoutMs: number,
+    maxReplyBytes: number,
+  ) {
+    this.splitter = new LineSplitter(
+      maxReplyBytes,
+      (line) => this.onLine(line),
+      () =>
+        this.fail(
+          new IpcError('protocol', `The daemon sent a reply longer than ${maxReplyBytes} bytes.`),
+        ),
+    );
+    socket.on('data', (chunk: Buffer) => this.splitter.push(chunk));
+    socket.on('error', (err) =>
+      this.fail(
+        new IpcError('closed', `Connection to the daemon failed: ${err.message}`, { cause: err }),
+      ),
+    );
+    socket.on('close', () =>
+      this.fail(new IpcError('closed', 'The daemon closed the connection.')),
+    );
+  }
+
+  request<M extends MethodName>(
+    method: M,
+    params?: ParamsOf<M>,
+    options: RequestOptions = {},
+  ): Promise<ResultOf<M>> {
+    if (this.closed)
+      return Promise.reject(new IpcError('closed', 'The connection to the daemon is closed.'));
+    const id = this.nextId++;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return new Promise<ResultOf<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(
+          new IpcError(
+            'unresponsive',
+            `The daemon did not answer "${method}" within ${timeoutMs} ms.`,
+          ),
+        );
+      }, timeoutMs);
+      this.pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
+      const message =
+        params === undefined
+          ? { jsonrpc: '2.0', id, method }
+          : { jsonrpc: '2.0', id, method, params };
+      this.socket.write(`${JSON.stringify(message)}\n`);
+    });
+  }
+
+  async subscribe(onEvent: (event: ServiceEvent) => void): Promise<() => void> {
+    this.eventListeners.add(onEvent);
+    try {
+      await this.request('subscribe');
+    } catch (err) {
+      this.eventListeners.delete(onEvent);
+      throw err;
+    }
+    return () => this.eventListeners.delete(onEvent);
+  }
+
+  onClose(listener: () => void): () => void {
+    if (this.closed) {
+      queueMicrotask(listener);
+      return () => undefined;
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  close(): void {
+    this.fail(new IpcError('closed', 'The connection to the daemon was closed by the client.'));
+  }
+
+  private fail(err: IpcError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.splitter.stop();
+    this.socket.destroy();
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(err);
+    }
+    this.pending.clear();
+    for (const listener of this.closeListeners) listener();
+    this.closeListeners.clear();
+  }
+
+  private protocolError(why: string): void {
+    this.fail(
+      new IpcError('protocol', `The daemon at ${this.endpoint} sent an invalid reply: ${why}.`),
+    );
+  }
+
+  private onLine(bytes: Buffer): void {
+    const text = decodeLine(bytes);
+    if (text === undefined) return this.protocolError('not UTF-8');
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return this.protocolError('not JSON');
+    }
+    if (!isPlainObject(message) || message.jsonrpc !== '2.0')
+      return this.protocolError('not JSON-RPC 2.0');
+    if (message.method === EVENT_METHOD && message.id === undefined) {
+      for (const listener of this.eventListeners) listener(message.params as ServiceEvent);
+      return;
+    }
+    if (typeof message.id !== 'number') {
+      // id null: the daemon refused the connection or the line (busy, too long, …)
+      if (isPlainObject(message.error)) {
+        const error = message.error as { code: number; message: string; data?: unknown };
+        return this.fail(
+          new IpcError('remote', error.message, { rpcCode: error.code, data: error.data }),
+        );
+      }
+      return this.protocolError('a reply without an id');
+    }
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    clearTimeout(pending.timer);
+    if (isPlainObject(message.error)) {
+      const error = message.error as { code: number; message: string; data?: unknown };
+      const code = error.code === ErrorCodes.IncompatibleProtocol ? 'protocol' : 'remote';
+      pending.reject(
+        new IpcError(code, String(error.message), { rpcCode: error.code, data: error.data }),
+      );
+    } else if ('result' in message) {
+      pending.resolve(message.result);
+    } else {
+      this.protocolError(`a reply to "${pending.method}" with neither result nor error`);
+    }
+  }
+
+  async hello(client: string | undefined): Promise<void> {
+    const params =
+      client === undefined
+        ? { protocolVersion: PROTOCOL_VERSION }
+        : { protocolVersion: PROTOCOL_VERSION, client };
+    const info = await this.request('hello', params);
+    if (!isPlainObject(info) || info.server !== 'whis' || typeof info.pid !== 'number') {
+      throw new IpcError('protocol', `${this.endpoint} is not a whis daemon.`);
+    }
+    this.serverInfo = info;
+  }
+}
+
+/**
+ * Connects to the daemon at `endpoint` and checks that it speaks this protocol version. Errors are
+ * `IpcError`s: `not-running` (no socket), `stale` (a socket nobody listens on), `unresponsive`
+ * (no answer within the timeout), `protocol` (not whis, or another major version).
+ */
+export function connectToDaemon(
+  endpoint: string,
+  options: ConnectOptions = {},
+): Promise<IpcClient> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  return new Promise<IpcClient>((resolve, reject) => {
+    const socket = net.createConnection(endpoint);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new IpcError(
+          'unresponsive',
+          `The daemon at ${endpoint} did not accept the connection within ${timeoutMs} ms.`,
+        ),
+      );
+    }, timeoutMs);
+    const onError = (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(connectError(endpoint, err));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      const client = new Client(
+        socket,
+        endpoint,
+        timeoutMs,
+        options.maxReplyBytes ?? 64 * 1024 * 1024,
+      );
+      client.hello(options.client).then(
+        () => resolve(client),
+        (err: IpcError) => {
+          client.close();
+          reject(err);
+        },
+      );
+    });
+  });
+}

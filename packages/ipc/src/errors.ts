@@ -1,0 +1,41 @@
+export type IpcErrorCode =
+  | 'not-running'
+  | 'stale'
+  | 'unresponsive'
+  | 'protocol'
+  | 'remote'
+  | 'closed'
+  | 'endpoint-too-long'
+  | 'connect-failed';
+
+/** A client-side failure talking to the daemon; `code` tells a CLI what to print and how to exit. */
+export class IpcError extends Error {
+  readonly code: IpcErrorCode;
+  /** For `remote`: the daemon's JSON-RPC error code. */
+  readonly rpcCode: number | undefined;
+  /** For `remote`: the daemon's error data. */
+  readonly data: unknown;
+  constructor(
+    code: IpcErrorCode,
+    message: string,
+    options: { cause?: unknown; rpcCode?: number; data?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'IpcError';
+    this.code = code;
+    this.rpcCode = options.rpcCode;
+    this.data = options.data;
+  }
+}
+
+/** Thrown by a handler to answer with a JSON-RPC error (a whis domain error or a standard one). */
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
