@@ -245,38 +245,51 @@ export function connectToDaemon(
   options: ConnectOptions = {},
 ): Promise<IpcClient> {
   const timeoutMs = options.timeoutMs ?? 2000;
+  const deadline = Date.now() + timeoutMs;
   return new Promise<IpcClient>((resolve, reject) => {
-    const socket = net.createConnection(endpoint);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new IpcError(
-          'unresponsive',
-          `The daemon at ${endpoint} did not accept the connection within ${timeoutMs} ms.`,
-        ),
-      );
-    }, timeoutMs);
-    const onError = (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(connectError(endpoint, err));
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      const client = new Client(
-        socket,
-        endpoint,
-        timeoutMs,
-        options.maxReplyBytes ?? 64 * 1024 * 1024,
-      );
-      client.hello(options.client).then(
-        () => resolve(client),
-        (err: IpcError) => {
-          client.close();
-          reject(err);
+    // EAGAIN means the daemon's accept backlog is full: a burst of clients, or a daemon that
+    // stopped accepting. Retry with a short backoff until the deadline, then call it unresponsive.
+    const attempt = (backoffMs: number) => {
+      const socket = net.createConnection(endpoint);
+      const timer = setTimeout(
+        () => {
+          socket.destroy();
+          reject(
+            new IpcError(
+              'unresponsive',
+              `The daemon at ${endpoint} did not accept the connection within ${timeoutMs} ms.`,
+            ),
+          );
         },
+        Math.max(0, deadline - Date.now()),
       );
-    });
+      const onError = (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        if (err.code === 'EAGAIN' && Date.now() + backoffMs < deadline) {
+          setTimeout(() => attempt(Math.min(backoffMs * 2, 100)), backoffMs);
+        } else {
+          reject(connectError(endpoint, err));
+        }
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        const client = new Client(
+          socket,
+          endpoint,
+          timeoutMs,
+          options.maxReplyBytes ?? 64 * 1024 * 1024,
+        );
+        client.hello(options.client).then(
+          () => resolve(client),
+          (err: IpcError) => {
+            client.close();
+            reject(err);
+          },
+        );
+      });
+    };
+    attempt(5);
   });
 }

@@ -197,9 +197,13 @@ class Connection {
     }
   }
 
+  // After the client's input ends (a half-close, or a full close we cannot tell apart on a Unix
+  // socket) the pending replies are still sent; then the connection and any subscription end.
   private maybeEnd(): void {
-    if (this.inputEnded && this.inFlight === 0 && !this.subscribed && !this.socket.destroyed)
+    if (this.inputEnded && this.inFlight === 0 && !this.socket.destroyed) {
+      this.abort.abort();
       this.socket.end();
+    }
   }
 
   private onOverflow(): void {
@@ -450,7 +454,8 @@ export async function createIpcServer(
   const core = new ServerCore(server, handlers, options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(target, () => {
+    // a deep backlog absorbs bursts of clients (the kernel caps it at somaxconn)
+    server.listen({ path: target, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
