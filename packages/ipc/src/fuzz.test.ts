@@ -111,6 +111,7 @@ it('survives 10,000 random and mutated lines: no crash, at most one reply per li
   expect(errors).toBeGreaterThanOrEqual(certainlyBad);
   // only lines that mutated into valid notifications go unanswered
   expect(expectedAtMost - replies).toBeLessThan(LINES * 0.05);
+  expect(handled).toBeGreaterThan(0);
   expect(client.socket.destroyed).toBe(false);
   client.destroy();
 }, 60_000);
