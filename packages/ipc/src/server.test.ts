@@ -19,7 +19,10 @@ beforeEach(() => {
   socket = tempSocket();
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) c instanceof RawClient ? c.destroy() : c.close();
+  for (const c of clients.splice(0)) {
+    if (c instanceof RawClient) c.destroy();
+    else c.close();
+  }
   await server?.close();
   server = undefined;
   socket.cleanup();
