@@ -13,3 +13,38 @@ export type {
   Logger,
   Clock,
 } from './ports.js';
+export { ServiceError, type ServiceErrorCode } from './errors.js';
+export {
+  resolveRuntimeDir,
+  runtimeDirPath,
+  validateRuntimeDir,
+  type RuntimeDir,
+  type RuntimeDirOptions,
+} from './runtime.js';
+export {
+  acquireInstance,
+  probeInstance,
+  type Instance,
+  type AcquireOptions,
+  type ProbeResult,
+} from './instance.js';
+export {
+  transition,
+  INITIAL_STATE,
+  type Phase,
+  type MachineState,
+  type MachineEvent,
+  type Effect,
+  type Transition,
+} from './machine.js';
+export {
+  createJournal,
+  newRecordingId,
+  type Journal,
+  type JournalOptions,
+  type RecordingMeta,
+  type RecordingState,
+  type TranscriptRecord,
+} from './journal.js';
+export { createServiceHost, type ServiceHost, type ServiceHostOptions } from './host.js';
+export { serveOverIpc, type ServeOptions } from './serve.js';

@@ -1,1 +1,207 @@
-export {};
+// In-memory twins of every port, for fast tests of hosts and for custom hosts' own tests.
+import { writeFile, appendFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  AudioChunk,
+  AudioSource,
+  Capture,
+  CapturedAudio,
+  CaptureOptions,
+  Level,
+  Output,
+  TranscribeOptions,
+  Transcriber,
+  Trigger,
+  TriggerEvent,
+} from './ports.js';
+
+/** A capture you drive: push "frames" (bytes appended to its chunk file), levels and errors. */
+export class FakeCapture implements Capture {
+  readonly path: string;
+  private levelListeners = new Set<(level: Level) => void>();
+  private errorListeners = new Set<(error: Error) => void>();
+  private bytes = 0;
+  private frames = 0;
+  stopped = false;
+  aborted = false;
+
+  constructor(
+    readonly directory: string,
+    private readonly source: FakeAudioSource,
+  ) {
+    this.path = join(directory, '000.mp3');
+  }
+
+  /** Appends a frame of `bytes` to the chunk file; `speech` marks it as containing speech. */
+  async push(bytes: Buffer, speech = true): Promise<void> {
+    await appendFile(this.path, bytes);
+    this.bytes += bytes.length;
+    if (speech) this.frames++;
+  }
+
+  level(level: Level): void {
+    for (const listener of this.levelListeners) listener(level);
+  }
+
+  fail(error: Error): void {
+    for (const listener of this.errorListeners) listener(error);
+  }
+
+  onLevel(listener: (level: Level) => void): () => void {
+    this.levelListeners.add(listener);
+    return () => this.levelListeners.delete(listener);
+  }
+
+  onError(listener: (error: Error) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  async stop(): Promise<CapturedAudio> {
+    this.stopped = true;
+    if (this.source.stopDelayMs > 0)
+      await new Promise((r) => setTimeout(r, this.source.stopDelayMs));
+    const durationMs = this.source.frameMs * Math.max(this.frames, this.bytes > 0 ? 1 : 0);
+    const chunks: AudioChunk[] =
+      this.bytes > 0
+        ? [{ path: this.path, mimeType: 'audio/mpeg', startMs: 0, durationMs, bytes: this.bytes }]
+        : [];
+    return { chunks, durationMs, speechDetected: this.frames > 0 };
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await rm(this.path, { force: true });
+  }
+}
+
+/** An AudioSource whose captures are FakeCaptures; `failNextStart` simulates a missing microphone. */
+export class FakeAudioSource implements AudioSource {
+  readonly captures: FakeCapture[] = [];
+  frameMs = 20;
+  stopDelayMs = 0;
+  private failure: Error | undefined;
+  private waiters: Array<(capture: FakeCapture) => void> = [];
+
+  failNextStart(error: Error): void {
+    this.failure = error;
+  }
+
+  get current(): FakeCapture | undefined {
+    return this.captures.at(-1);
+  }
+
+  /** Resolves with the next capture to start (or the current one if it is already running). */
+  nextCapture(): Promise<FakeCapture> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async start(options: CaptureOptions): Promise<Capture> {
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = undefined;
+      throw error;
+    }
+    const capture = new FakeCapture(options.directory, this);
+    await writeFile(capture.path, '');
+    this.captures.push(capture);
+    for (const waiter of this.waiters.splice(0)) waiter(capture);
+    return capture;
+  }
+}
+
+type Script = { text: string } | { error: Error } | { hang: true };
+
+/** A Transcriber that answers from a script, in order; with an empty script it reads the chunk files back as text. */
+export class ScriptedTranscriber implements Transcriber {
+  readonly calls: Array<{ chunks: readonly AudioChunk[]; signal?: AbortSignal }> = [];
+  private readonly script: Script[] = [];
+
+  succeed(text: string): this {
+    this.script.push({ text });
+    return this;
+  }
+
+  fail(error: Error): this {
+    this.script.push({ error });
+    return this;
+  }
+
+  /** The next call never answers until aborted. */
+  hang(): this {
+    this.script.push({ hang: true });
+    return this;
+  }
+
+  async transcribe(
+    chunks: readonly AudioChunk[],
+    options: TranscribeOptions = {},
+  ): Promise<{ text: string }> {
+    this.calls.push({ chunks, signal: options.signal });
+    const step = this.script.shift();
+    options.onProgress?.({ done: 0, total: chunks.length });
+    if (step && 'hang' in step) {
+      await new Promise<void>((_resolve, reject) => {
+        const abort = () => reject(Object.assign(new Error('aborted'), { code: 'aborted' }));
+        if (options.signal?.aborted) abort();
+        options.signal?.addEventListener('abort', abort, { once: true });
+      });
+    }
+    if (step && 'error' in step) throw step.error;
+    const { readFile } = await import('node:fs/promises');
+    const text =
+      step && 'text' in step
+        ? step.text
+        : (await Promise.all(chunks.map((c) => readFile(c.path, 'utf8')))).join(' ');
+    options.onProgress?.({ done: chunks.length, total: chunks.length });
+    return { text };
+  }
+}
+
+/** An Output that remembers what it was given; `failNext` simulates a missing clipboard tool. */
+export class MemoryOutput implements Output {
+  readonly name = 'memory';
+  readonly delivered: string[] = [];
+  private failure: Error | undefined;
+
+  failNext(error: Error): void {
+    this.failure = error;
+  }
+
+  async deliver(text: string): Promise<void> {
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = undefined;
+      throw error;
+    }
+    this.delivered.push(text);
+  }
+}
+
+/** A Trigger you fire by hand. */
+export class ManualTrigger implements Trigger {
+  readonly description: string;
+  started = false;
+  private listeners = new Set<(event: TriggerEvent) => void>();
+
+  constructor(description = 'manual') {
+    this.description = description;
+  }
+
+  fire(event: TriggerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+  }
+
+  onEvent(listener: (event: TriggerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

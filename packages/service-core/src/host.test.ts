@@ -1,0 +1,205 @@
+import { mkdtemp, readdir, rm, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServiceEvent } from '@whis/ipc';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServiceHost, type ServiceHost } from './host.js';
+import { createJournal, type Journal } from './journal.js';
+import { FakeAudioSource, ManualTrigger, MemoryOutput, ScriptedTranscriber } from './testing.js';
+
+let dir: string;
+let audio: FakeAudioSource;
+let transcriber: ScriptedTranscriber;
+let output: MemoryOutput;
+let journal: Journal;
+let trigger: ManualTrigger;
+let host: ServiceHost;
+let events: ServiceEvent[];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'whis-host-'));
+  audio = new FakeAudioSource();
+  transcriber = new ScriptedTranscriber();
+  output = new MemoryOutput();
+  journal = createJournal({ directory: join(dir, 'recordings') });
+  trigger = new ManualTrigger('test key');
+  host = createServiceHost({
+    audio,
+    transcriber,
+    output,
+    journal,
+    triggers: [trigger],
+    info: { version: '9.9.9', hotkey: 'ctrl+shift+r' },
+  });
+  events = [];
+  host.subscribe((e) => events.push(e));
+});
+afterEach(async () => {
+  await host.shutdown();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function record(words: string): Promise<string> {
+  const started = await host.toggle();
+  expect(started.state).toBe('recording');
+  await audio.current!.push(Buffer.from(words));
+  return started.recordingId!;
+}
+
+const transcriptOf = (id: string) =>
+  new Promise<string>((resolve) => {
+    const dispose = host.subscribe((e) => {
+      if (e.type === 'transcript' && e.recordingId === id) {
+        dispose();
+        resolve(e.text);
+      }
+    });
+  });
+
+describe('a recording', () => {
+  it('goes idle → recording → transcribing → idle, delivers the text and stores it', async () => {
+    const id = await record('hello world');
+    const text = transcriptOf(id);
+    const finished = await host.toggle();
+    expect(finished).toEqual({ state: 'transcribing', recordingId: id });
+    expect(await text).toBe('hello world');
+    await expect.poll(async () => (await host.status()).state).toBe('idle');
+    expect(output.delivered).toEqual(['hello world']);
+    expect((await host.last(5)).transcripts).toMatchObject([
+      { id, text: 'hello world', audioKept: false },
+    ]);
+    expect(
+      events.filter((e) => e.type === 'state').map((e) => (e as { state: string }).state),
+    ).toEqual(['recording', 'transcribing', 'idle']);
+    // the audio is gone once the transcript is safe (default retention)
+    expect(await readdir(join(dir, 'recordings', id))).toEqual(['meta.json', 'transcript.json']);
+  });
+
+  it('is driven by trigger events too, and reports the hotkey in status', async () => {
+    const next = audio.nextCapture();
+    trigger.fire({ type: 'toggle' });
+    await (await next).push(Buffer.from('from the key'));
+    const status = await host.status();
+    expect(status).toMatchObject({
+      state: 'recording',
+      hotkey: 'ctrl+shift+r',
+      version: '9.9.9',
+      recording: { id: expect.any(String) },
+    });
+    trigger.fire({ type: 'unavailable', reason: 'no display' });
+    expect((await host.status()).hotkeyProblem).toBe('no display');
+    const text = transcriptOf(status.recording!.id);
+    trigger.fire({ type: 'finish' });
+    expect(await text).toBe('from the key');
+  });
+
+  it('keeps the recording when the provider fails, and retry recovers the text', async () => {
+    transcriber.fail(Object.assign(new Error('HTTP 500 from the provider.'), { code: 'server' }));
+    const id = await record('kept words');
+    await host.finish();
+    await expect.poll(async () => (await host.status()).lastError?.code).toBe('server');
+    const status = await host.status();
+    expect(status.state).toBe('idle');
+    expect(status.lastError).toMatchObject({
+      recordingId: id,
+      message: expect.stringContaining(`whis retry ${id}`),
+    });
+    expect(output.delivered).toEqual([]);
+    // the audio is on disk
+    const meta = JSON.parse(await readFile(join(dir, 'recordings', id, 'meta.json'), 'utf8'));
+    expect(meta).toMatchObject({
+      state: 'failed',
+      chunks: [expect.objectContaining({ bytes: 10 })],
+    });
+    expect(await host.retry()).toEqual({ id, text: 'kept words' });
+    expect(output.delivered).toEqual(['kept words']);
+    await expect(host.retry()).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('cancel discards the recording', async () => {
+    const id = await record('never mind');
+    expect(await host.cancel()).toEqual({ state: 'idle', recordingId: id });
+    expect(transcriber.calls).toHaveLength(0);
+    await expect(readdir(join(dir, 'recordings', id))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a silent recording is not sent', async () => {
+    await host.toggle();
+    await audio.current!.push(Buffer.alloc(100), false);
+    await host.toggle();
+    await expect.poll(async () => (await host.status()).lastError?.code).toBe('no-speech');
+    expect(transcriber.calls).toHaveLength(0);
+  });
+
+  it('rejects finish when nothing records, and reports a missing microphone on start', async () => {
+    await expect(host.finish()).rejects.toMatchObject({ code: 'not-recording' });
+    audio.failNextStart(
+      Object.assign(new Error('No microphone found. Plug one in.'), { code: 'no-device' }),
+    );
+    await expect(host.toggle()).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'No microphone found. Plug one in.',
+    });
+    const status = await host.status();
+    expect(status).toMatchObject({ state: 'idle', lastError: { code: 'no-device' } });
+    expect(await readdir(join(dir, 'recordings'))).toEqual([]);
+  });
+
+  it('a microphone that fails mid-recording keeps what was captured', async () => {
+    const id = await record('half a sent');
+    audio.current!.fail(
+      Object.assign(new Error('The device was unplugged.'), { code: 'device-lost' }),
+    );
+    await expect.poll(async () => (await host.status()).state).toBe('idle');
+    await expect.poll(async () => (await journal.get(id))?.chunks.length).toBe(1);
+    expect((await host.status()).lastError).toMatchObject({ code: 'device-lost', recordingId: id });
+    expect((await host.retry(id)).text).toBe('half a sent');
+  });
+});
+
+describe('never blocking on a transcription', () => {
+  it('answers status and starts a new recording while a transcription hangs; cancel aborts it and keeps the audio', async () => {
+    transcriber.hang();
+    const first = await record('first');
+    await host.toggle();
+    expect((await host.status()).transcribing).toEqual([first]);
+    const second = await host.toggle();
+    expect(second.state).toBe('recording');
+    expect(second.recordingId).not.toBe(first);
+    await audio.current!.push(Buffer.from('second'));
+    const text = transcriptOf(second.recordingId!);
+    await host.toggle();
+    expect(await text).toBe('second');
+    expect(transcriber.calls[0]!.signal!.aborted).toBe(false);
+    await host.cancel();
+    await expect.poll(() => transcriber.calls[0]!.signal!.aborted).toBe(true);
+    await expect.poll(async () => (await journal.get(first))?.state).toBe('failed');
+    expect((await host.retry(first)).text).toBe('first');
+  });
+});
+
+describe('shutdown', () => {
+  it('during a recording: finishes it, transcribes it, and says so', async () => {
+    const id = await record('last words');
+    expect(await host.shutdown()).toEqual({
+      recordings: [{ id, outcome: 'transcribed', text: 'last words' }],
+    });
+    await expect(host.toggle()).rejects.toMatchObject({ code: 'shutting-down' });
+  });
+
+  it('during a transcription that does not finish in time: keeps the audio for retry', async () => {
+    const slow = createServiceHost({
+      audio,
+      transcriber: transcriber.hang(),
+      output,
+      journal,
+      info: { version: '1' },
+      shutdownTimeoutMs: 200,
+    });
+    const { recordingId } = await slow.toggle();
+    await audio.current!.push(Buffer.from('slow words'));
+    await slow.toggle();
+    expect(await slow.shutdown()).toEqual({ recordings: [{ id: recordingId, outcome: 'kept' }] });
+    expect((await journal.get(recordingId!))?.chunks).toHaveLength(1);
+  });
+});

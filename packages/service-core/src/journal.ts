@@ -1,0 +1,222 @@
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ServiceError } from './errors.js';
+import { writeFileAtomic } from './internal/atomic.js';
+import type { AudioChunk, CapturedAudio } from './ports.js';
+
+export type RecordingState = 'recording' | 'captured' | 'transcribed' | 'failed';
+
+export interface RecordingMeta {
+  id: string;
+  startedAt: string;
+  state: RecordingState;
+  durationMs: number;
+  chunks: AudioChunk[];
+  error?: { code: string; message: string };
+}
+
+export interface TranscriptRecord {
+  id: string;
+  text: string;
+  createdAt: string;
+  durationMs: number;
+  audioKept: boolean;
+}
+
+export interface JournalOptions {
+  /** e.g. `$XDG_DATA_HOME/whis/recordings`. */
+  directory: string;
+  /** How many transcribed recordings keep their audio (default 0: audio is deleted once its transcript is stored). Failed recordings always keep theirs. */
+  keepAudio?: number;
+  clock?: () => Date;
+}
+
+/** The recordings journal: every recording on disk from its first frame until its transcript is safe. */
+export interface Journal {
+  /** Creates the entry for a new recording; the audio source writes into `directory`. */
+  create(): Promise<{ id: string; directory: string; startedAt: string }>;
+  captured(id: string, audio: CapturedAudio): Promise<void>;
+  /** Stores the transcript atomically, then applies retention (deletes audio it no longer needs). */
+  transcribed(id: string, text: string): Promise<void>;
+  failed(id: string, error: { code: string; message: string }): Promise<void>;
+  /** Deletes a recording entirely (cancelled, or empty). */
+  remove(id: string): Promise<void>;
+  get(id: string): Promise<RecordingMeta | undefined>;
+  /** The most recent recording with audio and without a transcript. */
+  latestUntranscribed(): Promise<RecordingMeta | undefined>;
+  /** Latest transcripts, newest first. */
+  last(limit: number): Promise<TranscriptRecord[]>;
+}
+
+const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+const AUDIO_EXTENSIONS = new Set(['.mp3', '.ogg', '.opus', '.flac', '.wav', '.webm', '.m4a']);
+const MIME: Record<string, string> = {
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.flac': 'audio/flac',
+  '.wav': 'audio/wav',
+  '.webm': 'audio/webm',
+  '.m4a': 'audio/mp4',
+};
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** `20261124-150312-ab12`: sortable, readable, unique enough for one user's recordings. */
+export function newRecordingId(date: Date): string {
+  const day = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}`;
+  const time = `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+  return `${day}-${time}-${randomBytes(2).toString('hex')}`;
+}
+
+export function createJournal(options: JournalOptions): Journal {
+  const root = options.directory;
+  const keepAudio = options.keepAudio ?? 0;
+  const clock = options.clock ?? (() => new Date());
+  const dirOf = (id: string) => join(root, id);
+  const metaPath = (id: string) => join(dirOf(id), 'meta.json');
+  const transcriptPath = (id: string) => join(dirOf(id), 'transcript.json');
+
+  async function readJson<T>(path: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(path, 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function ids(): Promise<string[]> {
+    const names = await readdir(root).catch(() => [] as string[]);
+    return names
+      .filter((n) => ID.test(n))
+      .sort()
+      .reverse();
+  }
+
+  async function writeMeta(meta: RecordingMeta): Promise<void> {
+    await writeFileAtomic(metaPath(meta.id), `${JSON.stringify(meta, null, 2)}\n`);
+  }
+
+  // A recording left in state `recording` belongs to a daemon that died mid-capture: its chunk
+  // files are on disk, so it becomes a captured recording that `retry` can transcribe.
+  async function recover(meta: RecordingMeta): Promise<RecordingMeta> {
+    if (meta.state !== 'recording') return meta;
+    const files = (await readdir(dirOf(meta.id)).catch(() => [] as string[]))
+      .filter((f) => AUDIO_EXTENSIONS.has(extname(f)))
+      .sort();
+    const chunks: AudioChunk[] = [];
+    for (const file of files) {
+      const path = join(dirOf(meta.id), file);
+      const bytes = (await stat(path)).size;
+      if (bytes > 0)
+        chunks.push({
+          path,
+          mimeType: MIME[extname(file)] ?? 'application/octet-stream',
+          startMs: 0,
+          durationMs: 0,
+          bytes,
+        });
+    }
+    return {
+      ...meta,
+      state: 'failed',
+      chunks,
+      error: { code: 'interrupted', message: 'The daemon stopped during this recording.' },
+    };
+  }
+
+  async function get(id: string): Promise<RecordingMeta | undefined> {
+    if (!ID.test(id)) return undefined;
+    const meta = await readJson<RecordingMeta>(metaPath(id));
+    return meta ? recover(meta) : undefined;
+  }
+
+  async function deleteAudio(meta: RecordingMeta): Promise<void> {
+    for (const chunk of meta.chunks) await rm(chunk.path, { force: true });
+    await writeMeta({ ...meta, chunks: [] });
+  }
+
+  async function applyRetention(): Promise<void> {
+    let kept = 0;
+    for (const id of await ids()) {
+      const meta = await readJson<RecordingMeta>(metaPath(id));
+      if (meta?.state !== 'transcribed' || meta.chunks.length === 0) continue;
+      if (kept < keepAudio) kept++;
+      else await deleteAudio(meta);
+    }
+  }
+
+  return {
+    async create() {
+      const startedAt = clock();
+      const id = newRecordingId(startedAt);
+      await mkdir(root, { recursive: true, mode: 0o700 });
+      await mkdir(dirOf(id), { mode: 0o700 });
+      const meta: RecordingMeta = {
+        id,
+        startedAt: startedAt.toISOString(),
+        state: 'recording',
+        durationMs: 0,
+        chunks: [],
+      };
+      await writeMeta(meta);
+      return { id, directory: dirOf(id), startedAt: meta.startedAt };
+    },
+    async captured(id, audio) {
+      const meta = await get(id);
+      if (!meta) throw new ServiceError('not-found', `No recording ${id} in ${root}.`);
+      await writeMeta({
+        ...meta,
+        state: 'captured',
+        durationMs: audio.durationMs,
+        chunks: audio.chunks,
+      });
+    },
+    async transcribed(id, text) {
+      const meta = await get(id);
+      if (!meta) throw new ServiceError('not-found', `No recording ${id} in ${root}.`);
+      const record: TranscriptRecord = {
+        id,
+        text,
+        createdAt: clock().toISOString(),
+        durationMs: meta.durationMs,
+        audioKept: true,
+      };
+      // the transcript is safe on disk before any audio is deleted
+      await writeFileAtomic(transcriptPath(id), `${JSON.stringify(record)}\n`);
+      const { error: _error, ...rest } = meta;
+      await writeMeta({ ...rest, state: 'transcribed' });
+      await applyRetention();
+    },
+    async failed(id, error) {
+      const meta = await get(id);
+      if (!meta) return;
+      await writeMeta({ ...meta, state: 'failed', error });
+    },
+    async remove(id) {
+      if (ID.test(id)) await rm(dirOf(id), { recursive: true, force: true });
+    },
+    get,
+    async latestUntranscribed() {
+      for (const id of await ids()) {
+        const meta = await get(id);
+        if (meta && meta.state !== 'transcribed' && meta.chunks.length > 0) return meta;
+      }
+      return undefined;
+    },
+    async last(limit) {
+      const out: TranscriptRecord[] = [];
+      for (const id of await ids()) {
+        if (out.length >= limit) break;
+        const record = await readJson<TranscriptRecord>(transcriptPath(id));
+        if (!record) continue;
+        const meta = await readJson<RecordingMeta>(metaPath(id));
+        out.push({ ...record, audioKept: (meta?.chunks.length ?? 0) > 0 });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { createIpcServer, ErrorCodes, RpcError, type IpcLogger, type IpcServer } from '@whis/ipc';
+import { ServiceError, type ServiceErrorCode } from './errors.js';
+import type { ServiceHost } from './host.js';
+import type { Instance } from './instance.js';
+
+const RPC_CODES: Partial<Record<ServiceErrorCode, number>> = {
+  'not-recording': ErrorCodes.InvalidState,
+  'not-found': ErrorCodes.NotFound,
+  unavailable: ErrorCodes.Unavailable,
+  'shutting-down': ErrorCodes.Busy,
+};
+
+// Domain errors travel as JSON-RPC errors with whis codes and the error's own code as data.
+function rpc<T>(work: () => Promise<T>): Promise<T> {
+  return work().catch((err: unknown) => {
+    if (err instanceof ServiceError) {
+      throw new RpcError(RPC_CODES[err.code] ?? ErrorCodes.InternalError, err.message, {
+        code: err.code,
+      });
+    }
+    const code = (err as { code?: unknown }).code;
+    throw new RpcError(
+      ErrorCodes.InternalError,
+      (err as Error).message,
+      typeof code === 'string' ? { code } : undefined,
+    );
+  });
+}
+
+export interface ServeOptions {
+  version: string;
+  logger?: IpcLogger;
+  maxConnections?: number;
+  idleTimeoutMs?: number;
+}
+
+/** Serves a host over the instance's socket: every protocol method, and the original's wire format. */
+export async function serveOverIpc(
+  host: ServiceHost,
+  instance: Instance,
+  options: ServeOptions,
+): Promise<IpcServer> {
+  const server = await createIpcServer(
+    instance.server,
+    {
+      status: () => rpc(() => host.status()),
+      toggle: () => rpc(() => host.toggle()),
+      start: () => rpc(() => host.start()),
+      finish: () => rpc(() => host.finish()),
+      cancel: () => rpc(() => host.cancel()),
+      last: (params) => rpc(() => host.last(params?.limit ?? 1)),
+      retry: (params) => rpc(() => host.retry(params?.id)),
+      shutdown: () => rpc(() => host.shutdown()),
+      subscribe: (_params, ctx) => {
+        const dispose = host.subscribe(ctx.notify);
+        ctx.signal.addEventListener('abort', dispose, { once: true });
+        return { subscribed: true };
+      },
+    },
+    {
+      serverInfo: { version: options.version },
+      logger: options.logger,
+      maxConnections: options.maxConnections,
+      idleTimeoutMs: options.idleTimeoutMs,
+    },
+  );
+  instance.handOver(server);
+  return server;
+}
