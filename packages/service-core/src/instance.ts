@@ -129,6 +129,13 @@ export async function acquireInstance(
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw err;
       }
+      const existing = await lstat(runtime.socketPath).catch(() => undefined);
+      if (existing && !existing.isSocket()) {
+        throw new ServiceError(
+          'insecure-dir',
+          `${runtime.socketPath} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a socket'}; whis will not use or remove it. Remove it yourself if it is not needed.`,
+        );
+      }
       const found = await probe(runtime.socketPath, timeoutMs);
       if (found.kind === 'alive') {
         throw new ServiceError(
@@ -211,6 +218,7 @@ export async function acquireInstance(
         if (current?.ino === ino) await unlink(runtime.socketPath).catch(() => undefined);
         if ((await readPid(runtime.pidPath)) === process.pid)
           await unlink(runtime.pidPath).catch(() => undefined);
+        for (const socket of queued.splice(0)) socket.destroy();
         if (server.listening) await closeServer();
       })();
       return released;
