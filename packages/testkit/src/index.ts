@@ -6,5 +6,6 @@ export {
   type TranscriptionServer,
   type TranscriptionRequest,
   type TranscriptionHandler,
+  type ScriptedReply,
 } from './transcription-server.js';
 export { run, runChecked, stopChild, type RunResult } from './process.js';

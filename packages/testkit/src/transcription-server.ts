@@ -1,9 +1,15 @@
-// Owner: the @whis/transcribe work. A local server that speaks the OpenAI transcription API.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import busboy from 'busboy';
+import { recognize } from './speech.js';
 
 export interface TranscriptionRequest {
   model: string;
   language?: string;
   prompt?: string;
+  responseFormat?: string;
   filename: string;
   audio: Buffer;
   authorization: string | undefined;
@@ -12,20 +18,110 @@ export interface TranscriptionRequest {
 export interface TranscriptionServer {
   /** e.g. `http://127.0.0.1:40123/v1`, for the openai SDK's `baseURL`. */
   baseURL: string;
+  /** Every transcription request received, in order. */
   requests: TranscriptionRequest[];
   close(): Promise<void>;
 }
 
+export interface ScriptedReply {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+  /** Wait this long before answering (to test timeouts). */
+  delayMs?: number;
+}
+
 export type TranscriptionHandler = (
   request: TranscriptionRequest,
-) => Promise<{ status: number; body: string; headers?: Record<string, string> }>;
+) => Promise<ScriptedReply> | ScriptedReply;
+
+function parse(req: IncomingMessage): Promise<TranscriptionRequest> {
+  return new Promise((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    let filename = '';
+    const parts: Buffer[] = [];
+    const form = busboy({ headers: req.headers, limits: { fileSize: 26 * 1024 * 1024 } });
+    form.on('field', (name, value) => (fields[name] = value));
+    form.on('file', (_name, stream, info) => {
+      filename = info.filename;
+      stream.on('data', (d: Buffer) => parts.push(d));
+    });
+    form.on('error', reject);
+    form.on('close', () =>
+      resolve({
+        model: fields.model ?? '',
+        language: fields.language,
+        prompt: fields.prompt,
+        responseFormat: fields.response_format,
+        filename,
+        audio: Buffer.concat(parts),
+        authorization: req.headers.authorization,
+      }),
+    );
+    req.pipe(form);
+  });
+}
+
+// The default: transcribe for real with pocketsphinx, as the OpenAI API would with Whisper.
+async function recognizeUpload(request: TranscriptionRequest): Promise<ScriptedReply> {
+  const dir = await mkdtemp(join(tmpdir(), 'whis-upload-'));
+  try {
+    const file = join(dir, `upload${extname(request.filename) || '.bin'}`);
+    await writeFile(file, request.audio);
+    const text = await recognize(file);
+    if (request.responseFormat === 'text')
+      return { status: 200, body: text, headers: { 'content-type': 'text/plain' } };
+    return { status: 200, body: JSON.stringify({ text }) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /**
- * Starts `POST /v1/audio/transcriptions` on 127.0.0.1. Without a handler it runs
- * pocketsphinx on the uploaded audio and answers `{"text": …}`.
+ * Starts `POST /v1/audio/transcriptions` on 127.0.0.1 (multipart, field `file`). Without a handler
+ * it runs pocketsphinx on the upload and answers `{"text": …}`; a handler scripts the replies.
  */
 export async function startTranscriptionServer(
-  _handler?: TranscriptionHandler,
+  handler: TranscriptionHandler = recognizeUpload,
 ): Promise<TranscriptionServer> {
-  throw new Error('startTranscriptionServer: not implemented yet');
+  const requests: TranscriptionRequest[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      if (req.method !== 'POST' || !req.url?.startsWith('/v1/audio/transcriptions')) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: { message: `No route ${req.method} ${req.url}`, type: 'invalid_request_error' },
+          }),
+        );
+        return;
+      }
+      try {
+        const request = await parse(req);
+        requests.push(request);
+        const reply = await handler(request);
+        if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+        if (res.destroyed) return;
+        res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+        res.end(reply.body);
+      } catch (err) {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ error: { message: (err as Error).message, type: 'server_error' } }),
+        );
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,0 +1,28 @@
+export type TranscribeErrorCode =
+  | 'no-api-key'
+  | 'auth'
+  | 'forbidden'
+  | 'bad-request'
+  | 'too-large'
+  | 'rate-limited'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'aborted'
+  | 'bad-response';
+
+/** A transcription failure: `code` for programs, a message that says what to do, the SDK's error as `cause`. */
+export class TranscribeError extends Error {
+  readonly code: TranscribeErrorCode;
+  readonly status: number | undefined;
+  constructor(
+    code: TranscribeErrorCode,
+    message: string,
+    options: { cause?: unknown; status?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'TranscribeError';
+    this.code = code;
+    this.status = options.status;
+  }
+}

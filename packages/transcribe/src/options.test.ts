@@ -1,0 +1,32 @@
+import { expect, it } from 'vitest';
+import { resolveTranscriberOptions } from './options.js';
+
+it('takes flag over env over settings over default', () => {
+  const env = {
+    OPENAI_API_KEY: 'env-key',
+    OPENAI_BASE_URL: 'http://env/v1',
+    WHIS_MODEL: 'env-model',
+  };
+  const settings = {
+    apiKey: 'file-key',
+    baseURL: 'http://file/v1',
+    model: 'file-model',
+    language: 'de',
+  };
+  expect(resolveTranscriberOptions({ flags: { model: 'flag-model' }, env, settings })).toEqual({
+    apiKey: 'env-key',
+    baseURL: 'http://env/v1',
+    model: 'flag-model',
+    language: 'de',
+  });
+  expect(resolveTranscriberOptions({ env: {}, settings: { apiKey: 'file-key' } })).toEqual({
+    apiKey: 'file-key',
+    model: 'whisper-1',
+  });
+});
+
+it('says how to set a key when there is none', () => {
+  expect(() => resolveTranscriberOptions({ env: {}, settings: {} })).toThrow(
+    /whis config --api-key/,
+  );
+});

@@ -1,0 +1,179 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  runChecked,
+  startTranscriptionServer,
+  synthesize,
+  type ScriptedReply,
+  type TranscriptionServer,
+} from '@whis/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTranscriber, type AudioChunkInput } from './transcriber.js';
+
+let dir: string;
+let server: TranscriptionServer | undefined;
+let chunk: AudioChunkInput;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'whis-tr-'));
+  chunk = { path: join(dir, 'a.mp3'), mimeType: 'audio/mpeg', durationMs: 1000 };
+  await writeFile(chunk.path, Buffer.alloc(1000, 1));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function scripted(...replies: ScriptedReply[]) {
+  let i = 0;
+  server = await startTranscriptionServer(() => replies[Math.min(i++, replies.length - 1)]!);
+  return server;
+}
+
+const ok = (text: string): ScriptedReply => ({ status: 200, body: JSON.stringify({ text }) });
+const fail = (status: number, headers?: Record<string, string>): ScriptedReply => ({
+  status,
+  body: JSON.stringify({ error: { message: `status ${status}`, type: 'x' } }),
+  headers,
+});
+
+describe('against a scripted OpenAI-compatible server', () => {
+  it('uploads with the model, language, prompt and key, and returns the text', async () => {
+    const s = await scripted(ok(' Hello there. '));
+    const t = createTranscriber({
+      apiKey: 'sk-test',
+      baseURL: s.baseURL,
+      model: 'gpt-4o-mini-transcribe',
+      language: 'en',
+      prompt: 'whis',
+    });
+    expect(await t.transcribe([chunk])).toEqual({ text: 'Hello there.' });
+    expect(s.requests[0]).toMatchObject({
+      model: 'gpt-4o-mini-transcribe',
+      language: 'en',
+      prompt: 'whis',
+      filename: 'a.mp3',
+      authorization: 'Bearer sk-test',
+    });
+    expect(s.requests[0]!.audio).toHaveLength(1000);
+  });
+
+  it.each([
+    [401, 'auth', /API key was refused.*whis config --api-key/],
+    [413, 'too-large', /upload limit/],
+    [400, 'bad-request', /rejected the request/],
+    [403, 'forbidden', /may not use/],
+  ])('does not retry %i, and says what to do', async (status, code, message) => {
+    const s = await scripted(fail(status));
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL });
+    await expect(t.transcribe([chunk])).rejects.toMatchObject({
+      code,
+      message: expect.stringMatching(message),
+    });
+    expect(s.requests).toHaveLength(1);
+  });
+
+  it('retries 429 after the retry-after delay, and 500, then succeeds', async () => {
+    const s = await scripted(fail(429, { 'retry-after': '0.3' }), fail(500), ok('third time'));
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL });
+    const started = Date.now();
+    expect((await t.transcribe([chunk])).text).toBe('third time');
+    expect(s.requests).toHaveLength(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
+  it('gives up after the retries with a server error', async () => {
+    const s = await scripted(fail(503));
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL, maxRetries: 1 });
+    await expect(t.transcribe([chunk])).rejects.toMatchObject({ code: 'server', status: 503 });
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('times out a hanging server', async () => {
+    const s = await scripted({ ...ok('late'), delayMs: 5000 });
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL, timeoutMs: 200, maxRetries: 0 });
+    await expect(t.transcribe([chunk])).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it('reports malformed JSON as a bad response', async () => {
+    const s = await scripted({ status: 200, body: '{"text": ' });
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL });
+    await expect(t.transcribe([chunk])).rejects.toMatchObject({ code: 'bad-response' });
+  });
+
+  it('drops a silence hallucination', async () => {
+    const s = await scripted(ok('Thanks for watching!'));
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL });
+    expect((await t.transcribe([chunk])).text).toBe('');
+  });
+
+  it('transcribes chunks in parallel (at most 3 at once), merged in order, with progress', async () => {
+    let active = 0;
+    let peak = 0;
+    server = await startTranscriptionServer(async (request) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 100));
+      active--;
+      return ok(`part ${request.filename.replace('.mp3', '')}`);
+    });
+    const chunks = await Promise.all(
+      Array.from({ length: 7 }, async (_, i) => {
+        const path = join(dir, `${i}.mp3`);
+        await writeFile(path, Buffer.alloc(10));
+        return { path, mimeType: 'audio/mpeg', durationMs: 1000 };
+      }),
+    );
+    const progress: number[] = [];
+    const t = createTranscriber({ apiKey: 'k', baseURL: server.baseURL });
+    const { text } = await t.transcribe(chunks, { onProgress: (p) => progress.push(p.done) });
+    expect(text).toBe('part 0 part 1 part 2 part 3 part 4 part 5 part 6');
+    expect(peak).toBe(3);
+    expect(progress).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('an AbortSignal cancels the uploads in flight', async () => {
+    const s = await scripted({ ...ok('never'), delayMs: 5000 });
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL });
+    const abort = new AbortController();
+    const pending = t.transcribe([chunk, chunk], { signal: abort.signal });
+    await expect.poll(() => s.requests.length).toBeGreaterThan(0);
+    abort.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it('refuses to start without a key', () => {
+    expect(() => createTranscriber({ apiKey: '' })).toThrow(/OPENAI_API_KEY/);
+  });
+});
+
+describe('against a server that really transcribes (pocketsphinx)', () => {
+  it('a spoken phrase, encoded as 16 kHz mono MP3, comes back as text', async () => {
+    server = await startTranscriptionServer();
+    const wav = join(dir, 'phrase.wav');
+    const mp3 = join(dir, 'phrase.mp3');
+    await synthesize('hello world', wav);
+    await runChecked('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      wav,
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-b:a',
+      '32k',
+      mp3,
+    ]);
+    const t = createTranscriber({ apiKey: 'k', baseURL: server.baseURL });
+    expect(
+      (await t.transcribe([{ path: mp3, mimeType: 'audio/mpeg', durationMs: 1500 }])).text,
+    ).toBe('hello world');
+  });
+});

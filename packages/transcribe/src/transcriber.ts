@@ -1,0 +1,209 @@
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import OpenAI, { toFile } from 'openai';
+import { TranscribeError } from './errors.js';
+import { isSilenceHallucination, mergeTranscripts } from './merge.js';
+
+/** One encoded piece of a recording (structurally the AudioChunk port of @whis/service-core). */
+export interface AudioChunkInput {
+  path: string;
+  mimeType: string;
+  durationMs: number;
+}
+
+export interface TranscribeCallOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: { done: number; total: number }) => void;
+}
+
+export interface TranscriberOptions {
+  apiKey: string;
+  /** Any OpenAI-compatible endpoint (Groq, a self-hosted server, …). Default: OpenAI. */
+  baseURL?: string;
+  /** `whisper-1` (default), `gpt-4o-transcribe`, `gpt-4o-mini-transcribe`, or the endpoint's own. */
+  model?: string;
+  /** ISO-639-1 language of the speech. */
+  language?: string;
+  /** Vocabulary hint. */
+  prompt?: string;
+  /** Per request. Default 60 s. */
+  timeoutMs?: number;
+  /** Chunks uploaded at once. Default 3. */
+  maxConcurrency?: number;
+  /** Retries on 408, 409, 429, 5xx, connection errors and timeouts. Default 3. */
+  maxRetries?: number;
+}
+
+export interface Transcriber {
+  transcribe(
+    chunks: readonly AudioChunkInput[],
+    options?: TranscribeCallOptions,
+  ): Promise<{ text: string }>;
+}
+
+export const DEFAULT_MODEL = 'whisper-1';
+
+const KEY_HELP =
+  'Set it with `whis config --api-key sk-…` or the OPENAI_API_KEY environment variable.';
+
+// The SDK's errors become TranscribeErrors that say what to do. Its retry policy is used as is:
+// it retries exactly 408, 409, 429 (honouring retry-after), 5xx, connection errors and timeouts,
+// with exponential backoff and jitter, and never 400/401/403/413.
+function translate(err: unknown, signal: AbortSignal | undefined): TranscribeError {
+  if (err instanceof TranscribeError) return err;
+  if (signal?.aborted || err instanceof OpenAI.APIUserAbortError) {
+    return new TranscribeError('aborted', 'The transcription was cancelled.', { cause: err });
+  }
+  if (err instanceof OpenAI.APIConnectionTimeoutError) {
+    return new TranscribeError(
+      'timeout',
+      'The transcription service did not answer in time (retried). Check the network, or raise the timeout.',
+      { cause: err },
+    );
+  }
+  if (err instanceof OpenAI.APIConnectionError) {
+    return new TranscribeError(
+      'network',
+      `Cannot reach the transcription service (${(err.cause as Error)?.message ?? err.message}). Check the network or baseURL.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof OpenAI.APIError) {
+    const detail =
+      err.error && typeof err.error === 'object' && 'message' in err.error
+        ? String((err.error as { message: unknown }).message)
+        : err.message;
+    const status = err.status;
+    switch (status) {
+      case 401:
+        return new TranscribeError('auth', `The API key was refused (401). ${KEY_HELP}`, {
+          cause: err,
+          status,
+        });
+      case 403:
+        return new TranscribeError(
+          'forbidden',
+          `The API key may not use this model or endpoint (403): ${detail}`,
+          { cause: err, status },
+        );
+      case 413:
+        return new TranscribeError(
+          'too-large',
+          'The audio chunk is over the provider’s upload limit (413; OpenAI allows 25 MB). Lower the chunk size or duration.',
+          { cause: err, status },
+        );
+      case 429:
+        return new TranscribeError(
+          'rate-limited',
+          `Rate limited or out of quota (429, retried): ${detail}`,
+          { cause: err, status },
+        );
+      case 400:
+        return new TranscribeError(
+          'bad-request',
+          `The provider rejected the request (400): ${detail}`,
+          { cause: err, status },
+        );
+      default:
+        if (status !== undefined && status >= 500) {
+          return new TranscribeError(
+            'server',
+            `The transcription service failed (HTTP ${status}, retried): ${detail}`,
+            { cause: err, status },
+          );
+        }
+        return new TranscribeError(
+          'bad-response',
+          `Unexpected reply from the transcription service (HTTP ${status}): ${detail}`,
+          { cause: err, status },
+        );
+    }
+  }
+  return new TranscribeError(
+    'bad-response',
+    `Unexpected reply from the transcription service: ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
+  );
+}
+
+/** Runs `work` over `items` with at most `limit` at once; results in input order. */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+/** A Transcriber over the openai SDK's `audio.transcriptions.create`. */
+export function createTranscriber(options: TranscriberOptions): Transcriber {
+  if (!options.apiKey) throw new TranscribeError('no-api-key', `No API key. ${KEY_HELP}`);
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs ?? 60_000,
+    maxRetries: options.maxRetries ?? 3,
+  });
+  const model = options.model ?? DEFAULT_MODEL;
+  const concurrency = Math.max(1, options.maxConcurrency ?? 3);
+
+  async function one(chunk: AudioChunkInput, signal: AbortSignal): Promise<string> {
+    const file = await toFile(createReadStream(chunk.path), basename(chunk.path), {
+      type: chunk.mimeType,
+    });
+    const result = await client.audio.transcriptions.create(
+      {
+        file,
+        model,
+        response_format: 'json',
+        ...(options.language ? { language: options.language } : {}),
+        ...(options.prompt ? { prompt: options.prompt } : {}),
+      },
+      { signal },
+    );
+    if (typeof result?.text !== 'string')
+      throw new TranscribeError(
+        'bad-response',
+        'The transcription service answered without a "text" field.',
+      );
+    return isSilenceHallucination(result.text) ? '' : result.text.trim();
+  }
+
+  return {
+    async transcribe(chunks, call = {}) {
+      // one failed chunk cancels its siblings: the recording is kept and retried as a whole
+      const abort = new AbortController();
+      const onAbort = () => abort.abort();
+      call.signal?.addEventListener('abort', onAbort, { once: true });
+      if (call.signal?.aborted) abort.abort();
+      let done = 0;
+      call.onProgress?.({ done, total: chunks.length });
+      try {
+        const texts = await mapBounded(chunks, concurrency, async (chunk) => {
+          try {
+            const text = await one(chunk, abort.signal);
+            call.onProgress?.({ done: ++done, total: chunks.length });
+            return text;
+          } catch (err) {
+            abort.abort();
+            throw err;
+          }
+        });
+        return { text: mergeTranscripts(texts) };
+      } catch (err) {
+        throw translate(err, call.signal);
+      } finally {
+        call.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+}
