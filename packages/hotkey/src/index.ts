@@ -1,1 +1,20 @@
-export {};
+export {
+  parseHotkey,
+  formatHotkey,
+  MODIFIER_KEYS,
+  type Hotkey,
+  type Modifier,
+  type Side,
+} from './spec.js';
+export { ChordMatcher, type MatchEvent } from './matcher.js';
+export {
+  createHotkeyTrigger,
+  hotkeyUnavailableReason,
+  WAYLAND_HELP,
+  type HotkeyTrigger,
+  type HotkeyTriggerEvent,
+  type HotkeyTriggerOptions,
+  type HotkeyMode,
+  type HotkeyLogger,
+} from './trigger.js';
+export { HotkeyError, type HotkeyErrorCode } from './errors.js';

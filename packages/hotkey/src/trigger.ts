@@ -1,0 +1,206 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { ChordMatcher } from './matcher.js';
+import { formatHotkey, parseHotkey, type Hotkey } from './spec.js';
+
+export type HotkeyMode = 'toggle' | 'push-to-talk';
+
+/** Structurally the TriggerEvent of @whis/service-core. */
+export type HotkeyTriggerEvent =
+  | { type: 'toggle' }
+  | { type: 'start' }
+  | { type: 'finish' }
+  | { type: 'cancel' }
+  | { type: 'unavailable'; reason: string }
+  | { type: 'available' };
+
+export interface HotkeyTrigger {
+  readonly description: string;
+  readonly hotkey: Hotkey;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  onEvent(listener: (event: HotkeyTriggerEvent) => void): () => void;
+}
+
+export interface HotkeyLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface HotkeyTriggerOptions {
+  /** e.g. `ctrl+shift+r`. */
+  hotkey: string;
+  mode?: HotkeyMode;
+  /** Push-to-talk: a press shorter than this latches the recording on until the next press. 0 (default): off. */
+  tapToToggleMs?: number;
+  /** Environment of the listener process (DISPLAY, …). Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** First retry delay after the listener dies while DISPLAY is set; doubles up to 60 s. Default 2 s. */
+  retryMs?: number;
+  logger?: HotkeyLogger;
+}
+
+// Beside this module once built; from the sources (tests), the built copy.
+const BUILT_LISTENER = fileURLToPath(new URL('./internal/listener-process.js', import.meta.url));
+const LISTENER = existsSync(BUILT_LISTENER)
+  ? BUILT_LISTENER
+  : fileURLToPath(new URL('../dist/internal/listener-process.js', import.meta.url));
+
+export const WAYLAND_HELP =
+  'Wayland lets no program read global keys. Bind `whis toggle` to a shortcut in your desktop settings ' +
+  '(push-to-talk: `whis start` on press, `whis finish` on release) and run `whis listen --no-hotkey`.';
+
+/** Why no global hotkey can work in this environment, or undefined when X11 is there to try. */
+export function hotkeyUnavailableReason(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  if (platform !== 'linux') return undefined;
+  // under XWayland uiohook would only see keys typed into X clients: report it rather than half-work
+  if (env.WAYLAND_DISPLAY || env.XDG_SESSION_TYPE === 'wayland') return WAYLAND_HELP;
+  if (!env.DISPLAY)
+    return 'No X display (DISPLAY is not set), so no global hotkey. Control whis with `whis toggle`.';
+  return undefined;
+}
+
+/**
+ * A Trigger on a global hotkey. The uiohook listener runs in a child process; if it cannot start
+ * (no display, Wayland) or dies (the X server went away), the trigger reports `unavailable` and the
+ * host keeps running; while DISPLAY is set it retries with backoff.
+ */
+export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigger {
+  const hotkey = parseHotkey(options.hotkey);
+  const mode = options.mode ?? 'toggle';
+  const env = options.env ?? process.env;
+  const tapMs = options.tapToToggleMs ?? 0;
+  const listeners = new Set<(event: HotkeyTriggerEvent) => void>();
+  const matcher = new ChordMatcher(hotkey);
+  let child: ChildProcess | undefined;
+  let stopped = true;
+  let available: boolean | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDelay = options.retryMs ?? 2000;
+  let latched = false;
+  let swallowRelease = false;
+  let pressedAt = 0;
+
+  const emit = (event: HotkeyTriggerEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  const setAvailable = (value: boolean, reason = '') => {
+    if (available === value && value) return;
+    available = value;
+    emit(value ? { type: 'available' } : { type: 'unavailable', reason });
+  };
+
+  const onMatch = (match: 'press' | 'release') => {
+    if (mode === 'toggle') {
+      if (match === 'press') emit({ type: 'toggle' });
+      return;
+    }
+    if (match === 'press') {
+      if (latched) {
+        latched = false;
+        swallowRelease = true;
+        emit({ type: 'finish' });
+      } else {
+        pressedAt = Date.now();
+        emit({ type: 'start' });
+      }
+    } else if (swallowRelease) {
+      swallowRelease = false;
+    } else if (tapMs > 0 && Date.now() - pressedAt < tapMs) {
+      latched = true;
+    } else {
+      emit({ type: 'finish' });
+    }
+  };
+
+  const scheduleRetry = () => {
+    if (stopped || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      spawnListener();
+    }, retryDelay);
+    retryTimer.unref();
+    retryDelay = Math.min(retryDelay * 2, 60_000);
+  };
+
+  const spawnListener = () => {
+    if (stopped) return;
+    const reason = hotkeyUnavailableReason(env);
+    if (reason) {
+      setAvailable(false, reason);
+      return;
+    }
+    const proc = spawn(process.execPath, [LISTENER], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child = proc;
+    let stderr = '';
+    let ready = false;
+    proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    proc.stdin!.on('error', () => undefined);
+    proc.on('error', (err) => options.logger?.warn({ err }, 'hotkey listener failed to start'));
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      let message: { t?: string; k?: string };
+      try {
+        message = JSON.parse(line) as { t?: string; k?: string };
+      } catch {
+        return;
+      }
+      if (message.t === 'ready') {
+        ready = true;
+        retryDelay = options.retryMs ?? 2000;
+        matcher.reset();
+        setAvailable(true);
+      } else if (message.t === 'down' && message.k) {
+        const match = matcher.keyDown(message.k);
+        if (match) onMatch(match);
+      } else if (message.t === 'up' && message.k) {
+        const match = matcher.keyUp(message.k);
+        if (match) onMatch(match);
+      }
+    });
+    proc.once('exit', (code, signal) => {
+      if (child === proc) child = undefined;
+      if (stopped) return;
+      const why = stderr.trim().split('\n').filter(Boolean).pop();
+      const reason = ready
+        ? `The hotkey listener stopped (${signal ?? `exit ${code}`}); the X display (${env.DISPLAY}) may be gone.${why ? ` ${why}` : ''} Retrying; \`whis toggle\` works meanwhile.`
+        : `Cannot listen for keys on display ${env.DISPLAY} (${signal ?? `exit ${code}`}${why ? `: ${why}` : ''}). Is the X server running? \`whis toggle\` works meanwhile.`;
+      options.logger?.warn({ code, signal }, reason);
+      setAvailable(false, reason);
+      scheduleRetry();
+    });
+  };
+
+  const description = `${formatHotkey(hotkey)} (${mode})`;
+  return {
+    description,
+    hotkey,
+    async start() {
+      if (!stopped) return;
+      stopped = false;
+      spawnListener();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      const proc = child;
+      child = undefined;
+      if (proc && proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        proc.stdin!.end();
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 2000);
+        await exited;
+        clearTimeout(kill);
+      }
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
