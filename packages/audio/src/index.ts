@@ -1,1 +1,14 @@
-export {};
+export {
+  createMicrophone,
+  listInputDevices,
+  type InputDevice,
+  type MicrophoneOptions,
+  type MicrophoneCapture,
+  type MicrophoneLogger,
+  type CaptureStats,
+} from './microphone.js';
+export { createPcmSource, type PcmSourceOptions } from './pcm-source.js';
+export { RecordingPipeline, type PipelineOptions } from './pipeline.js';
+export { Resampler, downmix, toInt16, levelOf, TARGET_RATE, type ResamplerOptions } from './dsp.js';
+export { AudioError, type AudioErrorCode } from './errors.js';
+export type { AudioSource, Capture, CapturedAudio, AudioChunk, Level } from './types.js';

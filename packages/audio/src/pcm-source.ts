@@ -1,0 +1,72 @@
+import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
+import type { AudioSource, Capture, CapturedAudio, Level } from './types.js';
+
+export interface PcmSourceOptions extends Omit<PipelineOptions, 'directory' | 'onLevel'> {
+  /** Opens the PCM to record: interleaved signed 16-bit little-endian. */
+  open: () => AsyncIterable<Buffer> | NodeJS.ReadableStream;
+  sampleRate: number;
+  channels: number;
+}
+
+/**
+ * An AudioSource fed from a stream instead of a device (a file, a pipe, a generator): the same
+ * pipeline as the microphone, as fast as the stream delivers. For tests, benchmarks and
+ * `whis transcribe` of raw audio.
+ */
+export function createPcmSource(options: PcmSourceOptions): AudioSource & {
+  start(o: { directory: string }): Promise<Capture & { drained: Promise<void> }>;
+} {
+  return {
+    async start({ directory }) {
+      const levelListeners = new Set<(level: Level) => void>();
+      const errorListeners = new Set<(error: Error) => void>();
+      const pipeline = new RecordingPipeline(options.sampleRate, options.channels, {
+        ...options,
+        directory,
+        onLevel: (l) => levelListeners.forEach((f) => f(l)),
+      });
+      let stopped = false;
+      let leftover: Buffer | undefined;
+      const frameBytes = 2 * options.channels;
+      const drained = (async () => {
+        for await (const raw of options.open() as AsyncIterable<Buffer>) {
+          if (stopped) break;
+          const data = leftover ? Buffer.concat([leftover, raw]) : raw;
+          const usable = data.length - (data.length % frameBytes);
+          leftover = usable < data.length ? Buffer.from(data.subarray(usable)) : undefined;
+          const aligned = Buffer.from(data.subarray(0, usable));
+          pipeline.push(new Int16Array(aligned.buffer, aligned.byteOffset, usable / 2));
+          if (pipeline.error) {
+            for (const listener of errorListeners) listener(pipeline.error);
+            break;
+          }
+        }
+      })();
+      let result: Promise<CapturedAudio> | undefined;
+      return {
+        drained,
+        onLevel(listener) {
+          levelListeners.add(listener);
+          return () => levelListeners.delete(listener);
+        },
+        onError(listener) {
+          errorListeners.add(listener);
+          return () => errorListeners.delete(listener);
+        },
+        stop() {
+          result ??= (async () => {
+            stopped = true;
+            await drained.catch(() => undefined);
+            return pipeline.finish();
+          })();
+          return result;
+        },
+        async abort() {
+          stopped = true;
+          await drained.catch(() => undefined);
+          pipeline.discard();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runChecked } from '@whis/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecordingPipeline } from './pipeline.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'whis-pipe-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+// 48 kHz stereo: tone (speech stand-in) or silence, in 10 ms device blocks.
+function feed(p: RecordingPipeline, pattern: Array<[seconds: number, tone: boolean]>): void {
+  let t = 0;
+  for (const [seconds, tone] of pattern) {
+    const frames = Math.round(seconds * 48_000);
+    for (let i = 0; i < frames; i += 480) {
+      const block = new Int16Array(480 * 2);
+      for (let j = 0; j < 480; j++, t++) {
+        const v = tone ? Math.round(8000 * Math.sin((2 * Math.PI * 300 * t) / 48_000)) : 0;
+        block[2 * j] = v;
+        block[2 * j + 1] = v;
+      }
+      p.push(block);
+    }
+  }
+}
+
+async function decodedSeconds(path: string): Promise<number> {
+  const { stdout } = await runChecked('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=duration',
+    '-of',
+    'csv=p=0',
+    path,
+  ]);
+  return Number(stdout.trim());
+}
+
+describe('RecordingPipeline', () => {
+  it('encodes MP3 that ffmpeg decodes to the recorded duration', async () => {
+    const p = new RecordingPipeline(48_000, 2, { directory: dir, trimSilence: false });
+    feed(p, [[3, true]]);
+    const result = p.finish();
+    expect(result.speechDetected).toBe(true);
+    expect(result.chunks).toHaveLength(1);
+    expect(result.durationMs).toBeGreaterThan(2950);
+    expect(Math.abs((await decodedSeconds(result.chunks[0]!.path)) - 3)).toBeLessThan(0.1);
+    // 32 kbit/s: 4 KB a second
+    expect(result.chunks[0]!.bytes).toBeLessThan(3 * 4200);
+  });
+
+  it('reports a silent recording as empty and writes nothing', () => {
+    const p = new RecordingPipeline(48_000, 2, { directory: dir });
+    feed(p, [[2, false]]);
+    expect(p.finish()).toEqual({ chunks: [], durationMs: 0, speechDetected: false });
+  });
+
+  it('trims leading and trailing silence to 300 ms', () => {
+    const p = new RecordingPipeline(48_000, 2, { directory: dir });
+    feed(p, [
+      [2, false],
+      [1, true],
+      [3, false],
+    ]);
+    const { durationMs } = p.finish();
+    expect(durationMs).toBeGreaterThanOrEqual(1550);
+    expect(durationMs).toBeLessThanOrEqual(1700);
+  });
+
+  it('cuts chunks at silences once over the limit, each independently decodable', async () => {
+    const p = new RecordingPipeline(48_000, 2, { directory: dir, maxChunkMs: 1000 });
+    feed(p, [
+      [0.6, true],
+      [0.5, false],
+      [0.6, true],
+      [0.5, false],
+      [0.6, true],
+    ]);
+    const { chunks, durationMs } = p.finish();
+    expect(chunks.length).toBe(3);
+    let total = 0;
+    for (const chunk of chunks) {
+      const seconds = await decodedSeconds(chunk.path);
+      expect(Math.abs(seconds * 1000 - chunk.durationMs)).toBeLessThan(100);
+      total += chunk.durationMs;
+    }
+    expect(total).toBe(durationMs);
+    expect(chunks.map((c) => c.startMs)).toEqual([
+      0,
+      chunks[0]!.durationMs,
+      chunks[0]!.durationMs + chunks[1]!.durationMs,
+    ]);
+  });
+
+  it('reports levels a few times a second', () => {
+    const levels: number[] = [];
+    const p = new RecordingPipeline(48_000, 2, {
+      directory: dir,
+      onLevel: (l) => levels.push(l.rms),
+    });
+    feed(p, [[1, true]]);
+    p.finish();
+    expect(levels.length).toBe(5);
+    expect(levels[2]).toBeCloseTo(8000 / 32768 / Math.SQRT2, 2);
+  });
+});

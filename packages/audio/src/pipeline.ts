@@ -1,0 +1,251 @@
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Mp3Encoder } from '@breezystack/lamejs';
+import { AudioError } from './errors.js';
+import { downmix, levelOf, Resampler, TARGET_RATE, toInt16 } from './dsp.js';
+import type { AudioChunk, CapturedAudio, Level } from './types.js';
+
+const FRAME = 320; // 20 ms at 16 kHz
+const FRAME_MS = 20;
+const MAX_PAUSE_FRAMES = 2000 / FRAME_MS;
+
+export interface PipelineOptions {
+  /** Where the chunk files go (`000.mp3`, `001.mp3`, …). */
+  directory: string;
+  /** MP3 bit rate. Default 32 kbit/s (about 240 KB a minute). */
+  bitrateKbps?: number;
+  /** Cut a new chunk at the next silence after this long. Default 10 minutes. */
+  maxChunkMs?: number;
+  /** … or after this many bytes. Default 20 MB (the OpenAI limit is 25 MB). */
+  maxChunkBytes?: number;
+  /** Drop leading and trailing silence beyond 300 ms. Default true. */
+  trimSilence?: boolean;
+  /** A 20 ms frame is speech above this RMS (0..1). Default 0.01 (−40 dBFS). */
+  speechThreshold?: number;
+  /** Less speech than this in total, and the recording counts as empty. Default 200 ms. */
+  minSpeechMs?: number;
+  /** Level events this often. Default 200 ms. */
+  levelIntervalMs?: number;
+  onLevel?: (level: Level) => void;
+  /** Every 16 kHz mono frame, before silence trimming (for a raw copy or analysis). */
+  onFrame?: (pcm: Int16Array) => void;
+}
+
+interface OpenChunk {
+  index: number;
+  path: string;
+  fd: number;
+  encoder: Mp3Encoder;
+  startSample: number;
+  samples: number;
+  bytes: number;
+}
+
+/**
+ * Turns device PCM into what whis keeps: 16 kHz mono, silence-trimmed, encoded to MP3 as it
+ * arrives and written straight to the chunk files. Memory stays flat however long the recording,
+ * and finishing costs one encoder flush, whatever the duration.
+ */
+export class RecordingPipeline {
+  private readonly resampler: Resampler;
+  private readonly options: Required<Omit<PipelineOptions, 'onLevel' | 'onFrame'>> &
+    Pick<PipelineOptions, 'onLevel' | 'onFrame'>;
+  private pending = new Float32Array(0);
+  private held: Int16Array[] = [];
+  private heardSpeech = false;
+  private speechFrames = 0;
+  private written = 0;
+  private chunk: OpenChunk | undefined;
+  private readonly chunks: AudioChunk[] = [];
+  private wantCut = false;
+  private levelSum = 0;
+  private levelPeak = 0;
+  private levelSamples = 0;
+  private failed: Error | undefined;
+  private readonly tail = 300 / FRAME_MS;
+
+  constructor(
+    readonly inRate: number,
+    readonly channels: number,
+    options: PipelineOptions,
+  ) {
+    this.options = {
+      bitrateKbps: 32,
+      maxChunkMs: 10 * 60_000,
+      maxChunkBytes: 20 * 1024 * 1024,
+      trimSilence: true,
+      speechThreshold: 0.01,
+      minSpeechMs: 200,
+      levelIntervalMs: 200,
+      ...options,
+    };
+    this.resampler = new Resampler(inRate, TARGET_RATE);
+  }
+
+  /** The first error writing the files (disk full, …), if any: capture should end. */
+  get error(): Error | undefined {
+    return this.failed;
+  }
+
+  /** Feeds interleaved 16-bit PCM at the input rate. */
+  push(pcm: Int16Array): void {
+    if (this.failed) return;
+    this.consume(this.resampler.push(downmix(pcm, this.channels)));
+  }
+
+  /** Flushes everything and returns the chunks on disk. */
+  finish(): CapturedAudio {
+    this.consume(this.resampler.flush(), true);
+    // trailing silence: at most 300 ms after the last word
+    if (this.heardSpeech) for (const frame of this.held.splice(0, this.tail)) this.write(frame, true);
+    this.held = [];
+    this.closeChunk();
+    return {
+      chunks: [...this.chunks],
+      durationMs: Math.round((this.written / TARGET_RATE) * 1000),
+      speechDetected: this.speechFrames * FRAME_MS >= this.options.minSpeechMs,
+    };
+  }
+
+  /** Stops and deletes every file written. */
+  discard(): void {
+    this.closeChunk();
+    for (const chunk of this.chunks) rmSync(chunk.path, { force: true });
+  }
+
+  private consume(samples: Float32Array, final = false): void {
+    let data = samples;
+    if (this.pending.length > 0) {
+      data = new Float32Array(this.pending.length + samples.length);
+      data.set(this.pending);
+      data.set(samples, this.pending.length);
+    }
+    let offset = 0;
+    for (; offset + FRAME <= data.length; offset += FRAME)
+      this.frame(data.subarray(offset, offset + FRAME));
+    this.pending = data.slice(offset);
+    if (final && this.pending.length > 0) {
+      const last = new Float32Array(FRAME);
+      last.set(this.pending);
+      this.pending = new Float32Array(0);
+      this.frame(last.subarray(0, FRAME));
+    }
+  }
+
+  private frame(samples: Float32Array): void {
+    const level = levelOf(samples);
+    this.levelSum += level.rms * level.rms * samples.length;
+    this.levelPeak = Math.max(this.levelPeak, level.peak);
+    this.levelSamples += samples.length;
+    if (this.levelSamples >= (this.options.levelIntervalMs / 1000) * TARGET_RATE) {
+      this.options.onLevel?.({
+        rms: Math.sqrt(this.levelSum / this.levelSamples),
+        peak: this.levelPeak,
+      });
+      this.levelSum = 0;
+      this.levelPeak = 0;
+      this.levelSamples = 0;
+    }
+    const pcm = toInt16(samples);
+    this.options.onFrame?.(pcm);
+    const speech = level.rms >= this.options.speechThreshold;
+    if (!this.options.trimSilence) {
+      if (speech) this.speechFrames++;
+      this.write(pcm, !speech);
+      return;
+    }
+    if (speech) {
+      this.speechFrames++;
+      // leading silence: keep only the 300 ms just before the first word
+      const held = this.heardSpeech ? this.held : this.held.slice(-this.tail);
+      for (const frame of held) this.write(frame, true);
+      this.held = [];
+      this.heardSpeech = true;
+      this.write(pcm, false);
+      return;
+    }
+    this.held.push(pcm);
+    // a pause is kept to its last 2 s: Whisper needs no more, and memory stays bounded
+    if (this.held.length > MAX_PAUSE_FRAMES) this.held.shift();
+  }
+
+  private write(pcm: Int16Array, silent = false): void {
+    if (this.failed) return;
+    if (this.chunk && this.wantCut && silent) this.closeChunk();
+    const chunk = (this.chunk ??= this.openChunk());
+    this.append(chunk, chunk.encoder.encodeBuffer(pcm));
+    chunk.samples += pcm.length;
+    this.written += pcm.length;
+    const ms = (chunk.samples / TARGET_RATE) * 1000;
+    if (ms >= this.options.maxChunkMs || chunk.bytes >= this.options.maxChunkBytes)
+      this.wantCut = true;
+    // no silence for 20% past the limit: cut anyway
+    if (ms >= this.options.maxChunkMs * 1.2 || chunk.bytes >= this.options.maxChunkBytes * 1.2)
+      this.closeChunk();
+  }
+
+  private openChunk(): OpenChunk {
+    const index = this.chunks.length;
+    const path = join(this.options.directory, `${String(index).padStart(3, '0')}.mp3`);
+    let fd: number;
+    try {
+      fd = openSync(path, 'w', 0o600);
+    } catch (err) {
+      throw this.fail(err, path);
+    }
+    this.wantCut = false;
+    return {
+      index,
+      path,
+      fd,
+      encoder: new Mp3Encoder(1, TARGET_RATE, this.options.bitrateKbps),
+      startSample: this.written,
+      samples: 0,
+      bytes: 0,
+    };
+  }
+
+  private append(chunk: OpenChunk, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    try {
+      // synchronous writes of a few hundred bytes: on disk as it records, nothing to lose in a crash
+      writeSync(chunk.fd, bytes);
+      chunk.bytes += bytes.length;
+    } catch (err) {
+      this.fail(err, chunk.path);
+    }
+  }
+
+  private fail(err: unknown, path: string): Error {
+    const code = (err as NodeJS.ErrnoException).code;
+    this.failed ??= new AudioError(
+      code === 'ENOSPC' || code === 'EDQUOT' ? 'disk-full' : 'write-failed',
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? `The disk is full while recording to ${path}. What was recorded so far is kept; free some space.`
+        : `Cannot write the recording to ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
+    return this.failed;
+  }
+
+  private closeChunk(): void {
+    const chunk = this.chunk;
+    if (!chunk) return;
+    this.chunk = undefined;
+    this.append(chunk, chunk.encoder.flush());
+    try {
+      closeSync(chunk.fd);
+    } catch {
+      // already reported through append
+    }
+    if (chunk.bytes > 0) {
+      this.chunks.push({
+        path: chunk.path,
+        mimeType: 'audio/mpeg',
+        startMs: Math.round((chunk.startSample / TARGET_RATE) * 1000),
+        durationMs: Math.round((chunk.samples / TARGET_RATE) * 1000),
+        bytes: chunk.bytes,
+      });
+    }
+  }
+}
