@@ -88,7 +88,8 @@ describe('RecordingPipeline', () => {
     let total = 0;
     for (const chunk of chunks) {
       const seconds = await decodedSeconds(chunk.path);
-      expect(Math.abs(seconds * 1000 - chunk.durationMs)).toBeLessThan(100);
+      // MP3 adds up to one frame of encoder padding at each end
+      expect(Math.abs(seconds * 1000 - chunk.durationMs)).toBeLessThan(150);
       total += chunk.durationMs;
     }
     expect(total).toBe(durationMs);

@@ -97,7 +97,8 @@ export class RecordingPipeline {
   finish(): CapturedAudio {
     this.consume(this.resampler.flush(), true);
     // trailing silence: at most 300 ms after the last word
-    if (this.heardSpeech) for (const frame of this.held.splice(0, this.tail)) this.write(frame, true);
+    if (this.heardSpeech)
+      for (const frame of this.held.splice(0, this.tail)) this.write(frame, true);
     this.held = [];
     this.closeChunk();
     return {

@@ -1,0 +1,121 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  recognize,
+  run,
+  startVirtualMicrophone,
+  synthesize,
+  type VirtualMicrophone,
+} from '@whis/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMicrophone, listInputDevices } from './microphone.js';
+
+let mic: VirtualMicrophone;
+let dir: string;
+let phrase: string;
+
+beforeAll(async () => {
+  mic = await startVirtualMicrophone();
+  // naudiodon is loaded on first use: from here on this process records from the virtual microphone
+  Object.assign(process.env, mic.env);
+  dir = await mkdtemp(join(tmpdir(), 'whis-mic-'));
+  phrase = join(dir, 'phrase.wav');
+  await synthesize('one two three four five', phrase);
+}, 60_000);
+afterAll(async () => {
+  await mic?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function wav(pcm: Int16Array): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.byteLength, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(16_000, 24);
+  header.writeUInt32LE(32_000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.byteLength, 40);
+  return Buffer.concat([header, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]);
+}
+
+describe('a real capture through the virtual microphone', () => {
+  it('lists the input devices, the default marked', async () => {
+    const devices = await listInputDevices();
+    expect(devices.length).toBeGreaterThan(0);
+    expect(devices.filter((d) => d.isDefault).length).toBeLessThanOrEqual(1);
+    expect(devices[0]).toMatchObject({
+      index: expect.any(Number),
+      name: expect.any(String),
+      defaultSampleRate: expect.any(Number),
+    });
+  });
+
+  it('hears the phrase spoken right after start(), in the raw 16 kHz stream and in the encoded file', async () => {
+    const raw: Int16Array[] = [];
+    const directory = join(dir, 'rec');
+    await (await import('node:fs/promises')).mkdir(directory);
+    const capture = await createMicrophone({ onFrame: (pcm) => raw.push(pcm) }).start({
+      directory,
+    });
+    const levels: number[] = [];
+    capture.onLevel((l) => levels.push(l.rms));
+    // no waiting for the first frame: words spoken at once must not be lost
+    await mic.play(phrase);
+    const result = await capture.stop();
+    expect(result.speechDetected).toBe(true);
+    expect(result.chunks).toHaveLength(1);
+    expect(await recognize(result.chunks[0]!.path)).toBe('one two three four five');
+    const rawWav = join(dir, 'raw.wav');
+    await writeFile(rawWav, wav(Int16Array.from(raw.flatMap((f) => [...f]))));
+    expect(await recognize(rawWav)).toBe('one two three four five');
+    expect(Math.max(...levels)).toBeGreaterThan(0.01);
+    expect(capture.stats.firstFrameMs).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('keeps the last word spoken before stop()', async () => {
+    const directory = join(dir, 'tail');
+    await (await import('node:fs/promises')).mkdir(directory);
+    const capture = await createMicrophone().start({ directory });
+    await mic.play(phrase);
+    // stop the moment playback ends: "five" is the last word
+    const result = await capture.stop();
+    expect((await recognize(result.chunks[0]!.path)).split(' ').at(-1)).toBe('five');
+  }, 60_000);
+
+  it('names the device and the fix when it does not exist', async () => {
+    await expect(
+      createMicrophone({ device: 'no such microphone' }).start({ directory: dir }),
+    ).rejects.toMatchObject({
+      code: 'device-not-found',
+      message: expect.stringMatching(
+        /No input device "no such microphone". `whis devices` lists them/,
+      ),
+    });
+  });
+});
+
+it('with no sound server running, a clear error (in a process of its own)', async () => {
+  const script = fileURLToPath(new URL('../test/capture-without-pulse.mjs', import.meta.url));
+  const noServer = await mkdtemp(join(tmpdir(), 'whis-nopulse-'));
+  const { stdout } = await run(process.execPath, [script], {
+    env: {
+      ...process.env,
+      PULSE_SERVER: `unix:${join(noServer, 'none')}`,
+      XDG_RUNTIME_DIR: noServer,
+      HOME: noServer,
+    },
+  });
+  const result = JSON.parse(stdout.trim().split('\n').pop()!);
+  expect(result.ok).toBe(false);
+  expect(['no-device', 'device-failed', 'device-busy']).toContain(result.code);
+  expect(result.message).toMatch(/microphone/i);
+  await rm(noServer, { recursive: true, force: true });
+}, 30_000);
