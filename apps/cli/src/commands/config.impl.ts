@@ -1,0 +1,69 @@
+import {
+  SETTING_KEYS,
+  maskSettings,
+  readSettings,
+  resolvePaths,
+  setSetting,
+  unsetSetting,
+  type SettingKey,
+} from '@whis/config';
+import { CliError, ExitCode } from '../errors.js';
+import type { ConfigArgs } from './config.js';
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export async function runConfig(args: ConfigArgs): Promise<number> {
+  const file = resolvePaths().settingsFile;
+  switch (args.action) {
+    case 'set':
+      await setSetting(args.key!, args.value!, file);
+      print(`Saved ${args.key} in ${file}.`);
+      return ExitCode.Ok;
+    case 'unset':
+      await unsetSetting(args.key!, file);
+      print(`Removed ${args.key} from ${file}.`);
+      return ExitCode.Ok;
+    case 'get': {
+      const shown = maskSettings(await readSettings(file));
+      if (!Object.hasOwn(SETTING_KEYS, args.key!)) {
+        throw new CliError(`Unknown setting "${args.key}".`, {
+          exitCode: ExitCode.Usage,
+          hint: `Valid settings: ${Object.keys(SETTING_KEYS).join(', ')}.`,
+        });
+      }
+      const value = shown[args.key!];
+      if (value === undefined) return ExitCode.Failure;
+      print(Array.isArray(value) ? value.join(',') : String(value));
+      return ExitCode.Ok;
+    }
+  }
+  if (args.apiKey !== undefined) {
+    await setSetting('apiKey', args.apiKey, file);
+    print(`Saved the API key in ${file} (readable only by you).`);
+    return ExitCode.Ok;
+  }
+  if (args.path) {
+    print(file);
+    return ExitCode.Ok;
+  }
+  const shown = maskSettings(await readSettings(file));
+  if (args.json) {
+    print(JSON.stringify(shown));
+    return ExitCode.Ok;
+  }
+  if (!args.show) {
+    print(`Settings file: ${file}\n`);
+  }
+  for (const key of Object.keys(SETTING_KEYS) as SettingKey[]) {
+    const value = shown[key];
+    const text =
+      value === undefined ? '(unset)' : Array.isArray(value) ? value.join(',') : String(value);
+    print(`${key.padEnd(11)} ${text}${args.show ? '' : `    # ${SETTING_KEYS[key].description}`}`);
+  }
+  if (!process.env.OPENAI_API_KEY && shown.apiKey === undefined) {
+    print('\nNo API key: set one with `whis config --api-key sk-…` or OPENAI_API_KEY.');
+  }
+  return ExitCode.Ok;
+}

@@ -1,0 +1,19 @@
+import type { CommandModule } from 'yargs';
+
+export interface LastArgs {
+  n: number;
+  json?: boolean;
+}
+
+export const lastCommand: CommandModule<object, LastArgs> = {
+  command: 'last',
+  describe: 'Print the latest transcripts',
+  builder: (yargs) =>
+    yargs
+      .option('n', { alias: 'count', type: 'number', default: 1, describe: 'How many' })
+      .option('json', { type: 'boolean', describe: 'Print JSON' }),
+  handler: async (args) => {
+    const { runLast } = await import('./last.impl.js');
+    process.exitCode = await runLast(args);
+  },
+};

@@ -1,0 +1,120 @@
+import { connectToDaemon, type IpcClient, type ServiceEvent, type ServiceState } from '@whis/ipc';
+import { withDaemon } from '../daemon.js';
+import { ExitCode, toCliError } from '../errors.js';
+import { formatStatus, stateLabel, waybarLine } from '../format.js';
+import { daemonEndpoint } from '../runtime.js';
+import type { StatusArgs } from './status.js';
+
+type Format = 'text' | 'json' | 'waybar';
+
+function isNotRunning(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'not-running' || code === 'stale';
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export async function runStatus(args: StatusArgs): Promise<number> {
+  const format: Format = args.format ?? (args.json ? 'json' : 'text');
+  if (args.follow) return follow(format);
+  try {
+    const status = await withDaemon((client) => client.request('status'));
+    if (format === 'json') print(JSON.stringify({ running: true, ...status }));
+    else if (format === 'waybar')
+      print(
+        JSON.stringify(
+          waybarLine(status.state, {
+            durationMs: status.recording?.durationMs,
+            error: status.lastError?.message,
+          }),
+        ),
+      );
+    else print(formatStatus(status));
+    return ExitCode.Ok;
+  } catch (err) {
+    if (!isNotRunning(err)) throw err;
+    if (format === 'json')
+      print(JSON.stringify({ running: false, reason: (err as { code: string }).code }));
+    else if (format === 'waybar') print(JSON.stringify(waybarLine('stopped')));
+    else print(toCliError(err).message);
+    return ExitCode.NotRunning;
+  }
+}
+
+// Follows the daemon through subscribe; when it is not running, says so once and reconnects with a
+// capped backoff, so a status bar started before the daemon shows it as soon as it comes up.
+async function follow(format: Format): Promise<number> {
+  let stopped = false;
+  const stop = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      stopped = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  let lastPrinted = '';
+  const emit = (line: string) => {
+    if (line === lastPrinted) return;
+    lastPrinted = line;
+    print(line);
+  };
+  const show = (
+    state: ServiceState | 'stopped',
+    details: { durationMs?: number; error?: string } = {},
+  ) => {
+    if (format === 'waybar') emit(JSON.stringify(waybarLine(state, details)));
+    else if (format === 'json') emit(JSON.stringify({ state, ...details }));
+    else if (state === 'stopped') emit('Service: Not running');
+    else
+      emit(`Service: Running (${stateLabel(state)})${details.error ? ` — ${details.error}` : ''}`);
+  };
+
+  let delay = 250;
+  while (!stopped) {
+    let client: IpcClient;
+    try {
+      client = await connectToDaemon(daemonEndpoint(), { timeoutMs: 3000, client: 'whis-cli' });
+    } catch (err) {
+      if (!isNotRunning(err) && (err as { code?: string }).code !== 'unresponsive') throw err;
+      show('stopped');
+      await Promise.race([stop, new Promise((r) => setTimeout(r, delay))]);
+      delay = Math.min(delay * 2, 5000);
+      continue;
+    }
+    delay = 250;
+    try {
+      let state: ServiceState = 'idle';
+      let error: string | undefined;
+      let lastSecond = -1;
+      const closed = new Promise<void>((resolve) => client.onClose(resolve));
+      await client.subscribe((event: ServiceEvent) => {
+        if (event.type === 'state') {
+          state = event.state;
+          if (state === 'recording') error = undefined;
+          lastSecond = -1;
+          show(state, { error });
+        } else if (event.type === 'error') {
+          error = event.error.message;
+          show(state, { error });
+        } else if (event.type === 'level' && format === 'waybar') {
+          const second = Math.floor(event.durationMs / 1000);
+          if (second !== lastSecond) {
+            lastSecond = second;
+            show('recording', { durationMs: event.durationMs });
+          }
+        }
+      });
+      const status = await client.request('status');
+      state = status.state;
+      error = status.lastError?.message;
+      show(state, { durationMs: status.recording?.durationMs, error });
+      await Promise.race([stop, closed]);
+    } finally {
+      client.close();
+    }
+  }
+  return ExitCode.Ok;
+}

@@ -1,0 +1,56 @@
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { readSettings, resolvePaths } from '@whis/config';
+import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
+import { CliError, ExitCode } from '../errors.js';
+import type { TranscribeArgs } from './transcribe.js';
+
+const MIME: Record<string, string> = {
+  '.mp3': 'audio/mpeg',
+  '.mpga': 'audio/mpeg',
+  '.wav': 'audio/wav',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.flac': 'audio/flac',
+  '.m4a': 'audio/mp4',
+  '.mp4': 'audio/mp4',
+  '.webm': 'audio/webm',
+};
+
+const LIMIT = 25 * 1024 * 1024;
+
+export async function runTranscribe(args: TranscribeArgs): Promise<number> {
+  const mimeType = MIME[extname(args.file).toLowerCase()];
+  if (!mimeType) {
+    throw new CliError(`${args.file}: unsupported format.`, {
+      exitCode: ExitCode.Usage,
+      hint: `Use one of ${Object.keys(MIME).join(' ')}; convert with e.g. \`ffmpeg -i in.xyz -ac 1 -ar 16000 -b:a 32k out.mp3\`.`,
+    });
+  }
+  let bytes: number;
+  try {
+    bytes = (await stat(args.file)).size;
+  } catch (err) {
+    throw new CliError(`Cannot read ${args.file}: ${(err as Error).message}`, { cause: err });
+  }
+  if (bytes > LIMIT) {
+    throw new CliError(
+      `${args.file} is ${(bytes / 1024 / 1024).toFixed(1)} MB; the API takes 25 MB at most.`,
+      {
+        hint: 'Re-encode it smaller: `ffmpeg -i in -ac 1 -ar 16000 -b:a 32k out.mp3` (about 15 MB an hour).',
+      },
+    );
+  }
+  const settings = await readSettings(resolvePaths().settingsFile);
+  const options = resolveTranscriberOptions({
+    flags: { model: args.model, language: args.language, prompt: args.prompt },
+    env: process.env,
+    settings,
+  });
+  const { text } = await createTranscriber(options).transcribe([
+    { path: args.file, mimeType, durationMs: 0 },
+  ]);
+  process.stdout.write(`${text}\n`);
+  return ExitCode.Ok;
+}

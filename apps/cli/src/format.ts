@@ -1,0 +1,83 @@
+import type { ServiceState, StatusResult } from '@whis/ipc';
+
+const STATE_LABEL: Record<ServiceState, string> = {
+  idle: 'Idle',
+  recording: 'Recording',
+  transcribing: 'Transcribing',
+};
+
+export function stateLabel(state: ServiceState): string {
+  return STATE_LABEL[state];
+}
+
+/** `65_000` → `1:05`. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** The human form of `whis status`, first line as in the original: `Service: Running (Idle)`. */
+export function formatStatus(status: StatusResult): string {
+  const lines = [`Service: Running (${stateLabel(status.state)})`];
+  lines.push(
+    `  pid ${status.pid} · whis ${status.version} · up ${formatDuration(status.uptimeMs)}`,
+  );
+  if (status.hotkey && !status.hotkeyProblem) lines.push(`  Hotkey: ${status.hotkey}`);
+  else if (status.hotkeyProblem) lines.push(`  Hotkey: off (${status.hotkeyProblem})`);
+  else lines.push('  Hotkey: none (control it with `whis toggle`)');
+  if (status.recording) {
+    lines.push(
+      `  Recording: ${status.recording.id} (${formatDuration(status.recording.durationMs)})`,
+    );
+  }
+  if (status.transcribing.length > 0)
+    lines.push(`  Transcribing: ${status.transcribing.join(', ')}`);
+  if (status.lastError) {
+    const kept = status.lastError.recordingId
+      ? ` (recording ${status.lastError.recordingId} kept: \`whis retry\`)`
+      : '';
+    lines.push(`  Last error: ${status.lastError.message}${kept}`);
+  }
+  for (const problem of status.problems) lines.push(`  Problem: ${problem}`);
+  return lines.join('\n');
+}
+
+export interface WaybarLine {
+  text: string;
+  alt: string;
+  class: string;
+  tooltip: string;
+}
+
+/** One line of waybar's custom-module JSON for a state (or `stopped` when the daemon is not running). */
+export function waybarLine(
+  state: ServiceState | 'stopped',
+  details: { durationMs?: number; error?: string } = {},
+): WaybarLine {
+  switch (state) {
+    case 'stopped':
+      return { text: '', alt: 'stopped', class: 'stopped', tooltip: 'whis is not running' };
+    case 'idle':
+      return details.error
+        ? { text: '!', alt: 'error', class: 'error', tooltip: `whis: ${details.error}` }
+        : { text: '', alt: 'idle', class: 'idle', tooltip: 'whis: idle' };
+    case 'recording':
+      return {
+        text:
+          details.durationMs === undefined ? 'REC' : `REC ${formatDuration(details.durationMs)}`,
+        alt: 'recording',
+        class: 'recording',
+        tooltip: 'whis: recording',
+      };
+    case 'transcribing':
+      return {
+        text: '…',
+        alt: 'transcribing',
+        class: 'transcribing',
+        tooltip: 'whis: transcribing',
+      };
+  }
+}

@@ -1,0 +1,78 @@
+import { createMicrophone } from '@whis/audio';
+import { readSettings, type Settings } from '@whis/config';
+import { createHotkeyTrigger } from '@whis/hotkey';
+import {
+  combineOutputs,
+  createClipboardOutput,
+  createFileOutput,
+  createStdoutOutput,
+} from '@whis/output';
+import type { AudioSource, Logger, Output, Transcriber, Trigger } from '@whis/service-core';
+import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
+import type { DaemonOptions } from './options.js';
+
+export function createAudioSource(settings: Settings, logger: Logger): AudioSource {
+  return createMicrophone({
+    device: settings.device,
+    logger: logger.child({ component: 'audio' }),
+  });
+}
+
+// The key and endpoint are read for every transcription, so `whis config --api-key …` (or a fixed
+// settings file) takes effect for the next recording and for `whis retry`, without a restart.
+export function createLazyTranscriber(settingsFile: string, logger: Logger): Transcriber {
+  let cached: { key: string; transcriber: Transcriber } | undefined;
+  return {
+    async transcribe(chunks, options) {
+      const resolved = resolveTranscriberOptions({
+        env: process.env,
+        settings: await readSettings(settingsFile),
+      });
+      const key = JSON.stringify(resolved);
+      if (cached?.key !== key) {
+        cached = { key, transcriber: createTranscriber(resolved) };
+        logger.info(
+          { model: resolved.model, baseURL: resolved.baseURL ?? 'https://api.openai.com/v1' },
+          'transcriber configured',
+        );
+      }
+      return cached.transcriber.transcribe(chunks, options);
+    },
+  };
+}
+
+export function createOutputs(settings: Settings, defaultFile: string): Output {
+  const outputs = (settings.outputs ?? ['clipboard']).map((name) => {
+    if (name === 'stdout') return createStdoutOutput();
+    if (name === 'file') return createFileOutput(settings.outputFile ?? defaultFile);
+    return createClipboardOutput();
+  });
+  return outputs.length === 1 ? outputs[0]! : combineOutputs(outputs);
+}
+
+export function createTriggers(options: DaemonOptions, logger: Logger): Trigger[] {
+  if (!options.hotkey) return [];
+  return [
+    createHotkeyTrigger({
+      hotkey: options.hotkey,
+      mode: options.pushToTalk ? 'push-to-talk' : 'toggle',
+      logger: logger.child({ component: 'hotkey' }),
+    }),
+  ];
+}
+
+/** What would make the next recording fail, for `whis status`. */
+export async function describeProblems(settingsFile: string): Promise<string[]> {
+  const problems: string[] = [];
+  try {
+    resolveTranscriberOptions({ env: process.env, settings: await readSettings(settingsFile) });
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY && process.platform === 'linux') {
+    problems.push(
+      'No DISPLAY or WAYLAND_DISPLAY: the clipboard cannot be reached; start whis from your graphical session.',
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+
+export interface DaemonOptions {
+  /** Hotkey spec, or null for socket-only control (`--no-hotkey`). */
+  hotkey: string | null;
+  pushToTalk: boolean;
+  /** Print `#1 recording…` progress lines on stdout (set by a foreground `whis listen`). */
+  progress: boolean;
+  logLevel: string;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+// node:util parseArgs instead of yargs: the daemon takes four flags from `whis listen`, which
+// already parsed and validated the user's command line; this keeps the daemon's start-up small.
+export function parseDaemonArgs(
+  argv: string[],
+  defaults: { hotkey?: string; pushToTalk?: boolean },
+): DaemonOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        hotkey: { type: 'string', short: 'k' },
+        'no-hotkey': { type: 'boolean' },
+        'push-to-talk': { type: 'boolean' },
+        progress: { type: 'boolean' },
+        'log-level': { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError(
+      `whisd: ${(err as Error).message}. Usage: whisd [-k HOTKEY | --no-hotkey] [--push-to-talk] [--progress] [--log-level LEVEL]`,
+      { cause: err },
+    );
+  }
+  return {
+    hotkey: values['no-hotkey'] ? null : (values.hotkey ?? defaults.hotkey ?? 'ctrl+shift+r'),
+    pushToTalk: values['push-to-talk'] ?? defaults.pushToTalk ?? false,
+    progress: values.progress ?? false,
+    logLevel: values['log-level'] ?? process.env.WHIS_LOG_LEVEL ?? 'info',
+  };
+}
