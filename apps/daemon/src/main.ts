@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // whisd — the whis service. This file is the composition root and reads top to bottom:
 // config → logger → adapters → service host → IPC server → signals.
+import { fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { join } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
 import {
@@ -23,6 +25,19 @@ import { parseDaemonArgs } from './options.js';
 import { reportProgress } from './progress.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+// PortAudio prints diagnostics on stdout that cannot be turned off, so `whis listen` reads the
+// progress lines from fd 3 when it opened one, and stdout is left to the noise.
+function progressStream(): NodeJS.WritableStream {
+  try {
+    // only a pipe or socket someone handed us; fd 3 may otherwise be one of Node's own
+    const stat = fstatSync(3);
+    if (stat.isSocket() || stat.isFIFO()) return new net.Socket({ fd: 3, readable: false });
+  } catch {
+    // not open
+  }
+  return process.stdout;
+}
 
 async function main(): Promise<number> {
   // 1. config
@@ -71,7 +86,7 @@ async function main(): Promise<number> {
     logger: logger.child({ component: 'ipc' }),
   });
   logger.info({ socket: instance.socketPath }, 'whisd listening');
-  if (options.progress) reportProgress(host, options, process.stdout);
+  if (options.progress) reportProgress(host, options, progressStream());
 
   // 6. signals: stop (a signal, `whis stop`, or our socket file removed) finishes or keeps the
   // work in progress, lets the answer go out, then releases our files

@@ -70,6 +70,8 @@ export interface StatusResult {
   hotkey: string | null;
   /** Why the hotkey is not active (no display, Wayland, …), or null. */
   hotkeyProblem: string | null;
+  /** True once the global hotkey listener runs. */
+  hotkeyActive: boolean;
   recording: RecordingInfo | null;
   /** The recordings whose transcription is in flight. */
   transcribing: string[];

@@ -104,6 +104,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   let current: CurrentRecording | undefined;
   let lastError: ErrorInfo | null = null;
   let hotkeyProblem: string | null = null;
+  let hotkeyActive = false;
   let shutdownResult: Promise<Omitted<ShutdownResult>> | undefined;
   // requests are applied one at a time so that effects see the state they were decided on
   let queue: Promise<unknown> = Promise.resolve();
@@ -370,9 +371,11 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     trigger.onEvent((event) => {
       if (event.type === 'unavailable') {
         hotkeyProblem = event.reason;
+        hotkeyActive = false;
         logger.warn({ trigger: trigger.description, reason: event.reason }, 'trigger unavailable');
       } else if (event.type === 'available') {
         hotkeyProblem = null;
+        hotkeyActive = true;
       } else {
         change(event.type).catch((err: unknown) =>
           logger.debug({ err, event: event.type }, 'trigger event ignored'),
@@ -394,6 +397,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         uptimeMs: clock.now() - startedAt,
         hotkey: options.info.hotkey ?? null,
         hotkeyProblem,
+        hotkeyActive,
         recording: current?.id
           ? {
               id: current.id,

@@ -3,6 +3,7 @@ export { startVirtualMicrophone, type VirtualMicrophone } from './microphone.js'
 export { synthesize, recognize } from './speech.js';
 export {
   startTranscriptionServer,
+  recognizeUpload,
   type TranscriptionServer,
   type TranscriptionRequest,
   type TranscriptionHandler,

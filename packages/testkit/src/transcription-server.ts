@@ -31,6 +31,8 @@ export interface ScriptedReply {
   delayMs?: number;
 }
 
+export { recognizeUpload };
+
 export type TranscriptionHandler = (
   request: TranscriptionRequest,
 ) => Promise<ScriptedReply> | ScriptedReply;
@@ -83,6 +85,7 @@ async function recognizeUpload(request: TranscriptionRequest): Promise<ScriptedR
  */
 export async function startTranscriptionServer(
   handler: TranscriptionHandler = recognizeUpload,
+  options: { port?: number } = {},
 ): Promise<TranscriptionServer> {
   const requests: TranscriptionRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -112,7 +115,10 @@ export async function startTranscriptionServer(
       }
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -2,11 +2,23 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { connectToDaemon } from '@whis/ipc';
 import { resolvePaths } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
 import { daemonEndpoint } from '../runtime.js';
 import type { ListenArgs } from './listen.js';
+
+// ALSA and JACK print device-probing noise on stderr that no setting silences; everything
+// else the daemon says on stderr reaches the terminal.
+const NOISE =
+  /^(ALSA lib |Cannot connect to server|jack server is not running|JackShm|Jack: |PortAudio V|Input audio options|Input device name|Finishing input)/;
+
+export function forwardStderr(stream: NodeJS.ReadableStream): void {
+  createInterface({ input: stream }).on('line', (line) => {
+    if (!NOISE.test(line)) process.stderr.write(`${line}\n`);
+  });
+}
 
 /** Path of the daemon program, `whisd`, from the @whis/daemon package this CLI depends on. */
 export function daemonProgram(): string {
@@ -29,8 +41,10 @@ export async function runListen(args: ListenArgs): Promise<number> {
   const program = daemonProgram();
   if (!args.detach) {
     const child = spawn(process.execPath, [program, ...daemonArgs(args, true)], {
-      stdio: 'inherit',
+      stdio: ['inherit', 'ignore', 'pipe', 'pipe'],
     });
+    (child.stdio[3] as NodeJS.ReadableStream).pipe(process.stdout);
+    forwardStderr(child.stderr!);
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const onInt = forward('SIGINT');
     const onTerm = forward('SIGTERM');

@@ -22,6 +22,7 @@ export function idleStatus(): HandlerResult<'status'> {
     uptimeMs: 0,
     hotkey: null,
     hotkeyProblem: null,
+    hotkeyActive: false,
     recording: null,
     transcribing: [],
     lastError: null,

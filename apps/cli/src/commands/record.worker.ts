@@ -1,0 +1,60 @@
+// The one-shot recording, in a process of its own: PortAudio prints diagnostics on stdout that
+// cannot be turned off, and `whis` must print nothing but the transcript there. The parent talks
+// to this worker over the IPC channel: it sends {type:'finish'|'cancel'}, and gets
+// {type:'recording', id} | {type:'transcribing'} | {type:'transcript', text} | {type:'failed', message}.
+import { createMicrophone } from '@whis/audio';
+import { readSettings, resolvePaths } from '@whis/config';
+import { createJournal, createServiceHost, type Output } from '@whis/service-core';
+import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
+
+type ToParent =
+  | { type: 'recording'; id: string }
+  | { type: 'transcribing' }
+  | { type: 'transcript'; text: string }
+  | { type: 'failed'; message: string; code?: string };
+
+const send = (message: ToParent) => process.send?.(message);
+
+async function main(): Promise<void> {
+  const paths = resolvePaths();
+  const settings = await readSettings(paths.settingsFile);
+  const device = process.env.WHIS_RECORD_DEVICE || settings.device;
+  // the parent delivers the text (stdout, clipboard): here the transcript is only stored
+  const noOutput: Output = { name: 'parent', deliver: async () => undefined };
+  const host = createServiceHost({
+    audio: createMicrophone({ device }),
+    transcriber: createTranscriber(resolveTranscriberOptions({ env: process.env, settings })),
+    output: noOutput,
+    journal: createJournal({ directory: paths.recordingsDir, keepAudio: settings.keepAudio ?? 0 }),
+    info: { version: 'one-shot', hotkey: null },
+  });
+  const done = new Promise<void>((resolve) => {
+    host.subscribe((event) => {
+      if (event.type === 'state' && event.state === 'transcribing') send({ type: 'transcribing' });
+      if (event.type === 'transcript') {
+        send({ type: 'transcript', text: event.text });
+        resolve();
+      }
+      if (event.type === 'error') {
+        send({ type: 'failed', message: event.error.message, code: event.error.code });
+        resolve();
+      }
+    });
+  });
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'finish')
+      host.finish().catch((err: Error) => send({ type: 'failed', message: err.message }));
+    if (message.type === 'cancel')
+      void host.cancel().finally(() => void host.shutdown().then(() => process.disconnect()));
+  });
+  const { recordingId } = await host.start();
+  send({ type: 'recording', id: recordingId! });
+  await done;
+  await host.shutdown();
+  process.disconnect();
+}
+
+main().catch((err: Error & { code?: string }) => {
+  send({ type: 'failed', message: err.message, code: err.code });
+  process.disconnect?.();
+});

@@ -1,0 +1,263 @@
+import {
+  recognizeUpload,
+  run,
+  startTranscriptionServer,
+  startVirtualMicrophone,
+  startXvfb,
+  synthesize,
+  xdotool,
+  type TranscriptionServer,
+  type VirtualDisplay,
+  type VirtualMicrophone,
+} from '@whis/testkit';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, readClipboard, watchOutput, type Sandbox } from './internal/harness.js';
+
+const PHRASE = 'one two three four five';
+let x: VirtualDisplay;
+let mic: VirtualMicrophone;
+let server: TranscriptionServer;
+let phraseWav: string;
+let failing = false;
+let sandbox: Sandbox | undefined;
+
+beforeAll(async () => {
+  x = await startXvfb();
+  mic = await startVirtualMicrophone();
+  server = await startTranscriptionServer((request) =>
+    failing
+      ? {
+          status: 500,
+          body: JSON.stringify({ error: { message: 'scripted failure', type: 'server_error' } }),
+        }
+      : recognizeUpload(request),
+  );
+  const words = await createSandbox({});
+  phraseWav = join(words.root, '..', `whis-e2e-phrase-${process.pid}.wav`);
+  await words.cleanup();
+  await synthesize(PHRASE, phraseWav);
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+  await mic?.stop();
+  await x?.stop();
+  await run('rm', ['-f', phraseWav]);
+});
+afterEach(async () => {
+  if (sandbox) {
+    await sandbox.whis(['stop'], { timeoutMs: 60_000 }).catch(() => undefined);
+    await sandbox.cleanup();
+  }
+  sandbox = undefined;
+  failing = false;
+});
+
+async function newSandbox(): Promise<Sandbox> {
+  sandbox = await createSandbox({
+    ...x.env,
+    ...mic.env,
+    OPENAI_API_KEY: 'sk-e2e',
+    OPENAI_BASE_URL: server.baseURL,
+  });
+  return sandbox;
+}
+
+async function status(s: Sandbox) {
+  const result = await s.whis(['status', '--json']);
+  return JSON.parse(result.stdout);
+}
+
+async function waitForStatus(
+  s: Sandbox,
+  check: (st: Record<string, unknown>) => boolean,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const st = await status(s).catch(() => ({}));
+    if (check(st)) return st;
+    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(st)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function lastTranscript(s: Sandbox, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await s.whis(['last', '--json']);
+    const entries = JSON.parse(result.stdout || '[]') as Array<{ text: string }>;
+    if (entries.length > 0) return entries[0]!.text;
+    if (Date.now() > deadline) throw new Error('no transcript arrived');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function listen(s: Sandbox, args: string[]) {
+  const daemon = s.spawnWhis(['listen', ...args]);
+  const output = watchOutput(daemon);
+  await output.waitFor(/Listening/);
+  return { daemon, output };
+}
+
+describe('the whole chain on real components', () => {
+  it('hotkey, speech, hotkey: the words are on the clipboard and in `whis last`', async () => {
+    const s = await newSandbox();
+    const { output } = await listen(s, []);
+    expect(output.text()).toContain('Listening for hotkey: ctrl+shift+r');
+    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
+    await mic.play(phraseWav);
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    expect(await lastTranscript(s)).toBe(PHRASE);
+    expect(await readClipboard(x.env)).toBe(PHRASE);
+    await output.waitFor(/#1 done/);
+    const progress = output
+      .text()
+      .split('\n')
+      .filter((line) => line.startsWith('#'));
+    expect(progress).toEqual(['#1 recording…', '#1 transcribing…', '#1 done']);
+    expect(output.text()).not.toMatch(/ALSA lib|PortAudio/);
+  }, 120_000);
+
+  it('push-to-talk: hold to record, release to transcribe', async () => {
+    const s = await newSandbox();
+    await listen(s, ['--push-to-talk']);
+    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await xdotool(x, ['keydown', 'ctrl+shift+r']);
+    await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
+    await mic.play(phraseWav);
+    await xdotool(x, ['keyup', 'ctrl+shift+r']);
+    expect(await lastTranscript(s)).toBe(PHRASE);
+    expect(await readClipboard(x.env)).toBe(PHRASE);
+  }, 120_000);
+
+  it('--no-hotkey with `whis toggle`, and `whis toggle --wait` prints the text', async () => {
+    const s = await newSandbox();
+    await listen(s, ['--no-hotkey']);
+    const started = await s.whis(['toggle']);
+    expect(started.stdout).toMatch(/^Recording \d{8}-\d{6}-[0-9a-f]{4}…/);
+    await mic.play(phraseWav);
+    const finished = await s.whis(['toggle', '--wait'], { timeoutMs: 60_000 });
+    expect(finished.stdout.trim()).toBe(PHRASE);
+    expect(await readClipboard(x.env)).toBe(PHRASE);
+  }, 120_000);
+
+  it('one-shot `whis`: Enter on stdin stops, the text goes to stdout and the clipboard', async () => {
+    const s = await newSandbox();
+    const child = s.spawnWhis([]);
+    const output = watchOutput(child);
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    await output.waitFor(/Recording… press Enter/);
+    await mic.play(phraseWav);
+    child.stdin!.write('\n');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(PHRASE);
+    expect(await readClipboard(x.env)).toBe(PHRASE);
+  }, 120_000);
+});
+
+describe('nothing is lost', () => {
+  it('the server fails: the recording is kept, status shows the error, `whis retry` recovers it', async () => {
+    const s = await newSandbox();
+    await listen(s, ['--no-hotkey']);
+    failing = true;
+    await s.whis(['toggle']);
+    await mic.play(phraseWav);
+    await s.whis(['toggle']);
+    const st = await waitForStatus(
+      s,
+      (v) => (v.lastError as { code?: string } | null)?.code === 'server',
+      60_000,
+    );
+    const id = (st.lastError as { recordingId: string }).recordingId;
+    const human = await s.whis(['status']);
+    expect(human.stdout).toContain(`Last error: Transcription failed`);
+    expect(human.stdout).toContain(`recording ${id} kept`);
+    // still failing: retry reports it and keeps the audio
+    const again = await s.whis(['retry'], { timeoutMs: 60_000 });
+    expect(again.code).toBe(1);
+    failing = false;
+    const retried = await s.whis(['retry'], { timeoutMs: 60_000 });
+    expect(retried.stdout.trim()).toBe(PHRASE);
+    expect(await readClipboard(x.env)).toBe(PHRASE);
+  }, 180_000);
+
+  it('`whis stop` during a recording says what happened to it', async () => {
+    const s = await newSandbox();
+    const { daemon } = await listen(s, ['--no-hotkey']);
+    const started = await s.whis(['toggle']);
+    const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
+    await mic.play(phraseWav);
+    const stop = await s.whis(['stop'], { timeoutMs: 60_000 });
+    expect(stop.stdout).toContain(`Recording ${id} transcribed: ${PHRASE}`);
+    expect(stop.stdout).toContain('Service stopped.');
+    expect(await new Promise((r) => daemon.once('exit', r))).toBe(0);
+  }, 120_000);
+});
+
+describe('talking to a daemon that is not there', () => {
+  it('no daemon: "Service: Not running", exit 3, for status, stop and toggle', async () => {
+    const s = await newSandbox();
+    const st = await s.whis(['status']);
+    expect(st).toMatchObject({ code: 3, stdout: 'Service: Not running\n' });
+    for (const command of ['stop', 'toggle']) {
+      const r = await s.whis([command]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('whis: Service: Not running');
+      expect(r.stderr).toContain('whis listen');
+    }
+  });
+
+  it('a stale socket: not running, exit 3, and `whis listen` starts anyway', async () => {
+    const s = await newSandbox();
+    await run(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(join(s.env.WHIS_RUNTIME_DIR!, 'whis.sock'))}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
+    const st = await s.whis(['status']);
+    expect(st.code).toBe(3);
+    expect(st.stdout).toContain('Service: Not running (a crashed daemon left its socket behind)');
+    expect((await s.whis(['toggle'])).code).toBe(3);
+    await listen(s, ['--no-hotkey']);
+    expect((await s.whis(['status'])).stdout).toContain('Service: Running (Idle)');
+  }, 60_000);
+
+  it('a stopped (SIGSTOP) daemon: "Not responding", exit 4, and it is never removed', async () => {
+    const s = await newSandbox();
+    await listen(s, ['--no-hotkey']);
+    const pid = (await status(s)).pid as number;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      for (const command of ['status', 'toggle', 'stop']) {
+        const r = await s.whis([command], { timeoutMs: 30_000 });
+        expect(r.code, command).toBe(4);
+        expect(r.stderr + r.stdout).toContain('Not responding');
+      }
+      const second = await s.whis(['listen', '--no-hotkey'], { timeoutMs: 30_000 });
+      expect(second.code).toBe(4);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect((await s.whis(['status'])).stdout).toContain('Service: Running (Idle)');
+  }, 120_000);
+});
+
+it('`whis listen` twice: the second says it is already running, exit 6', async () => {
+  const s = await newSandbox();
+  await listen(s, ['--no-hotkey']);
+  const second = await s.whis(['listen', '--no-hotkey']);
+  expect(second.code).toBe(6);
+  expect(second.stderr).toMatch(/already running \(pid \d+\)/);
+}, 60_000);
+
+it('`whis listen --detach` returns once the daemon answers', async () => {
+  const s = await newSandbox();
+  const r = await s.whis(['listen', '--detach', '--no-hotkey']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/listening in the background \(pid (\d+)\)/);
+  expect((await s.whis(['status'])).stdout).toContain('Service: Running (Idle)');
+}, 60_000);

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, type RunResult } from '@whis/testkit';
+
+export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** An isolated whis installation: its own runtime, config, data and state directories. */
+export interface Sandbox {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  whis(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
+  spawnWhis(args: string[]): ChildProcess;
+  cleanup(): Promise<void>;
+}
+
+export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbox> {
+  const root = await mkdtemp(join(tmpdir(), 'whis-e2e-'));
+  const run_ = join(root, 'run');
+  await mkdir(run_, { mode: 0o700 });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...extraEnv,
+    WHIS_RUNTIME_DIR: run_,
+    XDG_CONFIG_HOME: join(root, 'config'),
+    XDG_DATA_HOME: join(root, 'data'),
+    XDG_STATE_HOME: join(root, 'state'),
+  };
+  const children: ChildProcess[] = [];
+  return {
+    root,
+    env,
+    whis: (args, options = {}) =>
+      new Promise<RunResult>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(
+            new Error(`whis ${args.join(' ')} timed out; stdout: ${stdout}; stderr: ${stderr}`),
+          );
+        }, options.timeoutMs ?? 30_000);
+        child.once('close', (code, signal) => {
+          clearTimeout(timer);
+          resolve({ code, signal, stdout, stderr });
+        });
+        child.stdin.end(options.input ?? '');
+      }),
+    spawnWhis(args) {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      return child;
+    },
+    async cleanup() {
+      for (const child of children) {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects a child's output; `waitFor` resolves once it has printed a line matching. */
+export function watchOutput(child: ChildProcess): {
+  text(): string;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+} {
+  let text = '';
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer) => {
+    text += d.toString();
+    for (const w of waiters.splice(0)) w();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return {
+    text: () => text,
+    async waitFor(pattern, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${pattern}; output so far:\n${text}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      }
+    },
+  };
+}
+
+export async function readClipboard(env: NodeJS.ProcessEnv): Promise<string> {
+  return (await run('xclip', ['-selection', 'clipboard', '-o'], { env })).stdout;
+}
