@@ -4,10 +4,11 @@ export {
   type InputDevice,
   type MicrophoneOptions,
   type MicrophoneCapture,
+  type MicrophoneSource,
   type MicrophoneLogger,
   type CaptureStats,
 } from './microphone.js';
-export { createPcmSource, type PcmSourceOptions } from './pcm-source.js';
+export { createPcmSource, type PcmSource, type PcmSourceOptions } from './pcm-source.js';
 export { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 export { Resampler, downmix, toInt16, levelOf, TARGET_RATE, type ResamplerOptions } from './dsp.js';
 export { AudioError, type AudioErrorCode } from './errors.js';

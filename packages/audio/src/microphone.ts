@@ -137,10 +137,13 @@ export interface MicrophoneCapture extends Capture {
   readonly stats: CaptureStats;
 }
 
+/** An AudioSource whose captures also report timing facts. */
+export interface MicrophoneSource extends AudioSource {
+  start(options: { directory: string }): Promise<MicrophoneCapture>;
+}
+
 /** An AudioSource on a real microphone through PortAudio. */
-export function createMicrophone(
-  options: MicrophoneOptions = {},
-): AudioSource & { start(o: { directory: string }): Promise<MicrophoneCapture> } {
+export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSource {
   return {
     async start({ directory }) {
       const lib = load();

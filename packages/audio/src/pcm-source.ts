@@ -8,14 +8,16 @@ export interface PcmSourceOptions extends Omit<PipelineOptions, 'directory' | 'o
   channels: number;
 }
 
+export interface PcmSource extends AudioSource {
+  start(options: { directory: string }): Promise<Capture & { drained: Promise<void> }>;
+}
+
 /**
  * An AudioSource fed from a stream instead of a device (a file, a pipe, a generator): the same
  * pipeline as the microphone, as fast as the stream delivers. For tests, benchmarks and
  * `whis transcribe` of raw audio.
  */
-export function createPcmSource(options: PcmSourceOptions): AudioSource & {
-  start(o: { directory: string }): Promise<Capture & { drained: Promise<void> }>;
-} {
+export function createPcmSource(options: PcmSourceOptions): PcmSource {
   return {
     async start({ directory }) {
       const levelListeners = new Set<(level: Level) => void>();
