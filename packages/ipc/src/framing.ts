@@ -25,11 +25,22 @@ export class LineSplitter {
         this.append(chunk.subarray(start));
         return;
       }
-      this.append(chunk.subarray(start, end));
-      if (this.overflowed) return;
-      const line = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
-      this.parts = [];
-      this.size = 0;
+      let line: Buffer;
+      if (this.size === 0) {
+        // the common case, a whole line inside one chunk: no copy
+        if (end - start > this.maxLineBytes) {
+          this.stop();
+          this.onOverflow();
+          return;
+        }
+        line = chunk.subarray(start, end);
+      } else {
+        this.append(chunk.subarray(start, end));
+        if (this.overflowed) return;
+        line = Buffer.concat(this.parts, this.size);
+        this.parts = [];
+        this.size = 0;
+      }
       this.onLine(line);
       if (this.overflowed) return;
       start = end + 1;
