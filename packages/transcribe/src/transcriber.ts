@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
+import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import OpenAI, { toFile } from 'openai';
+import OpenAI from 'openai';
 import { TranscribeError } from './errors.js';
 import { isSilenceHallucination, mergeTranscripts } from './merge.js';
 
@@ -157,9 +157,10 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
   const concurrency = Math.max(1, options.maxConcurrency ?? 3);
 
   async function one(chunk: AudioChunkInput, signal: AbortSignal): Promise<string> {
-    const file = await toFile(createReadStream(chunk.path), basename(chunk.path), {
-      type: chunk.mimeType,
-    });
+    // a File over a file-backed Blob: the SDK streams it from disk as it uploads, so the first
+    // byte leaves at once whatever the recording's length (toFile would read it all first)
+    const blob = await openAsBlob(chunk.path, { type: chunk.mimeType });
+    const file = new File([blob], basename(chunk.path), { type: chunk.mimeType });
     const result = await client.audio.transcriptions.create(
       {
         file,

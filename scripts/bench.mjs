@@ -1,0 +1,157 @@
+// Product benchmarks, each comparison measured in one run:
+//  1. `whis status` against a running daemon vs `node -e 0` (interleaved; goal ≤ 1.25×)
+//  2. an idle daemon over 10 s: context switches per second (goal ≤ 1) and RSS vs a bare Node
+//     `net` server (goal ≤ 1.5×)
+//  3. finish → first byte of the upload at the API server, 10-minute vs 5-second recording
+//     (goal: ratio ≤ 1.1)
+// Usage: npm run bench   (builds first)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPcmSource } from '@whis/audio';
+import { connectToDaemon } from '@whis/ipc';
+import { createJournal, createServiceHost } from '@whis/service-core';
+import { createTranscriber } from '@whis/transcribe';
+
+const root = mkdtempSync(join(tmpdir(), 'whis-bench-'));
+const runtime = join(root, 'run');
+mkdirSync(runtime, { mode: 0o700 });
+const env = {
+  ...process.env,
+  WHIS_RUNTIME_DIR: runtime,
+  XDG_CONFIG_HOME: join(root, 'config'),
+  XDG_DATA_HOME: join(root, 'data'),
+  XDG_STATE_HOME: join(root, 'state'),
+  OPENAI_API_KEY: 'sk-bench',
+};
+const cli = new URL('../apps/cli/dist/main.js', import.meta.url).pathname;
+const whisd = new URL('../apps/daemon/dist/main.js', import.meta.url).pathname;
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+function time(args) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0 && args[0] !== '-e') throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+// the daemon, socket-only
+const daemon = spawn(process.execPath, [whisd, '--no-hotkey'], { env, stdio: 'ignore' });
+for (let i = 0; i < 100; i++) {
+  try {
+    (await connectToDaemon(join(runtime, 'whis.sock'))).close();
+    break;
+  } catch {
+    await sleep(100);
+  }
+}
+
+// 1. CLI start-up
+const RUNS = Number(process.env.RUNS ?? 25);
+const base = [];
+const status = [];
+time(['-e', '0']);
+time([cli, 'status']);
+for (let i = 0; i < RUNS; i++) {
+  base.push(time(['-e', '0']));
+  status.push(time([cli, 'status']));
+}
+console.log(
+  `1. whis status: median ${median(status).toFixed(1)} ms vs node -e 0 ${median(base).toFixed(1)} ms → ${(median(status) / median(base)).toFixed(2)}× (${RUNS} interleaved runs each)`,
+);
+
+// 2. idle daemon vs a bare net server
+const bare = spawn(
+  process.execPath,
+  [
+    '-e',
+    `require('net').createServer(() => {}).listen(${JSON.stringify(join(root, 'bare.sock'))})`,
+  ],
+  { stdio: 'ignore' },
+);
+await sleep(1500);
+function switches(pid) {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+    total +=
+      Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(text)[1]) +
+      Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(text)[1]);
+  }
+  return total;
+}
+const rss = (pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const before = { whis: switches(daemon.pid), bare: switches(bare.pid) };
+await sleep(10_000);
+const after = { whis: switches(daemon.pid), bare: switches(bare.pid) };
+console.log(
+  `2. idle 10 s: whisd ${((after.whis - before.whis) / 10).toFixed(1)} context switches/s (bare net server ${((after.bare - before.bare) / 10).toFixed(1)}); ` +
+    `RSS whisd ${rss(daemon.pid).toFixed(1)} MB vs bare ${rss(bare.pid).toFixed(1)} MB → ${(rss(daemon.pid) / rss(bare.pid)).toFixed(2)}×`,
+);
+bare.kill();
+daemon.kill('SIGTERM');
+await new Promise((r) => daemon.once('exit', r));
+
+// 3. finish → first byte at the API, long vs short recording
+let firstByte;
+const api = createServer((req, res) => {
+  firstByte?.(performance.now());
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"text":"ok"}');
+  });
+});
+await new Promise((r) => api.listen(0, '127.0.0.1', r));
+const baseURL = `http://127.0.0.1:${api.address().port}/v1`;
+function* tone(seconds) {
+  const block = 3200;
+  for (let t = 0; t < seconds * 16_000; t += block) {
+    const b = Buffer.alloc(block * 2);
+    for (let i = 0; i < block; i++)
+      b.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 300 * (t + i)) / 16_000)), i * 2);
+    yield b;
+  }
+}
+async function finishToFirstByte(seconds) {
+  let drained;
+  const source = createPcmSource({ open: () => tone(seconds), sampleRate: 16_000, channels: 1 });
+  const audio = {
+    start: async (o) => {
+      const c = await source.start(o);
+      drained = c.drained;
+      return c;
+    },
+  };
+  const host = createServiceHost({
+    audio,
+    transcriber: createTranscriber({ apiKey: 'k', baseURL }),
+    output: { name: 'none', deliver: async () => {} },
+    journal: createJournal({ directory: join(root, 'rec') }),
+    info: { version: 'bench' },
+  });
+  await host.start();
+  await drained;
+  const arrived = new Promise((r) => (firstByte = r));
+  const t = performance.now();
+  await host.finish();
+  const ms = (await arrived) - t;
+  await host.shutdown();
+  return ms;
+}
+await finishToFirstByte(5);
+const shortRuns = [];
+const longRuns = [];
+for (let i = 0; i < 5; i++) {
+  shortRuns.push(await finishToFirstByte(5));
+  longRuns.push(await finishToFirstByte(600));
+}
+console.log(
+  `3. finish → first byte of the upload: 5 s recording ${median(shortRuns).toFixed(1)} ms, 10 min ${median(longRuns).toFixed(1)} ms → ${(median(longRuns) / median(shortRuns)).toFixed(2)}×`,
+);
+api.close();
+rmSync(root, { recursive: true, force: true });
