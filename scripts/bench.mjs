@@ -4,6 +4,8 @@
 //     `net` server (goal ≤ 1.5×)
 //  3. finish → first byte of the upload at the API server, 10-minute vs 5-second recording
 //     (goal: ratio ≤ 1.1)
+//  4. under Xvfb with the virtual microphone and a local API server that transcribes with
+//     pocketsphinx: hotkey press → recording started, and stop hotkey → text on the clipboard
 // Usage: npm run bench   (builds first)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +17,15 @@ import { createPcmSource } from '@whis/audio';
 import { connectToDaemon } from '@whis/ipc';
 import { createJournal, createServiceHost } from '@whis/service-core';
 import { createTranscriber } from '@whis/transcribe';
+import {
+  recognizeUpload,
+  run,
+  startTranscriptionServer,
+  startVirtualMicrophone,
+  startXvfb,
+  synthesize,
+  xdotool,
+} from '@whis/testkit';
 
 const root = mkdtempSync(join(tmpdir(), 'whis-bench-'));
 const runtime = join(root, 'run');
@@ -154,4 +165,71 @@ console.log(
   `3. finish → first byte of the upload: 5 s recording ${median(shortRuns).toFixed(1)} ms, 10 min ${median(longRuns).toFixed(1)} ms → ${(median(longRuns) / median(shortRuns)).toFixed(2)}×`,
 );
 api.close();
+
+// 4. hotkey to recording, stop hotkey to clipboard, on real components
+{
+  const x = await startXvfb();
+  const mic = await startVirtualMicrophone();
+  let serverMs = 0;
+  const server = await startTranscriptionServer(async (request) => {
+    const t = performance.now();
+    const reply = await recognizeUpload(request);
+    serverMs = performance.now() - t;
+    return reply;
+  });
+  const wav = join(root, 'phrase.wav');
+  await synthesize('one two three four five', wav);
+  const envE2E = {
+    ...env,
+    ...x.env,
+    ...mic.env,
+    OPENAI_BASE_URL: server.baseURL,
+    XDG_DATA_HOME: join(root, 'data4'),
+  };
+  const d = spawn(process.execPath, [whisd], { env: envE2E, stdio: 'ignore' });
+  let client;
+  for (let i = 0; i < 100 && !client; i++) {
+    client = await connectToDaemon(join(runtime, 'whis.sock')).catch(() => undefined);
+    if (!client) await sleep(100);
+  }
+  while (!(await client.request('status')).hotkeyActive) await sleep(100);
+  let onEvent = () => {};
+  await client.subscribe((e) => onEvent(e));
+  const waitFor = (pred) =>
+    new Promise((resolve) => (onEvent = (e) => pred(e) && resolve(performance.now())));
+  const toRecording = [];
+  const toClipboard = [];
+  const transcription = [];
+  for (let i = 0; i < 5; i++) {
+    const started = waitFor((e) => e.type === 'state' && e.state === 'recording');
+    const t0 = performance.now();
+    await xdotool(x, ['key', '--delay', '0', 'ctrl+shift+r']);
+    toRecording.push((await started) - t0);
+    await mic.play(wav);
+    const done = waitFor((e) => e.type === 'transcript');
+    const t1 = performance.now();
+    await xdotool(x, ['key', '--delay', '0', 'ctrl+shift+r']);
+    await done;
+    for (;;) {
+      const { stdout } = await run('xclip', ['-selection', 'clipboard', '-o'], { env: x.env });
+      if (stdout === 'one two three four five') break;
+      await sleep(5);
+    }
+    toClipboard.push(performance.now() - t1);
+    transcription.push(serverMs);
+    await sleep(300);
+  }
+  client.close();
+  d.kill('SIGTERM');
+  await new Promise((r) => d.once('exit', r));
+  await server.close();
+  await mic.stop();
+  await x.stop();
+  console.log(
+    `4. hotkey → recording started: median ${median(toRecording).toFixed(0)} ms (the microphone open included)`,
+  );
+  console.log(
+    `   stop hotkey → text on the clipboard: median ${median(toClipboard).toFixed(0)} ms, of which the local server's pocketsphinx took ${median(transcription).toFixed(0)} ms → whis's own part ≈ ${(median(toClipboard) - median(transcription)).toFixed(0)} ms`,
+  );
+}
 rmSync(root, { recursive: true, force: true });
