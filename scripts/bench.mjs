@@ -38,7 +38,7 @@ const env = {
   XDG_STATE_HOME: join(root, 'state'),
   OPENAI_API_KEY: 'sk-bench',
 };
-const cli = new URL('../apps/cli/dist/main.js', import.meta.url).pathname;
+const cli = new URL('../apps/cli/bin/whis.cjs', import.meta.url).pathname;
 const whisd = new URL('../apps/daemon/dist/main.js', import.meta.url).pathname;
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 

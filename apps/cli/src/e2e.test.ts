@@ -154,7 +154,7 @@ describe('the whole chain on real components', () => {
     await mic.play(phraseWav);
     child.stdin!.write('\n');
     const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(0);
+    expect(code, output.text()).toBe(0);
     expect(stdout.trim()).toBe(PHRASE);
     expect(await readClipboard(x.env)).toBe(PHRASE);
   }, 120_000);

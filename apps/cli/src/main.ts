@@ -69,4 +69,6 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   }
 }
 
-process.exitCode = await main();
+void main().then((code) => {
+  process.exitCode = code;
+});

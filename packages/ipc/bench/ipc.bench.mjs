@@ -26,7 +26,7 @@ const status = {
 // the baseline: a bare net server that echoes each line, and a client that awaits each echo
 const echoPath = join(dir, 'echo.sock');
 const echo = net.createServer((socket) => {
-  socket.on('error', () => {});
+  socket.on('error', () => undefined);
   let buffer = '';
   socket.setEncoding('utf8');
   socket.on('data', (data) => {

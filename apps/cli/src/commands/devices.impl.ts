@@ -1,8 +1,9 @@
-import { listInputDevices } from '@whis/audio';
+import { loadPackage } from '../lazy.js';
 import { ExitCode } from '../errors.js';
 import type { DevicesArgs } from './devices.js';
 
 export async function runDevices(args: DevicesArgs): Promise<number> {
+  const { listInputDevices } = await loadPackage<typeof import('@whis/audio')>('@whis/audio');
   const devices = await listInputDevices();
   if (args.json) {
     process.stdout.write(`${JSON.stringify(devices)}\n`);

@@ -1,8 +1,9 @@
 import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { copyToClipboard } from '@whis/output';
+import { existsSync } from 'node:fs';
 import { CliError, ExitCode } from '../errors.js';
+import { loadPackage } from '../lazy.js';
 import type { RecordArgs } from './record.js';
 
 type FromWorker =
@@ -11,7 +12,13 @@ type FromWorker =
   | { type: 'transcript'; text: string }
   | { type: 'failed'; message: string; code?: string };
 
-const WORKER = fileURLToPath(new URL('./record.worker.js', import.meta.url));
+// beside this module when run from dist/commands, under commands/ when run from the bundle
+const WORKER = [
+  new URL('./record.worker.js', import.meta.url),
+  new URL('./commands/record.worker.js', import.meta.url),
+]
+  .map((url) => fileURLToPath(url))
+  .find((path) => existsSync(path))!;
 
 /** Records once: Enter (a terminal or a pipe) finishes, Ctrl+C cancels; the text goes to stdout and the clipboard. */
 export async function runRecord(args: RecordArgs): Promise<number> {
@@ -57,6 +64,7 @@ export async function runRecord(args: RecordArgs): Promise<number> {
       throw new CliError('The recorder sent an unexpected message.');
     process.stdout.write(`${result.text}\n`);
     if (args.clipboard && result.text) {
+      const { copyToClipboard } = await loadPackage<typeof import('@whis/output')>('@whis/output');
       await copyToClipboard(result.text).catch((err: Error) =>
         process.stderr.write(`whis: not copied: ${err.message}\n`),
       );

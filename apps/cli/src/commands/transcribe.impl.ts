@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
-import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
 import { CliError, ExitCode } from '../errors.js';
+import { loadPackage } from '../lazy.js';
 import type { TranscribeArgs } from './transcribe.js';
 
 const MIME: Record<string, string> = {
@@ -42,6 +42,8 @@ export async function runTranscribe(args: TranscribeArgs): Promise<number> {
       },
     );
   }
+  const { createTranscriber, resolveTranscriberOptions } =
+    await loadPackage<typeof import('@whis/transcribe')>('@whis/transcribe');
   const settings = await readSettings(resolvePaths().settingsFile);
   const options = resolveTranscriberOptions({
     flags: { model: args.model, language: args.language, prompt: args.prompt },

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from '@whis/testkit';
 
-export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+// what users run: the launcher of the bundled CLI
+export const CLI = fileURLToPath(new URL('../../bin/whis.cjs', import.meta.url));
 
 /** An isolated whis installation: its own runtime, config, data and state directories. */
 export interface Sandbox {
