@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { AudioError } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
-import type { AudioSource, Capture, CapturedAudio, Level } from './types.js';
+import { captureListeners } from './internal/listeners.js';
+import type { AudioSource, Capture, CapturedAudio } from './types.js';
 
 export interface InputDevice {
   /** PortAudio device index, as `--device` takes it. */
@@ -151,12 +152,11 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       const rate = Math.round(device.defaultSampleRate) || 48_000;
       const channels = Math.min(2, device.channels);
       const frames = Math.round((rate * (options.bufferMs ?? 20)) / 1000);
-      const levelListeners = new Set<(level: Level) => void>();
-      const errorListeners = new Set<(error: Error) => void>();
+      const listeners = captureListeners();
       const pipeline = new RecordingPipeline(rate, channels, {
         ...options,
         directory,
-        onLevel: (l) => levelListeners.forEach((f) => f(l)),
+        onLevel: listeners.emitLevel,
       });
       let stream: NaudiodonStream;
       try {
@@ -216,7 +216,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
                 { cause: err },
               );
         options.logger?.warn({ err: error }, 'capture failed');
-        for (const listener of errorListeners) listener(error);
+        listeners.emitError(error);
       };
       stream.on('error', fail);
       try {
@@ -238,14 +238,8 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       let result: Promise<CapturedAudio> | undefined;
       return {
         stats,
-        onLevel(listener) {
-          levelListeners.add(listener);
-          return () => levelListeners.delete(listener);
-        },
-        onError(listener) {
-          errorListeners.add(listener);
-          return () => errorListeners.delete(listener);
-        },
+        onLevel: listeners.onLevel,
+        onError: listeners.onError,
         stop() {
           result ??= (async () => {
             // the tail: wait (at most 300 ms) until the audio up to this moment has arrived, so the

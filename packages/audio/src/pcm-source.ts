@@ -1,5 +1,6 @@
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
-import type { AudioSource, Capture, CapturedAudio, Level } from './types.js';
+import { captureListeners } from './internal/listeners.js';
+import type { AudioSource, Capture, CapturedAudio } from './types.js';
 
 export interface PcmSourceOptions extends Omit<PipelineOptions, 'directory' | 'onLevel'> {
   /** Opens the PCM to record: interleaved signed 16-bit little-endian. */
@@ -20,12 +21,11 @@ export interface PcmSource extends AudioSource {
 export function createPcmSource(options: PcmSourceOptions): PcmSource {
   return {
     async start({ directory }) {
-      const levelListeners = new Set<(level: Level) => void>();
-      const errorListeners = new Set<(error: Error) => void>();
+      const listeners = captureListeners();
       const pipeline = new RecordingPipeline(options.sampleRate, options.channels, {
         ...options,
         directory,
-        onLevel: (l) => levelListeners.forEach((f) => f(l)),
+        onLevel: listeners.emitLevel,
       });
       let stopped = false;
       let leftover: Buffer | undefined;
@@ -39,7 +39,7 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
           const aligned = Buffer.from(data.subarray(0, usable));
           pipeline.push(new Int16Array(aligned.buffer, aligned.byteOffset, usable / 2));
           if (pipeline.error) {
-            for (const listener of errorListeners) listener(pipeline.error);
+            listeners.emitError(pipeline.error);
             break;
           }
         }
@@ -47,14 +47,8 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
       let result: Promise<CapturedAudio> | undefined;
       return {
         drained,
-        onLevel(listener) {
-          levelListeners.add(listener);
-          return () => levelListeners.delete(listener);
-        },
-        onError(listener) {
-          errorListeners.add(listener);
-          return () => errorListeners.delete(listener);
-        },
+        onLevel: listeners.onLevel,
+        onError: listeners.onError,
         stop() {
           result ??= (async () => {
             stopped = true;
