@@ -19,20 +19,12 @@ let x: VirtualDisplay;
 let mic: VirtualMicrophone;
 let server: TranscriptionServer;
 let phraseWav: string;
-let failing = false;
 let sandbox: Sandbox | undefined;
 
 beforeAll(async () => {
   x = await startXvfb();
   mic = await startVirtualMicrophone();
-  server = await startTranscriptionServer((request) =>
-    failing
-      ? {
-          status: 500,
-          body: JSON.stringify({ error: { message: 'scripted failure', type: 'server_error' } }),
-        }
-      : recognizeUpload(request),
-  );
+  server = await startTranscriptionServer();
   const words = await createSandbox({});
   phraseWav = join(words.root, '..', `whis-e2e-phrase-${process.pid}.wav`);
   await words.cleanup();
@@ -50,7 +42,6 @@ afterEach(async () => {
     await sandbox.cleanup();
   }
   sandbox = undefined;
-  failing = false;
 });
 
 async function newSandbox(): Promise<Sandbox> {
@@ -161,30 +152,54 @@ describe('the whole chain on real components', () => {
 });
 
 describe('nothing is lost', () => {
-  it('the server fails: the recording is kept, status shows the error, `whis retry` recovers it', async () => {
-    const s = await newSandbox();
-    await listen(s, ['--no-hotkey']);
-    failing = true;
-    await s.whis(['toggle']);
-    await mic.play(phraseWav);
-    await s.whis(['toggle']);
-    const st = await waitForStatus(
-      s,
-      (v) => (v.lastError as { code?: string } | null)?.code === 'server',
-      60_000,
-    );
-    const id = (st.lastError as { recordingId: string }).recordingId;
-    const human = await s.whis(['status']);
-    expect(human.stdout).toContain(`Last error: Transcription failed`);
-    expect(human.stdout).toContain(`recording ${id} kept`);
-    // still failing: retry reports it and keeps the audio
-    const again = await s.whis(['retry'], { timeoutMs: 60_000 });
-    expect(again.code).toBe(1);
-    failing = false;
-    const retried = await s.whis(['retry'], { timeoutMs: 60_000 });
-    expect(retried.stdout.trim()).toBe(PHRASE);
-    expect(await readClipboard(x.env)).toBe(PHRASE);
-  }, 180_000);
+  it('the server fails (500, then down): the recording is kept, status shows the error, `whis retry` recovers it', async () => {
+    let mode: 'fail' | 'ok' = 'fail';
+    const handler = (request: Parameters<typeof recognizeUpload>[0]) =>
+      mode === 'fail'
+        ? {
+            status: 500,
+            body: JSON.stringify({ error: { message: 'scripted failure', type: 'server_error' } }),
+          }
+        : recognizeUpload(request);
+    let own = await startTranscriptionServer(handler);
+    const port = Number(new URL(own.baseURL).port);
+    try {
+      sandbox = await createSandbox({
+        ...x.env,
+        ...mic.env,
+        OPENAI_API_KEY: 'sk-e2e',
+        OPENAI_BASE_URL: own.baseURL,
+      });
+      const s = sandbox;
+      await listen(s, ['--no-hotkey']);
+      await s.whis(['toggle']);
+      await mic.play(phraseWav);
+      await s.whis(['toggle']);
+      const st = await waitForStatus(
+        s,
+        (v) => (v.lastError as { code?: string } | null)?.code === 'server',
+        60_000,
+      );
+      const id = (st.lastError as { recordingId: string }).recordingId;
+      const human = await s.whis(['status']);
+      expect(human.stdout).toContain('Last error: Transcription failed');
+      expect(human.stdout).toContain(`recording ${id} kept`);
+      // the server goes down: retry says so, and the audio is still kept
+      await own.close();
+      const down = await s.whis(['retry'], { timeoutMs: 90_000 });
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(/Cannot reach the transcription service/);
+      // back up and working
+      mode = 'ok';
+      own = await startTranscriptionServer(handler, { port });
+      const retried = await s.whis(['retry'], { timeoutMs: 60_000 });
+      expect(retried.stdout.trim()).toBe(PHRASE);
+      expect(await readClipboard(x.env)).toBe(PHRASE);
+      expect((await s.whis(['last', '--json'])).stdout).toContain(PHRASE);
+    } finally {
+      await own.close();
+    }
+  }, 240_000);
 
   it('`whis stop` during a recording says what happened to it', async () => {
     const s = await newSandbox();
@@ -261,3 +276,34 @@ it('`whis listen --detach` returns once the daemon answers', async () => {
   expect(r.stdout).toMatch(/listening in the background \(pid (\d+)\)/);
   expect((await s.whis(['status'])).stdout).toContain('Service: Running (Idle)');
 }, 60_000);
+
+it('`whis status --follow --format waybar` follows the daemon, including a restart', async () => {
+  const s = await newSandbox();
+  const follower = s.spawnWhis(['status', '--follow', '--format', 'waybar']);
+  const lines: Array<{ alt: string; class: string; text: string; tooltip: string }> = [];
+  let buffered = '';
+  follower.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const part of parts) lines.push(JSON.parse(part));
+  });
+  const alts = () => lines.map((l) => l.alt);
+  await expect.poll(alts, { timeout: 15_000 }).toEqual(['stopped']);
+  await listen(s, ['--no-hotkey']);
+  await expect.poll(alts, { timeout: 15_000 }).toEqual(['stopped', 'idle']);
+  await s.whis(['toggle']);
+  await expect.poll(() => alts().at(-1), { timeout: 15_000 }).toBe('recording');
+  expect(lines.find((l) => l.alt === 'recording')).toMatchObject({
+    class: 'recording',
+    text: expect.stringMatching(/^REC/),
+  });
+  await s.whis(['cancel']);
+  await expect.poll(() => alts().at(-1), { timeout: 15_000 }).toBe('idle');
+  await s.whis(['stop']);
+  await expect.poll(() => alts().at(-1), { timeout: 15_000 }).toBe('stopped');
+  await listen(s, ['--no-hotkey']);
+  await expect.poll(() => alts().at(-1), { timeout: 15_000 }).toBe('idle');
+  follower.kill('SIGTERM');
+  expect(await new Promise((r) => follower.once('exit', (code) => r(code)))).toBe(0);
+}, 90_000);
