@@ -83,7 +83,8 @@ const bare = spawn(
   ],
   { stdio: 'ignore' },
 );
-await sleep(1500);
+// let the start-up and the status runs above settle (V8 finishes background GC and compilation)
+await sleep(5000);
 function switches(pid) {
   let total = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
