@@ -30,5 +30,25 @@ export default [
       ],
     },
   },
+  {
+    // adapters satisfy the ports structurally and never import service-core, except that their
+    // tests run service-core's contract suites
+    files: ['**/*.test.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['@whis/service-core/contracts'],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:testkit'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:testkit'] },
+            { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:testkit'] },
+            { sourceTag: 'scope:ipc', notDependOnLibsWithTags: ['type:lib'] },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 ];

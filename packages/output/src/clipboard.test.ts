@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, startXvfb, type VirtualDisplay } from '@whis/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeOutputContract } from '@whis/service-core/contracts';
 import { clipboardTools, copyToClipboard } from './clipboard.js';
 import { combineOutputs, createClipboardOutput, createFileOutput } from './outputs.js';
 
@@ -80,3 +81,8 @@ it('combined outputs: one failing does not stop the others, and the error names 
   await expect(outputs.deliver('kept in the file')).rejects.toThrow(/^clipboard: No clipboard/);
   expect(await readFile(file, 'utf8')).toBe('kept in the file\n');
 });
+
+describeOutputContract('clipboard (xclip under Xvfb)', async () => ({
+  output: createClipboardOutput({ env: x.env }),
+  readLast: () => clipboard(x.env),
+}));

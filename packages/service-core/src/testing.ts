@@ -138,6 +138,7 @@ export class ScriptedTranscriber implements Transcriber {
     options: TranscribeOptions = {},
   ): Promise<{ text: string }> {
     this.calls.push({ chunks, signal: options.signal });
+    if (options.signal?.aborted) throw Object.assign(new Error('aborted'), { code: 'aborted' });
     const step = this.script.shift();
     options.onProgress?.({ done: 0, total: chunks.length });
     if (step && 'hang' in step) {

@@ -9,6 +9,7 @@ import {
   type TranscriptionServer,
 } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeTranscriberContract } from '@whis/service-core/contracts';
 import { createTranscriber, type AudioChunkInput } from './transcriber.js';
 
 let dir: string;
@@ -176,4 +177,31 @@ describe('against a server that really transcribes (pocketsphinx)', () => {
       (await t.transcribe([{ path: mp3, mimeType: 'audio/mpeg', durationMs: 1500 }])).text,
     ).toBe('hello world');
   });
+});
+
+describeTranscriberContract('openai SDK against the pocketsphinx server', async () => {
+  const own = await startTranscriptionServer();
+  const wav = join(dir, 'contract.wav');
+  const mp3 = join(dir, 'contract.mp3');
+  await synthesize('hello world', wav);
+  await runChecked('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    wav,
+    '-ac',
+    '1',
+    '-ar',
+    '16000',
+    '-b:a',
+    '32k',
+    mp3,
+  ]);
+  return {
+    transcriber: createTranscriber({ apiKey: 'k', baseURL: own.baseURL }),
+    chunk: { path: mp3, mimeType: 'audio/mpeg', startMs: 0, durationMs: 1500, bytes: 1 },
+    expected: 'hello world',
+    cleanup: () => own.close(),
+  };
 });

@@ -1,0 +1,30 @@
+// The in-memory twins pass the same contracts as the real adapters.
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  describeAudioSourceContract,
+  describeOutputContract,
+  describeTranscriberContract,
+} from './contracts.js';
+import { FakeAudioSource, MemoryOutput, ScriptedTranscriber } from './testing.js';
+
+describeOutputContract('MemoryOutput', async () => {
+  const output = new MemoryOutput();
+  return { output, readLast: async () => output.delivered.at(-1) ?? '' };
+});
+
+describeTranscriberContract('ScriptedTranscriber', async () => {
+  const path = join(tmpdir(), `whis-contract-${process.pid}.mp3`);
+  await writeFile(path, 'hello world');
+  return {
+    transcriber: new ScriptedTranscriber(),
+    chunk: { path, mimeType: 'audio/mpeg', startMs: 0, durationMs: 1000, bytes: 11 },
+    expected: 'hello world',
+  };
+});
+
+describeAudioSourceContract('FakeAudioSource', async () => {
+  const source = new FakeAudioSource();
+  return { source, speak: async () => source.current!.push(Buffer.from('speech')) };
+});

@@ -1,0 +1,162 @@
+// Contract suites every adapter of a port must pass: the in-memory twins run them here, and the
+// real adapters (@whis/audio, @whis/transcribe, @whis/output) run them in their own tests.
+// Call them inside a vitest test file.
+import { access } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AudioChunk, AudioSource, Output, Transcriber } from './ports.js';
+
+export interface OutputHarness {
+  output: Output;
+  /** What the destination now holds: the last text delivered to it. */
+  readLast(): Promise<string>;
+  cleanup?(): Promise<void>;
+}
+
+/** An Output delivers text exactly, non-ASCII and multi-line included, every time. */
+export function describeOutputContract(
+  name: string,
+  setup: () => Promise<OutputHarness>,
+  options: { timeoutMs?: number } = {},
+): void {
+  describe(`Output contract: ${name}`, () => {
+    it.each(['hello world', 'Grüße — 東京 🎙️', 'two\nlines'])(
+      'delivers %j exactly',
+      async (text) => {
+        const harness = await setup();
+        try {
+          await harness.output.deliver(text);
+          expect(await harness.readLast()).toBe(text);
+          await harness.output.deliver(`${text}!`);
+          expect(await harness.readLast()).toBe(`${text}!`);
+        } finally {
+          await harness.cleanup?.();
+        }
+      },
+      options.timeoutMs ?? 30_000,
+    );
+  });
+}
+
+export interface TranscriberHarness {
+  transcriber: Transcriber;
+  /** Audio whose transcript is `expected`. */
+  chunk: AudioChunk;
+  expected: string;
+  cleanup?(): Promise<void>;
+}
+
+/** A Transcriber returns the words of the audio, reports progress to completion, and honours an aborted signal. */
+export function describeTranscriberContract(
+  name: string,
+  setup: () => Promise<TranscriberHarness>,
+  options: { timeoutMs?: number } = {},
+): void {
+  describe(`Transcriber contract: ${name}`, () => {
+    it(
+      'transcribes, reporting progress up to the number of chunks',
+      async () => {
+        const harness = await setup();
+        try {
+          const progress: Array<{ done: number; total: number }> = [];
+          const { text } = await harness.transcriber.transcribe([harness.chunk], {
+            onProgress: (p) => progress.push(p),
+          });
+          expect(text).toBe(harness.expected);
+          expect(progress.at(-1)).toEqual({ done: 1, total: 1 });
+        } finally {
+          await harness.cleanup?.();
+        }
+      },
+      options.timeoutMs ?? 60_000,
+    );
+
+    it(
+      'rejects when its signal is already aborted',
+      async () => {
+        const harness = await setup();
+        try {
+          const abort = new AbortController();
+          abort.abort();
+          await expect(
+            harness.transcriber.transcribe([harness.chunk], { signal: abort.signal }),
+          ).rejects.toBeInstanceOf(Error);
+        } finally {
+          await harness.cleanup?.();
+        }
+      },
+      options.timeoutMs ?? 60_000,
+    );
+  });
+}
+
+export interface AudioSourceHarness {
+  source: AudioSource;
+  /** Makes the source hear a second or more of speech (plays into the microphone, pushes frames, …). */
+  speak(): Promise<void>;
+  cleanup?(): Promise<void>;
+}
+
+/** An AudioSource writes decodable chunk files into the directory it is given, reports speech, and deletes them on abort. */
+export function describeAudioSourceContract(
+  name: string,
+  setup: () => Promise<AudioSourceHarness>,
+  options: { timeoutMs?: number } = {},
+): void {
+  describe(`AudioSource contract: ${name}`, () => {
+    const inTempDir = async (fn: (directory: string) => Promise<void>) => {
+      const directory = await mkdtemp(join(tmpdir(), 'whis-contract-'));
+      try {
+        await fn(directory);
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    };
+
+    it(
+      'records into the directory it is given, and stop() returns the chunks',
+      async () => {
+        const harness = await setup();
+        try {
+          await inTempDir(async (directory) => {
+            const capture = await harness.source.start({ directory });
+            await harness.speak();
+            const audio = await capture.stop();
+            expect(audio.speechDetected).toBe(true);
+            expect(audio.durationMs).toBeGreaterThan(0);
+            expect(audio.chunks.length).toBeGreaterThan(0);
+            for (const chunk of audio.chunks) {
+              expect(chunk.path.startsWith(directory)).toBe(true);
+              expect(chunk.bytes).toBeGreaterThan(0);
+              await access(chunk.path);
+            }
+          });
+        } finally {
+          await harness.cleanup?.();
+        }
+      },
+      options.timeoutMs ?? 60_000,
+    );
+
+    it(
+      'abort() deletes what it wrote',
+      async () => {
+        const harness = await setup();
+        try {
+          await inTempDir(async (directory) => {
+            const capture = await harness.source.start({ directory });
+            await harness.speak();
+            await capture.abort();
+            const { readdir } = await import('node:fs/promises');
+            expect((await readdir(directory)).filter((f) => !f.startsWith('.'))).toEqual([]);
+          });
+        } finally {
+          await harness.cleanup?.();
+        }
+      },
+      options.timeoutMs ?? 60_000,
+    );
+  });
+}
