@@ -33,22 +33,22 @@ const types = (events: HotkeyTriggerEvent[]) => events.map((e) => e.type);
 describe('under a virtual X server, with real key presses', () => {
   it('fires exactly once per ctrl+shift+r, and not for ctrl+r or ctrl+shift+alt+r', async () => {
     const events = await listen('ctrl+shift+r', x.env);
-    await expect.poll(() => types(events)).toEqual(['available']);
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
     await xdotool(x, ['key', 'ctrl+shift+r']);
-    await expect.poll(() => types(events)).toEqual(['available', 'toggle']);
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'toggle']);
     await xdotool(x, ['key', 'ctrl+r']);
     await xdotool(x, ['key', 'ctrl+shift+alt+r']);
     await xdotool(x, ['key', 'ctrl+shift+r']);
-    await expect.poll(() => types(events)).toEqual(['available', 'toggle', 'toggle']);
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'toggle', 'toggle']);
   });
 
   it('push-to-talk: start on press, finish on release', async () => {
     const events = await listen('ctrl+shift+r', x.env, 'push-to-talk');
-    await expect.poll(() => types(events)).toEqual(['available']);
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
     await xdotool(x, ['keydown', 'ctrl+shift+r']);
-    await expect.poll(() => types(events)).toEqual(['available', 'start']);
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'start']);
     await xdotool(x, ['keyup', 'ctrl+shift+r']);
-    await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'start', 'finish']);
   });
 });
 
@@ -82,7 +82,7 @@ describe('without a usable display the host survives', () => {
     const own = await startXvfb();
     try {
       const events = await listen('ctrl+shift+r', own.env);
-      await expect.poll(() => types(events)).toEqual(['available']);
+      await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
       await own.stop();
       await expect
         .poll(() => types(events), { timeout: 15_000 })
