@@ -39,7 +39,9 @@ describe('under a virtual X server, with real key presses', () => {
     await xdotool(x, ['key', 'ctrl+r']);
     await xdotool(x, ['key', 'ctrl+shift+alt+r']);
     await xdotool(x, ['key', 'ctrl+shift+r']);
-    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'toggle', 'toggle']);
+    await expect
+      .poll(() => types(events), { timeout: 10_000 })
+      .toEqual(['available', 'toggle', 'toggle']);
   });
 
   it('push-to-talk: start on press, finish on release', async () => {
@@ -48,7 +50,9 @@ describe('under a virtual X server, with real key presses', () => {
     await xdotool(x, ['keydown', 'ctrl+shift+r']);
     await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'start']);
     await xdotool(x, ['keyup', 'ctrl+shift+r']);
-    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'start', 'finish']);
+    await expect
+      .poll(() => types(events), { timeout: 10_000 })
+      .toEqual(['available', 'start', 'finish']);
   });
 });
 
