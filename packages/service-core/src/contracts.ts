@@ -8,6 +8,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AudioChunk, AudioSource, Output, Transcriber } from './ports.js';
 
+/** Runs a test with a fresh harness and always cleans it up. */
+async function withHarness<H extends { cleanup?(): Promise<void> }>(
+  setup: () => Promise<H>,
+  test: (harness: H) => Promise<void>,
+): Promise<void> {
+  const harness = await setup();
+  try {
+    await test(harness);
+  } finally {
+    await harness.cleanup?.();
+  }
+}
+
 export interface OutputHarness {
   output: Output;
   /** What the destination now holds: the last text delivered to it. */
@@ -25,15 +38,12 @@ export function describeOutputContract(
     it.each(['hello world', 'Grüße — 東京 🎙️', 'two\nlines'])(
       'delivers %j exactly',
       async (text) => {
-        const harness = await setup();
-        try {
+        await withHarness(setup, async (harness) => {
           await harness.output.deliver(text);
           expect(await harness.readLast()).toBe(text);
           await harness.output.deliver(`${text}!`);
           expect(await harness.readLast()).toBe(`${text}!`);
-        } finally {
-          await harness.cleanup?.();
-        }
+        });
       },
       options.timeoutMs ?? 30_000,
     );
@@ -58,17 +68,14 @@ export function describeTranscriberContract(
     it(
       'transcribes, reporting progress up to the number of chunks',
       async () => {
-        const harness = await setup();
-        try {
+        await withHarness(setup, async (harness) => {
           const progress: Array<{ done: number; total: number }> = [];
           const { text } = await harness.transcriber.transcribe([harness.chunk], {
             onProgress: (p) => progress.push(p),
           });
           expect(text).toBe(harness.expected);
           expect(progress.at(-1)).toEqual({ done: 1, total: 1 });
-        } finally {
-          await harness.cleanup?.();
-        }
+        });
       },
       options.timeoutMs ?? 60_000,
     );
@@ -76,16 +83,13 @@ export function describeTranscriberContract(
     it(
       'rejects when its signal is already aborted',
       async () => {
-        const harness = await setup();
-        try {
+        await withHarness(setup, async (harness) => {
           const abort = new AbortController();
           abort.abort();
           await expect(
             harness.transcriber.transcribe([harness.chunk], { signal: abort.signal }),
           ).rejects.toBeInstanceOf(Error);
-        } finally {
-          await harness.cleanup?.();
-        }
+        });
       },
       options.timeoutMs ?? 60_000,
     );
@@ -118,8 +122,7 @@ export function describeAudioSourceContract(
     it(
       'records into the directory it is given, and stop() returns the chunks',
       async () => {
-        const harness = await setup();
-        try {
+        await withHarness(setup, async (harness) => {
           await inTempDir(async (directory) => {
             const capture = await harness.source.start({ directory });
             await harness.speak();
@@ -133,9 +136,7 @@ export function describeAudioSourceContract(
               await access(chunk.path);
             }
           });
-        } finally {
-          await harness.cleanup?.();
-        }
+        });
       },
       options.timeoutMs ?? 60_000,
     );
@@ -143,8 +144,7 @@ export function describeAudioSourceContract(
     it(
       'abort() deletes what it wrote',
       async () => {
-        const harness = await setup();
-        try {
+        await withHarness(setup, async (harness) => {
           await inTempDir(async (directory) => {
             const capture = await harness.source.start({ directory });
             await harness.speak();
@@ -152,9 +152,7 @@ export function describeAudioSourceContract(
             const { readdir } = await import('node:fs/promises');
             expect((await readdir(directory)).filter((f) => !f.startsWith('.'))).toEqual([]);
           });
-        } finally {
-          await harness.cleanup?.();
-        }
+        });
       },
       options.timeoutMs ?? 60_000,
     );

@@ -1,6 +1,6 @@
 export { startXvfb, xdotool, type VirtualDisplay } from './xvfb.js';
 export { startVirtualMicrophone, type VirtualMicrophone } from './microphone.js';
-export { synthesize, recognize } from './speech.js';
+export { synthesize, recognize, toWav16k } from './speech.js';
 export {
   startTranscriptionServer,
   recognizeUpload,

@@ -5,26 +5,31 @@ import { runChecked } from './process.js';
 
 const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 
+/** Converts any audio ffmpeg decodes into a 16 kHz mono 16-bit WAV, what pocketsphinx reads. */
+export async function toWav16k(input: string, wavPath: string): Promise<void> {
+  await runChecked('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    input,
+    '-ar',
+    '16000',
+    '-ac',
+    '1',
+    '-c:a',
+    'pcm_s16le',
+    wavPath,
+  ]);
+}
+
 /** Speaks `text` with flite (voice `awb`, which pocketsphinx recognises well) into a 16 kHz mono 16-bit WAV. */
 export async function synthesize(text: string, wavPath: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'whis-flite-'));
   try {
     const raw = join(dir, 'raw.wav');
     await runChecked('flite', ['-voice', 'awb', '-t', text, '-o', raw]);
-    await runChecked('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      raw,
-      '-ar',
-      '16000',
-      '-ac',
-      '1',
-      '-c:a',
-      'pcm_s16le',
-      wavPath,
-    ]);
+    await toWav16k(raw, wavPath);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -35,20 +40,7 @@ export async function recognize(audioPath: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'whis-sphinx-'));
   try {
     const wav = join(dir, 'in.wav');
-    await runChecked('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      audioPath,
-      '-ar',
-      '16000',
-      '-ac',
-      '1',
-      '-c:a',
-      'pcm_s16le',
-      wav,
-    ]);
+    await toWav16k(audioPath, wav);
     const { stdout } = await runChecked('pocketsphinx_continuous', [
       '-infile',
       wav,

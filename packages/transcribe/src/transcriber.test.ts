@@ -152,38 +152,11 @@ describe('against a scripted OpenAI-compatible server', () => {
   });
 });
 
-describe('against a server that really transcribes (pocketsphinx)', () => {
-  it('a spoken phrase, encoded as 16 kHz mono MP3, comes back as text', async () => {
-    server = await startTranscriptionServer();
-    const wav = join(dir, 'phrase.wav');
-    const mp3 = join(dir, 'phrase.mp3');
-    await synthesize('hello world', wav);
-    await runChecked('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      wav,
-      '-ac',
-      '1',
-      '-ar',
-      '16000',
-      '-b:a',
-      '32k',
-      mp3,
-    ]);
-    const t = createTranscriber({ apiKey: 'k', baseURL: server.baseURL });
-    expect(
-      (await t.transcribe([{ path: mp3, mimeType: 'audio/mpeg', durationMs: 1500 }])).text,
-    ).toBe('hello world');
-  });
-});
-
-describeTranscriberContract('openai SDK against the pocketsphinx server', async () => {
-  const own = await startTranscriptionServer();
-  const wav = join(dir, 'contract.wav');
-  const mp3 = join(dir, 'contract.mp3');
-  await synthesize('hello world', wav);
+// flite speaks the phrase; ffmpeg makes the 16 kHz mono 32 kbit/s MP3 whis uploads
+async function spokenMp3(text: string, name: string): Promise<string> {
+  const wav = join(dir, `${name}.wav`);
+  const mp3 = join(dir, `${name}.mp3`);
+  await synthesize(text, wav);
   await runChecked('ffmpeg', [
     '-v',
     'error',
@@ -198,6 +171,23 @@ describeTranscriberContract('openai SDK against the pocketsphinx server', async 
     '32k',
     mp3,
   ]);
+  return mp3;
+}
+
+describe('against a server that really transcribes (pocketsphinx)', () => {
+  it('a spoken phrase, encoded as 16 kHz mono MP3, comes back as text', async () => {
+    server = await startTranscriptionServer();
+    const mp3 = await spokenMp3('hello world', 'phrase');
+    const t = createTranscriber({ apiKey: 'k', baseURL: server.baseURL });
+    expect(
+      (await t.transcribe([{ path: mp3, mimeType: 'audio/mpeg', durationMs: 1500 }])).text,
+    ).toBe('hello world');
+  });
+});
+
+describeTranscriberContract('openai SDK against the pocketsphinx server', async () => {
+  const own = await startTranscriptionServer();
+  const mp3 = await spokenMp3('hello world', 'contract');
   return {
     transcriber: createTranscriber({ apiKey: 'k', baseURL: own.baseURL }),
     chunk: { path: mp3, mimeType: 'audio/mpeg', startMs: 0, durationMs: 1500, bytes: 1 },
