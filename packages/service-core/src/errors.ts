@@ -1,5 +1,6 @@
-export type ServiceErrorCode =
+export type InstanceErrorCode =
   | 'insecure-dir'
+  | 'path-too-long'
   | 'already-running'
   | 'unresponsive'
   | 'instance-failed'
@@ -10,19 +11,29 @@ export type ServiceErrorCode =
   | 'journal-failed'
   | 'disk-full';
 
-/** Errors of @whis/service-core: a `code` for programs, a message that says what to do. */
-export class ServiceError extends Error {
-  readonly code: ServiceErrorCode;
+/**
+ * The one error class of @whis/service-core: a `code` for programs (the CLI maps it to an exit
+ * code), a message that says what to do, and the original error as `cause`.
+ */
+export class InstanceError extends Error {
+  readonly code: InstanceErrorCode;
   /** For `already-running` / `unresponsive`: the other daemon's pid, when known. */
   readonly pid: number | undefined;
   constructor(
-    code: ServiceErrorCode,
+    code: InstanceErrorCode,
     message: string,
     options: { cause?: unknown; pid?: number } = {},
   ) {
     super(message, { cause: options.cause });
-    this.name = 'ServiceError';
+    this.name = 'InstanceError';
     this.code = code;
     this.pid = options.pid;
   }
 }
+
+/** @deprecated The same class as {@link InstanceError}, under its first name. */
+export const ServiceError = InstanceError;
+/** @deprecated Use {@link InstanceError}. */
+export type ServiceError = InstanceError;
+/** @deprecated Use {@link InstanceErrorCode}. */
+export type ServiceErrorCode = InstanceErrorCode;

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceEvent } from '@whis/ipc';
@@ -201,5 +202,115 @@ describe('shutdown', () => {
     await slow.toggle();
     expect(await slow.shutdown()).toEqual({ recordings: [{ id: recordingId, outcome: 'kept' }] });
     expect((await journal.get(recordingId!))?.chunks).toHaveLength(1);
+  });
+});
+
+describe('status', () => {
+  it('reports problems, the trigger becoming unavailable and available again', async () => {
+    const problems = ['no OPENAI_API_KEY: run `whis config key`'];
+    const withProblems = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal,
+      triggers: [trigger],
+      info: { version: '1.2.3', hotkey: null },
+      problems: () => problems,
+    });
+    try {
+      expect(await withProblems.status()).toMatchObject({
+        state: 'idle',
+        pid: process.pid,
+        version: '1.2.3',
+        hotkey: null,
+        problems,
+        recording: null,
+        lastError: null,
+      });
+      trigger.fire({ type: 'unavailable', reason: 'Wayland: bind `whis toggle` instead' });
+      expect(await withProblems.status()).toMatchObject({
+        hotkeyProblem: 'Wayland: bind `whis toggle` instead',
+        hotkeyActive: false,
+      });
+      trigger.fire({ type: 'available' });
+      expect(await withProblems.status()).toMatchObject({
+        hotkeyProblem: null,
+        hotkeyActive: true,
+      });
+    } finally {
+      await withProblems.shutdown();
+    }
+  });
+});
+
+describe('retry', () => {
+  it('finds the latest failed recording while a new one is being recorded', async () => {
+    transcriber.fail(new Error('HTTP 503.'));
+    const failed = await record('try again');
+    await host.finish();
+    await expect.poll(async () => (await journal.get(failed))?.state).toBe('failed');
+    await record('in progress');
+    expect(await host.retry()).toEqual({ id: failed, text: 'try again' });
+    expect((await host.status()).state).toBe('recording');
+  });
+});
+
+describe('shutdown during a transcription that finishes', () => {
+  it('waits for it and reports it transcribed', async () => {
+    audio.stopDelayMs = 50;
+    const id = await record('just in time');
+    await host.finish();
+    expect(await host.shutdown()).toEqual({
+      recordings: [{ id, outcome: 'transcribed', text: 'just in time' }],
+    });
+    expect(output.delivered).toEqual(['just in time']);
+  });
+});
+
+describe('a full disk (a 64 KiB tmpfs under the journal)', () => {
+  it('a new recording is refused with disk-full in the answer and in status; the journal stays readable', async () => {
+    const mnt = join(dir, 'mnt');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=700', 'tmpfs', mnt]);
+    } catch (err) {
+      throw new Error(
+        `This test mounts a tiny tmpfs, which needs root (CI runs as root): ${(err as Error).message}`,
+      );
+    }
+    const small = createJournal({ directory: join(mnt, 'recordings') });
+    const full = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal: small,
+      info: { version: '1' },
+    });
+    try {
+      const { recordingId } = await full.toggle();
+      await audio.current!.push(Buffer.from('before it filled'));
+      await full.toggle();
+      await expect.poll(async () => (await full.last(1)).transcripts.length).toBe(1);
+      await expect(writeFile(join(mnt, 'filler'), Buffer.alloc(128 * 1024))).rejects.toMatchObject({
+        code: 'ENOSPC',
+      });
+      await expect(full.toggle()).rejects.toMatchObject({
+        code: 'disk-full',
+        message: expect.stringContaining('Free some disk space'),
+      });
+      expect(await full.status()).toMatchObject({
+        state: 'idle',
+        lastError: { code: 'disk-full' },
+      });
+      expect((await full.last(5)).transcripts).toMatchObject([
+        { id: recordingId, text: 'before it filled' },
+      ]);
+      await rm(join(mnt, 'filler'));
+      expect((await full.toggle()).state).toBe('recording');
+      await full.cancel();
+    } finally {
+      await full.shutdown();
+      execFileSync('umount', [mnt]);
+    }
   });
 });

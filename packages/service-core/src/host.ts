@@ -8,7 +8,7 @@ import type {
   StateChangeResult,
   StatusResult,
 } from '@whis/ipc';
-import { ServiceError } from './errors.js';
+import { InstanceError } from './errors.js';
 import type { Journal } from './journal.js';
 import {
   INITIAL_STATE,
@@ -139,7 +139,15 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   // Opens a journal entry and the microphone. Resolves once recording really runs; on failure
   // (no microphone, device busy, …) the entry is removed, the state restored, and the error thrown.
   async function startCapture(): Promise<void> {
-    const created = await journal.create();
+    let created: Awaited<ReturnType<Journal['create']>>;
+    try {
+      created = await journal.create();
+    } catch (err) {
+      reportError(errorCode(err, 'journal-failed'), (err as Error).message);
+      throw err instanceof InstanceError
+        ? err
+        : new InstanceError('journal-failed', (err as Error).message, { cause: err });
+    }
     const recording: CurrentRecording = {
       ...created,
       startedMs: clock.now(),
@@ -154,7 +162,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       current = undefined;
       await journal.remove(created.id).catch(() => undefined);
       reportError(errorCode(err, 'audio-failed'), (err as Error).message);
-      throw new ServiceError('unavailable', (err as Error).message, { cause: err });
+      throw new InstanceError('unavailable', (err as Error).message, { cause: err });
     }
     capture.onLevel((level) => {
       if (current !== recording) return;
@@ -329,12 +337,12 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         for (const job of inFlight.values()) job.abort.abort();
         return;
       case 'reject-not-recording':
-        throw new ServiceError(
+        throw new InstanceError(
           'not-recording',
           'Nothing is recording. Start with `whis toggle` or `whis start`.',
         );
       case 'reject-stopping':
-        throw new ServiceError(
+        throw new InstanceError(
           'shutting-down',
           'whis is stopping; start it again with `whis listen`.',
         );
@@ -419,11 +427,9 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       return { transcripts: await journal.last(limit) };
     },
     async retry(id) {
-      const meta = id
-        ? await journal.get(id)
-        : await journal.latestUntranscribed().then((m) => (m?.id === current?.id ? undefined : m));
+      const meta = id ? await journal.get(id) : await journal.latestUntranscribed();
       if (!meta || meta.id === current?.id) {
-        throw new ServiceError(
+        throw new InstanceError(
           'not-found',
           id
             ? `No recording ${id}. \`whis last --json\` lists recordings.`
@@ -431,7 +437,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         );
       }
       if (meta.chunks.length === 0) {
-        throw new ServiceError(
+        throw new InstanceError(
           'not-found',
           `Recording ${meta.id} has no audio left (it was transcribed and its audio deleted).`,
         );

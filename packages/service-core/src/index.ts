@@ -13,7 +13,12 @@ export type {
   Logger,
   Clock,
 } from './ports.js';
-export { ServiceError, type ServiceErrorCode } from './errors.js';
+export {
+  InstanceError,
+  type InstanceErrorCode,
+  ServiceError,
+  type ServiceErrorCode,
+} from './errors.js';
 export {
   resolveRuntimeDir,
   runtimeDirPath,

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import lockfile from 'proper-lockfile';
 import { connectToDaemon, type IpcServer, type StatusResult } from '@whis/ipc';
-import { ServiceError } from './errors.js';
+import { InstanceError } from './errors.js';
 import type { RuntimeDir } from './runtime.js';
 
 /** This process's claim on the runtime directory: the listening socket and the PID file. */
@@ -131,14 +131,14 @@ export async function acquireInstance(
       }
       const existing = await lstat(runtime.socketPath).catch(() => undefined);
       if (existing && !existing.isSocket()) {
-        throw new ServiceError(
+        throw new InstanceError(
           'insecure-dir',
           `${runtime.socketPath} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a socket'}; whis will not use or remove it. Remove it yourself if it is not needed.`,
         );
       }
       const found = await probe(runtime.socketPath, timeoutMs);
       if (found.kind === 'alive') {
-        throw new ServiceError(
+        throw new InstanceError(
           'already-running',
           `whis is already running (pid ${found.pid}). Stop it with \`whis stop\`.`,
           { pid: found.pid },
@@ -146,7 +146,7 @@ export async function acquireInstance(
       }
       if (found.kind === 'unresponsive') {
         const pid = await readPid(runtime.pidPath);
-        throw new ServiceError(
+        throw new InstanceError(
           'unresponsive',
           `A whis daemon${pid ? ` (pid ${pid}, from ${runtime.pidPath})` : ''} holds ${runtime.socketPath} but does not answer. ` +
             'It may be stopped (SIGSTOP) or stuck; check it, and end it yourself if it is stuck. whis will not remove a live socket.',
@@ -159,8 +159,8 @@ export async function acquireInstance(
     await unlink(tmp).catch(() => undefined);
     for (const socket of queued) socket.destroy();
     await closeServer();
-    if (err instanceof ServiceError) throw err;
-    throw new ServiceError(
+    if (err instanceof InstanceError) throw err;
+    throw new InstanceError(
       'instance-failed',
       `Cannot create ${runtime.socketPath}: ${(err as Error).message}`,
       { cause: err },

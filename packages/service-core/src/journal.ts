@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ServiceError } from './errors.js';
-import { writeFileAtomic } from './internal/atomic.js';
+import { InstanceError } from './errors.js';
+import { journalError, writeFileAtomic } from './internal/atomic.js';
 import type { AudioChunk, CapturedAudio } from './ports.js';
 
 export type RecordingState = 'recording' | 'captured' | 'transcribed' | 'failed';
@@ -27,7 +27,14 @@ export interface TranscriptRecord {
 export interface JournalOptions {
   /** e.g. `$XDG_DATA_HOME/whis/recordings`. */
   directory: string;
-  /** How many transcribed recordings keep their audio (default 0: audio is deleted once its transcript is stored). Failed recordings always keep theirs. */
+  /** What is kept once a transcript is safely stored. Failed recordings always keep their audio. */
+  retention?: {
+    /** How many of the newest transcribed recordings keep their audio. Default 0. */
+    keepAudio?: number;
+    /** How many transcribed recordings are kept at all (older ones are deleted). Default: all. */
+    keepTranscripts?: number;
+  };
+  /** @deprecated Use `retention.keepAudio`. */
   keepAudio?: number;
   clock?: () => Date;
 }
@@ -74,7 +81,8 @@ export function newRecordingId(date: Date): string {
 
 export function createJournal(options: JournalOptions): Journal {
   const root = options.directory;
-  const keepAudio = options.keepAudio ?? 0;
+  const keepAudio = options.retention?.keepAudio ?? options.keepAudio ?? 0;
+  const keepTranscripts = options.retention?.keepTranscripts ?? Infinity;
   const clock = options.clock ?? (() => new Date());
   const dirOf = (id: string) => join(root, id);
   const metaPath = (id: string) => join(dirOf(id), 'meta.json');
@@ -100,10 +108,13 @@ export function createJournal(options: JournalOptions): Journal {
     await writeFileAtomic(metaPath(meta.id), `${JSON.stringify(meta, null, 2)}\n`);
   }
 
-  // A recording left in state `recording` belongs to a daemon that died mid-capture: its chunk
-  // files are on disk, so it becomes a captured recording that `retry` can transcribe.
+  // Recordings this journal created and that are still being captured.
+  const live = new Set<string>();
+
+  // A recording left in state `recording` that is not one of ours belongs to a daemon that died
+  // mid-capture: its chunk files are on disk, so it becomes a failed recording `retry` can transcribe.
   async function recover(meta: RecordingMeta): Promise<RecordingMeta> {
-    if (meta.state !== 'recording') return meta;
+    if (meta.state !== 'recording' || live.has(meta.id)) return meta;
     const files = (await readdir(dirOf(meta.id)).catch(() => [] as string[]))
       .filter((f) => AUDIO_EXTENSIONS.has(extname(f)))
       .sort();
@@ -135,17 +146,20 @@ export function createJournal(options: JournalOptions): Journal {
   }
 
   async function deleteAudio(meta: RecordingMeta): Promise<void> {
-    for (const chunk of meta.chunks) await rm(chunk.path, { force: true });
+    // the meta first: if it cannot be written, the files it lists are still there
     await writeMeta({ ...meta, chunks: [] });
+    for (const chunk of meta.chunks) await rm(chunk.path, { force: true });
   }
 
+  // Only transcribed recordings are touched: their transcripts are already safe on disk.
   async function applyRetention(): Promise<void> {
-    let kept = 0;
+    let transcribed = 0;
     for (const id of await ids()) {
       const meta = await readJson<RecordingMeta>(metaPath(id));
-      if (meta?.state !== 'transcribed' || meta.chunks.length === 0) continue;
-      if (kept < keepAudio) kept++;
-      else await deleteAudio(meta);
+      if (meta?.state !== 'transcribed') continue;
+      transcribed++;
+      if (transcribed > keepTranscripts) await rm(dirOf(id), { recursive: true, force: true });
+      else if (transcribed > keepAudio && meta.chunks.length > 0) await deleteAudio(meta);
     }
   }
 
@@ -153,8 +167,12 @@ export function createJournal(options: JournalOptions): Journal {
     async create() {
       const startedAt = clock();
       const id = newRecordingId(startedAt);
-      await mkdir(root, { recursive: true, mode: 0o700 });
-      await mkdir(dirOf(id), { mode: 0o700 });
+      try {
+        await mkdir(root, { recursive: true, mode: 0o700 });
+        await mkdir(dirOf(id), { mode: 0o700 });
+      } catch (err) {
+        throw journalError(err, `create a recording in ${root}`);
+      }
       const meta: RecordingMeta = {
         id,
         startedAt: startedAt.toISOString(),
@@ -162,12 +180,20 @@ export function createJournal(options: JournalOptions): Journal {
         durationMs: 0,
         chunks: [],
       };
-      await writeMeta(meta);
+      live.add(id);
+      try {
+        await writeMeta(meta);
+      } catch (err) {
+        live.delete(id);
+        await rm(dirOf(id), { recursive: true, force: true }).catch(() => undefined);
+        throw err;
+      }
       return { id, directory: dirOf(id), startedAt: meta.startedAt };
     },
     async captured(id, audio) {
       const meta = await get(id);
-      if (!meta) throw new ServiceError('not-found', `No recording ${id} in ${root}.`);
+      if (!meta) throw new InstanceError('not-found', `No recording ${id} in ${root}.`);
+      live.delete(id);
       await writeMeta({
         ...meta,
         state: 'captured',
@@ -177,7 +203,7 @@ export function createJournal(options: JournalOptions): Journal {
     },
     async transcribed(id, text) {
       const meta = await get(id);
-      if (!meta) throw new ServiceError('not-found', `No recording ${id} in ${root}.`);
+      if (!meta) throw new InstanceError('not-found', `No recording ${id} in ${root}.`);
       const record: TranscriptRecord = {
         id,
         text,
@@ -189,14 +215,17 @@ export function createJournal(options: JournalOptions): Journal {
       await writeFileAtomic(transcriptPath(id), `${JSON.stringify(record)}\n`);
       const { error: _error, ...rest } = meta;
       await writeMeta({ ...rest, state: 'transcribed' });
-      await applyRetention();
+      // best effort: retention only frees space, and runs again after the next transcript
+      await applyRetention().catch(() => undefined);
     },
     async failed(id, error) {
+      live.delete(id);
       const meta = await get(id);
       if (!meta) return;
       await writeMeta({ ...meta, state: 'failed', error });
     },
     async remove(id) {
+      live.delete(id);
       if (ID.test(id)) await rm(dirOf(id), { recursive: true, force: true });
     },
     get,

@@ -1,5 +1,5 @@
 import { open, rename, rm } from 'node:fs/promises';
-import { ServiceError } from '../errors.js';
+import { InstanceError } from '../errors.js';
 
 // Write to a temp file beside the target, fsync, rename: readers see the old or the new content,
 // never a torn one, and a full disk leaves the old file in place.
@@ -16,16 +16,22 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      throw new ServiceError(
-        'disk-full',
-        `No space left to write ${path}. Free some disk space; the previous version is unchanged.`,
-        { cause: err },
-      );
-    }
-    throw new ServiceError('journal-failed', `Cannot write ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw journalError(err, `write ${path}`);
   }
+}
+
+/** A file system failure as an InstanceError: `disk-full` (with what to do) or `journal-failed`. */
+export function journalError(err: unknown, action: string): InstanceError {
+  if (err instanceof InstanceError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new InstanceError(
+      'disk-full',
+      `No space left to ${action}. Free some disk space; what was saved before is unchanged.`,
+      { cause: err },
+    );
+  }
+  return new InstanceError('journal-failed', `Cannot ${action}: ${(err as Error).message}`, {
+    cause: err,
+  });
 }
