@@ -13,3 +13,10 @@ export {
   type Settings,
   type SettingKey,
 } from './settings.js';
+export {
+  FileError,
+  writeFileAtomic,
+  ensurePrivateDir,
+  openLogFile,
+  type LogFile,
+} from './files.js';

@@ -1,4 +1,16 @@
-import { mkdtemp, readFile, rm, stat, writeFile, mkdir, chmod } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,19 +83,42 @@ describe('the settings file', () => {
     await expect(readSettings(file)).rejects.toThrow('must hold a JSON object');
   });
 
-  it('keeps the previous settings when the write fails', async () => {
-    await writeSettings({ model: 'whisper-1' }, file);
-    await chmod(join(dir, 'whis'), 0o500);
+  it('keeps the previous settings when the disk is full (a 16 KiB tmpfs)', async () => {
+    const mnt = join(dir, 'mnt');
+    await mkdir(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k,mode=700', 'tmpfs', mnt]);
     try {
-      // root ignores directory permissions; a directory in the temp file's place fails for everyone
-      await mkdir(`${file}.${process.pid}.tmp`).catch(() => undefined);
-      await expect(writeSettings({ model: 'other' }, file)).rejects.toMatchObject({
-        code: 'write-failed',
-      });
+      const full = join(mnt, 'settings.json');
+      await writeSettings({ model: 'whisper-1' }, full);
+      await expect(
+        writeSettings({ model: 'x', prompt: 'y'.repeat(64 * 1024) }, full),
+      ).rejects.toMatchObject({ code: 'write-failed' });
+      expect(JSON.parse(await readFile(full, 'utf8'))).toEqual({ model: 'whisper-1' });
+      expect((await readdir(mnt)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     } finally {
-      await chmod(join(dir, 'whis'), 0o700);
+      execFileSync('umount', [mnt]);
     }
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ model: 'whisper-1' });
+  });
+
+  it('never writes the key through a planted symlink (the temp name is unguessable)', async () => {
+    await mkdir(join(dir, 'whis'), { mode: 0o700 });
+    const victim = join(dir, 'victim.txt');
+    await writeFile(victim, 'untouched');
+    // every name an attacker could predict from the pid, as the old writer used
+    await symlink(victim, `${file}.${process.pid}.tmp`);
+    await symlink(victim, `${file}.tmp`);
+    await writeSettings({ apiKey: 'sk-secret-key-0123' }, file);
+    expect(await readFile(victim, 'utf8')).toBe('untouched');
+    expect((await lstat(file)).isFile()).toBe(true);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a config directory that others can write to', async () => {
+    await mkdir(join(dir, 'whis'), { mode: 0o700 });
+    await chmod(join(dir, 'whis'), 0o777);
+    await expect(writeSettings({ model: 'm' }, file)).rejects.toThrow(
+      /writable by other users.*chmod 700/,
+    );
   });
 });
 

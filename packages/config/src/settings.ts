@@ -1,5 +1,6 @@
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ensurePrivateDir, writeFileAtomic } from './files.js';
 import { resolvePaths } from './paths.js';
 
 /** Everything whis reads from its settings file. Every key is optional. */
@@ -172,30 +173,20 @@ export async function readSettings(file = resolvePaths().settingsFile): Promise<
   return validate(file, data);
 }
 
-// Written to a private temp file, fsynced, then renamed over the old one, so a crash or a full
-// disk leaves the previous settings readable, and the key is never readable by others.
+// Written through writeFileAtomic (a private temp file with an unguessable name, created with
+// O_EXCL, fsynced, renamed), so a crash or a full disk leaves the previous settings readable, a
+// planted symlink is never written through, and the key is never readable by others.
 export async function writeSettings(
   settings: Settings,
   file = resolvePaths().settingsFile,
 ): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(settings, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await chmod(tmp, 0o600);
-    await rename(tmp, file);
+    await ensurePrivateDir(dirname(file));
+    await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`, 0o600);
   } catch (err) {
-    // best effort: the temp file may not exist, or not be ours to remove
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw new ConfigError(
       'write-failed',
-      `Cannot write ${file}: ${(err as Error).message}. The previous settings are unchanged.`,
+      `Cannot write ${file}: ${(err as Error).message} The previous settings are unchanged.`,
       { cause: err },
     );
   }
