@@ -103,6 +103,10 @@ export interface RetryResult {
   protocolVersion: number;
   id: string;
   text: string;
+  /** The recording was already being transcribed: this retry waited for that upload instead of sending another. */
+  joined?: boolean;
+  /** The recording was already transcribed: its stored text, nothing uploaded or delivered again. */
+  stored?: boolean;
 }
 
 export interface SubscribeResult {

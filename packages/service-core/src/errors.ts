@@ -9,6 +9,8 @@ export type InstanceErrorCode =
   | 'unavailable'
   | 'shutting-down'
   | 'journal-failed'
+  | 'journal-locked'
+  | 'already-transcribing'
   | 'disk-full';
 
 /**

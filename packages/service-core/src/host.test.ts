@@ -314,3 +314,66 @@ describe('a full disk (a 64 KiB tmpfs under the journal)', () => {
     }
   });
 });
+
+describe('retry is idempotent', () => {
+  it('three simultaneous retries of one recording upload and deliver it once', async () => {
+    transcriber.fail(new Error('HTTP 503.'));
+    const id = await record('once only');
+    await host.finish();
+    await expect.poll(async () => (await journal.get(id))?.state).toBe('failed');
+    const callsBefore = transcriber.calls.length;
+    const release = transcriber.hold();
+    const retries = [host.retry(id), host.retry(id), host.retry()];
+    await expect.poll(() => transcriber.calls.length).toBe(callsBefore + 1);
+    release();
+    const results = await Promise.all(retries);
+    expect(results.map((r) => r.text)).toEqual(['once only', 'once only', 'once only']);
+    expect(results.filter((r) => r.joined)).toHaveLength(2);
+    expect(transcriber.calls.length).toBe(callsBefore + 1);
+    expect(output.delivered).toEqual(['once only']);
+  });
+
+  it('a retry while the first transcription still runs joins it; after it, answers the stored text', async () => {
+    const release = transcriber.hold();
+    const id = await record('in flight');
+    await host.finish();
+    await expect.poll(() => transcriber.calls.length).toBe(1);
+    const joined = host.retry(id);
+    release();
+    expect(await joined).toEqual({ id, text: 'in flight', joined: true });
+    expect(await host.retry(id)).toEqual({ id, text: 'in flight', stored: true });
+    expect(transcriber.calls).toHaveLength(1);
+    expect(output.delivered).toEqual(['in flight']);
+  });
+});
+
+describe('every outcome of a recording names it', () => {
+  it('no speech: the error event carries the recording id', async () => {
+    const { recordingId } = await host.toggle();
+    await host.toggle();
+    await expect
+      .poll(() => events.find((e) => e.type === 'error'))
+      .toMatchObject({ error: { code: 'no-speech', recordingId } });
+  });
+});
+
+describe('abortShutdown (a second Ctrl-C)', () => {
+  it('stops at once during a hanging upload and during a recording, keeping both recordings', async () => {
+    transcriber.hang();
+    const first = await record('uploading');
+    await host.finish();
+    const second = await record('still talking');
+    expect(host.pending()).toEqual({ recording: second, transcribing: [first] });
+    const graceful = host.shutdown();
+    const result = await host.abortShutdown();
+    expect(await graceful).toBe(result);
+    expect(result.recordings.map((r) => [r.id, r.outcome]).sort()).toEqual(
+      [
+        [first, 'kept'],
+        [second, 'kept'],
+      ].sort(),
+    );
+    expect((await journal.get(first))?.chunks).toHaveLength(1);
+    expect((await journal.get(second))?.chunks).toHaveLength(1);
+  });
+});

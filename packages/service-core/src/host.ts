@@ -1,7 +1,6 @@
 import type {
   ErrorInfo,
   LastResult,
-  Level,
   RetryResult,
   ServiceEvent,
   ShutdownResult,
@@ -17,16 +16,10 @@ import {
   type MachineEvent,
   type MachineState,
 } from './machine.js';
-import type {
-  AudioSource,
-  Capture,
-  CapturedAudio,
-  Clock,
-  Logger,
-  Output,
-  Transcriber,
-  Trigger,
-} from './ports.js';
+import { CaptureLifecycle } from './internal/capture.js';
+import { TranscriptionRegistry, type Outcome } from './internal/transcriptions.js';
+import { TriggerAvailability } from './internal/triggers.js';
+import type { AudioSource, Clock, Logger, Output, Transcriber, Trigger } from './ports.js';
 
 type Omitted<T> = Omit<T, 'protocolVersion'>;
 
@@ -53,29 +46,25 @@ export interface ServiceHost {
   finish(): Promise<Omitted<StateChangeResult>>;
   cancel(): Promise<Omitted<StateChangeResult>>;
   last(limit?: number): Promise<Omitted<LastResult>>;
-  /** Transcribes a kept recording again and delivers the text. */
+  /**
+   * Transcribes a kept recording and delivers the text. A recording already being transcribed is
+   * joined (`joined: true`), one already transcribed answers its stored text (`stored: true`):
+   * neither uploads nor delivers it again.
+   */
   retry(id?: string): Promise<Omitted<RetryResult>>;
   /** Events until the returned disposer is called. */
   subscribe(listener: (event: ServiceEvent) => void): () => void;
   /** Stops: finishes or keeps the work in progress and says what happened to it. Idempotent. */
   shutdown(): Promise<Omitted<ShutdownResult>>;
+  /**
+   * Stops at once (a second Ctrl-C): the recording in progress is kept unfinished-but-saved, the
+   * uploads in flight are aborted and their audio kept for `retry`. Resolves when `shutdown()` does.
+   */
+  abortShutdown(): Promise<Omitted<ShutdownResult>>;
+  /** Ids of what is still pending: the recording in progress and the transcriptions in flight. */
+  pending(): { recording: string | null; transcribing: string[] };
   /** Called once when shutdown completes. */
   onShutdown(listener: () => void): () => void;
-}
-
-interface CurrentRecording {
-  id: string;
-  directory: string;
-  startedAt: string;
-  startedMs: number;
-  capture: Promise<Capture>;
-  level: Level | null;
-}
-
-interface InFlight {
-  id: string;
-  abort: AbortController;
-  done: Promise<{ id: string; outcome: 'transcribed' | 'kept' | 'discarded'; text?: string }>;
 }
 
 const silentLogger: Logger = {
@@ -86,11 +75,6 @@ const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
-function errorCode(err: unknown, fallback: string): string {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : fallback;
-}
-
 export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const { audio, transcriber, output, journal } = options;
   const logger = options.logger ?? silentLogger;
@@ -99,13 +83,11 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
   const listeners = new Set<(event: ServiceEvent) => void>();
   const shutdownListeners = new Set<() => void>();
-  const inFlight = new Map<string, InFlight>();
   let state: MachineState = INITIAL_STATE;
-  let current: CurrentRecording | undefined;
   let lastError: ErrorInfo | null = null;
-  let hotkeyProblem: string | null = null;
-  let hotkeyActive = false;
   let shutdownResult: Promise<Omitted<ShutdownResult>> | undefined;
+  let abortNow: (() => void) | undefined;
+  let abortRequested = false;
   // requests are applied one at a time so that effects see the state they were decided on
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -119,7 +101,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     }
   };
 
-  const reportError = (code: string, message: string, recordingId?: string) => {
+  const reportError = (code: string, message: string, recordingId?: string): ErrorInfo => {
     lastError = {
       code,
       message,
@@ -128,6 +110,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     };
     logger.warn({ code, recordingId }, message);
     emit({ type: 'error', error: lastError });
+    return lastError;
   };
 
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -136,205 +119,60 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     return run;
   };
 
-  // Opens a journal entry and the microphone. Resolves once recording really runs; on failure
-  // (no microphone, device busy, …) the entry is removed, the state restored, and the error thrown.
-  async function startCapture(): Promise<void> {
-    let created: Awaited<ReturnType<Journal['create']>>;
-    try {
-      created = await journal.create();
-    } catch (err) {
-      reportError(errorCode(err, 'journal-failed'), (err as Error).message);
-      throw err instanceof InstanceError
-        ? err
-        : new InstanceError('journal-failed', (err as Error).message, { cause: err });
-    }
-    const recording: CurrentRecording = {
-      ...created,
-      startedMs: clock.now(),
-      level: null,
-      capture: audio.start({ directory: created.directory }),
-    };
-    current = recording;
-    let capture: Capture;
-    try {
-      capture = await recording.capture;
-    } catch (err) {
-      current = undefined;
-      await journal.remove(created.id).catch(() => undefined);
-      reportError(errorCode(err, 'audio-failed'), (err as Error).message);
-      throw new InstanceError('unavailable', (err as Error).message, { cause: err });
-    }
-    capture.onLevel((level) => {
-      if (current !== recording) return;
-      recording.level = level;
+  const transcriptions = new TranscriptionRegistry({
+    journal,
+    transcriber,
+    output,
+    logger,
+    emit,
+    reportError,
+  });
+  const captures = new CaptureLifecycle({
+    audio,
+    journal,
+    clock,
+    reportError,
+    onLevel: (recording, level) =>
       emit({
         type: 'level',
         recordingId: recording.id,
         level,
         durationMs: clock.now() - recording.startedMs,
-      });
-    });
-    capture.onError((err) => {
+      }),
+    onFailure: (recording, err) => {
       logger.error({ err, recordingId: recording.id }, 'audio capture failed');
       void serial(async () => {
-        if (current === recording) await apply('audio-failed', err);
+        if (captures.current === recording) await apply('audio-failed', err);
       });
+    },
+  });
+  const triggers = new TriggerAvailability(options.triggers ?? [], logger);
+
+  // The machine's state follows the registry: when the last transcription ends, `transcribing` ends.
+  transcriptions.onSettled((_job, result) => {
+    void serial(async () => {
+      await apply(result.outcome === 'transcribed' ? 'transcribed' : 'transcription-failed');
     });
-  }
-
-  function transcribeInBackground(
-    id: string,
-    audioReady: Promise<CapturedAudio | undefined>,
-  ): void {
-    const abort = new AbortController();
-    const done = (async (): Promise<{
-      id: string;
-      outcome: 'transcribed' | 'kept' | 'discarded';
-      text?: string;
-    }> => {
-      let captured: CapturedAudio | undefined;
-      try {
-        captured = await audioReady;
-      } catch (err) {
-        reportError(
-          errorCode(err, 'audio-failed'),
-          `Recording ${id} could not be finished: ${(err as Error).message}`,
-          id,
-        );
-        await journal
-          .failed(id, { code: errorCode(err, 'audio-failed'), message: (err as Error).message })
-          .catch(() => undefined);
-        return { id, outcome: 'kept' };
-      }
-      if (!captured) return { id, outcome: 'kept' };
-      if (!captured.speechDetected || captured.chunks.length === 0) {
-        await journal.remove(id).catch(() => undefined);
-        reportError('no-speech', 'The recording held no speech; nothing was sent.');
-        return { id, outcome: 'discarded' };
-      }
-      try {
-        const text = await runTranscription(id, captured, abort.signal);
-        return { id, outcome: 'transcribed', text };
-      } catch {
-        return { id, outcome: 'kept' };
-      }
-    })();
-    const entry: InFlight = { id, abort, done };
-    inFlight.set(id, entry);
-    void done.then((result) =>
-      serial(async () => {
-        inFlight.delete(id);
-        await apply(result.outcome === 'transcribed' ? 'transcribed' : 'transcription-failed');
-      }),
-    );
-  }
-
-  async function runTranscription(
-    id: string,
-    captured: CapturedAudio,
-    signal: AbortSignal,
-  ): Promise<string> {
-    let text: string;
-    try {
-      const result = await transcriber.transcribe(captured.chunks, {
-        signal,
-        onProgress: ({ done, total }) => emit({ type: 'progress', recordingId: id, done, total }),
-      });
-      text = result.text.trim();
-    } catch (err) {
-      const message = signal.aborted
-        ? `Transcription of ${id} was cancelled; the audio is kept: \`whis retry ${id}\`.`
-        : `Transcription failed: ${(err as Error).message} The recording is kept: \`whis retry ${id}\`.`;
-      await journal
-        .failed(id, {
-          code: errorCode(err, 'transcription-failed'),
-          message: (err as Error).message,
-        })
-        .catch(() => undefined);
-      reportError(
-        signal.aborted ? 'cancelled' : errorCode(err, 'transcription-failed'),
-        message,
-        id,
-      );
-      throw err;
-    }
-    try {
-      await journal.transcribed(id, text);
-    } catch (err) {
-      reportError(
-        errorCode(err, 'journal-failed'),
-        `${(err as Error).message} (the transcript is still delivered)`,
-        id,
-      );
-    }
-    emit({ type: 'transcript', recordingId: id, text });
-    if (text.length > 0) {
-      try {
-        await output.deliver(text);
-      } catch (err) {
-        reportError(
-          errorCode(err, 'output-failed'),
-          `Could not deliver the transcript: ${(err as Error).message} It is saved: \`whis last\`.`,
-          id,
-        );
-      }
-    }
-    logger.info({ recordingId: id, chars: text.length }, 'transcribed');
-    return text;
-  }
+  });
 
   async function perform(effect: Effect, cause?: unknown): Promise<void> {
     switch (effect) {
       case 'start-capture':
-        await startCapture();
+        await captures.start();
         return;
       case 'finish-capture': {
-        const recording = current;
-        current = undefined;
-        if (!recording) return;
-        const audioReady = recording.capture.then(
-          async (capture) => {
-            const captured = await capture.stop();
-            await journal.captured(recording.id, captured);
-            return captured;
-          },
-          () => undefined,
-        );
-        await recording.capture.then(
-          () => undefined,
-          () => undefined,
-        );
-        transcribeInBackground(recording.id, audioReady);
+        const finished = await captures.finish();
+        if (finished) transcriptions.startFinished(finished.id, finished.audioReady);
         return;
       }
-      case 'discard-capture': {
-        const recording = current;
-        current = undefined;
-        if (!recording) return;
-        await recording.capture.then((c) => c.abort()).catch(() => undefined);
-        if (recording.id) await journal.remove(recording.id).catch(() => undefined);
+      case 'discard-capture':
+        await captures.discard();
         return;
-      }
-      case 'keep-partial-capture': {
-        const recording = current;
-        current = undefined;
-        if (!recording) return;
-        reportError(
-          errorCode(cause, 'audio-failed'),
-          `${(cause as Error)?.message ?? 'The microphone failed.'} What was recorded is kept: \`whis retry ${recording.id}\`.`,
-          recording.id,
-        );
-        const audioReady = recording.capture.then(async (capture) => {
-          const captured = await capture.stop();
-          await journal.captured(recording.id, captured);
-          return captured;
-        });
-        // the recording is kept, not transcribed: the user decides with `whis retry`
-        audioReady.catch(() => undefined);
+      case 'keep-partial-capture':
+        captures.keepPartial(cause);
         return;
-      }
       case 'abort-transcriptions':
-        for (const job of inFlight.values()) job.abort.abort();
+        transcriptions.abortAll();
         return;
       case 'reject-not-recording':
         throw new InstanceError(
@@ -350,7 +188,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   }
 
   async function apply(event: MachineEvent, cause?: unknown): Promise<string | null> {
-    const before = current;
+    const before = captures.current;
     const next = transition(state, event);
     if (next.effects.includes('reject-not-recording')) await perform('reject-not-recording');
     if (next.effects.includes('reject-stopping')) await perform('reject-stopping');
@@ -362,6 +200,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       state = previous;
       throw err;
     }
+    const current = captures.current;
     const recordingId = current && current !== before ? current.id : (before?.id ?? null);
     state = next.state;
     if (next.state.phase !== previous.phase)
@@ -375,38 +214,22 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       return { state: state.phase, recordingId };
     });
 
-  for (const trigger of options.triggers ?? []) {
-    trigger.onEvent((event) => {
-      if (event.type === 'unavailable') {
-        hotkeyProblem = event.reason;
-        hotkeyActive = false;
-        logger.warn({ trigger: trigger.description, reason: event.reason }, 'trigger unavailable');
-      } else if (event.type === 'available') {
-        hotkeyProblem = null;
-        hotkeyActive = true;
-      } else {
-        change(event.type).catch((err: unknown) =>
-          logger.debug({ err, event: event.type }, 'trigger event ignored'),
-        );
-      }
-    });
-    trigger.start().catch((err: unknown) => {
-      hotkeyProblem = (err as Error).message;
-      logger.warn({ err }, 'trigger failed to start');
-    });
-  }
+  triggers.start((event) =>
+    change(event).catch((err: unknown) => logger.debug({ err, event }, 'trigger event ignored')),
+  );
 
-  return {
+  const host: ServiceHost = {
     async status() {
+      const current = captures.current;
       return {
         state: state.phase,
         pid: process.pid,
         version: options.info.version,
         uptimeMs: clock.now() - startedAt,
         hotkey: options.info.hotkey ?? null,
-        hotkeyProblem,
-        hotkeyActive,
-        recording: current?.id
+        hotkeyProblem: triggers.problem,
+        hotkeyActive: triggers.active,
+        recording: current
           ? {
               id: current.id,
               startedAt: current.startedAt,
@@ -414,7 +237,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
               level: current.level,
             }
           : null,
-        transcribing: [...inFlight.keys()],
+        transcribing: transcriptions.ids,
         lastError,
         problems: (await options.problems?.()) ?? [],
       };
@@ -427,8 +250,17 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       return { transcripts: await journal.last(limit) };
     },
     async retry(id) {
-      const meta = id ? await journal.get(id) : await journal.latestUntranscribed();
-      if (!meta || meta.id === current?.id) {
+      if (shutdownResult) {
+        throw new InstanceError('shutting-down', 'whis is stopping; retry after `whis listen`.');
+      }
+      const running = id ? transcriptions.get(id) : undefined;
+      const meta = running
+        ? undefined
+        : id
+          ? await journal.get(id)
+          : await journal.latestUntranscribed();
+      const target = running?.id ?? meta?.id;
+      if (!target || target === captures.current?.id) {
         throw new InstanceError(
           'not-found',
           id
@@ -436,39 +268,76 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
             : 'No recording is waiting for a transcript.',
         );
       }
-      if (meta.chunks.length === 0) {
+      // checked again after the journal read: another retry may have started it meanwhile
+      let job = transcriptions.get(target);
+      let joined = job !== undefined;
+      if (job?.kind === 'finished') {
+        // the recording's first upload is still running: wait for it, and retry only if it fails
+        const first = await job.done;
+        if (first.outcome === 'transcribed') return { id: target, text: first.text ?? '', joined };
+        job = transcriptions.get(target);
+      }
+      if (!job) {
+        const fresh = await journal.get(target);
+        if (fresh?.state === 'transcribed') {
+          const stored = await journal.transcript(target);
+          if (stored) return { id: target, text: stored.text, stored: true };
+        }
+        job = transcriptions.get(target);
+        joined = job !== undefined;
+        if (!job) {
+          if (!fresh || fresh.chunks.length === 0) {
+            throw new InstanceError(
+              'not-found',
+              `Recording ${target} has no audio left (it was transcribed and its audio deleted).`,
+            );
+          }
+          job = transcriptions.retry(fresh).job;
+        }
+      }
+      const result = await job.done;
+      if (result.outcome !== 'transcribed') {
+        if (result.error instanceof Error) throw result.error;
         throw new InstanceError(
           'not-found',
-          `Recording ${meta.id} has no audio left (it was transcribed and its audio deleted).`,
+          `Recording ${target} was not transcribed; its audio is kept.`,
         );
       }
-      const abort = new AbortController();
-      const text = await runTranscription(
-        meta.id,
-        { chunks: meta.chunks, durationMs: meta.durationMs, speechDetected: true },
-        abort.signal,
-      );
-      return { id: meta.id, text };
+      return { id: target, text: result.text ?? '', ...(joined ? { joined: true } : {}) };
     },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    pending() {
+      return { recording: captures.current?.id ?? null, transcribing: transcriptions.ids };
+    },
+    abortShutdown() {
+      abortRequested = true;
+      abortNow?.();
+      return host.shutdown();
+    },
     shutdown() {
       shutdownResult ??= (async () => {
-        const recordingId = current?.id;
+        const recordingId = captures.current?.id;
         await serial(() => apply('shutdown'));
-        for (const trigger of options.triggers ?? []) await trigger.stop().catch(() => undefined);
-        const jobs = [...inFlight.values()];
+        await triggers.stop();
+        const jobs = transcriptions.running;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {
-          timer = setTimeout(() => {
+          const abort = () => {
             for (const job of jobs) job.abort.abort();
             resolve();
-          }, shutdownTimeoutMs);
+          };
+          abortNow = abort;
+          if (abortRequested) abort();
+          else timer = setTimeout(abort, shutdownTimeoutMs);
         });
         await Promise.race([Promise.all(jobs.map((j) => j.done)), timeout]);
-        const recordings = await Promise.all(jobs.map((j) => j.done));
+        const recordings = (await Promise.all(jobs.map((j) => j.done))).map(
+          ({ id, outcome, text }): { id: string; outcome: Outcome; text?: string } =>
+            text === undefined ? { id, outcome } : { id, outcome, text },
+        );
         clearTimeout(timer);
         logger.info(
           { recordings: recordings.map((r) => ({ id: r.id, outcome: r.outcome })), recordingId },
@@ -485,4 +354,5 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       return () => shutdownListeners.delete(listener);
     },
   };
+  return host;
 }

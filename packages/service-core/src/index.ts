@@ -51,5 +51,6 @@ export {
   type RecordingState,
   type TranscriptRecord,
 } from './journal.js';
+export { lockJournal, type JournalLock } from './journal-lock.js';
 export { createServiceHost, type ServiceHost, type ServiceHostOptions } from './host.js';
 export { serveOverIpc, type ServeOptions } from './serve.js';

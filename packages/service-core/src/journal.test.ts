@@ -222,3 +222,77 @@ describe('a full disk (a 64 KiB tmpfs)', () => {
     }
   });
 });
+
+describe('entries of the wrong shape or pointing outside the journal', () => {
+  it('are skipped and logged, never a crash of last, get or latestUntranscribed', async () => {
+    const warnings: unknown[] = [];
+    const journal = createJournal({
+      directory: join(dir, 'recordings'),
+      clock: ticking(),
+      logger: { warn: (obj: unknown) => warnings.push(obj) },
+    });
+    const good = await capture(journal, 'kept audio');
+    await journal.failed(good.id, { code: 'x', message: 'y' });
+    const odd = ['{}', '{"state":"failed"}', '[]', 'null', '{"id":1}', 'not json'];
+    for (const [i, text] of odd.entries()) {
+      const id = `20991231-2359${String(i).padStart(2, '0')}-abcd`;
+      await mkdir(join(dir, 'recordings', id));
+      await writeFile(join(dir, 'recordings', id, 'meta.json'), text);
+      await writeFile(join(dir, 'recordings', id, 'transcript.json'), text);
+      expect(await journal.get(id)).toBeUndefined();
+    }
+    expect(await journal.last(50)).toEqual([]);
+    expect((await journal.latestUntranscribed())?.id).toBe(good.id);
+    expect(warnings.length).toBeGreaterThanOrEqual(odd.length);
+  });
+
+  it('refuse chunk paths outside their recording: retention deletes and retry reads only its own files', async () => {
+    const victim = join(dir, 'precious.txt');
+    await writeFile(victim, 'the user’s file');
+    const journal = createJournal({ directory: join(dir, 'recordings'), clock: ticking() });
+    const { id } = await capture(journal, 'audio');
+    const metaFile = join(dir, 'recordings', id, 'meta.json');
+    for (const chunk of [{ path: victim }, { file: '../../precious.txt' }, { file: '.hidden' }]) {
+      const meta = JSON.parse(await readFile(metaFile, 'utf8'));
+      meta.chunks = [{ mimeType: 'audio/mpeg', startMs: 0, durationMs: 1, bytes: 1, ...chunk }];
+      meta.state = 'failed';
+      await writeFile(metaFile, JSON.stringify(meta));
+      expect(await journal.get(id)).toBeUndefined();
+    }
+    // a transcript stored for it triggers retention, which must not touch the victim
+    const other = await capture(journal, 'more audio');
+    await journal.transcribed(other.id, 'text');
+    expect(await readFile(victim, 'utf8')).toBe('the user’s file');
+  });
+
+  it('stores chunk names relative to the recording, and still reads entries written with absolute paths', async () => {
+    const journal = createJournal({ directory: join(dir, 'recordings'), clock: ticking() });
+    const { id, audio } = await capture(journal, 'audio');
+    const metaFile = join(dir, 'recordings', id, 'meta.json');
+    const stored = JSON.parse(await readFile(metaFile, 'utf8'));
+    expect(stored.chunks[0]).toMatchObject({ file: '000.mp3' });
+    expect(stored.chunks[0].path).toBeUndefined();
+    stored.chunks = [{ ...audio.chunks[0] }];
+    await writeFile(metaFile, JSON.stringify(stored));
+    expect((await journal.get(id))?.chunks[0]?.path).toBe(audio.chunks[0]!.path);
+  });
+});
+
+describe('lockJournal', () => {
+  it('lets one service own a journal, names the owner to a second, and passes on after release', async () => {
+    const { lockJournal } = await import('./journal-lock.js');
+    const recordings = join(dir, 'recordings');
+    const first = await lockJournal(recordings, { socketPath: '/run/a/whis.sock' });
+    // a second service is another process: the owner file names a live pid that is not ours
+    const owner = JSON.parse(await readFile(first.path, 'utf8'));
+    await writeFile(first.path, JSON.stringify({ ...owner, pid: process.ppid, started: null }));
+    await expect(lockJournal(recordings, { socketPath: '/tmp/b/whis.sock' })).rejects.toThrow(
+      `pid ${process.ppid}, socket /run/a/whis.sock`,
+    );
+    // an owner that died (a pid that no longer runs) is replaced
+    await writeFile(first.path, JSON.stringify({ ...owner, pid: 2 ** 22 + 7 }));
+    const second = await lockJournal(recordings, { socketPath: '/tmp/b/whis.sock' });
+    await second.release();
+    await expect(lstat(second.path)).rejects.toThrow();
+  });
+});

@@ -1,9 +1,11 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '@whis/config';
+import { z } from 'zod';
 import { InstanceError } from './errors.js';
-import { journalError, writeFileAtomic } from './internal/atomic.js';
-import type { AudioChunk, CapturedAudio } from './ports.js';
+import { journalError } from './internal/atomic.js';
+import type { AudioChunk, CapturedAudio, Logger } from './ports.js';
 
 export type RecordingState = 'recording' | 'captured' | 'transcribed' | 'failed';
 
@@ -37,6 +39,8 @@ export interface JournalOptions {
   /** @deprecated Use `retention.keepAudio`. */
   keepAudio?: number;
   clock?: () => Date;
+  /** Told about entries that are skipped because they are damaged or point outside their recording. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** The recordings journal: every recording on disk from its first frame until its transcript is safe. */
@@ -54,6 +58,8 @@ export interface Journal {
   latestUntranscribed(): Promise<RecordingMeta | undefined>;
   /** Latest transcripts, newest first. */
   last(limit: number): Promise<TranscriptRecord[]>;
+  /** The stored transcript of one recording, if it has one. */
+  transcript(id: string): Promise<TranscriptRecord | undefined>;
 }
 
 const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
@@ -67,6 +73,40 @@ const MIME: Record<string, string> = {
   '.webm': 'audio/webm',
   '.m4a': 'audio/mp4',
 };
+
+// A chunk is stored by its file name inside the recording's own directory; a name that could
+// resolve anywhere else (a path, `..`, a hidden file) is refused, so a planted entry can neither make
+// retention delete nor `retry` upload a file outside the journal.
+const CHUNK_FILE = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)?$/;
+
+const storedChunk = z.object({
+  file: z.string().regex(CHUNK_FILE).optional(),
+  /** Entries written before chunk names were relative: accepted only when inside the recording. */
+  path: z.string().optional(),
+  mimeType: z.string(),
+  startMs: z.number().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+
+const storedMeta = z.object({
+  id: z.string().regex(ID),
+  startedAt: z.string(),
+  state: z.enum(['recording', 'captured', 'transcribed', 'failed']),
+  durationMs: z.number().nonnegative(),
+  chunks: z.array(storedChunk),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+const storedTranscript = z.object({
+  id: z.string().regex(ID),
+  text: z.string(),
+  createdAt: z.string(),
+  durationMs: z.number().nonnegative(),
+  audioKept: z.boolean().optional(),
+});
+
+type StoredMeta = z.infer<typeof storedMeta>;
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');
@@ -88,12 +128,67 @@ export function createJournal(options: JournalOptions): Journal {
   const metaPath = (id: string) => join(dirOf(id), 'meta.json');
   const transcriptPath = (id: string) => join(dirOf(id), 'transcript.json');
 
-  async function readJson<T>(path: string): Promise<T | undefined> {
+  const warned = new Set<string>();
+  const skip = (path: string, reason: string) => {
+    if (warned.has(path)) return;
+    warned.add(path);
+    options.logger?.warn({ path, reason }, 'journal entry skipped');
+  };
+
+  // Every entry is checked against its schema when read: a damaged or planted file is skipped (and
+  // logged once), never trusted and never a crash of `last` or `retry`.
+  async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(path, 'utf8')) as T;
+      text = await readFile(path, 'utf8');
     } catch {
       return undefined;
     }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      skip(path, `not JSON: ${(err as Error).message}`);
+      return undefined;
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      skip(path, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  // The stored form (names relative to the recording) as the port's form (absolute paths).
+  function toMeta(stored: StoredMeta, path: string): RecordingMeta | undefined {
+    const dir = dirOf(stored.id);
+    if (basename(dirname(path)) !== stored.id) {
+      skip(path, `its id ${stored.id} is not its directory's`);
+      return undefined;
+    }
+    const chunks: AudioChunk[] = [];
+    for (const chunk of stored.chunks) {
+      const file =
+        chunk.file ??
+        (chunk.path !== undefined && dirname(chunk.path) === dir ? basename(chunk.path) : '');
+      if (!CHUNK_FILE.test(file)) {
+        skip(path, `chunk ${JSON.stringify(chunk.file ?? chunk.path)} is outside the recording`);
+        return undefined;
+      }
+      chunks.push({
+        path: join(dir, file),
+        mimeType: chunk.mimeType,
+        startMs: chunk.startMs,
+        durationMs: chunk.durationMs,
+        bytes: chunk.bytes,
+      });
+    }
+    return { ...stored, chunks };
+  }
+
+  async function readMeta(id: string): Promise<RecordingMeta | undefined> {
+    const stored = await readJson(metaPath(id), storedMeta);
+    return stored ? toMeta(stored, metaPath(id)) : undefined;
   }
 
   async function ids(): Promise<string[]> {
@@ -105,7 +200,21 @@ export function createJournal(options: JournalOptions): Journal {
   }
 
   async function writeMeta(meta: RecordingMeta): Promise<void> {
-    await writeFileAtomic(metaPath(meta.id), `${JSON.stringify(meta, null, 2)}\n`);
+    const dir = dirOf(meta.id);
+    const chunks = meta.chunks.map(({ path, ...rest }) => {
+      if (dirname(path) !== dir || !CHUNK_FILE.test(basename(path))) {
+        throw new InstanceError(
+          'journal-failed',
+          `Chunk ${path} is not a file of recording ${meta.id}; the journal stores only its own files.`,
+        );
+      }
+      return { file: basename(path), ...rest };
+    });
+    try {
+      await writeFileAtomic(metaPath(meta.id), `${JSON.stringify({ ...meta, chunks }, null, 2)}\n`);
+    } catch (err) {
+      throw journalError(err, `write ${metaPath(meta.id)}`);
+    }
   }
 
   // Recordings this journal created and that are still being captured.
@@ -141,7 +250,7 @@ export function createJournal(options: JournalOptions): Journal {
 
   async function get(id: string): Promise<RecordingMeta | undefined> {
     if (!ID.test(id)) return undefined;
-    const meta = await readJson<RecordingMeta>(metaPath(id));
+    const meta = await readMeta(id);
     return meta ? recover(meta) : undefined;
   }
 
@@ -155,7 +264,7 @@ export function createJournal(options: JournalOptions): Journal {
   async function applyRetention(): Promise<void> {
     let transcribed = 0;
     for (const id of await ids()) {
-      const meta = await readJson<RecordingMeta>(metaPath(id));
+      const meta = await readMeta(id);
       if (meta?.state !== 'transcribed') continue;
       transcribed++;
       if (transcribed > keepTranscripts) await rm(dirOf(id), { recursive: true, force: true });
@@ -193,13 +302,14 @@ export function createJournal(options: JournalOptions): Journal {
     async captured(id, audio) {
       const meta = await get(id);
       if (!meta) throw new InstanceError('not-found', `No recording ${id} in ${root}.`);
-      live.delete(id);
       await writeMeta({
         ...meta,
         state: 'captured',
         durationMs: audio.durationMs,
         chunks: audio.chunks,
       });
+      // only once the entry says `captured`: until then a reader must not take it for a crashed one
+      live.delete(id);
     },
     async transcribed(id, text) {
       const meta = await get(id);
@@ -212,17 +322,20 @@ export function createJournal(options: JournalOptions): Journal {
         audioKept: true,
       };
       // the transcript is safe on disk before any audio is deleted
-      await writeFileAtomic(transcriptPath(id), `${JSON.stringify(record)}\n`);
+      try {
+        await writeFileAtomic(transcriptPath(id), `${JSON.stringify(record)}\n`);
+      } catch (err) {
+        throw journalError(err, `write ${transcriptPath(id)}`);
+      }
       const { error: _error, ...rest } = meta;
       await writeMeta({ ...rest, state: 'transcribed' });
       // best effort: retention only frees space, and runs again after the next transcript
       await applyRetention().catch(() => undefined);
     },
     async failed(id, error) {
-      live.delete(id);
       const meta = await get(id);
-      if (!meta) return;
-      await writeMeta({ ...meta, state: 'failed', error });
+      if (meta) await writeMeta({ ...meta, state: 'failed', error });
+      live.delete(id);
     },
     async remove(id) {
       live.delete(id);
@@ -236,13 +349,20 @@ export function createJournal(options: JournalOptions): Journal {
       }
       return undefined;
     },
+    async transcript(id) {
+      if (!ID.test(id)) return undefined;
+      const record = await readJson(transcriptPath(id), storedTranscript);
+      if (!record || record.id !== id) return undefined;
+      const meta = await readMeta(id);
+      return { ...record, audioKept: (meta?.chunks.length ?? 0) > 0 };
+    },
     async last(limit) {
       const out: TranscriptRecord[] = [];
       for (const id of await ids()) {
         if (out.length >= limit) break;
-        const record = await readJson<TranscriptRecord>(transcriptPath(id));
-        if (!record) continue;
-        const meta = await readJson<RecordingMeta>(metaPath(id));
+        const record = await readJson(transcriptPath(id), storedTranscript);
+        if (!record || record.id !== id) continue;
+        const meta = await readMeta(id);
         out.push({ ...record, audioKept: (meta?.chunks.length ?? 0) > 0 });
       }
       return out;

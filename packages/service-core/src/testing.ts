@@ -110,7 +110,7 @@ export class FakeAudioSource implements AudioSource {
   }
 }
 
-type Script = { text: string } | { error: Error } | { hang: true };
+type Script = { text: string } | { error: Error } | { hang: true } | { gate: Promise<void> };
 
 /** A Transcriber that answers from a script, in order; with an empty script it reads the chunk files back as text. */
 export class ScriptedTranscriber implements Transcriber {
@@ -125,6 +125,16 @@ export class ScriptedTranscriber implements Transcriber {
   fail(error: Error): this {
     this.script.push({ error });
     return this;
+  }
+
+  /**
+   * The next call waits until the returned function is called (or it is aborted), then answers
+   * with the chunks' text: for tests of what happens while an upload is in flight.
+   */
+  hold(): () => void {
+    let open: () => void = () => undefined;
+    this.script.push({ gate: new Promise<void>((resolve) => (open = resolve)) });
+    return open;
   }
 
   /** The next call never answers until aborted. */
@@ -146,6 +156,13 @@ export class ScriptedTranscriber implements Transcriber {
         const abort = () => reject(Object.assign(new Error('aborted'), { code: 'aborted' }));
         if (options.signal?.aborted) abort();
         options.signal?.addEventListener('abort', abort, { once: true });
+      });
+    }
+    if (step && 'gate' in step) {
+      await new Promise<void>((resolve, reject) => {
+        const abort = () => reject(Object.assign(new Error('aborted'), { code: 'aborted' }));
+        options.signal?.addEventListener('abort', abort, { once: true });
+        void step.gate.then(resolve);
       });
     }
     if (step && 'error' in step) throw step.error;

@@ -1,0 +1,130 @@
+import type { Level } from '@whis/ipc';
+import { InstanceError } from '../errors.js';
+import type { Journal } from '../journal.js';
+import type { AudioSource, Capture, CapturedAudio, Clock } from '../ports.js';
+
+export interface CurrentRecording {
+  readonly id: string;
+  readonly directory: string;
+  readonly startedAt: string;
+  readonly startedMs: number;
+  readonly capture: Promise<Capture>;
+  level: Level | null;
+}
+
+export interface CaptureContext {
+  audio: AudioSource;
+  journal: Journal;
+  clock: Clock;
+  reportError(code: string, message: string, recordingId?: string): unknown;
+  onLevel(recording: CurrentRecording, level: Level): void;
+  onFailure(recording: CurrentRecording, err: Error): void;
+}
+
+function errorCode(err: unknown, fallback: string): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : fallback;
+}
+
+/** The recording in progress: its journal entry and the microphone, from start to finish or discard. */
+export class CaptureLifecycle {
+  current: CurrentRecording | undefined;
+
+  constructor(private readonly ctx: CaptureContext) {}
+
+  /**
+   * Opens a journal entry and the microphone. Resolves once recording really runs; on failure (no
+   * microphone, device busy, full disk, …) the entry is removed and the error thrown.
+   */
+  async start(): Promise<void> {
+    const { audio, journal, clock, reportError } = this.ctx;
+    let created: Awaited<ReturnType<Journal['create']>>;
+    try {
+      created = await journal.create();
+    } catch (err) {
+      reportError(errorCode(err, 'journal-failed'), (err as Error).message);
+      throw err instanceof InstanceError
+        ? err
+        : new InstanceError('journal-failed', (err as Error).message, { cause: err });
+    }
+    const recording: CurrentRecording = {
+      ...created,
+      startedMs: clock.now(),
+      level: null,
+      capture: audio.start({ directory: created.directory }),
+    };
+    this.current = recording;
+    let capture: Capture;
+    try {
+      capture = await recording.capture;
+    } catch (err) {
+      this.current = undefined;
+      await journal.remove(created.id).catch(() => undefined);
+      reportError(errorCode(err, 'audio-failed'), (err as Error).message);
+      throw new InstanceError('unavailable', (err as Error).message, { cause: err });
+    }
+    capture.onLevel((level) => {
+      if (this.current !== recording) return;
+      recording.level = level;
+      this.ctx.onLevel(recording, level);
+    });
+    capture.onError((err) => this.ctx.onFailure(recording, err));
+  }
+
+  /** Ends the recording in progress; resolves with its id and a promise of the finished audio. */
+  async finish(): Promise<
+    { id: string; audioReady: Promise<CapturedAudio | undefined> } | undefined
+  > {
+    const recording = this.take();
+    if (!recording) return undefined;
+    const audioReady = recording.capture.then(
+      async (capture) => {
+        const captured = await capture.stop();
+        await this.ctx.journal.captured(recording.id, captured);
+        return captured;
+      },
+      () => undefined,
+    );
+    await recording.capture.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { id: recording.id, audioReady };
+  }
+
+  /** Ends the recording in progress and deletes it. */
+  async discard(): Promise<string | undefined> {
+    const recording = this.take();
+    if (!recording) return undefined;
+    await recording.capture.then((c) => c.abort()).catch(() => undefined);
+    await this.ctx.journal.remove(recording.id).catch(() => undefined);
+    return recording.id;
+  }
+
+  /** The microphone failed: what was recorded is kept for `retry`, not transcribed. */
+  keepPartial(cause: unknown): void {
+    const recording = this.take();
+    if (!recording) return;
+    this.ctx.reportError(
+      errorCode(cause, 'audio-failed'),
+      `${(cause as Error)?.message ?? 'The microphone failed.'} What was recorded is kept: \`whis retry ${recording.id}\`.`,
+      recording.id,
+    );
+    recording.capture
+      .then(async (capture) => {
+        const captured = await capture.stop();
+        await this.ctx.journal.captured(recording.id, captured);
+        await this.ctx.journal.failed(recording.id, {
+          code: errorCode(cause, 'audio-failed'),
+          message: (cause as Error)?.message ?? 'The microphone failed.',
+        });
+      })
+      .catch(() => undefined);
+  }
+
+  private take(): CurrentRecording | undefined {
+    const recording = this.current;
+    this.current = undefined;
+    return recording;
+  }
+}

@@ -1,0 +1,225 @@
+import type { ErrorInfo, ServiceEvent } from '@whis/ipc';
+import type { Journal, RecordingMeta } from '../journal.js';
+import type { CapturedAudio, Logger, Output, Transcriber } from '../ports.js';
+
+export type Outcome = 'transcribed' | 'kept' | 'discarded';
+
+export interface TranscriptionResult {
+  id: string;
+  outcome: Outcome;
+  text?: string;
+  /** Why it was kept, for a caller (`retry`) that reports it. */
+  error?: unknown;
+}
+
+export interface TranscriptionJob {
+  readonly id: string;
+  /** `finished`: the first upload of a recording just stopped; `retry`: an upload `retry` asked for. */
+  readonly kind: 'finished' | 'retry';
+  readonly abort: AbortController;
+  readonly done: Promise<TranscriptionResult>;
+}
+
+export interface RegistryContext {
+  journal: Journal;
+  transcriber: Transcriber;
+  output: Output;
+  logger: Logger;
+  emit(event: ServiceEvent): void;
+  reportError(code: string, message: string, recordingId?: string): ErrorInfo;
+}
+
+function errorCode(err: unknown, fallback: string): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : fallback;
+}
+
+/**
+ * Every transcription the service runs, one per recording id: a finished recording's first upload
+ * and each `retry` go through here, so a recording that is already being transcribed is joined,
+ * never uploaded (and delivered) a second time.
+ */
+export class TranscriptionRegistry {
+  private readonly jobs = new Map<string, TranscriptionJob>();
+  private readonly settledListeners = new Set<
+    (job: TranscriptionJob, r: TranscriptionResult) => void
+  >();
+
+  constructor(private readonly ctx: RegistryContext) {}
+
+  get ids(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  get running(): TranscriptionJob[] {
+    return [...this.jobs.values()];
+  }
+
+  get(id: string): TranscriptionJob | undefined {
+    return this.jobs.get(id);
+  }
+
+  onSettled(listener: (job: TranscriptionJob, result: TranscriptionResult) => void): void {
+    this.settledListeners.add(listener);
+  }
+
+  abortAll(): void {
+    for (const job of this.jobs.values()) job.abort.abort();
+  }
+
+  /** A recording that just finished: waits for its audio, then transcribes and delivers it. */
+  startFinished(id: string, audioReady: Promise<CapturedAudio | undefined>): TranscriptionJob {
+    return this.register(id, 'finished', (signal, detach) =>
+      this.finished(id, audioReady, signal, detach),
+    );
+  }
+
+  /**
+   * A kept recording again. Joins the running transcription of the same id if there is one
+   * (`joined: true`); otherwise uploads once, whoever else asks meanwhile.
+   */
+  retry(meta: RecordingMeta): { job: TranscriptionJob; joined: boolean } {
+    const running = this.jobs.get(meta.id);
+    if (running) return { job: running, joined: true };
+    const job = this.register(meta.id, 'retry', async (signal, detach) => {
+      try {
+        const text = await this.transcribe(
+          meta.id,
+          { chunks: meta.chunks, durationMs: meta.durationMs, speechDetected: true },
+          signal,
+          detach,
+        );
+        return { id: meta.id, outcome: 'transcribed', text };
+      } catch (err) {
+        return { id: meta.id, outcome: 'kept', error: err };
+      }
+    });
+    return { job, joined: false };
+  }
+
+  private register(
+    id: string,
+    kind: TranscriptionJob['kind'],
+    work: (signal: AbortSignal, detach: () => void) => Promise<TranscriptionResult>,
+  ): TranscriptionJob {
+    const abort = new AbortController();
+    // a job leaves the registry before its failure is written to the journal, so that a `retry`
+    // that reads "failed" there starts a new upload instead of joining the one that just failed
+    const detach = () => {
+      if (this.jobs.get(id) === job) this.jobs.delete(id);
+    };
+    const job: TranscriptionJob = {
+      id,
+      kind,
+      abort,
+      done: work(abort.signal, detach).then((result) => {
+        detach();
+        for (const listener of this.settledListeners) listener(job, result);
+        return result;
+      }),
+    };
+    this.jobs.set(id, job);
+    return job;
+  }
+
+  private async finished(
+    id: string,
+    audioReady: Promise<CapturedAudio | undefined>,
+    signal: AbortSignal,
+    detach: () => void,
+  ): Promise<TranscriptionResult> {
+    const { journal, reportError } = this.ctx;
+    let captured: CapturedAudio | undefined;
+    try {
+      captured = await audioReady;
+    } catch (err) {
+      reportError(
+        errorCode(err, 'audio-failed'),
+        `Recording ${id} could not be finished: ${(err as Error).message}`,
+        id,
+      );
+      await journal
+        .failed(id, { code: errorCode(err, 'audio-failed'), message: (err as Error).message })
+        .catch(() => undefined);
+      return { id, outcome: 'kept' };
+    }
+    if (!captured) {
+      reportError(
+        'audio-failed',
+        `Recording ${id} has no audio: the microphone never started.`,
+        id,
+      );
+      return { id, outcome: 'kept' };
+    }
+    if (!captured.speechDetected || captured.chunks.length === 0) {
+      await journal.remove(id).catch(() => undefined);
+      reportError('no-speech', 'The recording held no speech; nothing was sent.', id);
+      return { id, outcome: 'discarded' };
+    }
+    try {
+      const text = await this.transcribe(id, captured, signal, detach);
+      return { id, outcome: 'transcribed', text };
+    } catch (err) {
+      return { id, outcome: 'kept', error: err };
+    }
+  }
+
+  // Uploads, stores the transcript, announces it and delivers it; on failure the audio is kept and
+  // the error (with the recording id and the `retry` to run) is reported, then rethrown.
+  private async transcribe(
+    id: string,
+    captured: CapturedAudio,
+    signal: AbortSignal,
+    detach: () => void,
+  ): Promise<string> {
+    const { journal, transcriber, output, logger, emit, reportError } = this.ctx;
+    let text: string;
+    try {
+      const result = await transcriber.transcribe(captured.chunks, {
+        signal,
+        onProgress: ({ done, total }) => emit({ type: 'progress', recordingId: id, done, total }),
+      });
+      text = result.text.trim();
+    } catch (err) {
+      const message = signal.aborted
+        ? `Transcription of ${id} was cancelled; the audio is kept: \`whis retry ${id}\`.`
+        : `Transcription failed: ${(err as Error).message} The recording is kept: \`whis retry ${id}\`.`;
+      detach();
+      await journal
+        .failed(id, {
+          code: errorCode(err, 'transcription-failed'),
+          message: (err as Error).message,
+        })
+        .catch(() => undefined);
+      reportError(
+        signal.aborted ? 'cancelled' : errorCode(err, 'transcription-failed'),
+        message,
+        id,
+      );
+      throw err;
+    }
+    try {
+      await journal.transcribed(id, text);
+    } catch (err) {
+      reportError(
+        errorCode(err, 'journal-failed'),
+        `${(err as Error).message} (the transcript is still delivered)`,
+        id,
+      );
+    }
+    emit({ type: 'transcript', recordingId: id, text });
+    if (text.length > 0) {
+      try {
+        await output.deliver(text);
+      } catch (err) {
+        reportError(
+          errorCode(err, 'output-failed'),
+          `Could not deliver the transcript: ${(err as Error).message} It is saved: \`whis last\`.`,
+          id,
+        );
+      }
+    }
+    logger.info({ recordingId: id, chars: text.length }, 'transcribed');
+    return text;
+  }
+}

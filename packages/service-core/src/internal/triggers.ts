@@ -1,0 +1,41 @@
+import type { Logger, Trigger } from '../ports.js';
+
+/** Whether a hotkey (or other trigger) can be used right now, and why not. */
+export class TriggerAvailability {
+  problem: string | null = null;
+  active = false;
+
+  constructor(
+    private readonly triggers: readonly Trigger[],
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts every trigger; `onPress` gets their toggle/start/finish/cancel events. */
+  start(onPress: (event: 'toggle' | 'start' | 'finish' | 'cancel') => void): void {
+    for (const trigger of this.triggers) {
+      trigger.onEvent((event) => {
+        if (event.type === 'unavailable') {
+          this.problem = event.reason;
+          this.active = false;
+          this.logger.warn(
+            { trigger: trigger.description, reason: event.reason },
+            'trigger unavailable',
+          );
+        } else if (event.type === 'available') {
+          this.problem = null;
+          this.active = true;
+        } else {
+          onPress(event.type);
+        }
+      });
+      trigger.start().catch((err: unknown) => {
+        this.problem = (err as Error).message;
+        this.logger.warn({ err }, 'trigger failed to start');
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const trigger of this.triggers) await trigger.stop().catch(() => undefined);
+  }
+}
