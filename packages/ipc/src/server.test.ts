@@ -176,6 +176,83 @@ describe('subscriptions', () => {
   });
 });
 
+describe('large replies and many subscribers', () => {
+  it('sends a reply larger than the slow-reader cap to a client that reads it', async () => {
+    const text = 'y'.repeat(8 * 1024);
+    await serve(
+      {
+        last: () => ({
+          transcripts: Array.from({ length: 150 }, (_, i) => ({
+            id: `20260101-000000-${String(i).padStart(4, '0')}`,
+            text,
+            createdAt: '2026-01-01T00:00:00.000Z',
+            durationMs: 1000,
+            audioKept: false,
+          })),
+        }),
+      },
+      { maxPendingBytes: 1024 * 1024 },
+    );
+    const client = await connect();
+    const result = await client.request('last', { limit: 150 });
+    expect(result.transcripts).toHaveLength(150);
+    expect(result.transcripts[149]!.text).toBe(text);
+  });
+
+  it('keeps status answering beside 300 subscribers, which have a limit of their own', async () => {
+    await serve(
+      {
+        status: () => idleStatus(),
+        subscribe: () => ({ subscribed: true }),
+      },
+      { maxConnections: 256, maxSubscriptions: 280 },
+    );
+    // status bars start one after another: batches of 20, each subscribed before the next
+    const replies: unknown[] = [];
+    for (let batch = 0; batch < 15; batch++) {
+      const subscribers = Array.from({ length: 20 }, () => raw());
+      for (const s of subscribers) s.send('{"jsonrpc":"2.0","id":1,"method":"subscribe"}\n');
+      for (const s of subscribers) replies.push((await s.waitForLines(1))[0]);
+    }
+    const accepted = replies.filter((r) => (r as { result?: unknown }).result !== undefined);
+    const refused = replies.filter((r) => (r as { error?: unknown }).error !== undefined);
+    expect(accepted).toHaveLength(280);
+    expect(refused).toHaveLength(20);
+    expect(refused[0]).toMatchObject({
+      error: { code: ErrorCodes.Busy, message: expect.stringMatching(/Too many subscribers/) },
+    });
+    for (let i = 0; i < 5; i++) {
+      const client = await connect();
+      expect((await client.request('status')).state).toBe('idle');
+      client.close();
+    }
+  }, 30_000);
+
+  it('subscribes a connection once however often it asks', async () => {
+    let calls = 0;
+    let notify!: (e: ServiceEvent) => void;
+    await serve({
+      subscribe: (_p, ctx) => {
+        calls++;
+        notify = ctx.notify;
+        return { subscribed: true };
+      },
+    });
+    const c = raw();
+    const lines = Array.from(
+      { length: 1000 },
+      (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"subscribe"}\n`,
+    ).join('');
+    c.send(lines);
+    await c.waitForLines(1000);
+    expect(calls).toBe(1);
+    notify({ type: 'transcript', recordingId: 'r', text: 'once' });
+    await c.waitForLines(1001);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.lines.filter((l) => (l as { method?: string }).method === 'event')).toHaveLength(1);
+  });
+});
+
 describe("the original's wire format", () => {
   it('answers "Status", "Toggle" and "Stop" in its form, and errors as {"Error"}', async () => {
     let state: 'idle' | 'recording' = 'idle';

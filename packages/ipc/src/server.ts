@@ -50,13 +50,25 @@ export interface IpcLogger {
 export interface IpcServerOptions {
   /** Answered to `hello`. */
   serverInfo: { version: string; pid?: number };
-  /** Connections served at once; one more gets an error line and is closed. Default 256. */
+  /**
+   * Connections served at once that are not subscriptions (control clients: `status`, `toggle`, …);
+   * one more gets an error line and is closed. Default 256.
+   */
   maxConnections?: number;
+  /**
+   * Subscribed connections, counted apart so that status bars never take the slots the control
+   * methods need; a `subscribe` over the limit is answered with a Busy error. Default 256.
+   */
+  maxSubscriptions?: number;
   /** A connection with no request in flight and no subscription is closed after this long. Default 60 s. */
   idleTimeoutMs?: number;
   /** Requests one connection may have in flight before its input is paused. Default 32. */
   maxInFlightPerConnection?: number;
-  /** Unread output one connection may accumulate before it is dropped as a slow reader. Default 1 MiB. */
+  /**
+   * Unread output one connection may leave behind before it is dropped as a slow reader. Checked
+   * before each write, so one reply larger than this still goes out to a client that reads it.
+   * Default 1 MiB.
+   */
   maxPendingBytes?: number;
   /** How long `close()` waits for in-flight requests. Default 30 s. */
   drainTimeoutMs?: number;
@@ -72,6 +84,13 @@ export interface IpcServer {
   /** Stops accepting, lets in-flight requests answer, ends subscriptions, closes every connection. */
   close(): Promise<void>;
 }
+
+/** Unread output above which a connection's input is paused until the client catches up. */
+const PAUSE_WRITABLE_BYTES = 64 * 1024;
+/** How long a connection that was told to end may keep its half-closed socket. */
+const END_GRACE_MS = 1000;
+/** Listen backlog: a deep one absorbs bursts of clients (the kernel caps it at somaxconn). */
+const LISTEN_BACKLOG = 4096;
 
 const METHODS: ReadonlySet<string> = new Set<MethodName>([
   'hello',
@@ -102,7 +121,8 @@ class Connection {
   private inFlight = 0;
   private readingPaused = false;
   private inputEnded = false;
-  private subscribed = false;
+  /** One subscription per connection: `pending` while the handler runs, so repeats never stack. */
+  private subscription: 'none' | 'pending' | 'active' = 'none';
   private draining = false;
   private readonly settledListeners: Array<() => void> = [];
   private readonly ctx: RequestContext;
@@ -126,7 +146,7 @@ class Connection {
       this.maybeEnd();
     });
     socket.on('timeout', () => {
-      if (this.inFlight === 0 && !this.subscribed) socket.destroy();
+      if (this.inFlight === 0 && this.subscription === 'none') socket.destroy();
     });
     socket.on('drain', () => this.updateFlow());
     // EPIPE, ECONNRESET, …: the client is gone; 'close' follows and cleans up.
@@ -157,7 +177,7 @@ class Connection {
     this.abort.abort();
     this.socket.end();
     // a client that never reads would keep a half-closed socket open: bound it
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
   }
 
   private settle(): void {
@@ -166,16 +186,16 @@ class Connection {
 
   private send(message: unknown): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    const line = `${JSON.stringify(message)}\n`;
-    if (this.socket.writableLength + line.length > this.owner.maxPendingBytes) {
+    // what the client left unread is bounded, not the size of one reply: a large `last` goes out
+    if (this.socket.writableLength > this.owner.maxPendingBytes) {
       this.owner.logger.warn(
-        { pending: this.socket.writableLength },
-        'ipc client does not read its replies; disconnecting it',
+        { pending: this.socket.writableLength, limit: this.owner.maxPendingBytes },
+        'ipc client left too much output unread; disconnecting it',
       );
       this.socket.destroy();
       return;
     }
-    this.socket.write(line);
+    this.socket.write(`${JSON.stringify(message)}\n`);
     this.updateFlow();
   }
 
@@ -187,7 +207,7 @@ class Connection {
   // so one hostile client costs bounded memory and never delays another.
   private updateFlow(): void {
     const shouldPause =
-      this.inFlight >= this.owner.maxInFlight || this.socket.writableLength > 64 * 1024;
+      this.inFlight >= this.owner.maxInFlight || this.socket.writableLength > PAUSE_WRITABLE_BYTES;
     if (shouldPause && !this.readingPaused) {
       this.readingPaused = true;
       this.socket.pause();
@@ -291,10 +311,32 @@ class Connection {
       );
       return;
     }
+    if (method === 'subscribe') {
+      if (this.subscription !== 'none') {
+        // already subscribed (or subscribing): one listener per connection, however often asked
+        reply({
+          jsonrpc: '2.0',
+          id,
+          result: { protocolVersion: PROTOCOL_VERSION, subscribed: true },
+        });
+        return;
+      }
+      if (!this.owner.claimSubscription(this)) {
+        reply(
+          errorResponse(
+            id,
+            ErrorCodes.Busy,
+            `Too many subscribers (${this.owner.maxSubscriptions}); close one (a status bar?) and try again.`,
+          ),
+        );
+        return;
+      }
+      this.subscription = 'pending';
+    }
     try {
       const result = await handler(checked.params, this.ctx);
       if (method === 'subscribe') {
-        this.subscribed = true;
+        this.subscription = 'active';
         this.socket.setTimeout(0);
       }
       reply({
@@ -303,6 +345,10 @@ class Connection {
         result: { protocolVersion: PROTOCOL_VERSION, ...(result as object) },
       });
     } catch (err) {
+      if (method === 'subscribe') {
+        this.subscription = 'none';
+        this.owner.releaseSubscription(this);
+      }
       if (err instanceof RpcError) {
         reply(errorResponse(id, err.code, err.message, err.data));
       } else {
@@ -365,6 +411,7 @@ class Connection {
 
 class ServerCore implements IpcServer {
   readonly maxConnections: number;
+  readonly maxSubscriptions: number;
   readonly idleTimeoutMs: number;
   readonly maxInFlight: number;
   readonly maxPendingBytes: number;
@@ -372,6 +419,7 @@ class ServerCore implements IpcServer {
   readonly logger: IpcLogger;
   readonly serverInfo: { version: string; pid?: number };
   private readonly connections = new Set<Connection>();
+  private readonly subscribers = new Set<Connection>();
   private closing: Promise<void> | undefined;
   private readonly onConnection = (socket: net.Socket) => this.handleConnection(socket);
 
@@ -382,6 +430,7 @@ class ServerCore implements IpcServer {
   ) {
     this.serverInfo = options.serverInfo;
     this.maxConnections = options.maxConnections ?? 256;
+    this.maxSubscriptions = options.maxSubscriptions ?? 256;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.maxInFlight = options.maxInFlightPerConnection ?? 32;
     this.maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024;
@@ -402,7 +451,7 @@ class ServerCore implements IpcServer {
       );
       return;
     }
-    if (this.connections.size >= this.maxConnections) {
+    if (this.connections.size - this.subscribers.size >= this.maxConnections) {
       socket.on('error', () => undefined);
       socket.end(
         `${JSON.stringify(errorResponse(null, ErrorCodes.Busy, `Too many connections (${this.maxConnections}); try again.`))}\n`,
@@ -415,6 +464,18 @@ class ServerCore implements IpcServer {
 
   forget(connection: Connection): void {
     this.connections.delete(connection);
+    this.subscribers.delete(connection);
+  }
+
+  /** Moves a connection from the control slots to the subscription slots, if one is free. */
+  claimSubscription(connection: Connection): boolean {
+    if (this.subscribers.size >= this.maxSubscriptions) return false;
+    this.subscribers.add(connection);
+    return true;
+  }
+
+  releaseSubscription(connection: Connection): void {
+    this.subscribers.delete(connection);
   }
 
   close(): Promise<void> {
@@ -454,8 +515,7 @@ export async function createIpcServer(
   const core = new ServerCore(server, handlers, options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // a deep backlog absorbs bursts of clients (the kernel caps it at somaxconn)
-    server.listen({ path: target, backlog: 4096 }, () => {
+    server.listen({ path: target, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
