@@ -1,18 +1,17 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { resolveEndpoint } from '@whis/ipc';
+import { checkRuntimeDir, resolveEndpoint, runtimeDirPath } from '@whis/ipc';
 
-// The daemon's runtime directory, resolved by the same rules as @whis/service-core's
-// resolveRuntimeDir (WHIS_RUNTIME_DIR, then XDG_RUNTIME_DIR, then a private dir under the temp
-// dir). It is recomputed here without validation so that `whis status` loads only @whis/ipc; the
-// daemon validates the directory before it listens, and a client only connects.
-export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.WHIS_RUNTIME_DIR) return env.WHIS_RUNTIME_DIR;
-  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? tmpdir(), 'whis');
-  if (env.XDG_RUNTIME_DIR) return env.XDG_RUNTIME_DIR;
-  return join(tmpdir(), `whis-${process.getuid?.() ?? 'user'}`);
-}
-
+/**
+ * The daemon's socket, in the runtime directory resolved and checked by the same functions the
+ * daemon uses (from @whis/ipc, so `whis status` loads nothing heavier): a directory another user
+ * owns or can write to is refused before anything connects to a socket in it. A missing directory
+ * is no error here: nothing listens there, and connecting says "not running".
+ */
 export function daemonEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  return resolveEndpoint({ runtimeDir: runtimeDir(env) });
+  const runtimeDir = runtimeDirPath({ env });
+  try {
+    checkRuntimeDir(runtimeDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return resolveEndpoint({ runtimeDir });
 }

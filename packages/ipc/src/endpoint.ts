@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { IpcError } from './errors.js';
@@ -7,6 +8,19 @@ export const SOCKET_NAME = 'whis.sock';
 
 // sun_path holds 108 bytes on Linux and 104 on macOS, each with a terminating NUL.
 const MAX_SOCKET_PATH: Partial<Record<NodeJS.Platform, number>> = { linux: 107, darwin: 103 };
+
+/**
+ * The daemon first listens on a temporary name beside the socket and links it into place (so two
+ * starting daemons never both win). That name is kept shorter than `whis.sock`, so every directory
+ * whose `whis.sock` fits the limit also fits it; the limit is checked against the longer of the two.
+ */
+const TEMP_SOCKET_NAME_BYTES = '.w'.length + 6;
+const LONGEST_NAME_BYTES = Math.max(SOCKET_NAME.length, TEMP_SOCKET_NAME_BYTES);
+
+/** A fresh temporary socket name in `runtimeDir` (24 random bits; a collision fails the bind and is retried). */
+export function tempSocketPath(runtimeDir: string): string {
+  return join(runtimeDir, `.w${randomBytes(3).toString('hex')}`);
+}
 
 export interface EndpointOptions {
   /** The daemon's runtime directory (see `resolveRuntimeDir` in @whis/service-core). */
@@ -28,12 +42,13 @@ export function resolveEndpoint(options: EndpointOptions): string {
   }
   const path = join(options.runtimeDir, SOCKET_NAME);
   const limit = MAX_SOCKET_PATH[platform] ?? 103;
-  const bytes = Buffer.byteLength(path);
+  // the longest name bound in that directory, whichever it is
+  const bytes = Buffer.byteLength(join(options.runtimeDir, 'x'.repeat(LONGEST_NAME_BYTES)));
   if (bytes > limit) {
     throw new IpcError(
       'endpoint-too-long',
       `The socket path ${path} is ${bytes} bytes; Unix sockets allow ${limit} here. ` +
-        'Set WHIS_RUNTIME_DIR (or XDG_RUNTIME_DIR) to a shorter directory, e.g. /tmp/whis-$(id -u).',
+        'Set WHIS_RUNTIME_DIR to a shorter private directory, e.g. `mkdir -m 700 /tmp/whis-$(id -u)` and `export WHIS_RUNTIME_DIR=/tmp/whis-$(id -u)`.',
     );
   }
   return path;

@@ -6,6 +6,7 @@ export type IpcErrorCode =
   | 'remote'
   | 'closed'
   | 'endpoint-too-long'
+  | 'insecure-dir'
   | 'connect-failed';
 
 /** A client-side failure talking to the daemon; `code` tells a CLI what to print and how to exit. */

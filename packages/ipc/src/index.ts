@@ -25,7 +25,8 @@ export {
   type ServiceEvent,
 } from './protocol.js';
 export { IpcError, RpcError, type IpcErrorCode } from './errors.js';
-export { resolveEndpoint, SOCKET_NAME, type EndpointOptions } from './endpoint.js';
+export { resolveEndpoint, tempSocketPath, SOCKET_NAME, type EndpointOptions } from './endpoint.js';
+export { runtimeDirPath, checkRuntimeDir, type RuntimeDirOptions } from './runtime-dir.js';
 export {
   createIpcServer,
   type IpcServer,

@@ -5,6 +5,7 @@ import {
   lstat,
   mkdir,
   mkdtemp,
+  readdir,
   readFile,
   rm,
   symlink,
@@ -186,5 +187,24 @@ describe('planted paths (another user: uid 65534)', () => {
     });
     expect(await readFile(target, 'utf8')).toBe('precious');
     expect((await lstat(runtime.socketPath)).isSymbolicLink()).toBe(true);
+  });
+});
+
+describe('runtime directories near the socket path limit', () => {
+  it('a 90-byte runtime directory starts, and no temporary socket is left beside whis.sock', async () => {
+    const base = join(root, 'long-');
+    const dir = base + 'd'.repeat(90 - Buffer.byteLength(base));
+    expect(Buffer.byteLength(dir)).toBe(90);
+    const runtime = await resolveRuntimeDir({ env: { WHIS_RUNTIME_DIR: dir } });
+    const instance = await acquireInstance(runtime);
+    try {
+      expect((await lstat(runtime.socketPath)).isSocket()).toBe(true);
+      const names = await readdir(dir);
+      expect(names).toContain('whis.pid');
+      expect(names.filter((name) => name.startsWith('.'))).toEqual([]);
+    } finally {
+      await instance.release();
+    }
+    await expect(lstat(runtime.socketPath)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -1,10 +1,10 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { link, lstat, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, readFile, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import lockfile from 'proper-lockfile';
-import { connectToDaemon, type IpcServer, type StatusResult } from '@whis/ipc';
+import { writeFileAtomic } from '@whis/config';
+import { connectToDaemon, tempSocketPath, type IpcServer, type StatusResult } from '@whis/ipc';
 import { InstanceError } from './errors.js';
 import type { RuntimeDir } from './runtime.js';
 
@@ -118,8 +118,24 @@ export async function acquireInstance(
   };
   server.on('connection', queue);
 
-  const tmp = join(runtime.dir, `.whis.${process.pid}.${randomBytes(6).toString('hex')}.sock`);
-  await listenPrivately(server, tmp);
+  // a short random name (see tempSocketPath): should two starting daemons draw the same one, the
+  // second bind fails with EADDRINUSE and draws again
+  let tmp = tempSocketPath(runtime.dir);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await listenPrivately(server, tmp);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) {
+        throw new InstanceError(
+          'instance-failed',
+          `Cannot listen in ${runtime.dir}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+      tmp = tempSocketPath(runtime.dir);
+    }
+  }
   const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
   try {
     for (let attempt = 0; ; attempt++) {
@@ -170,9 +186,7 @@ export async function acquireInstance(
   const ino = (await stat(runtime.socketPath)).ino;
 
   // informational only: nothing signals a pid read from this file
-  const pidTmp = `${runtime.pidPath}.${process.pid}.tmp`;
-  await writeFile(pidTmp, `${process.pid}\n`, { mode: 0o600 });
-  await rename(pidTmp, runtime.pidPath);
+  await writeFileAtomic(runtime.pidPath, `${process.pid}\n`);
 
   const lostListeners = new Set<() => void>();
   let lost = false;

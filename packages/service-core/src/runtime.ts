@@ -1,7 +1,12 @@
-import { lstat, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join, win32 } from 'node:path';
-import { resolveEndpoint } from '@whis/ipc';
+import {
+  checkRuntimeDir,
+  IpcError,
+  resolveEndpoint,
+  runtimeDirPath,
+  type RuntimeDirOptions,
+} from '@whis/ipc';
 import { InstanceError } from './errors.js';
 
 export interface RuntimeDir {
@@ -10,52 +15,21 @@ export interface RuntimeDir {
   pidPath: string;
 }
 
-export interface RuntimeDirOptions {
-  /** Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  /** Default `process.platform`. */
-  platform?: NodeJS.Platform;
-  /** The system temp dir that holds `whis-<uid>` when no other directory is given. Default `os.tmpdir()`. */
-  tmpDir?: string;
-}
-
-/** Where the runtime directory is, without touching the disk: WHIS_RUNTIME_DIR, else XDG_RUNTIME_DIR, else `<tmp>/whis-<uid>`. */
-export function runtimeDirPath(options: RuntimeDirOptions = {}): string {
-  const env = options.env ?? process.env;
-  if (env.WHIS_RUNTIME_DIR) return env.WHIS_RUNTIME_DIR;
-  if ((options.platform ?? process.platform) === 'win32')
-    return win32.join(env.LOCALAPPDATA ?? options.tmpDir ?? tmpdir(), 'whis');
-  if (env.XDG_RUNTIME_DIR) return env.XDG_RUNTIME_DIR;
-  return join(options.tmpDir ?? tmpdir(), `whis-${process.getuid?.() ?? 'user'}`);
-}
+export type { RuntimeDirOptions } from '@whis/ipc';
+export { runtimeDirPath };
 
 /**
  * Checks, like tmux, that `dir` is a real directory owned by this user and closed to others;
- * throws a InstanceError naming the path and the fix otherwise. Uses lstat: a symlink is refused.
+ * throws an InstanceError (`insecure-dir`) naming the path and the fix otherwise. The same check
+ * as every client's (`checkRuntimeDir` of @whis/ipc).
  */
 export async function validateRuntimeDir(dir: string): Promise<void> {
-  const stat = await lstat(dir);
-  const fix = 'Remove it, or set WHIS_RUNTIME_DIR to a directory only you can access (mode 0700).';
-  if (stat.isSymbolicLink()) {
-    throw new InstanceError(
-      'insecure-dir',
-      `${dir} is a symbolic link; whis will not follow it. ${fix}`,
-    );
-  }
-  if (!stat.isDirectory())
-    throw new InstanceError('insecure-dir', `${dir} is not a directory. ${fix}`);
-  const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) {
-    throw new InstanceError(
-      'insecure-dir',
-      `${dir} belongs to uid ${stat.uid}, not to you (uid ${uid}). ${fix}`,
-    );
-  }
-  if ((stat.mode & 0o077) !== 0) {
-    throw new InstanceError(
-      'insecure-dir',
-      `${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}). Run \`chmod 700 ${dir}\`, or set WHIS_RUNTIME_DIR to a private directory.`,
-    );
+  try {
+    checkRuntimeDir(dir);
+  } catch (err) {
+    if (err instanceof IpcError)
+      throw new InstanceError('insecure-dir', err.message, { cause: err });
+    throw err;
   }
 }
 
