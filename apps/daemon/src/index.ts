@@ -1,1 +1,1 @@
-export {};
+export { runService, ServiceExit } from './service.js';

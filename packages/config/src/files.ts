@@ -4,7 +4,9 @@ import {
   constants,
   fstatSync,
   lstatSync,
+  mkdirSync,
   openSync,
+  type Stats,
   renameSync,
   writeSync,
 } from 'node:fs';
@@ -72,24 +74,18 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
   }
 }
 
-/**
- * Checks that a directory of whis's own (config, data) is a real directory, owned by this user and
- * not writable by others; creates it 0700 when missing. Throws a FileError that names the fix.
- */
-export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const stat = await lstat(dir);
+function checkPrivateDir(dir: string, stat: Stats): void {
   if (stat.isSymbolicLink() || !stat.isDirectory()) {
     throw new FileError(
       'insecure-dir',
-      `${dir} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; whis keeps its files only in a real directory. Remove it, or point XDG_CONFIG_HOME / XDG_DATA_HOME elsewhere.`,
+      `${dir} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; whis keeps its files only in a real directory. Remove it, or point XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_STATE_HOME elsewhere.`,
     );
   }
   const uid = process.getuid?.();
   if (uid !== undefined && stat.uid !== uid) {
     throw new FileError(
       'insecure-dir',
-      `${dir} belongs to uid ${stat.uid}, not to you (uid ${uid}). Run \`sudo chown -R $(id -u) ${dir}\`, or point XDG_CONFIG_HOME / XDG_DATA_HOME elsewhere.`,
+      `${dir} belongs to uid ${stat.uid}, not to you (uid ${uid}). Run \`sudo chown -R $(id -u) ${dir}\`, or point XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_STATE_HOME elsewhere.`,
     );
   }
   if (process.platform !== 'win32' && (stat.mode & 0o022) !== 0) {
@@ -100,12 +96,40 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Checks that a directory of whis's own (config, data, state) is a real directory, owned by this
+ * user and not writable by others; creates it 0700 when missing. Throws a FileError that names the fix.
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  checkPrivateDir(dir, await lstat(dir));
+}
+
+/** `ensurePrivateDir`, synchronously (for a logger opened at start-up). */
+export function ensurePrivateDirSync(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  checkPrivateDir(dir, lstatSync(dir));
+}
+
 /** A log file that never follows a symlink, stays private (0600) and is rotated at a size bound. */
 export interface LogFile {
   /** Appends; rotates first when the file would exceed the bound. Never throws (a log must not stop the service). */
   write(chunk: string): boolean;
   readonly path: string;
   close(): void;
+}
+
+/**
+ * Opens a log file for appending and returns its descriptor (for a child process's stdout and
+ * stderr): created 0600, never through a symlink, refused when it is not a regular file of this user.
+ */
+export function openLogDescriptor(path: string): number {
+  try {
+    return openLog(path);
+  } catch (err) {
+    if (err instanceof FileError) throw err;
+    throw fileError(err, `open the log ${path}`);
+  }
 }
 
 function openLog(path: string): number {

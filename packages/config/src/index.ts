@@ -17,6 +17,8 @@ export {
   FileError,
   writeFileAtomic,
   ensurePrivateDir,
+  ensurePrivateDirSync,
   openLogFile,
+  openLogDescriptor,
   type LogFile,
 } from './files.js';

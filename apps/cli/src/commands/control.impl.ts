@@ -35,7 +35,14 @@ async function waitForTranscript(
     }
   };
   await client.subscribe(onEvent);
-  client.onClose(() => settle(ExitCode.Failure));
+  client.onClose(() => {
+    process.stderr.write(
+      target
+        ? `whis: the service stopped before recording ${target} was transcribed; its audio is kept: \`whis retry ${target}\` once it runs again.\n`
+        : 'whis: the service closed the connection.\n',
+    );
+    settle(ExitCode.Failure);
+  });
   const result = await act();
   if (result.state === 'recording' || result.recordingId === null) {
     process.stderr.write(`${describe('toggle', result)}\n`);
@@ -49,7 +56,9 @@ async function waitForTranscript(
 
 export async function runControl(verb: ControlVerb, args: ControlArgs): Promise<number> {
   return withDaemon(async (client) => {
-    if (args.wait) return waitForTranscript(client, () => client.request(verb));
+    // a cancelled recording has no transcript to wait for
+    if (args.wait && verb !== 'cancel')
+      return waitForTranscript(client, () => client.request(verb));
     const result = await client.request(verb);
     process.stdout.write(`${describe(verb, result)}\n`);
     return ExitCode.Ok;

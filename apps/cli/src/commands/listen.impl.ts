@@ -1,24 +1,13 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { connectToDaemon } from '@whis/ipc';
-import { resolvePaths } from '@whis/config';
+import { ensurePrivateDirSync, openLogDescriptor, resolvePaths } from '@whis/config';
+import { loadPackage } from '../lazy.js';
 import { CliError, ExitCode } from '../errors.js';
 import { daemonEndpoint } from '../runtime.js';
 import type { ListenArgs } from './listen.js';
-
-// ALSA and JACK print device-probing noise on stderr that no setting silences; everything
-// else the daemon says on stderr reaches the terminal.
-const NOISE =
-  /^(ALSA lib |Cannot connect to server|jack server is not running|JackShm|Jack: |PortAudio V|Input audio options|Input device name|Finishing input)/;
-
-export function forwardStderr(stream: NodeJS.ReadableStream): void {
-  createInterface({ input: stream }).on('line', (line) => {
-    if (!NOISE.test(line)) process.stderr.write(`${line}\n`);
-  });
-}
 
 /** Path of the daemon program, `whisd`, from the @whis/daemon package this CLI depends on. */
 export function daemonProgram(): string {
@@ -35,34 +24,22 @@ function daemonArgs(args: ListenArgs, progress: boolean): string[] {
   return out;
 }
 
-// The daemon is its own program (whisd): `whis listen` runs it in the foreground with the terminal
-// attached, passing signals through, or starts it detached and returns once it answers on the socket.
+interface DaemonEntry {
+  runService(argv: string[]): Promise<number>;
+}
+
+// In the foreground, this process becomes the service (one process, signals straight to it); with
+// --detach, whisd is started in its own session and this returns once it answers on the socket.
 export async function runListen(args: ListenArgs): Promise<number> {
-  const program = daemonProgram();
   if (!args.detach) {
-    const child = spawn(process.execPath, [program, ...daemonArgs(args, true)], {
-      stdio: ['inherit', 'ignore', 'pipe', 'pipe'],
-    });
-    (child.stdio[3] as NodeJS.ReadableStream).pipe(process.stdout);
-    forwardStderr(child.stderr!);
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const onInt = forward('SIGINT');
-    const onTerm = forward('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    const code = await new Promise<number>((resolve) =>
-      child.once('exit', (exitCode, signal) =>
-        resolve(exitCode ?? (signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Failure)),
-      ),
-    );
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-    return code;
+    const { runService } = await loadPackage<DaemonEntry>('@whis/daemon');
+    return runService(daemonArgs(args, true));
   }
 
+  const program = daemonProgram();
   const logFile = resolvePaths().logFile;
-  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
-  const out = openSync(logFile, 'a', 0o600);
+  ensurePrivateDirSync(dirname(logFile));
+  const out = openLogDescriptor(logFile);
   const child = spawn(process.execPath, [program, ...daemonArgs(args, false)], {
     detached: true,
     stdio: ['ignore', out, out],

@@ -1,0 +1,431 @@
+// The fault matrix: the real `whis listen`, started as a terminal starts it (a session and process
+// group of its own), on the virtual microphone and a local transcription server that can be slowed
+// or failed. Each case checks both what happens to the service and what happens to the dictation.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chown, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import {
+  recognizeUpload,
+  run,
+  startTranscriptionServer,
+  startVirtualMicrophone,
+  startXvfb,
+  synthesize,
+  type ScriptedReply,
+  type TranscriptionRequest,
+  type TranscriptionServer,
+  type VirtualDisplay,
+  type VirtualMicrophone,
+} from '@whis/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLI,
+  createSandbox,
+  readClipboard,
+  watchOutput,
+  type Sandbox,
+} from './internal/harness.js';
+
+const PHRASE = 'one two three four five';
+let x: VirtualDisplay;
+let mic: VirtualMicrophone;
+let server: TranscriptionServer;
+let phraseWav: string;
+/** Milliseconds the server waits before answering; tests set it. */
+let delayMs = 0;
+const sandboxes: Sandbox[] = [];
+const services: ChildProcess[] = [];
+
+beforeAll(async () => {
+  x = await startXvfb();
+  mic = await startVirtualMicrophone();
+  server = await startTranscriptionServer(
+    async (request: TranscriptionRequest): Promise<ScriptedReply> => ({
+      ...(await recognizeUpload(request)),
+      delayMs,
+    }),
+  );
+  const scratch = await createSandbox({});
+  phraseWav = join(scratch.root, '..', `whis-faults-phrase-${process.pid}.wav`);
+  await scratch.cleanup();
+  await synthesize(PHRASE, phraseWav);
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+  await mic?.stop();
+  await x?.stop();
+  await run('rm', ['-f', phraseWav]);
+});
+afterEach(async () => {
+  delayMs = 0;
+  for (const child of services.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+  for (const s of sandboxes.splice(0)) await s.cleanup();
+});
+
+async function newSandbox(extra: NodeJS.ProcessEnv = {}): Promise<Sandbox> {
+  const s = await createSandbox({
+    ...x.env,
+    ...mic.env,
+    OPENAI_API_KEY: 'sk-faults',
+    OPENAI_BASE_URL: server.baseURL,
+    ...extra,
+  });
+  sandboxes.push(s);
+  return s;
+}
+
+interface Service {
+  child: ChildProcess;
+  output: ReturnType<typeof watchOutput>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** A signal to the whole process group, as a terminal sends Ctrl+C or a hang-up. */
+  group(signal: NodeJS.Signals): void;
+}
+
+/** `whis listen --no-hotkey` in a session of its own (`setsid`), as a terminal runs it. */
+async function listen(s: Sandbox, env: NodeJS.ProcessEnv = s.env): Promise<Service> {
+  const child = spawn(process.execPath, [CLI, 'listen', '--no-hotkey'], {
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  services.push(child);
+  const output = watchOutput(child);
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  await output.waitFor(/Listening/);
+  return { child, output, exit, group: (signal) => process.kill(-child.pid!, signal) };
+}
+
+async function record(s: Sandbox): Promise<string> {
+  const started = await s.whis(['toggle']);
+  const id = /Recording (\S+)…/.exec(started.stdout)?.[1];
+  if (!id) throw new Error(`toggle did not start a recording: ${started.stdout}${started.stderr}`);
+  await mic.play(phraseWav);
+  await s.whis(['toggle']);
+  return id;
+}
+
+async function runtimeLeftovers(s: Sandbox): Promise<string[]> {
+  return readdir(s.env.WHIS_RUNTIME_DIR!);
+}
+
+/** The transcripts in the journal, read from disk (the service may be stopped). */
+async function transcripts(s: Sandbox): Promise<Array<{ id: string; text: string }>> {
+  const recordings = join(s.env.XDG_DATA_HOME!, 'whis', 'recordings');
+  const out: Array<{ id: string; text: string }> = [];
+  for (const id of await readdir(recordings).catch(() => [])) {
+    const file = join(recordings, id, 'transcript.json');
+    const stored = await readFile(file, 'utf8').catch(() => undefined);
+    if (stored) out.push(JSON.parse(stored) as { id: string; text: string });
+  }
+  return out;
+}
+
+const processAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('signals to a foreground `whis listen`', () => {
+  it('Ctrl+C while idle, three times: it stops cleanly and leaves no socket or PID file', async () => {
+    const s = await newSandbox();
+    for (let i = 0; i < 3; i++) {
+      const service = await listen(s);
+      service.group('SIGINT');
+      expect(await service.exit).toEqual({ code: 0, signal: null });
+      expect(await runtimeLeftovers(s)).toEqual([]);
+    }
+  }, 60_000);
+
+  it('Ctrl+C while transcribing: the transcript is delivered before it stops', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    delayMs = 2000;
+    const id = await record(s);
+    await service.output.waitFor(/transcribing/);
+    service.group('SIGINT');
+    expect(await service.exit).toEqual({ code: 0, signal: null });
+    expect(await runtimeLeftovers(s)).toEqual([]);
+    expect(await transcripts(s)).toEqual([expect.objectContaining({ id, text: PHRASE })]);
+    expect(await readClipboard(x.env)).toBe(PHRASE);
+  }, 90_000);
+
+  it('Ctrl+C while recording: the recording is finished and transcribed', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    const started = await s.whis(['toggle']);
+    const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
+    await mic.play(phraseWav);
+    service.group('SIGINT');
+    expect(await service.exit).toEqual({ code: 0, signal: null });
+    expect(await runtimeLeftovers(s)).toEqual([]);
+    expect(await transcripts(s)).toEqual([expect.objectContaining({ id, text: PHRASE })]);
+  }, 90_000);
+
+  it('Ctrl+C twice: it says what is pending, stops at once, and `whis retry` recovers it', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    delayMs = 60_000;
+    const id = await record(s);
+    await service.output.waitFor(/transcribing/);
+    service.group('SIGINT');
+    await service.output.waitFor(/Ctrl\+C again/);
+    service.group('SIGINT');
+    expect(await service.exit).toEqual({ code: 0, signal: null });
+    expect(service.output.text()).toContain(`kept for \`whis retry\`: ${id}`);
+    expect(await runtimeLeftovers(s)).toEqual([]);
+    delayMs = 0;
+    const again = await listen(s);
+    const retried = await s.whis(['retry', id], { timeoutMs: 60_000 });
+    expect(retried.stdout.trim()).toBe(PHRASE);
+    again.group('SIGINT');
+    expect((await again.exit).code).toBe(0);
+  }, 120_000);
+
+  it('SIGHUP (the terminal closed) while transcribing: a graceful stop, the text delivered', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    delayMs = 2000;
+    const id = await record(s);
+    await service.output.waitFor(/transcribing/);
+    service.group('SIGHUP');
+    expect(await service.exit).toEqual({ code: 0, signal: null });
+    expect(await runtimeLeftovers(s)).toEqual([]);
+    expect(await transcripts(s)).toEqual([expect.objectContaining({ id, text: PHRASE })]);
+  }, 90_000);
+
+  it('SIGTERM: a graceful stop', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    process.kill(service.child.pid!, 'SIGTERM');
+    expect(await service.exit).toEqual({ code: 0, signal: null });
+    expect(await runtimeLeftovers(s)).toEqual([]);
+  }, 60_000);
+
+  it('SIGKILL of the process the user started: no process is left, and a new one starts', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    const status = JSON.parse((await s.whis(['status', '--json'])).stdout) as { pid: number };
+    // one process: the one the user started is the service
+    expect(status.pid).toBe(service.child.pid);
+    process.kill(service.child.pid!, 'SIGKILL');
+    await service.exit;
+    expect(processAlive(status.pid)).toBe(false);
+    const again = await listen(s);
+    expect((await s.whis(['status'])).stdout).toContain('Running');
+    again.group('SIGINT');
+    expect((await again.exit).code).toBe(0);
+  }, 60_000);
+});
+
+describe('--wait always ends', () => {
+  it('on a silent recording: a clear message and exit 1, never a hang', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    const started = await s.whis(['toggle']);
+    const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
+    await new Promise((r) => setTimeout(r, 1500));
+    const waited = await s.whis(['toggle', '--wait'], { timeoutMs: 30_000 });
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toMatch(/no speech/i);
+    expect(waited.stderr + waited.stdout).toContain(id);
+    service.group('SIGINT');
+    await service.exit;
+  }, 60_000);
+
+  it('on a transcription cancelled by another client: exit 1 and the retry to run', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    delayMs = 60_000;
+    const started = await s.whis(['toggle']);
+    const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
+    await mic.play(phraseWav);
+    const waiting = s.whis(['finish', '--wait'], { timeoutMs: 30_000 });
+    await service.output.waitFor(/transcribing/);
+    await s.whis(['cancel']);
+    const waited = await waiting;
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toContain(`whis retry ${id}`);
+    service.group('SIGINT');
+    await service.exit;
+  }, 90_000);
+});
+
+describe('retry and the journal', () => {
+  it('three simultaneous retries of one recording upload it once', async () => {
+    const s = await newSandbox();
+    const before = server.requests.length;
+    // the first upload fails: nothing answers on this endpoint
+    const failing = await newSandboxSharing(s, { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
+    const down = await listen(failing);
+    const id = await record(failing);
+    await waitFor(async () => (await failing.whis(['status'])).stdout.includes(`kept`));
+    down.group('SIGINT');
+    await down.exit;
+    const up = await listen(s);
+    delayMs = 1500;
+    const results = await Promise.all(
+      [0, 1, 2].map(() => s.whis(['retry', id], { timeoutMs: 60_000 })),
+    );
+    for (const r of results) expect(r.stdout.trim()).toBe(PHRASE);
+    expect(server.requests.length - before).toBe(1);
+    up.group('SIGINT');
+    await up.exit;
+  }, 120_000);
+
+  it('a second service on the same data directory is refused, naming the first', async () => {
+    const s = await newSandbox();
+    const first = await listen(s);
+    const otherRuntime = join(s.root, 'run2');
+    await mkdir(otherRuntime, { mode: 0o700 });
+    const child = spawn(process.execPath, [CLI, 'listen', '--no-hotkey'], {
+      env: { ...s.env, WHIS_RUNTIME_DIR: otherRuntime },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    services.push(child);
+    const out = watchOutput(child);
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(6);
+    expect(out.text()).toContain(`pid ${first.child.pid}`);
+    expect(out.text()).toContain(join(s.env.WHIS_RUNTIME_DIR!, 'whis.sock'));
+    expect(await readdir(otherRuntime)).toEqual([]);
+    first.group('SIGINT');
+    expect((await first.exit).code).toBe(0);
+  }, 60_000);
+
+  it('odd journal entries are skipped: `last` and `retry` answer, never crash', async () => {
+    const s = await newSandbox();
+    const recordings = join(s.env.XDG_DATA_HOME!, 'whis', 'recordings');
+    const plant = async (id: string, meta: string) => {
+      await mkdir(join(recordings, id), { recursive: true });
+      await writeFile(join(recordings, id, 'meta.json'), meta);
+    };
+    await plant('20260101-000000-aaaa', '{}');
+    await plant('20260101-000001-bbbb', '{"state":"failed"}');
+    await plant(
+      '20260101-000002-cccc',
+      JSON.stringify({
+        id: '20260101-000002-cccc',
+        startedAt: '2026-01-01T00:00:02.000Z',
+        state: 'failed',
+        durationMs: 1000,
+        chunks: [
+          { path: '/etc/passwd', mimeType: 'audio/mpeg', startMs: 0, durationMs: 1, bytes: 1 },
+        ],
+      }),
+    );
+    const service = await listen(s);
+    const last = await s.whis(['last', '--json']);
+    expect(last.code).toBe(0);
+    expect(JSON.parse(last.stdout)).toEqual([]);
+    const retry = await s.whis(['retry']);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toContain('No recording is waiting for a transcript');
+    expect(retry.stderr).not.toContain('Cannot read properties');
+    expect(server.requests.some((r) => r.filename.includes('passwd'))).toBe(false);
+    service.group('SIGINT');
+    await service.exit;
+  }, 60_000);
+
+  it('`last -n 150` of 8 KB transcripts arrives whole', async () => {
+    const s = await newSandbox();
+    const recordings = join(s.env.XDG_DATA_HOME!, 'whis', 'recordings');
+    const text = 'word '.repeat(1600).trim();
+    for (let i = 0; i < 150; i++) {
+      const id = `20260101-00${String(Math.floor(i / 60)).padStart(2, '0')}${String(i % 60).padStart(2, '0')}-${i.toString(16).padStart(4, '0')}`;
+      await mkdir(join(recordings, id), { recursive: true });
+      const startedAt = '2026-01-01T00:00:00.000Z';
+      await writeFile(
+        join(recordings, id, 'meta.json'),
+        JSON.stringify({ id, startedAt, state: 'transcribed', durationMs: 1000, chunks: [] }),
+      );
+      await writeFile(
+        join(recordings, id, 'transcript.json'),
+        JSON.stringify({ id, text, createdAt: startedAt, durationMs: 1000 }),
+      );
+    }
+    const service = await listen(s);
+    const last = await s.whis(['last', '-n', '150', '--json']);
+    expect(last.code).toBe(0);
+    const entries = JSON.parse(last.stdout) as Array<{ text: string }>;
+    expect(entries).toHaveLength(150);
+    expect(entries.every((e) => e.text === text)).toBe(true);
+    service.group('SIGINT');
+    await service.exit;
+  }, 60_000);
+});
+
+describe('planted files', () => {
+  it('a symlink at the log file: the service refuses to write through it and says so', async () => {
+    const s = await newSandbox();
+    const state = join(s.env.XDG_STATE_HOME!, 'whis');
+    await mkdir(state, { recursive: true, mode: 0o700 });
+    const victim = join(s.root, 'victim.txt');
+    await writeFile(victim, 'untouched');
+    await symlink(victim, join(state, 'whisd.log'));
+    const child = spawn(process.execPath, [CLI, 'listen', '--no-hotkey'], {
+      env: s.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    services.push(child);
+    const out = watchOutput(child);
+    expect(await new Promise((r) => child.once('exit', r))).toBe(1);
+    expect(out.text()).toMatch(/symbolic link/);
+    expect((await run('cat', [victim])).stdout).toBe('untouched');
+    expect(await runtimeLeftovers(s)).toEqual([]);
+  }, 30_000);
+
+  it('a runtime directory owned by another user: the CLI refuses it before connecting', async () => {
+    const s = await newSandbox();
+    const foreign = join(s.root, 'foreign');
+    await mkdir(foreign, { mode: 0o700 });
+    // an impostor answers on the socket with escape sequences
+    const impostor = net.createServer((socket) => socket.end('\u001b[2J\u001b]0;pwned\u0007\n'));
+    await new Promise<void>((r) => impostor.listen(join(foreign, 'whis.sock'), r));
+    let connections = 0;
+    impostor.on('connection', () => connections++);
+    await chown(foreign, 65534, 65534);
+    try {
+      const child = spawn(process.execPath, [CLI, 'status'], {
+        env: { ...s.env, WHIS_RUNTIME_DIR: foreign },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const out = watchOutput(child);
+      expect(await new Promise((r) => child.once('exit', r))).toBe(1);
+      expect(out.text()).toContain('belongs to uid 65534');
+      expect(out.text()).not.toContain('\u001b');
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise((r) => impostor.close(r));
+    }
+  }, 30_000);
+});
+
+async function newSandboxSharing(s: Sandbox, extra: NodeJS.ProcessEnv): Promise<Sandbox> {
+  const other = await newSandbox(extra);
+  other.env.XDG_DATA_HOME = s.env.XDG_DATA_HOME;
+  other.env.XDG_CONFIG_HOME = s.env.XDG_CONFIG_HOME;
+  other.env.WHIS_RUNTIME_DIR = s.env.WHIS_RUNTIME_DIR;
+  return other;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition never held');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
