@@ -2,6 +2,7 @@
 //  1. `whis status` against a running daemon vs `node -e 0` (interleaved; goal ≤ 1.25×)
 //  2. an idle daemon over 10 s: context switches per second (goal ≤ 1) and RSS vs a bare Node
 //     `net` server (goal ≤ 1.5×)
+//  2b. a foreground `whis listen` (all its processes) idle 10 s after start vs the same bare server
 //  3. finish → first byte of the upload at the API server, 10-minute vs 5-second recording
 //     (goal: ratio ≤ 1.1)
 //  4. under Xvfb with the virtual microphone and a local API server that transcribes with
@@ -104,9 +105,42 @@ console.log(
   `2. idle 10 s: whisd ${((after.whis - before.whis) / 10).toFixed(1)} context switches/s (bare net server ${((after.bare - before.bare) / 10).toFixed(1)}); ` +
     `RSS whisd ${rss(daemon.pid).toFixed(1)} MB vs bare ${rss(bare.pid).toFixed(1)} MB → ${(rss(daemon.pid) / rss(bare.pid)).toFixed(2)}×`,
 );
-bare.kill();
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.once('exit', r));
+
+// 2b. the foreground service as a user starts it (`whis listen`), every process it runs counted,
+// idle 10 s after start, against the same bare server
+function treeRss(pid) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) pids.push(...(children.get(pids[i]) ?? []));
+  return { count: pids.length, mb: pids.reduce((sum, p) => sum + rss(p), 0) };
+}
+const foreground = spawn(process.execPath, [cli, 'listen', '--no-hotkey'], {
+  env,
+  stdio: ['ignore', 'pipe', 'ignore'],
+});
+await new Promise((resolve) =>
+  foreground.stdout.on('data', (d) => /Listening/.test(d) && resolve()),
+);
+await sleep(10_000);
+const tree = treeRss(foreground.pid);
+console.log(
+  `2b. foreground \`whis listen\` idle 10 s after start: ${tree.count} process(es), RSS ${tree.mb.toFixed(1)} MB vs bare ${rss(bare.pid).toFixed(1)} MB → ${(tree.mb / rss(bare.pid)).toFixed(2)}× (goal ≤ 1.5×)`,
+);
+foreground.kill('SIGINT');
+await new Promise((r) => foreground.once('exit', r));
+bare.kill();
 
 // 3. finish → first byte at the API, long vs short recording
 let firstByte;

@@ -23,6 +23,7 @@ import {
   CLI,
   createSandbox,
   readClipboard,
+  spawnWithPipes,
   watchOutput,
   type Sandbox,
 } from './internal/harness.js';
@@ -91,11 +92,7 @@ interface Service {
 
 /** `whis listen --no-hotkey` in a session of its own (`setsid`), as a terminal runs it. */
 async function listen(s: Sandbox, env: NodeJS.ProcessEnv = s.env): Promise<Service> {
-  const child = spawn(process.execPath, [CLI, 'listen', '--no-hotkey'], {
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnWithPipes([CLI, 'listen', '--no-hotkey'], { env, detached: true });
   services.push(child);
   const output = watchOutput(child);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -161,6 +158,9 @@ describe('signals to a foreground `whis listen`', () => {
     expect(await runtimeLeftovers(s)).toEqual([]);
     expect(await transcripts(s)).toEqual([expect.objectContaining({ id, text: PHRASE })]);
     expect(await readClipboard(x.env)).toBe(PHRASE);
+    // native diagnostics never reach the terminal; whis's own lines do
+    expect(service.output.text()).toMatch(/#1 recording…/);
+    expect(service.output.text()).not.toMatch(/ALSA lib|PortAudio|Input device/);
   }, 90_000);
 
   it('Ctrl+C while recording: the recording is finished and transcribed', async () => {

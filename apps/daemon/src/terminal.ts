@@ -32,35 +32,43 @@ function sink(fd: () => number | null): Writable {
   });
 }
 
+// A second descriptor on what `fd` points at (`/dev/fd/N` reopens a terminal, a pipe or a file),
+// after which `fd` itself is pointed at /dev/null. Returns the new descriptor, or `fd` unchanged
+// where that cannot be done (Windows; a socket, which cannot be reopened by path).
+function divert(fd: number): number {
+  if (process.platform === 'win32') return fd;
+  let own: number;
+  try {
+    const regular = fstatSync(fd).isFile();
+    own = openSync(`/dev/fd/${fd}`, constants.O_WRONLY | (regular ? constants.O_APPEND : 0));
+  } catch {
+    return fd;
+  }
+  // closed, then /dev/null opened at once: the lowest free descriptor, `fd`, is the one reused
+  closeSync(fd);
+  const devNull = openSync('/dev/null', 'w');
+  if (devNull !== fd) closeSync(devNull);
+  return own;
+}
+
 /**
- * PortAudio (through naudiodon) prints diagnostics on the process's stdout that no setting turns
- * off. A foreground service keeps stdout for its own lines: on Linux and macOS it opens a second
- * descriptor on the same stdout (`/dev/fd/1`, which reopens the terminal, pipe or file), then
- * points descriptor 1 at /dev/null, so native code writes into the void and whis's lines still
- * reach the user. Where that cannot be done (Windows, stdout a socket) stdout is used as it is.
+ * PortAudio and ALSA (through naudiodon) print diagnostics on the process's stdout and stderr that
+ * no setting turns off. A foreground service keeps both for its own lines: it takes a second
+ * descriptor on each and points 1 and 2 at /dev/null, so native code writes into the void and
+ * whis's lines still reach the user. Where a stream cannot be reopened it is used as it is.
  */
 export function takeOverTerminal(): TerminalOutput {
-  let progressFd = 1;
-  if (process.platform !== 'win32') {
-    try {
-      const regular = fstatSync(1).isFile();
-      const own = openSync('/dev/fd/1', constants.O_WRONLY | (regular ? constants.O_APPEND : 0));
-      // descriptor 1 is closed and /dev/null opened: the lowest free descriptor, 1, is reused
-      closeSync(1);
-      const devNull = openSync('/dev/null', 'w');
-      if (devNull !== 1) {
-        // something else took 1 meanwhile (cannot happen in one thread); keep the reopened stdout
-        closeSync(devNull);
-      }
-      progressFd = own;
-    } catch {
-      progressFd = 1;
-    }
-  }
+  const outFd = divert(1);
+  const errFd = divert(2);
   let attached = true;
+  const stderr = sink(() => (attached ? errFd : null));
+  // Node prints an uncaught exception on descriptor 2, now /dev/null: say it where the user looks
+  process.on('uncaughtExceptionMonitor', (err) => {
+    stderr.write(`whis: ${(err as Error)?.stack ?? String(err)}\n`);
+  });
   return {
-    progress: sink(() => (attached ? progressFd : null)),
-    stderr: sink(() => (attached ? 2 : null)),
+    progress: sink(() => (attached ? outFd : null)),
+    stderr,
     detach() {
       attached = false;
     },

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolvePaths } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
 import type { LogsArgs } from './logs.js';
@@ -54,9 +54,9 @@ export async function runLogs(args: LogsArgs): Promise<number> {
     await new Promise((resolve) => tail.once('close', resolve));
     return ExitCode.Ok;
   }
-  let text: string;
+  let lines: string[];
   try {
-    text = await readFile(file, 'utf8');
+    lines = await lastLines(file, args.lines);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CliError(`No log yet at ${file}.`, {
@@ -66,7 +66,33 @@ export async function runLogs(args: LogsArgs): Promise<number> {
     }
     throw err;
   }
-  const lines = text.split('\n').filter(Boolean).slice(-args.lines);
   for (const line of lines) process.stdout.write(`${prettyLogLine(line)}\n`);
   return ExitCode.Ok;
+}
+
+/** The last `count` non-empty lines of a file, read backwards in blocks: never the whole log. */
+export async function lastLines(
+  file: string,
+  count: number,
+  blockBytes = 64 * 1024,
+): Promise<string[]> {
+  const handle = await open(file, 'r');
+  try {
+    let position = (await handle.stat()).size;
+    let tail = Buffer.alloc(0);
+    const newlines = () => tail.reduce((n, byte) => (byte === 0x0a ? n + 1 : n), 0);
+    while (position > 0 && newlines() <= count) {
+      const size = Math.min(blockBytes, position);
+      position -= size;
+      const block = Buffer.alloc(size);
+      await handle.read(block, 0, size, position);
+      tail = Buffer.concat([block, tail]);
+    }
+    const lines = tail.toString('utf8').split('\n');
+    // the first line may be cut in the middle unless the whole file was read
+    if (position > 0) lines.shift();
+    return lines.filter(Boolean).slice(-count);
+  } finally {
+    await handle.close();
+  }
 }

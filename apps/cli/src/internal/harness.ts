@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,11 @@ export interface Sandbox {
   root: string;
   env: NodeJS.ProcessEnv;
   whis(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
-  spawnWhis(args: string[]): ChildProcess;
+  /**
+   * Starts `whis` with its stdout and stderr on real pipes, as a shell gives them
+   * (`spawnWithPipes`); `detached`: in a session and process group of its own, as a terminal starts it.
+   */
+  spawnWhis(args: string[], options?: { detached?: boolean }): ChildProcess;
   cleanup(): Promise<void>;
 }
 
@@ -55,11 +61,8 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
         });
         child.stdin.end(options.input ?? '');
       }),
-    spawnWhis(args) {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+    spawnWhis(args, options = {}) {
+      const child = spawnWithPipes([CLI, ...args], { env, detached: options.detached });
       children.push(child);
       return child;
     },
@@ -74,6 +77,35 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Spawns Node with `args`, its stdout and stderr on FIFOs (real pipes, as a shell or a terminal
+ * gives them) instead of the socket pairs Node's `stdio: 'pipe'` creates; `child.stdout` and
+ * `child.stderr` read them as usual.
+ */
+export function spawnWithPipes(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; detached?: boolean },
+): ChildProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'whis-fifo-'));
+  try {
+    const paths = ['out', 'err'].map((name) => join(dir, name));
+    for (const path of paths) execFileSync('mkfifo', ['-m', '600', path]);
+    const readers = paths.map((path) => openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    const writers = paths.map((path) => openSync(path, constants.O_WRONLY));
+    const child = spawn(process.execPath, args, {
+      env: options.env,
+      detached: options.detached ?? false,
+      stdio: ['pipe', writers[0]!, writers[1]!],
+    });
+    for (const fd of writers) closeSync(fd);
+    child.stdout = new net.Socket({ fd: readers[0]!, readable: true, writable: false });
+    child.stderr = new net.Socket({ fd: readers[1]!, readable: true, writable: false });
+    return child;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Collects a child's output; `waitFor` resolves once it has printed a line matching. */
