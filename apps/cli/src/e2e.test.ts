@@ -2,9 +2,6 @@ import {
   recognizeUpload,
   run,
   startTranscriptionServer,
-  startVirtualMicrophone,
-  startXvfb,
-  synthesize,
   xdotool,
   type TranscriptionServer,
   type VirtualDisplay,
@@ -12,7 +9,14 @@ import {
 } from '@whis/testkit';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, readClipboard, watchOutput, type Sandbox } from './internal/harness.js';
+import {
+  createSandbox,
+  readClipboard,
+  startRig,
+  watchOutput,
+  type Rig,
+  type Sandbox,
+} from './internal/harness.js';
 
 const PHRASE = 'one two three four five';
 let x: VirtualDisplay;
@@ -21,20 +25,14 @@ let server: TranscriptionServer;
 let phraseWav: string;
 let sandbox: Sandbox | undefined;
 
+let rig: Rig;
+
 beforeAll(async () => {
-  x = await startXvfb();
-  mic = await startVirtualMicrophone();
-  server = await startTranscriptionServer();
-  const words = await createSandbox({});
-  phraseWav = join(words.root, '..', `whis-e2e-phrase-${process.pid}.wav`);
-  await words.cleanup();
-  await synthesize(PHRASE, phraseWav);
+  rig = await startRig(PHRASE);
+  ({ x, mic, server, phraseWav } = rig);
 }, 60_000);
 afterAll(async () => {
-  await server?.close();
-  await mic?.stop();
-  await x?.stop();
-  await run('rm', ['-f', phraseWav]);
+  await rig?.stop();
 });
 afterEach(async () => {
   if (sandbox) {

@@ -8,10 +8,6 @@ import { join } from 'node:path';
 import {
   recognizeUpload,
   run,
-  startTranscriptionServer,
-  startVirtualMicrophone,
-  startXvfb,
-  synthesize,
   type ScriptedReply,
   type TranscriptionRequest,
   type TranscriptionServer,
@@ -24,7 +20,9 @@ import {
   createSandbox,
   readClipboard,
   spawnWithPipes,
+  startRig,
   watchOutput,
+  type Rig,
   type Sandbox,
 } from './internal/harness.js';
 
@@ -38,25 +36,17 @@ let delayMs = 0;
 const sandboxes: Sandbox[] = [];
 const services: ChildProcess[] = [];
 
+let rig: Rig;
+
 beforeAll(async () => {
-  x = await startXvfb();
-  mic = await startVirtualMicrophone();
-  server = await startTranscriptionServer(
-    async (request: TranscriptionRequest): Promise<ScriptedReply> => ({
-      ...(await recognizeUpload(request)),
-      delayMs,
-    }),
-  );
-  const scratch = await createSandbox({});
-  phraseWav = join(scratch.root, '..', `whis-faults-phrase-${process.pid}.wav`);
-  await scratch.cleanup();
-  await synthesize(PHRASE, phraseWav);
+  rig = await startRig(PHRASE, async (request: TranscriptionRequest): Promise<ScriptedReply> => ({
+    ...(await recognizeUpload(request)),
+    delayMs,
+  }));
+  ({ x, mic, server, phraseWav } = rig);
 }, 60_000);
 afterAll(async () => {
-  await server?.close();
-  await mic?.stop();
-  await x?.stop();
-  await run('rm', ['-f', phraseWav]);
+  await rig?.stop();
 });
 afterEach(async () => {
   delayMs = 0;

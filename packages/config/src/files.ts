@@ -157,24 +157,7 @@ function openLog(path: string): number {
  */
 export function openLogFile(path: string, options: { maxBytes?: number } = {}): LogFile {
   const maxBytes = options.maxBytes ?? 5 * 1024 * 1024;
-  try {
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) {
-      throw new FileError(
-        'insecure-file',
-        `${path} is a symbolic link; whis will not write its log through it. Remove it.`,
-      );
-    }
-  } catch (err) {
-    if (err instanceof FileError) throw err;
-  }
-  let fd: number;
-  try {
-    fd = openLog(path);
-  } catch (err) {
-    if (err instanceof FileError) throw err;
-    throw fileError(err, `open the log ${path}`);
-  }
+  let fd = openLogDescriptor(path);
   let size = fstatSync(fd).size;
   let closed = false;
   const rotate = () => {

@@ -86,8 +86,8 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   let state: MachineState = INITIAL_STATE;
   let lastError: ErrorInfo | null = null;
   let shutdownResult: Promise<Omitted<ShutdownResult>> | undefined;
-  let abortNow: (() => void) | undefined;
-  let abortRequested = false;
+  // aborted by a second Ctrl+C (abortShutdown) or when the shutdown bound runs out
+  const stopNow = new AbortController();
   // requests are applied one at a time so that effects see the state they were decided on
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -292,7 +292,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
               `Recording ${target} has no audio left (it was transcribed and its audio deleted).`,
             );
           }
-          job = transcriptions.retry(fresh).job;
+          job = transcriptions.retry(fresh);
         }
       }
       const result = await job.done;
@@ -313,8 +313,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       return { recording: captures.current?.id ?? null, transcribing: transcriptions.ids };
     },
     abortShutdown() {
-      abortRequested = true;
-      abortNow?.();
+      stopNow.abort();
       return host.shutdown();
     },
     shutdown() {
@@ -323,17 +322,16 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         await serial(() => apply('shutdown'));
         await triggers.stop();
         const jobs = transcriptions.running;
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => stopNow.abort(), shutdownTimeoutMs);
+        const stoppedNow = new Promise<void>((resolve) => {
           const abort = () => {
             for (const job of jobs) job.abort.abort();
             resolve();
           };
-          abortNow = abort;
-          if (abortRequested) abort();
-          else timer = setTimeout(abort, shutdownTimeoutMs);
+          if (stopNow.signal.aborted) abort();
+          else stopNow.signal.addEventListener('abort', abort, { once: true });
         });
-        await Promise.race([Promise.all(jobs.map((j) => j.done)), timeout]);
+        await Promise.race([Promise.all(jobs.map((j) => j.done)), stoppedNow]);
         const recordings = (await Promise.all(jobs.map((j) => j.done))).map(
           ({ id, outcome, text }): { id: string; outcome: Outcome; text?: string } =>
             text === undefined ? { id, outcome } : { id, outcome, text },

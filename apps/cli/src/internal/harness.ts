@@ -5,7 +5,18 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, type RunResult } from '@whis/testkit';
+import {
+  run,
+  startTranscriptionServer,
+  startVirtualMicrophone,
+  startXvfb,
+  synthesize,
+  type RunResult,
+  type TranscriptionHandler,
+  type TranscriptionServer,
+  type VirtualDisplay,
+  type VirtualMicrophone,
+} from '@whis/testkit';
 
 // what users run: the launcher of the bundled CLI
 export const CLI = fileURLToPath(new URL('../../bin/whis.cjs', import.meta.url));
@@ -139,4 +150,39 @@ export function watchOutput(child: ChildProcess): {
 
 export async function readClipboard(env: NodeJS.ProcessEnv): Promise<string> {
   return (await run('xclip', ['-selection', 'clipboard', '-o'], { env })).stdout;
+}
+
+/** The real components a whole-chain suite stands on. */
+export interface Rig {
+  x: VirtualDisplay;
+  mic: VirtualMicrophone;
+  server: TranscriptionServer;
+  /** `phrase`, spoken by the synthesiser, as a WAV file to play into the microphone. */
+  phraseWav: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Xvfb, the virtual microphone and a local transcription server (pocketsphinx, or
+ * `handler`), and synthesises `phrase`; `stop()` ends all of it.
+ */
+export async function startRig(phrase: string, handler?: TranscriptionHandler): Promise<Rig> {
+  const x = await startXvfb();
+  const mic = await startVirtualMicrophone();
+  const server = await startTranscriptionServer(handler);
+  const scratch = await mkdtemp(join(tmpdir(), 'whis-phrase-'));
+  const phraseWav = join(scratch, 'phrase.wav');
+  await synthesize(phrase, phraseWav);
+  return {
+    x,
+    mic,
+    server,
+    phraseWav,
+    async stop() {
+      await server.close();
+      await mic.stop();
+      await x.stop();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
 }

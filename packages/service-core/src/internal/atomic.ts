@@ -1,5 +1,11 @@
 import { InstanceError } from '../errors.js';
 
+/** An error's string `code` (InstanceError, FileError, errno, the SDK's), or `fallback`. */
+export function errorCode(err: unknown, fallback: string): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : fallback;
+}
+
 /** A file system failure as an InstanceError: `disk-full` (with what to do) or `journal-failed`. */
 export function journalError(err: unknown, action: string): InstanceError {
   if (err instanceof InstanceError) return err;

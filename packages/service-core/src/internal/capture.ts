@@ -1,5 +1,6 @@
 import type { Level } from '@whis/ipc';
 import { InstanceError } from '../errors.js';
+import { errorCode } from './atomic.js';
 import type { Journal } from '../journal.js';
 import type { AudioSource, Capture, CapturedAudio, Clock } from '../ports.js';
 
@@ -19,11 +20,6 @@ export interface CaptureContext {
   reportError(code: string, message: string, recordingId?: string): unknown;
   onLevel(recording: CurrentRecording, level: Level): void;
   onFailure(recording: CurrentRecording, err: Error): void;
-}
-
-function errorCode(err: unknown, fallback: string): string {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : fallback;
 }
 
 /** The recording in progress: its journal entry and the microphone, from start to finish or discard. */
@@ -78,11 +74,7 @@ export class CaptureLifecycle {
     const recording = this.take();
     if (!recording) return undefined;
     const audioReady = recording.capture.then(
-      async (capture) => {
-        const captured = await capture.stop();
-        await this.ctx.journal.captured(recording.id, captured);
-        return captured;
-      },
+      () => this.save(recording),
       () => undefined,
     );
     await recording.capture.then(
@@ -110,16 +102,21 @@ export class CaptureLifecycle {
       `${(cause as Error)?.message ?? 'The microphone failed.'} What was recorded is kept: \`whis retry ${recording.id}\`.`,
       recording.id,
     );
-    recording.capture
-      .then(async (capture) => {
-        const captured = await capture.stop();
-        await this.ctx.journal.captured(recording.id, captured);
+    this.save(recording)
+      .then(async () => {
         await this.ctx.journal.failed(recording.id, {
           code: errorCode(cause, 'audio-failed'),
           message: (cause as Error)?.message ?? 'The microphone failed.',
         });
       })
       .catch(() => undefined);
+  }
+
+  // Stops the microphone and records the finished audio in the journal.
+  private async save(recording: CurrentRecording): Promise<CapturedAudio> {
+    const captured = await (await recording.capture).stop();
+    await this.ctx.journal.captured(recording.id, captured);
+    return captured;
   }
 
   private take(): CurrentRecording | undefined {

@@ -1,6 +1,7 @@
 import type { ErrorInfo, ServiceEvent } from '@whis/ipc';
 import type { Journal, RecordingMeta } from '../journal.js';
 import type { CapturedAudio, Logger, Output, Transcriber } from '../ports.js';
+import { errorCode } from './atomic.js';
 
 export type Outcome = 'transcribed' | 'kept' | 'discarded';
 
@@ -27,11 +28,6 @@ export interface RegistryContext {
   logger: Logger;
   emit(event: ServiceEvent): void;
   reportError(code: string, message: string, recordingId?: string): ErrorInfo;
-}
-
-function errorCode(err: unknown, fallback: string): string {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : fallback;
 }
 
 /**
@@ -75,13 +71,13 @@ export class TranscriptionRegistry {
   }
 
   /**
-   * A kept recording again. Joins the running transcription of the same id if there is one
-   * (`joined: true`); otherwise uploads once, whoever else asks meanwhile.
+   * A kept recording again. The running transcription of the same id if there is one; otherwise a
+   * new upload, which whoever asks meanwhile joins.
    */
-  retry(meta: RecordingMeta): { job: TranscriptionJob; joined: boolean } {
+  retry(meta: RecordingMeta): TranscriptionJob {
     const running = this.jobs.get(meta.id);
-    if (running) return { job: running, joined: true };
-    const job = this.register(meta.id, 'retry', async (signal, detach) => {
+    if (running) return running;
+    return this.register(meta.id, 'retry', async (signal, detach) => {
       try {
         const text = await this.transcribe(
           meta.id,
@@ -94,7 +90,6 @@ export class TranscriptionRegistry {
         return { id: meta.id, outcome: 'kept', error: err };
       }
     });
-    return { job, joined: false };
   }
 
   private register(
