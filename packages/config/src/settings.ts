@@ -10,6 +10,7 @@ export interface Settings {
   model?: string;
   language?: string;
   prompt?: string;
+  keywords?: string[];
   hotkey?: string;
   pushToTalk?: boolean;
   device?: string;
@@ -33,9 +34,16 @@ interface KeySpec {
 export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   apiKey: { kind: 'string', secret: true, description: 'API key for the transcription endpoint' },
   baseURL: { kind: 'string', description: 'OpenAI-compatible endpoint (default: OpenAI)' },
-  model: { kind: 'string', description: 'whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe, …' },
-  language: { kind: 'string', description: 'ISO-639-1 language of the speech, e.g. en' },
-  prompt: { kind: 'string', description: 'Vocabulary hint sent with every recording' },
+  model: {
+    kind: 'string',
+    description: "gpt-transcribe (default), or the endpoint's own model (any name)",
+  },
+  language: {
+    kind: 'string',
+    description: 'ISO-639-1 language of the speech, e.g. en; several (en,de) for gpt-transcribe',
+  },
+  prompt: { kind: 'string', description: 'Context sent with every recording' },
+  keywords: { kind: 'list', description: 'Words and names to expect, comma separated' },
   hotkey: { kind: 'string', description: 'Global hotkey, e.g. ctrl+shift+r' },
   pushToTalk: {
     kind: 'boolean',
@@ -105,11 +113,13 @@ export function parseSettingValue(key: string, raw: string): Settings[SettingKey
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const bad = items.filter((item) => !spec.choices?.includes(item));
+      const bad = spec.choices ? items.filter((item) => !spec.choices!.includes(item)) : [];
       if (items.length === 0 || bad.length > 0) {
         throw new ConfigError(
           'invalid-value',
-          `"${key}" takes a comma-separated list of ${spec.choices?.join(', ')}; "${bad.join(', ') || raw}" is not one.`,
+          spec.choices
+            ? `"${key}" takes a comma-separated list of ${spec.choices.join(', ')}; "${bad.join(', ') || raw}" is not one.`
+            : `"${key}" takes a comma-separated list, e.g. whis,Kubernetes.`,
         );
       }
       return items;

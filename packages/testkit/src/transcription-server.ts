@@ -9,7 +9,12 @@ export interface TranscriptionRequest {
   model: string;
   language?: string;
   prompt?: string;
+  /** `languages[]` and `keywords[]`, the list fields of the current models. */
+  languages?: string[];
+  keywords?: string[];
   responseFormat?: string;
+  /** Every multipart field but the file, as sent (a repeated `name[]` field as a list). */
+  fields: Record<string, string | string[]>;
   filename: string;
   audio: Buffer;
   authorization: string | undefined;
@@ -37,13 +42,23 @@ export type TranscriptionHandler = (
   request: TranscriptionRequest,
 ) => Promise<ScriptedReply> | ScriptedReply;
 
+const text = (value: string | string[] | undefined) =>
+  Array.isArray(value) ? value.join(',') : value;
+const list = (value: string | string[] | undefined) =>
+  value === undefined ? undefined : Array.isArray(value) ? value : [value];
+
 function parse(req: IncomingMessage): Promise<TranscriptionRequest> {
   return new Promise((resolve, reject) => {
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string | string[]> = {};
     let filename = '';
     const parts: Buffer[] = [];
     const form = busboy({ headers: req.headers, limits: { fileSize: 26 * 1024 * 1024 } });
-    form.on('field', (name, value) => (fields[name] = value));
+    form.on('field', (name, value) => {
+      if (name.endsWith('[]')) {
+        const list = fields[name];
+        fields[name] = Array.isArray(list) ? [...list, value] : [value];
+      } else fields[name] = value;
+    });
     form.on('file', (_name, stream, info) => {
       filename = info.filename;
       stream.on('data', (d: Buffer) => parts.push(d));
@@ -51,10 +66,13 @@ function parse(req: IncomingMessage): Promise<TranscriptionRequest> {
     form.on('error', reject);
     form.on('close', () =>
       resolve({
-        model: fields.model ?? '',
-        language: fields.language,
-        prompt: fields.prompt,
-        responseFormat: fields.response_format,
+        model: text(fields.model) ?? '',
+        language: text(fields.language),
+        prompt: text(fields.prompt),
+        languages: list(fields['languages[]']),
+        keywords: list(fields['keywords[]']),
+        responseFormat: text(fields.response_format),
+        fields,
         filename,
         audio: Buffer.concat(parts),
         authorization: req.headers.authorization,
@@ -79,13 +97,32 @@ async function recognizeUpload(request: TranscriptionRequest): Promise<ScriptedR
   }
 }
 
+// OpenAI's answer for a model it does not (or no longer) serve
+function modelNotFound(model: string): ScriptedReply {
+  return {
+    status: 404,
+    body: JSON.stringify({
+      error: {
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'model_not_found',
+      },
+    }),
+  };
+}
+
 /**
  * Starts `POST /v1/audio/transcriptions` on 127.0.0.1 (multipart, field `file`). Without a handler
  * it runs pocketsphinx on the upload and answers `{"text": …}`; a handler scripts the replies.
  */
 export async function startTranscriptionServer(
   handler: TranscriptionHandler = recognizeUpload,
-  options: { port?: number } = {},
+  options: {
+    port?: number;
+    /** Models answered with 404 `model_not_found`, as OpenAI answers for a shut-down model. */
+    retiredModels?: readonly string[];
+  } = {},
 ): Promise<TranscriptionServer> {
   const requests: TranscriptionRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -102,7 +139,9 @@ export async function startTranscriptionServer(
       try {
         const request = await parse(req);
         requests.push(request);
-        const reply = await handler(request);
+        const reply = options.retiredModels?.includes(request.model)
+          ? modelNotFound(request.model)
+          : await handler(request);
         if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
         if (res.destroyed) return;
         res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });

@@ -9,7 +9,8 @@ export type TranscribeErrorCode =
   | 'network'
   | 'timeout'
   | 'aborted'
-  | 'bad-response';
+  | 'bad-response'
+  | 'model-unavailable';
 
 /** A transcription failure: `code` for programs, a message that says what to do, the SDK's error as `cause`. */
 export class TranscribeError extends Error {

@@ -21,7 +21,7 @@ it('takes flag over env over settings over default', () => {
   });
   expect(resolveTranscriberOptions({ env: {}, settings: { apiKey: 'file-key' } })).toEqual({
     apiKey: 'file-key',
-    model: 'whisper-1',
+    model: 'gpt-transcribe',
   });
 });
 

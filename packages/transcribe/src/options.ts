@@ -1,5 +1,6 @@
 import { TranscribeError } from './errors.js';
-import { DEFAULT_MODEL, type TranscriberOptions } from './transcriber.js';
+import { DEFAULT_MODEL } from './models.js';
+import type { TranscriberOptions } from './transcriber.js';
 
 export interface TranscriberSettings {
   apiKey?: string;
@@ -7,11 +8,12 @@ export interface TranscriberSettings {
   model?: string;
   language?: string;
   prompt?: string;
+  keywords?: string[];
 }
 
 /**
  * Resolves the transcriber's options: command-line flag, then environment (`OPENAI_API_KEY`,
- * `OPENAI_BASE_URL`, `WHIS_MODEL`, `WHIS_LANGUAGE`, `WHIS_PROMPT`), then the settings file, then
+ * `OPENAI_BASE_URL`, `WHIS_MODEL`, `WHIS_LANGUAGE`, `WHIS_PROMPT`, `WHIS_KEYWORDS`), then the settings file, then
  * the default. Throws `no-api-key` with the fix when no key is found anywhere.
  */
 export function resolveTranscriberOptions(
@@ -46,5 +48,8 @@ export function resolveTranscriberOptions(
   if (baseURL) options.baseURL = baseURL;
   if (language) options.language = language;
   if (prompt) options.prompt = prompt;
+  const keywords = flags.keywords ?? env.WHIS_KEYWORDS?.split(',') ?? file.keywords;
+  const cleaned = keywords?.map((k) => k.trim()).filter(Boolean) ?? [];
+  if (cleaned.length > 0) options.keywords = cleaned;
   return options;
 }

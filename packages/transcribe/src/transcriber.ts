@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import OpenAI from 'openai';
 import { TranscribeError } from './errors.js';
 import { isSilenceHallucination, mergeTranscripts } from './merge.js';
+import { DEFAULT_MODEL, LEGACY_SHUTDOWN, modelFamily, requestFields } from './models.js';
 
 /** One encoded piece of a recording (structurally the AudioChunk port of @whis/service-core). */
 export interface AudioChunkInput {
@@ -20,12 +21,14 @@ export interface TranscriberOptions {
   apiKey: string;
   /** Any OpenAI-compatible endpoint (Groq, a self-hosted server, …). Default: OpenAI. */
   baseURL?: string;
-  /** `whisper-1` (default), `gpt-4o-transcribe`, `gpt-4o-mini-transcribe`, or the endpoint's own. */
+  /** `gpt-transcribe` (default), a legacy OpenAI model, or the endpoint's own (see `modelFamily`). */
   model?: string;
-  /** ISO-639-1 language of the speech. */
+  /** ISO-639-1 language of the speech; several, comma separated, for `gpt-transcribe`. */
   language?: string;
-  /** Vocabulary hint. */
+  /** Context for the model (for legacy models: a vocabulary hint). */
   prompt?: string;
+  /** Words and names to expect (for legacy models: added to the prompt). */
+  keywords?: string[];
   /** Per request. Default 60 s. */
   timeoutMs?: number;
   /** Chunks uploaded at once. Default 3. */
@@ -41,15 +44,13 @@ export interface Transcriber {
   ): Promise<{ text: string }>;
 }
 
-export const DEFAULT_MODEL = 'whisper-1';
-
 const KEY_HELP =
   'Set it with `whis config --api-key sk-…` or the OPENAI_API_KEY environment variable.';
 
 // The SDK's errors become TranscribeErrors that say what to do. Its retry policy is used as is:
 // it retries exactly 408, 409, 429 (honouring retry-after), 5xx, connection errors and timeouts,
 // with exponential backoff and jitter, and never 400/401/403/413.
-function translate(err: unknown, signal: AbortSignal | undefined): TranscribeError {
+function translate(err: unknown, signal: AbortSignal | undefined, model: string): TranscribeError {
   if (err instanceof TranscribeError) return err;
   if (signal?.aborted || err instanceof OpenAI.APIUserAbortError) {
     return new TranscribeError('aborted', 'The transcription was cancelled.', { cause: err });
@@ -74,6 +75,21 @@ function translate(err: unknown, signal: AbortSignal | undefined): TranscribeErr
         ? String((err.error as { message: unknown }).message)
         : err.message;
     const status = err.status;
+    const code = (err.error as { code?: unknown } | undefined)?.code ?? err.code;
+    if (
+      code === 'model_not_found' ||
+      (typeof code === 'string' && /deprecat|decommission|retired/.test(code)) ||
+      /deprecated|decommissioned|shut down/i.test(detail)
+    ) {
+      const retired =
+        modelFamily(model) === 'legacy' ? ` OpenAI shut it down on ${LEGACY_SHUTDOWN}.` : '';
+      return new TranscribeError(
+        'model-unavailable',
+        `The endpoint does not serve the model "${model}" (HTTP ${status}: ${detail}).${retired} ` +
+          `Switch with \`whis config set model ${DEFAULT_MODEL}\` (or a model your endpoint lists), then \`whis retry\`: the audio is kept.`,
+        { cause: err, status },
+      );
+    }
     switch (status) {
       case 401:
         return new TranscribeError('auth', `The API key was refused (401). ${KEY_HELP}`, {
@@ -155,22 +171,21 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
   });
   const model = options.model ?? DEFAULT_MODEL;
   const concurrency = Math.max(1, options.maxConcurrency ?? 3);
+  const fields = requestFields(model, {
+    languages: options.language?.split(',').map((l) => l.trim()),
+    prompt: options.prompt,
+    keywords: options.keywords,
+  });
 
   async function one(chunk: AudioChunkInput, signal: AbortSignal): Promise<string> {
     // a File over a file-backed Blob: the SDK streams it from disk as it uploads, so the first
     // byte leaves at once whatever the recording's length (toFile would read it all first)
     const blob = await openAsBlob(chunk.path, { type: chunk.mimeType });
     const file = new File([blob], basename(chunk.path), { type: chunk.mimeType });
-    const result = await client.audio.transcriptions.create(
-      {
-        file,
-        model,
-        response_format: 'json',
-        ...(options.language ? { language: options.language } : {}),
-        ...(options.prompt ? { prompt: options.prompt } : {}),
-      },
-      { signal },
-    );
+    // fields the typed client of SDK 6 does not know yet (`keywords`, `languages`) travel in the
+    // same body: the SDK turns every property into a multipart field, lists as `name[]`
+    const params = { file, model, ...fields } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming;
+    const result = await client.audio.transcriptions.create(params, { signal });
     if (typeof result?.text !== 'string')
       throw new TranscribeError(
         'bad-response',
@@ -201,7 +216,7 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
         });
         return { text: mergeTranscripts(texts) };
       } catch (err) {
-        throw translate(err, call.signal);
+        throw translate(err, call.signal, model);
       } finally {
         call.signal?.removeEventListener('abort', onAbort);
       }

@@ -8,6 +8,7 @@ import {
   type SettingKey,
 } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
+import { loadPackage } from '../lazy.js';
 import type { ConfigArgs } from './config.js';
 
 function print(line: string): void {
@@ -17,10 +18,22 @@ function print(line: string): void {
 export async function runConfig(args: ConfigArgs): Promise<number> {
   const file = resolvePaths().settingsFile;
   switch (args.action) {
-    case 'set':
+    case 'set': {
+      let warning: string | undefined;
+      if (args.key === 'model') {
+        const { checkModel } =
+          await loadPackage<typeof import('@whis/transcribe/models')>('@whis/transcribe/models');
+        const verdict = checkModel(args.value!);
+        if (verdict.error) {
+          throw new CliError(`Not saved: ${verdict.error}`, { exitCode: ExitCode.Usage });
+        }
+        warning = verdict.warning;
+      }
       await setSetting(args.key!, args.value!, file);
       print(`Saved ${args.key} in ${file}.`);
+      if (warning) process.stderr.write(`whis: ${warning}\n`);
       return ExitCode.Ok;
+    }
     case 'unset':
       await unsetSetting(args.key!, file);
       print(`Removed ${args.key} from ${file}.`);

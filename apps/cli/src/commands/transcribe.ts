@@ -13,7 +13,10 @@ export const transcribeCommand: CommandModule<object, TranscribeArgs> = {
   builder: (yargs) =>
     yargs
       .positional('file', { type: 'string', demandOption: true, describe: 'The audio file' })
-      .option('model', { type: 'string', describe: 'Model (default: whisper-1 or your setting)' })
+      .option('model', {
+        type: 'string',
+        describe: 'Model (default: gpt-transcribe or your setting)',
+      })
       .option('language', { type: 'string', describe: 'ISO-639-1 language of the speech' })
       .option('prompt', { type: 'string', describe: 'Vocabulary hint' }),
   handler: async (args) => {

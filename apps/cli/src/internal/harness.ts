@@ -169,7 +169,10 @@ export interface Rig {
 export async function startRig(phrase: string, handler?: TranscriptionHandler): Promise<Rig> {
   const x = await startXvfb();
   const mic = await startVirtualMicrophone();
-  const server = await startTranscriptionServer(handler);
+  // the legacy models answer 404 model_not_found, as OpenAI's will: dictations pass only on the default
+  const server = await startTranscriptionServer(handler, {
+    retiredModels: ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe'],
+  });
   const scratch = await mkdtemp(join(tmpdir(), 'whis-phrase-'));
   const phraseWav = join(scratch, 'phrase.wav');
   await synthesize(phrase, phraseWav);

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSandbox, type Sandbox } from './internal/harness.js';
+
+let sandbox: Sandbox | undefined;
+afterEach(async () => {
+  await sandbox?.cleanup();
+  sandbox = undefined;
+});
+
+const settingsOf = async (s: Sandbox) =>
+  JSON.parse(
+    await readFile(join(s.env.XDG_CONFIG_HOME!, 'whis', 'settings.json'), 'utf8'),
+  ) as Record<string, unknown>;
+
+describe('whis config set model', () => {
+  it('saves gpt-transcribe and any endpoint model name silently', async () => {
+    const s = (sandbox = await createSandbox({}));
+    for (const model of ['gpt-transcribe', 'whisper-large-v3-turbo']) {
+      const result = await s.whis(['config', 'set', 'model', model]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect((await settingsOf(s)).model).toBe(model);
+    }
+  });
+
+  it('saves a legacy model with the shutdown date and the fix', async () => {
+    const s = (sandbox = await createSandbox({}));
+    const result = await s.whis(['config', 'set', 'model', 'whisper-1']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /shuts whisper-1 down on 2027-02-26.*whis config set model gpt-transcribe/,
+    );
+    expect((await settingsOf(s)).model).toBe('whisper-1');
+  });
+
+  it('refuses the live model for recordings, with exit 2, and saves nothing', async () => {
+    const s = (sandbox = await createSandbox({}));
+    const result = await s.whis(['config', 'set', 'model', 'gpt-live-transcribe']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Not saved: .*Realtime.*gpt-transcribe/);
+    await expect(settingsOf(s)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('keywords take a comma-separated list', async () => {
+    const s = (sandbox = await createSandbox({}));
+    expect((await s.whis(['config', 'set', 'keywords', 'whis, Kubernetes'])).code).toBe(0);
+    expect((await settingsOf(s)).keywords).toEqual(['whis', 'Kubernetes']);
+  });
+});

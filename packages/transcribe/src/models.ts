@@ -1,0 +1,81 @@
+// What whis knows of OpenAI's transcription models. This module loads nothing heavy, so the CLI can
+// check `whis config set model …` without the SDK.
+
+/** The model used when none is configured. */
+export const DEFAULT_MODEL = 'gpt-transcribe';
+
+/** OpenAI shuts the legacy transcription models down on this day (notice of 2026-08-26). */
+export const LEGACY_SHUTDOWN = '2027-02-26';
+
+/**
+ * - `current`: OpenAI's file transcription model; takes `prompt`, `keywords` and `languages`.
+ * - `live`: OpenAI's Realtime (WebSocket) model; no file uploads.
+ * - `legacy`: OpenAI's models that shut down on {@link LEGACY_SHUTDOWN}; take `language` + `prompt`.
+ * - `other`: a name OpenAI does not use, for an OpenAI-compatible server (Groq, speaches,
+ *   LocalAI); sent with the legacy parameters those servers implement.
+ */
+export type ModelFamily = 'current' | 'live' | 'legacy' | 'other';
+
+const FAMILIES: Readonly<Record<string, ModelFamily>> = {
+  'gpt-transcribe': 'current',
+  'gpt-live-transcribe': 'live',
+  'whisper-1': 'legacy',
+  'gpt-4o-transcribe': 'legacy',
+  'gpt-4o-mini-transcribe': 'legacy',
+  'gpt-4o-transcribe-diarize': 'legacy',
+};
+
+export function modelFamily(model: string): ModelFamily {
+  return FAMILIES[model] ?? 'other';
+}
+
+/** What a setting of `model` means: refused (`error`), accepted with a `warning`, or accepted. */
+export function checkModel(model: string): { error?: string; warning?: string } {
+  if (model.trim() === '' || /\s/.test(model)) {
+    return { error: `"${model}" is not a model name. OpenAI's is ${DEFAULT_MODEL}.` };
+  }
+  switch (modelFamily(model)) {
+    case 'live':
+      return {
+        error: `${model} transcribes live audio over a Realtime session, not recordings. Use ${DEFAULT_MODEL}.`,
+      };
+    case 'legacy':
+      return {
+        warning: `OpenAI shuts ${model} down on ${LEGACY_SHUTDOWN}; ${DEFAULT_MODEL} replaces it (\`whis config set model ${DEFAULT_MODEL}\`). Other endpoints may keep serving the name.`,
+      };
+    default:
+      return {};
+  }
+}
+
+export interface ModelHints {
+  /** ISO-639-1 codes of the speech; a `current` model takes several, a legacy one the first. */
+  languages?: readonly string[];
+  /** Free-text context. */
+  prompt?: string;
+  /** Words and names to expect. */
+  keywords?: readonly string[];
+}
+
+/**
+ * The request fields beside `file` and `model` for this model's family. Lists become repeated
+ * `name[]` multipart fields through the openai SDK, as its own list parameters do.
+ */
+export function requestFields(model: string, hints: ModelHints): Record<string, unknown> {
+  const languages = hints.languages?.filter(Boolean) ?? [];
+  const keywords = hints.keywords?.filter(Boolean) ?? [];
+  if (modelFamily(model) === 'current') {
+    return {
+      ...(hints.prompt ? { prompt: hints.prompt } : {}),
+      ...(keywords.length > 0 ? { keywords } : {}),
+      ...(languages.length > 0 ? { languages } : {}),
+    };
+  }
+  // legacy parameters: one language; keywords go into the prompt, which whisper reads as vocabulary
+  const prompt = [hints.prompt, keywords.join(', ')].filter(Boolean).join(' ');
+  return {
+    response_format: 'json',
+    ...(languages[0] ? { language: languages[0] } : {}),
+    ...(prompt ? { prompt } : {}),
+  };
+}
