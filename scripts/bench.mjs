@@ -5,6 +5,8 @@
 //  2b. a foreground `whis listen` (all its processes) idle 10 s after start vs the same bare server
 //  3. finish → first byte of the upload at the API server, 10-minute vs 5-second recording
 //     (goal: ratio ≤ 1.1)
+//  5. stop → text on the clipboard after a 90 s vs a 6 s dictation (goal ≤ 1.5×), and uploads
+//     per minute of speech
 //  4. under Xvfb with the virtual microphone and a local API server that transcribes with
 //     pocketsphinx: hotkey press → recording started, and stop hotkey → text on the clipboard
 // Usage: npm run bench   (builds first)
@@ -254,6 +256,42 @@ api.close();
     transcription.push(serverMs);
     await sleep(300);
   }
+  // 5. stop → text on the clipboard after a long and a short dictation, same run: the phrase with
+  // 1.2 s pauses, about 6 s and about 90 s (BENCH_LONG_S); segments go out while recording
+  const dictate = async (seconds) => {
+    await client.request('start');
+    const t = performance.now();
+    while (performance.now() - t < seconds * 1000 - 3500) {
+      await mic.play(wav);
+      await sleep(1200);
+    }
+    await mic.play(wav);
+    const before = { requests: server.requests.length };
+    const done = waitFor((e) => e.type === 'transcript');
+    const t1 = performance.now();
+    await client.request('finish');
+    await done;
+    const text = (await run('xclip', ['-selection', 'clipboard', '-o'], { env: x.env })).stdout;
+    const ms = performance.now() - t1;
+    await sleep(300);
+    return {
+      ms,
+      afterStop: server.requests.length - before.requests,
+      words: text.split(' ').length,
+    };
+  };
+  const longS = Number(process.env.BENCH_LONG_S ?? 90);
+  const firstRequest = server.requests.length;
+  const long = await dictate(longS);
+  const longRequests = server.requests.slice(firstRequest);
+  const short = await dictate(6);
+  const bytes = longRequests.reduce((sum, r) => sum + r.audio.length, 0);
+  console.log(
+    `5. stop → text on the clipboard: ${longS} s dictation ${long.ms.toFixed(0)} ms (${long.afterStop} upload after stop, ${long.words} words) vs 6 s ${short.ms.toFixed(0)} ms → ${(long.ms / short.ms).toFixed(2)}× (goal ≤ 1.5)`,
+  );
+  console.log(
+    `   per minute of the long dictation: ${((longRequests.length * 60) / longS).toFixed(1)} requests, ${((bytes * 60) / longS / 1024).toFixed(0)} KB uploaded`,
+  );
   client.close();
   d.kill('SIGTERM');
   await new Promise((r) => d.once('exit', r));

@@ -43,6 +43,13 @@ describe('whis config set model', () => {
     await expect(settingsOf(s)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('numbers are taken as typed (keepAudio 5, segmentSeconds 10)', async () => {
+    const s = (sandbox = await createSandbox({}));
+    expect((await s.whis(['config', 'set', 'keepAudio', '5'])).code).toBe(0);
+    expect((await s.whis(['config', 'set', 'segmentSeconds', '10'])).code).toBe(0);
+    expect(await settingsOf(s)).toMatchObject({ keepAudio: 5, segmentSeconds: 10 });
+  });
+
   it('keywords take a comma-separated list', async () => {
     const s = (sandbox = await createSandbox({}));
     expect((await s.whis(['config', 'set', 'keywords', 'whis, Kubernetes'])).code).toBe(0);

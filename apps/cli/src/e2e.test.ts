@@ -150,6 +150,32 @@ describe('the whole chain on real components', () => {
 });
 
 describe('nothing is lost', () => {
+  it('phrases with pauses: segments are transcribed while recording, after stop only the last', async () => {
+    const s = await newSandbox();
+    // a segment closes at the first pause after 2 s
+    expect((await s.whis(['config', 'set', 'segmentSeconds', '2'])).code).toBe(0);
+    // the phrase the offline recogniser hears reliably, three times: a word lost or doubled at a
+    // seam shows in the joined text
+    const phrases = [PHRASE, PHRASE, PHRASE];
+    const wavs = phrases.map(() => phraseWav);
+    await listen(s, ['--no-hotkey']);
+    const before = server.requests.length;
+    const started = await s.whis(['toggle']);
+    const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
+    for (const wav of wavs) {
+      await mic.play(wav);
+      await new Promise((r) => setTimeout(r, 1200));
+    }
+    // the first two phrases went out while the recording ran
+    await expect.poll(() => server.requests.length - before, { timeout: 20_000 }).toBe(2);
+    const st = await status(s);
+    expect(st.state).toBe('recording');
+    const stopped = await s.whis(['finish', '--wait'], { timeoutMs: 60_000 });
+    expect(stopped.stdout.trim()).toBe(phrases.join(' '));
+    expect(server.requests.length - before).toBe(3);
+    expect((await s.whis(['last', '--json'])).stdout).toContain(id);
+  }, 120_000);
+
   it('the server fails (500, then down): the recording is kept, status shows the error, `whis retry` recovers it', async () => {
     let mode: 'fail' | 'ok' = 'fail';
     const handler = (request: Parameters<typeof recognizeUpload>[0]) =>

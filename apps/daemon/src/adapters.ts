@@ -14,6 +14,7 @@ import type { DaemonOptions } from './options.js';
 export function createAudioSource(settings: Settings, logger: Logger): AudioSource {
   return createMicrophone({
     device: settings.device,
+    ...(settings.segmentSeconds ? { maxChunkMs: settings.segmentSeconds * 1000 } : {}),
     logger: logger.child({ component: 'audio' }),
   });
 }

@@ -20,7 +20,10 @@ export interface MicrophoneLogger {
   warn(obj: object, msg?: string): void;
 }
 
-export interface MicrophoneOptions extends Omit<PipelineOptions, 'directory' | 'onLevel'> {
+export interface MicrophoneOptions extends Omit<
+  PipelineOptions,
+  'directory' | 'onLevel' | 'onChunk'
+> {
   /** Device name (case-insensitive, a unique part is enough) or index; default: the system's default input. */
   device?: string | number;
   /** Device read size. Default 20 ms: small, so stopping loses nothing and costs little. */
@@ -157,6 +160,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         ...options,
         directory,
         onLevel: listeners.emitLevel,
+        onChunk: listeners.emitChunk,
       });
       let stream: NaudiodonStream;
       try {
@@ -239,6 +243,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       return {
         stats,
         onLevel: listeners.onLevel,
+        onChunk: listeners.onChunk,
         onError: listeners.onError,
         stop() {
           result ??= (async () => {

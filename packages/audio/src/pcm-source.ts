@@ -2,7 +2,10 @@ import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
 import type { AudioSource, Capture, CapturedAudio } from './types.js';
 
-export interface PcmSourceOptions extends Omit<PipelineOptions, 'directory' | 'onLevel'> {
+export interface PcmSourceOptions extends Omit<
+  PipelineOptions,
+  'directory' | 'onLevel' | 'onChunk'
+> {
   /** Opens the PCM to record: interleaved signed 16-bit little-endian. */
   open: () => AsyncIterable<Buffer> | NodeJS.ReadableStream;
   sampleRate: number;
@@ -26,6 +29,7 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
         ...options,
         directory,
         onLevel: listeners.emitLevel,
+        onChunk: listeners.emitChunk,
       });
       let stopped = false;
       let leftover: Buffer | undefined;
@@ -48,6 +52,7 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
       return {
         drained,
         onLevel: listeners.onLevel,
+        onChunk: listeners.onChunk,
         onError: listeners.onError,
         stop() {
           result ??= (async () => {

@@ -112,3 +112,30 @@ describe('RecordingPipeline', () => {
     expect(levels[2]).toBeCloseTo(8000 / 32768 / Math.SQRT2, 2);
   });
 });
+
+describe('segments for transcription while recording', () => {
+  it('a chunk over its length ends at a pause of about 0.5 s, never in a shorter gap', () => {
+    const closed: number[] = [];
+    const p = new RecordingPipeline(48_000, 2, {
+      directory: dir,
+      maxChunkMs: 1000,
+      onChunk: (chunk) => closed.push(chunk.durationMs),
+    });
+    // 1.2 s of speech, a 0.2 s gap between words (no cut), more speech, a 0.7 s pause (the cut)
+    feed(p, [
+      [1.2, true],
+      [0.2, false],
+      [0.3, true],
+      [0.7, false],
+      [0.5, true],
+    ]);
+    expect(closed).toHaveLength(1);
+    // the first chunk holds both words and the gap, and ends inside the pause
+    expect(closed[0]).toBeGreaterThanOrEqual(1700 + 460);
+    expect(closed[0]).toBeLessThanOrEqual(1700 + 700);
+    const { chunks } = p.finish();
+    expect(chunks).toHaveLength(2);
+    // the last chunk comes back from finish(), not through onChunk
+    expect(closed).toHaveLength(1);
+  });
+});

@@ -8,13 +8,18 @@ import type { AudioChunk, CapturedAudio, Level } from './types.js';
 const FRAME = 320; // 20 ms at 16 kHz
 const FRAME_MS = 20;
 const MAX_PAUSE_FRAMES = 2000 / FRAME_MS;
+/** A pause a chunk may end in: about half a second (one frame less, for the frame a word fades in). */
+const CUT_PAUSE_FRAMES = 500 / FRAME_MS - 1;
 
 export interface PipelineOptions {
   /** Where the chunk files go (`000.mp3`, `001.mp3`, …). */
   directory: string;
   /** MP3 bit rate. Default 32 kbit/s (about 240 KB a minute). */
   bitrateKbps?: number;
-  /** Cut a new chunk at the next silence after this long. Default 10 minutes. */
+  /**
+   * Close a chunk at the first pause (about 0.5 s of silence) after this long, so that it can be
+   * transcribed while the recording goes on. Default 25 s.
+   */
   maxChunkMs?: number;
   /** … or after this many bytes. Default 20 MB (the OpenAI limit is 25 MB). */
   maxChunkBytes?: number;
@@ -29,6 +34,11 @@ export interface PipelineOptions {
   onLevel?: (level: Level) => void;
   /** Every 16 kHz mono frame, before silence trimming (for a raw copy or analysis). */
   onFrame?: (pcm: Int16Array) => void;
+  /**
+   * Each chunk closed while recording goes on: a finished, independently decodable file. The last
+   * one, closed by `finish()`, is not announced: it comes back with the others from `finish()`.
+   */
+  onChunk?: (chunk: AudioChunk) => void;
 }
 
 interface OpenChunk {
@@ -48,8 +58,8 @@ interface OpenChunk {
  */
 export class RecordingPipeline {
   private readonly resampler: Resampler;
-  private readonly options: Required<Omit<PipelineOptions, 'onLevel' | 'onFrame'>> &
-    Pick<PipelineOptions, 'onLevel' | 'onFrame'>;
+  private readonly options: Required<Omit<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk'>> &
+    Pick<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk'>;
   private pending = new Float32Array(0);
   private held: Int16Array[] = [];
   private heardSpeech = false;
@@ -58,6 +68,8 @@ export class RecordingPipeline {
   private chunk: OpenChunk | undefined;
   private readonly chunks: AudioChunk[] = [];
   private wantCut = false;
+  /** Silent frames written since the last speech. */
+  private silentRun = 0;
   private levelSum = 0;
   private levelPeak = 0;
   private levelSamples = 0;
@@ -71,7 +83,7 @@ export class RecordingPipeline {
   ) {
     this.options = {
       bitrateKbps: 32,
-      maxChunkMs: 10 * 60_000,
+      maxChunkMs: 25_000,
       maxChunkBytes: 20 * 1024 * 1024,
       trimSilence: true,
       speechThreshold: 0.01,
@@ -100,7 +112,7 @@ export class RecordingPipeline {
     if (this.heardSpeech)
       for (const frame of this.held.splice(0, this.tail)) this.write(frame, true);
     this.held = [];
-    this.closeChunk();
+    this.closeChunk(false);
     return {
       chunks: [...this.chunks],
       durationMs: Math.round((this.written / TARGET_RATE) * 1000),
@@ -110,7 +122,7 @@ export class RecordingPipeline {
 
   /** Stops and deletes every file written. */
   discard(): void {
-    this.closeChunk();
+    this.closeChunk(false);
     for (const chunk of this.chunks) rmSync(chunk.path, { force: true });
   }
 
@@ -172,17 +184,22 @@ export class RecordingPipeline {
 
   private write(pcm: Int16Array, silent = false): void {
     if (this.failed) return;
-    if (this.chunk && this.wantCut && silent) this.closeChunk();
     const chunk = (this.chunk ??= this.openChunk());
     this.append(chunk, chunk.encoder.encodeBuffer(pcm));
     chunk.samples += pcm.length;
     this.written += pcm.length;
+    this.silentRun = silent ? this.silentRun + 1 : 0;
+    // a chunk over its length ends in the first real pause, never in the gap between two words
+    if (this.wantCut && this.silentRun >= CUT_PAUSE_FRAMES) {
+      this.closeChunk();
+      return;
+    }
     const ms = (chunk.samples / TARGET_RATE) * 1000;
     if (ms >= this.options.maxChunkMs || chunk.bytes >= this.options.maxChunkBytes)
       this.wantCut = true;
-    // no silence for 20% past the limit: cut anyway
-    if (ms >= this.options.maxChunkMs * 1.2 || chunk.bytes >= this.options.maxChunkBytes * 1.2)
-      this.closeChunk();
+    // no pause for 20% past the limit (at least 2 s): cut anyway
+    const forcedMs = Math.max(this.options.maxChunkMs * 1.2, this.options.maxChunkMs + 2000);
+    if (ms >= forcedMs || chunk.bytes >= this.options.maxChunkBytes * 1.2) this.closeChunk();
   }
 
   private openChunk(): OpenChunk {
@@ -229,7 +246,7 @@ export class RecordingPipeline {
     return this.failed;
   }
 
-  private closeChunk(): void {
+  private closeChunk(announce = true): void {
     const chunk = this.chunk;
     if (!chunk) return;
     this.chunk = undefined;
@@ -240,13 +257,15 @@ export class RecordingPipeline {
       // already reported through append
     }
     if (chunk.bytes > 0) {
-      this.chunks.push({
+      const closed: AudioChunk = {
         path: chunk.path,
         mimeType: 'audio/mpeg',
         startMs: Math.round((chunk.startSample / TARGET_RATE) * 1000),
         durationMs: Math.round((chunk.samples / TARGET_RATE) * 1000),
         bytes: chunk.bytes,
-      });
+      };
+      this.chunks.push(closed);
+      if (announce) this.options.onChunk?.(closed);
     }
   }
 }

@@ -21,6 +21,8 @@ export interface CapturedAudio {
 
 export interface Capture {
   onLevel(listener: (level: Level) => void): () => void;
+  /** Each chunk once it is closed and decodable, while recording goes on (the last comes from `stop()`). */
+  onChunk(listener: (chunk: AudioChunk) => void): () => void;
   onError(listener: (error: Error) => void): () => void;
   stop(): Promise<CapturedAudio>;
   abort(): Promise<void>;

@@ -17,6 +17,7 @@ export interface Settings {
   outputs?: string[];
   outputFile?: string;
   keepAudio?: number;
+  segmentSeconds?: number;
 }
 
 export type SettingKey = keyof Settings;
@@ -56,6 +57,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
     description: 'Where transcripts go, comma separated: clipboard, stdout, file',
   },
   outputFile: { kind: 'string', description: 'File that the `file` output appends to' },
+  segmentSeconds: {
+    kind: 'count',
+    description:
+      'Send a segment for transcription at the first pause after this many seconds of recording (default 25)',
+  },
   keepAudio: {
     kind: 'count',
     description: 'How many transcribed recordings keep their audio (failed ones are always kept)',

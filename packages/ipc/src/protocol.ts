@@ -26,6 +26,8 @@ export interface RecordingInfo {
   startedAt: string;
   durationMs: number;
   level: Level | null;
+  /** Segments cut so far at pauses and already being transcribed: how many are done. */
+  segments?: { done: number; total: number };
 }
 
 export interface ErrorInfo {

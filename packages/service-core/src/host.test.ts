@@ -377,3 +377,66 @@ describe('abortShutdown (a second Ctrl-C)', () => {
     expect((await journal.get(second))?.chunks).toHaveLength(1);
   });
 });
+
+describe('segments transcribed while recording', () => {
+  it('each closed segment is sent at once with the text before it; after stop only the last', async () => {
+    const id = await record('one two');
+    const capture = audio.current!;
+    await capture.cut();
+    await expect.poll(() => transcriber.calls.length).toBe(1);
+    await capture.push(Buffer.from('three four'));
+    await capture.cut();
+    await expect.poll(() => transcriber.calls.length).toBe(2);
+    await expect
+      .poll(async () => (await host.status()).recording?.segments)
+      .toEqual({
+        done: 2,
+        total: 2,
+      });
+    await capture.push(Buffer.from('five'));
+    const text = transcriptOf(id);
+    await host.toggle();
+    expect(await text).toBe('one two three four five');
+    // three uploads in all, one segment each, in order, each with what came before as context
+    expect(transcriber.calls.map((c) => c.chunks.map((chunk) => chunk.path.slice(-7)))).toEqual([
+      ['000.mp3'],
+      ['001.mp3'],
+      ['002.mp3'],
+    ]);
+    expect(transcriber.calls.map((c) => c.context)).toEqual(['', 'one two', 'three four']);
+    expect(output.delivered).toEqual(['one two three four five']);
+  });
+
+  it('a segment that fails keeps the recording; retry sends only the segments without text', async () => {
+    const id = await record('one two');
+    const capture = audio.current!;
+    transcriber.succeed('one two');
+    await capture.cut();
+    await capture.push(Buffer.from('three four'));
+    transcriber.fail(Object.assign(new Error('server down'), { code: 'server' }));
+    await capture.cut();
+    await expect.poll(() => transcriber.calls.length).toBe(2);
+    await capture.push(Buffer.from('five'));
+    await host.toggle();
+    await expect.poll(async () => (await host.status()).state).toBe('idle');
+    expect(output.delivered).toEqual([]);
+    expect((await journal.get(id))?.state).toBe('failed');
+    const before = transcriber.calls.length;
+    const retried = await host.retry(id);
+    expect(retried.text).toBe('one two three four five');
+    // the first segment's text was stored: only the failed one and the rest are sent again
+    const sent = transcriber.calls.slice(before).map((c) => c.chunks[0]!.path.slice(-7));
+    expect(sent).not.toContain('000.mp3');
+    expect(sent).toContain('001.mp3');
+  });
+
+  it('cancel during the recording stops the segment uploads in flight', async () => {
+    await record('one two');
+    transcriber.hang();
+    await audio.current!.cut();
+    await expect.poll(() => transcriber.calls.length).toBe(1);
+    await host.cancel();
+    expect(transcriber.calls[0]!.signal?.aborted).toBe(true);
+    expect(output.delivered).toEqual([]);
+  });
+});

@@ -139,6 +139,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         level,
         durationMs: clock.now() - recording.startedMs,
       }),
+    onChunk: (recording, chunk) => transcriptions.segmentClosed(recording.id, chunk),
     onFailure: (recording, err) => {
       logger.error({ err, recordingId: recording.id }, 'audio capture failed');
       void serial(async () => {
@@ -165,12 +166,16 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         if (finished) transcriptions.startFinished(finished.id, finished.audioReady);
         return;
       }
-      case 'discard-capture':
-        await captures.discard();
+      case 'discard-capture': {
+        const id = await captures.discard();
+        if (id) transcriptions.dropSegments(id);
         return;
-      case 'keep-partial-capture':
-        captures.keepPartial(cause);
+      }
+      case 'keep-partial-capture': {
+        const id = captures.keepPartial(cause);
+        if (id) transcriptions.dropSegments(id);
         return;
+      }
       case 'abort-transcriptions':
         transcriptions.abortAll();
         return;
@@ -231,6 +236,9 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         hotkeyActive: triggers.active,
         recording: current
           ? {
+              ...(transcriptions.segmentProgress(current.id)
+                ? { segments: transcriptions.segmentProgress(current.id) }
+                : {}),
               id: current.id,
               startedAt: current.startedAt,
               durationMs: clock.now() - current.startedMs,

@@ -60,6 +60,10 @@ export interface Journal {
   last(limit: number): Promise<TranscriptRecord[]>;
   /** The stored transcript of one recording, if it has one. */
   transcript(id: string): Promise<TranscriptRecord | undefined>;
+  /** Stores the text of one segment (chunk file) of a recording, so that `retry` skips it. */
+  segment(id: string, file: string, text: string): Promise<void>;
+  /** The segment texts stored for a recording, by chunk file name. */
+  segments(id: string): Promise<Record<string, string>>;
 }
 
 const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
@@ -106,6 +110,8 @@ const storedTranscript = z.object({
   audioKept: z.boolean().optional(),
 });
 
+const storedSegments = z.record(z.string().regex(CHUNK_FILE), z.string());
+
 type StoredMeta = z.infer<typeof storedMeta>;
 
 function pad(n: number): string {
@@ -127,6 +133,7 @@ export function createJournal(options: JournalOptions): Journal {
   const dirOf = (id: string) => join(root, id);
   const metaPath = (id: string) => join(dirOf(id), 'meta.json');
   const transcriptPath = (id: string) => join(dirOf(id), 'transcript.json');
+  const segmentsPath = (id: string) => join(dirOf(id), 'segments.json');
 
   const warned = new Set<string>();
   const skip = (path: string, reason: string) => {
@@ -329,6 +336,8 @@ export function createJournal(options: JournalOptions): Journal {
       }
       const { error: _error, ...rest } = meta;
       await writeMeta({ ...rest, state: 'transcribed' });
+      // the segment texts served `retry`; the transcript now holds them
+      await rm(segmentsPath(id), { force: true }).catch(() => undefined);
       // best effort: retention only frees space, and runs again after the next transcript
       await applyRetention().catch(() => undefined);
     },
@@ -348,6 +357,19 @@ export function createJournal(options: JournalOptions): Journal {
         if (meta && meta.state !== 'transcribed' && meta.chunks.length > 0) return meta;
       }
       return undefined;
+    },
+    async segment(id, file, text) {
+      if (!ID.test(id) || !CHUNK_FILE.test(file)) return;
+      const texts = { ...(await readJson(segmentsPath(id), storedSegments)), [file]: text };
+      try {
+        await writeFileAtomic(segmentsPath(id), `${JSON.stringify(texts)}\n`);
+      } catch (err) {
+        throw journalError(err, `write ${segmentsPath(id)}`);
+      }
+    },
+    async segments(id) {
+      if (!ID.test(id)) return {};
+      return (await readJson(segmentsPath(id), storedSegments)) ?? {};
     },
     async transcript(id) {
       if (!ID.test(id)) return undefined;

@@ -43,6 +43,12 @@ export interface Capture {
   /** Level a few times a second. Returns a disposer. */
   onLevel(listener: (level: Level) => void): () => void;
   /**
+   * Each chunk once it is closed, a finished and independently decodable file, while recording goes
+   * on (cut at pauses; the last one comes from `stop()`), so the host can transcribe it at once. Optional: a
+   * capture without it has its chunks transcribed after stop. Returns a disposer.
+   */
+  onChunk?(listener: (chunk: AudioChunk) => void): () => void;
+  /**
    * The device failed mid-recording (unplugged, …). The capture has ended; `stop()`
    * still returns what was captured until then. Returns a disposer.
    */
@@ -60,6 +66,8 @@ export interface AudioSource {
 
 export interface TranscribeOptions {
   signal?: AbortSignal;
+  /** What was said just before these chunks (the previous segment's text), as context. */
+  context?: string;
   /** Chunk progress for long recordings. */
   onProgress?: (progress: { done: number; total: number }) => void;
 }

@@ -15,13 +15,21 @@ import type {
   TriggerEvent,
 } from './ports.js';
 
-/** A capture you drive: push "frames" (bytes appended to its chunk file), levels and errors. */
+/**
+ * A capture you drive: push "frames" (bytes appended to its current chunk file), `cut()` a
+ * segment as the pipeline does at a pause, levels and errors.
+ */
 export class FakeCapture implements Capture {
-  readonly path: string;
+  /** The chunk being written. */
+  path: string;
   private levelListeners = new Set<(level: Level) => void>();
   private errorListeners = new Set<(error: Error) => void>();
+  private chunkListeners = new Set<(chunk: AudioChunk) => void>();
+  private readonly closed: AudioChunk[] = [];
   private bytes = 0;
   private frames = 0;
+  private chunkBytes = 0;
+  private chunkFrames = 0;
   stopped = false;
   aborted = false;
 
@@ -29,14 +37,48 @@ export class FakeCapture implements Capture {
     readonly directory: string,
     private readonly source: FakeAudioSource,
   ) {
-    this.path = join(directory, '000.mp3');
+    this.path = this.chunkPath(0);
+  }
+
+  private chunkPath(index: number): string {
+    return join(this.directory, `${String(index).padStart(3, '0')}.mp3`);
+  }
+
+  // the chunk being written, as the port describes a closed one
+  private current(): AudioChunk | undefined {
+    if (this.chunkBytes === 0) return undefined;
+    const startMs = this.closed.reduce((sum, c) => sum + c.durationMs, 0);
+    const durationMs = this.source.frameMs * Math.max(this.chunkFrames, 1);
+    return { path: this.path, mimeType: 'audio/mpeg', startMs, durationMs, bytes: this.chunkBytes };
+  }
+
+  /** Closes the current chunk (announced to `onChunk`) and starts the next file. */
+  async cut(): Promise<AudioChunk | undefined> {
+    const chunk = this.current();
+    if (!chunk) return undefined;
+    this.closed.push(chunk);
+    for (const listener of this.chunkListeners) listener(chunk);
+    this.path = this.chunkPath(this.closed.length);
+    this.chunkBytes = 0;
+    this.chunkFrames = 0;
+    await writeFile(this.path, '');
+    return chunk;
+  }
+
+  onChunk(listener: (chunk: AudioChunk) => void): () => void {
+    this.chunkListeners.add(listener);
+    return () => this.chunkListeners.delete(listener);
   }
 
   /** Appends a frame of `bytes` to the chunk file; `speech` marks it as containing speech. */
   async push(bytes: Buffer, speech = true): Promise<void> {
     await appendFile(this.path, bytes);
     this.bytes += bytes.length;
-    if (speech) this.frames++;
+    this.chunkBytes += bytes.length;
+    if (speech) {
+      this.frames++;
+      this.chunkFrames++;
+    }
   }
 
   level(level: Level): void {
@@ -61,17 +103,16 @@ export class FakeCapture implements Capture {
     this.stopped = true;
     if (this.source.stopDelayMs > 0)
       await new Promise((r) => setTimeout(r, this.source.stopDelayMs));
-    const durationMs = this.source.frameMs * Math.max(this.frames, this.bytes > 0 ? 1 : 0);
-    const chunks: AudioChunk[] =
-      this.bytes > 0
-        ? [{ path: this.path, mimeType: 'audio/mpeg', startMs: 0, durationMs, bytes: this.bytes }]
-        : [];
+    const last = this.current();
+    const chunks: AudioChunk[] = [...this.closed, ...(last ? [last] : [])];
+    const durationMs = chunks.reduce((sum, c) => sum + c.durationMs, 0);
     return { chunks, durationMs, speechDetected: this.frames > 0 };
   }
 
   async abort(): Promise<void> {
     this.aborted = true;
-    await rm(this.path, { force: true });
+    for (const chunk of [...this.closed.map((c) => c.path), this.path])
+      await rm(chunk, { force: true });
   }
 }
 
@@ -114,7 +155,11 @@ type Script = { text: string } | { error: Error } | { hang: true } | { gate: Pro
 
 /** A Transcriber that answers from a script, in order; with an empty script it reads the chunk files back as text. */
 export class ScriptedTranscriber implements Transcriber {
-  readonly calls: Array<{ chunks: readonly AudioChunk[]; signal?: AbortSignal }> = [];
+  readonly calls: Array<{
+    chunks: readonly AudioChunk[];
+    signal?: AbortSignal;
+    context?: string;
+  }> = [];
   private readonly script: Script[] = [];
 
   succeed(text: string): this {
@@ -147,7 +192,7 @@ export class ScriptedTranscriber implements Transcriber {
     chunks: readonly AudioChunk[],
     options: TranscribeOptions = {},
   ): Promise<{ text: string }> {
-    this.calls.push({ chunks, signal: options.signal });
+    this.calls.push({ chunks, signal: options.signal, context: options.context });
     if (options.signal?.aborted) throw Object.assign(new Error('aborted'), { code: 'aborted' });
     const step = this.script.shift();
     options.onProgress?.({ done: 0, total: chunks.length });

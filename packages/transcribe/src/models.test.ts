@@ -96,6 +96,18 @@ describe('the multipart fields that reach the server', () => {
   });
 });
 
+describe('context from the previous segment', () => {
+  it('goes into the prompt after the configured one, its last 800 characters', async () => {
+    server = await startTranscriptionServer(answer);
+    const t = createTranscriber({ apiKey: 'k', baseURL: server.baseURL, prompt: 'A talk.' });
+    await t.transcribe([chunk], { context: `${'x'.repeat(1000)} the end` });
+    const prompt = server.requests[0]!.prompt!;
+    expect(prompt.startsWith('A talk. ')).toBe(true);
+    expect(prompt.endsWith(' the end')).toBe(true);
+    expect(prompt).toHaveLength('A talk. '.length + 800);
+  });
+});
+
 describe('a model the endpoint no longer serves', () => {
   it('404 model_not_found names the model and the fix, and is not retried', async () => {
     server = await startTranscriptionServer(answer, { retiredModels: RETIRED });

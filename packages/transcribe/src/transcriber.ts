@@ -14,6 +14,11 @@ export interface AudioChunkInput {
 
 export interface TranscribeCallOptions {
   signal?: AbortSignal;
+  /**
+   * What was said just before (the previous segment's text): sent in the prompt, after the
+   * configured one, so that segments read as one text. Its last 800 characters are used.
+   */
+  context?: string;
   onProgress?: (progress: { done: number; total: number }) => void;
 }
 
@@ -43,6 +48,9 @@ export interface Transcriber {
     options?: TranscribeCallOptions,
   ): Promise<{ text: string }>;
 }
+
+/** How much of the preceding text goes into the prompt (the models read a few hundred tokens). */
+const CONTEXT_CHARS = 800;
 
 const KEY_HELP =
   'Set it with `whis config --api-key sk-…` or the OPENAI_API_KEY environment variable.';
@@ -171,20 +179,29 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
   });
   const model = options.model ?? DEFAULT_MODEL;
   const concurrency = Math.max(1, options.maxConcurrency ?? 3);
-  const fields = requestFields(model, {
-    languages: options.language?.split(',').map((l) => l.trim()),
-    prompt: options.prompt,
-    keywords: options.keywords,
-  });
+  const fieldsFor = (context: string | undefined) =>
+    requestFields(model, {
+      languages: options.language?.split(',').map((l) => l.trim()),
+      prompt: [options.prompt, context?.slice(-CONTEXT_CHARS)].filter(Boolean).join(' '),
+      keywords: options.keywords,
+    });
 
-  async function one(chunk: AudioChunkInput, signal: AbortSignal): Promise<string> {
+  async function one(
+    chunk: AudioChunkInput,
+    signal: AbortSignal,
+    context: string | undefined,
+  ): Promise<string> {
     // a File over a file-backed Blob: the SDK streams it from disk as it uploads, so the first
     // byte leaves at once whatever the recording's length (toFile would read it all first)
     const blob = await openAsBlob(chunk.path, { type: chunk.mimeType });
     const file = new File([blob], basename(chunk.path), { type: chunk.mimeType });
     // fields the typed client of SDK 6 does not know yet (`keywords`, `languages`) travel in the
     // same body: the SDK turns every property into a multipart field, lists as `name[]`
-    const params = { file, model, ...fields } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming;
+    const params = {
+      file,
+      model,
+      ...fieldsFor(context),
+    } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming;
     const result = await client.audio.transcriptions.create(params, { signal });
     if (typeof result?.text !== 'string')
       throw new TranscribeError(
@@ -206,7 +223,7 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
       try {
         const texts = await mapBounded(chunks, concurrency, async (chunk) => {
           try {
-            const text = await one(chunk, abort.signal);
+            const text = await one(chunk, abort.signal, call.context);
             call.onProgress?.({ done: ++done, total: chunks.length });
             return text;
           } catch (err) {

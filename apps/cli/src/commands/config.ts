@@ -22,7 +22,13 @@ export const configCommand: CommandModule<object, ConfigArgs> = {
   describe: 'Show or change settings (the API key, model, hotkey, …)',
   builder: (yargs: Argv) =>
     yargs
-      .command<ConfigArgs>('set <key> <value>', 'Set a setting', (y) => y, handler('set'))
+      .command<ConfigArgs>(
+        'set <key> <value>',
+        'Set a setting',
+        // a string as typed: `keepAudio 5` and `segmentSeconds 10` are parsed by the setting's kind
+        (y) => y.positional('value', { type: 'string' }) as Argv<ConfigArgs>,
+        handler('set'),
+      )
       .command<ConfigArgs>('unset <key>', 'Remove a setting', (y) => y, handler('unset'))
       .command<ConfigArgs>('get <key>', 'Print one setting', (y) => y, handler('get'))
       .option('api-key', {

@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   // the parent delivers the text (stdout, clipboard): here the transcript is only stored
   const noOutput: Output = { name: 'parent', deliver: async () => undefined };
   const host = createServiceHost({
-    audio: createMicrophone({ device }),
+    audio: createMicrophone({
+      device,
+      ...(settings.segmentSeconds ? { maxChunkMs: settings.segmentSeconds * 1000 } : {}),
+    }),
     transcriber: createTranscriber(resolveTranscriberOptions({ env: process.env, settings })),
     output: noOutput,
     journal: createJournal({ directory: paths.recordingsDir, keepAudio: settings.keepAudio ?? 0 }),

@@ -2,7 +2,7 @@ import type { Level } from '@whis/ipc';
 import { InstanceError } from '../errors.js';
 import { errorCode } from './atomic.js';
 import type { Journal } from '../journal.js';
-import type { AudioSource, Capture, CapturedAudio, Clock } from '../ports.js';
+import type { AudioChunk, AudioSource, Capture, CapturedAudio, Clock } from '../ports.js';
 
 export interface CurrentRecording {
   readonly id: string;
@@ -11,6 +11,8 @@ export interface CurrentRecording {
   readonly startedMs: number;
   readonly capture: Promise<Capture>;
   level: Level | null;
+  /** Discarded, or kept untranscribed: its segments are no longer sent. */
+  dropped: boolean;
 }
 
 export interface CaptureContext {
@@ -19,6 +21,8 @@ export interface CaptureContext {
   clock: Clock;
   reportError(code: string, message: string, recordingId?: string): unknown;
   onLevel(recording: CurrentRecording, level: Level): void;
+  /** A segment of the recording closed (cut at a pause, or the last one at stop). */
+  onChunk(recording: CurrentRecording, chunk: AudioChunk): void;
   onFailure(recording: CurrentRecording, err: Error): void;
 }
 
@@ -47,6 +51,7 @@ export class CaptureLifecycle {
       ...created,
       startedMs: clock.now(),
       level: null,
+      dropped: false,
       capture: audio.start({ directory: created.directory }),
     };
     this.current = recording;
@@ -63,6 +68,9 @@ export class CaptureLifecycle {
       if (this.current !== recording) return;
       recording.level = level;
       this.ctx.onLevel(recording, level);
+    });
+    capture.onChunk?.((chunk) => {
+      if (!recording.dropped) this.ctx.onChunk(recording, chunk);
     });
     capture.onError((err) => this.ctx.onFailure(recording, err));
   }
@@ -88,15 +96,17 @@ export class CaptureLifecycle {
   async discard(): Promise<string | undefined> {
     const recording = this.take();
     if (!recording) return undefined;
+    recording.dropped = true;
     await recording.capture.then((c) => c.abort()).catch(() => undefined);
     await this.ctx.journal.remove(recording.id).catch(() => undefined);
     return recording.id;
   }
 
   /** The microphone failed: what was recorded is kept for `retry`, not transcribed. */
-  keepPartial(cause: unknown): void {
+  keepPartial(cause: unknown): string | undefined {
     const recording = this.take();
-    if (!recording) return;
+    if (!recording) return undefined;
+    recording.dropped = true;
     this.ctx.reportError(
       errorCode(cause, 'audio-failed'),
       `${(cause as Error)?.message ?? 'The microphone failed.'} What was recorded is kept: \`whis retry ${recording.id}\`.`,
@@ -110,6 +120,7 @@ export class CaptureLifecycle {
         });
       })
       .catch(() => undefined);
+    return recording.id;
   }
 
   // Stops the microphone and records the finished audio in the journal.

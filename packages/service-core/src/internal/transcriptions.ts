@@ -1,6 +1,7 @@
+import { basename } from 'node:path';
 import type { ErrorInfo, ServiceEvent } from '@whis/ipc';
 import type { Journal, RecordingMeta } from '../journal.js';
-import type { CapturedAudio, Logger, Output, Transcriber } from '../ports.js';
+import type { AudioChunk, CapturedAudio, Logger, Output, Transcriber } from '../ports.js';
 import { errorCode } from './atomic.js';
 
 export type Outcome = 'transcribed' | 'kept' | 'discarded';
@@ -31,12 +32,48 @@ export interface RegistryContext {
 }
 
 /**
+ * The segments of one recording, transcribed one after another as they close (each with the text
+ * before it as context), while the recording goes on: at stop only the last is left to send.
+ */
+class Segments {
+  readonly abort = new AbortController();
+  private readonly texts = new Map<string, Promise<string>>();
+  private chain: Promise<string> = Promise.resolve('');
+  done = 0;
+
+  get total(): number {
+    return this.texts.size;
+  }
+
+  /** Queues a chunk (once) behind the ones before it; `known` is a text already stored. */
+  add(chunk: AudioChunk, upload: (context: string) => Promise<string>, known?: string): void {
+    if (this.texts.has(chunk.path)) return;
+    const text =
+      known !== undefined ? Promise.resolve(known) : this.chain.then((context) => upload(context));
+    const counted = text.then((t) => {
+      this.done++;
+      return t;
+    });
+    counted.catch(() => undefined);
+    this.texts.set(chunk.path, counted);
+    // a failed segment leaves the next without context, not without a chance
+    this.chain = counted.catch(() => '');
+  }
+
+  text(chunk: AudioChunk): Promise<string> | undefined {
+    return this.texts.get(chunk.path);
+  }
+}
+
+/**
  * Every transcription the service runs, one per recording id: a finished recording's first upload
  * and each `retry` go through here, so a recording that is already being transcribed is joined,
  * never uploaded (and delivered) a second time.
  */
 export class TranscriptionRegistry {
   private readonly jobs = new Map<string, TranscriptionJob>();
+  /** Recordings in progress whose closed segments are being transcribed already. */
+  private readonly early = new Map<string, Segments>();
   private readonly settledListeners = new Set<
     (job: TranscriptionJob, r: TranscriptionResult) => void
   >();
@@ -61,6 +98,39 @@ export class TranscriptionRegistry {
 
   abortAll(): void {
     for (const job of this.jobs.values()) job.abort.abort();
+  }
+
+  /** A segment of a recording in progress closed: its upload starts now, behind the earlier ones. */
+  segmentClosed(id: string, chunk: AudioChunk): void {
+    let segments = this.early.get(id);
+    if (!segments) this.early.set(id, (segments = new Segments()));
+    const { signal } = segments.abort;
+    segments.add(chunk, (context) => this.uploadSegment(id, chunk, context, signal));
+  }
+
+  /** The recording was discarded or kept untranscribed: its segment uploads stop. */
+  dropSegments(id: string): void {
+    this.early.get(id)?.abort.abort();
+    this.early.delete(id);
+  }
+
+  /** Segments of a recording in progress: transcribed so far, and closed so far. */
+  segmentProgress(id: string): { done: number; total: number } | undefined {
+    const segments = this.early.get(id);
+    return segments ? { done: segments.done, total: segments.total } : undefined;
+  }
+
+  private async uploadSegment(
+    id: string,
+    chunk: AudioChunk,
+    context: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const { text } = await this.ctx.transcriber.transcribe([chunk], { signal, context });
+    const clean = text.trim();
+    // best effort: a stored segment is one `retry` need not send again
+    await this.ctx.journal.segment(id, basename(chunk.path), clean).catch(() => undefined);
+    return clean;
   }
 
   /** A recording that just finished: waits for its audio, then transcribes and delivers it. */
@@ -147,6 +217,7 @@ export class TranscriptionRegistry {
       return { id, outcome: 'kept' };
     }
     if (!captured.speechDetected || captured.chunks.length === 0) {
+      this.dropSegments(id);
       await journal.remove(id).catch(() => undefined);
       reportError('no-speech', 'The recording held no speech; nothing was sent.', id);
       return { id, outcome: 'discarded' };
@@ -159,6 +230,45 @@ export class TranscriptionRegistry {
     }
   }
 
+  // Every segment's text, in order: those uploaded while recording, those stored by an earlier try,
+  // and the rest (usually the last) uploaded now, each with the text before it as context.
+  private async transcribeSegments(
+    id: string,
+    chunks: readonly AudioChunk[],
+    signal: AbortSignal,
+  ): Promise<string> {
+    const segments = this.early.get(id) ?? new Segments();
+    this.early.delete(id);
+    const stopUploads = () => segments.abort.abort();
+    if (signal.aborted) stopUploads();
+    signal.addEventListener('abort', stopUploads, { once: true });
+    try {
+      const stored = await this.ctx.journal.segments(id);
+      const total = chunks.length;
+      const progress = () =>
+        this.ctx.emit({ type: 'progress', recordingId: id, done: segments.done, total });
+      progress();
+      for (const chunk of chunks) {
+        segments.add(
+          chunk,
+          (context) => this.uploadSegment(id, chunk, context, segments.abort.signal),
+          stored[basename(chunk.path)],
+        );
+      }
+      const texts = await Promise.all(
+        chunks.map((chunk) =>
+          segments.text(chunk)!.then((text) => {
+            progress();
+            return text;
+          }),
+        ),
+      );
+      return texts.filter(Boolean).join(' ');
+    } finally {
+      signal.removeEventListener('abort', stopUploads);
+    }
+  }
+
   // Uploads, stores the transcript, announces it and delivers it; on failure the audio is kept and
   // the error (with the recording id and the `retry` to run) is reported, then rethrown.
   private async transcribe(
@@ -167,14 +277,10 @@ export class TranscriptionRegistry {
     signal: AbortSignal,
     detach: () => void,
   ): Promise<string> {
-    const { journal, transcriber, output, logger, emit, reportError } = this.ctx;
+    const { journal, output, logger, emit, reportError } = this.ctx;
     let text: string;
     try {
-      const result = await transcriber.transcribe(captured.chunks, {
-        signal,
-        onProgress: ({ done, total }) => emit({ type: 'progress', recordingId: id, done, total }),
-      });
-      text = result.text.trim();
+      text = await this.transcribeSegments(id, captured.chunks, signal);
     } catch (err) {
       const message = signal.aborted
         ? `Transcription of ${id} was cancelled; the audio is kept: \`whis retry ${id}\`.`
