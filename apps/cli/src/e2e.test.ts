@@ -82,6 +82,19 @@ async function lastTranscript(s: Sandbox, timeoutMs = 60_000): Promise<string> {
   }
 }
 
+/** The text of the `n`th transcript of this sandbox, once it is there. */
+async function transcriptNumber(s: Sandbox, n: number, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await s.whis(['last', '--json', '--count', String(n)]);
+    const entries = JSON.parse(result.stdout || '[]') as Array<{ text: string }>;
+    if (entries.length >= n) return entries[0]!.text;
+    if (Date.now() > deadline)
+      throw new Error(`transcript ${n} never arrived; status: ${JSON.stringify(await status(s))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function listen(s: Sandbox, args: string[]) {
   const daemon = s.spawnWhis(['listen', ...args]);
   const output = watchOutput(daemon);
@@ -150,6 +163,35 @@ describe('the whole chain on real components', () => {
 });
 
 describe('nothing is lost', () => {
+  it('speech that starts as the hotkey goes down, and a stop key the moment it ends: every word, 10 of 10', async () => {
+    const s = await newSandbox();
+    await listen(s, []);
+    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    const texts: string[] = [];
+    for (let i = 1; i <= 10; i++) {
+      // no waiting for the recording to start: the first word is spoken as the key goes down
+      await Promise.all([xdotool(x, ['key', 'ctrl+shift+r']), mic.play(phraseWav)]);
+      // and the stop key the moment the last word has been played
+      await xdotool(x, ['key', 'ctrl+shift+r']);
+      texts.push(await transcriptNumber(s, i));
+    }
+    expect(texts).toEqual(Array(10).fill(PHRASE));
+  }, 240_000);
+
+  it('keepMicrophoneOpen: speech that began before the hotkey is in the recording', async () => {
+    const s = await newSandbox();
+    expect((await s.whis(['config', 'set', 'keepMicrophoneOpen', 'true'])).code).toBe(0);
+    await listen(s, []);
+    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await new Promise((r) => setTimeout(r, 800)); // the pre-roll fills
+    const playing = mic.play(phraseWav);
+    await new Promise((r) => setTimeout(r, 300)); // "one" is being spoken
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    await playing;
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    expect(await transcriptNumber(s, 1)).toBe(PHRASE);
+  }, 120_000);
+
   it('phrases with pauses: segments are transcribed while recording, after stop only the last', async () => {
     const s = await newSandbox();
     // a segment closes at the first pause after 2 s

@@ -15,6 +15,7 @@ export function createAudioSource(settings: Settings, logger: Logger): AudioSour
   return createMicrophone({
     device: settings.device,
     ...(settings.segmentSeconds ? { maxChunkMs: settings.segmentSeconds * 1000 } : {}),
+    keepOpen: settings.keepMicrophoneOpen ?? false,
     logger: logger.child({ component: 'audio' }),
   });
 }

@@ -29,6 +29,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function wav(pcm: Int16Array): Buffer {
   const header = Buffer.alloc(44);
   header.write('RIFF', 0);
@@ -78,6 +80,7 @@ describe('a real capture through the virtual microphone', () => {
     expect(await recognize(rawWav)).toBe('one two three four five');
     expect(Math.max(...levels)).toBeGreaterThan(0.01);
     expect(capture.stats.firstFrameMs).toBeGreaterThan(0);
+    expect(capture.stats.tailComplete).toBe(true);
   }, 60_000);
 
   it('keeps the last word spoken before stop()', async () => {
@@ -89,6 +92,41 @@ describe('a real capture through the virtual microphone', () => {
     const result = await capture.stop();
     expect((await recognize(result.chunks[0]!.path)).split(' ').at(-1)).toBe('five');
   }, 60_000);
+
+  it('kept open: a recording begins with the half second before start(), so a word spoken as the key goes down is kept', async () => {
+    const source = createMicrophone({ keepOpen: true });
+    try {
+      await source.prepare();
+      await sleep(600); // the pre-roll fills
+      const texts: string[] = [];
+      for (const name of ['first', 'second']) {
+        const directory = join(dir, `kept-${name}`);
+        await (await import('node:fs/promises')).mkdir(directory);
+        // the phrase is already playing when the recording starts: "one" is spoken before it
+        const playing = mic.play(phrase);
+        await sleep(350);
+        const capture = await source.start({ directory });
+        await playing;
+        const result = await capture.stop();
+        expect(capture.stats.startLagMs).toBeLessThan(-400);
+        expect(capture.stats.tailComplete).toBe(true);
+        texts.push(await recognize(result.chunks[0]!.path));
+      }
+      expect(texts).toEqual(['one two three four five', 'one two three four five']);
+    } finally {
+      await source.close();
+    }
+  }, 60_000);
+
+  it('opened for each recording: the first sample comes after start() (what keepOpen is for)', async () => {
+    const directory = join(dir, 'lag');
+    await (await import('node:fs/promises')).mkdir(directory);
+    const capture = await createMicrophone().start({ directory });
+    await sleep(300);
+    await capture.stop();
+    expect(capture.stats.startLagMs).toBeGreaterThan(0);
+    expect(capture.stats.firstFrameMs).toBeGreaterThan(0);
+  }, 30_000);
 
   it('names the device and the fix when it does not exist', async () => {
     await expect(

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { AudioError } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
+import { DeviceStream, type NaudiodonStream } from './internal/device-stream.js';
 import type { AudioSource, Capture, CapturedAudio } from './types.js';
 
 export interface InputDevice {
@@ -28,6 +29,15 @@ export interface MicrophoneOptions extends Omit<
   device?: string | number;
   /** Device read size. Default 20 ms: small, so stopping loses nothing and costs little. */
   bufferMs?: number;
+  /**
+   * Keep the microphone open between recordings, and begin each recording with the audio of the
+   * `preRollMs` before it: the first word is kept even on a device that takes a second to start
+   * (a Bluetooth headset switching profile). The desktop shows the microphone as in use while the
+   * source is prepared. Default false: the device is opened for each recording.
+   */
+  keepOpen?: boolean;
+  /** With `keepOpen`, how much audio from before `start()` each recording begins with. Default 500 ms. */
+  preRollMs?: number;
   logger?: MicrophoneLogger;
 }
 
@@ -37,15 +47,6 @@ interface NaudiodonDevice {
   maxInputChannels: number;
   defaultSampleRate: number;
   hostAPIName: string;
-}
-
-interface NaudiodonStream {
-  on(event: 'data', listener: (chunk: Buffer) => void): void;
-  on(event: 'error', listener: (err: Error) => void): void;
-  removeAllListeners(event: string): void;
-  start(): void;
-  quit(cb?: () => void): Promise<void>;
-  abort(cb?: () => void): void;
 }
 
 interface Naudiodon {
@@ -75,8 +76,19 @@ function load(): Naudiodon {
   return naudiodon;
 }
 
+/** The device list the last lookup found: a recording opens its device without enumerating again. */
+let knownDevices: InputDevice[] | undefined;
+
 /** The input devices PortAudio sees, the default marked. */
 export async function listInputDevices(): Promise<InputDevice[]> {
+  knownDevices = enumerate();
+  return knownDevices;
+}
+
+// Each enumeration initialises PortAudio and probes every ALSA card: about 150 ms, too long to sit
+// between a hotkey and the first sample. So a recording uses the list found before (at `prepare()`
+// or by the previous recording) and the list is refreshed after the device is closed, off the path.
+function enumerate(): InputDevice[] {
   const lib = load();
   const apis = lib.getHostAPIs();
   const defaultInput = apis.HostAPIs.find((api) => api.id === apis.defaultHostAPI)?.defaultInput;
@@ -91,6 +103,16 @@ export async function listInputDevices(): Promise<InputDevice[]> {
       channels: d.maxInputChannels,
       isDefault: d.id === defaultInput,
     }));
+}
+
+function openError(device: InputDevice, err: unknown): AudioError {
+  const message = (err as Error).message;
+  const busy = /busy|unavailable|in use/i.test(message);
+  return new AudioError(
+    busy ? 'device-busy' : 'device-failed',
+    `Cannot open the microphone "${device.name}": ${message}. ${busy ? 'Another program may be using it; close it or' : 'Check it is connected, or'} choose another with \`whis devices\`.`,
+    { cause: err },
+  );
 }
 
 function choose(devices: InputDevice[], wanted: string | number | undefined): InputDevice {
@@ -133,8 +155,13 @@ function choose(devices: InputDevice[], wanted: string | number | undefined): In
 export interface CaptureStats {
   device: string;
   sampleRate: number;
-  /** ms from start() to the first frame from the device. */
+  /** ms from opening the device to its first frame (with `keepOpen`, of the stream kept open). */
   firstFrameMs: number | undefined;
+  /** ms from `start()` until the first sample of the recording was captured: negative with a pre-roll. */
+  startLagMs: number | undefined;
+  /** ms `stop()` waited for the audio up to its instant, and whether all of it came within the bound. */
+  tailWaitMs: number | undefined;
+  tailComplete: boolean | undefined;
 }
 
 export interface MicrophoneCapture extends Capture {
@@ -144,70 +171,187 @@ export interface MicrophoneCapture extends Capture {
 /** An AudioSource whose captures also report timing facts. */
 export interface MicrophoneSource extends AudioSource {
   start(options: { directory: string }): Promise<MicrophoneCapture>;
+  /**
+   * Loads PortAudio and looks the devices up ahead of the first recording; with `keepOpen`, opens
+   * the microphone. Optional: `start()` does what is missing.
+   */
+  prepare(): Promise<void>;
+  /** Closes a microphone kept open (a recording in progress is finished first by its owner). */
+  close(): Promise<void>;
+}
+
+interface OpenedStream {
+  stream: DeviceStream;
+  device: InputDevice;
+  /**
+   * Where the frames go: the recording's pipeline, or the pre-roll ring between recordings. A new
+   * target first gets the ring's audio; returns how many ms that was.
+   */
+  route(target: ((pcm: Int16Array) => void) | undefined): number;
+  onError(listener: ((err: Error) => void) | undefined): void;
 }
 
 /** An AudioSource on a real microphone through PortAudio. */
 export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSource {
-  return {
-    async start({ directory }) {
-      const lib = load();
-      const device = choose(await listInputDevices(), options.device);
+  const keepOpen = options.keepOpen ?? false;
+  const preRollMs = keepOpen ? (options.preRollMs ?? 500) : 0;
+  let kept: OpenedStream | undefined;
+  let opening: Promise<OpenedStream> | undefined;
+  let refresh: NodeJS.Timeout | undefined;
+
+  const devices = (): InputDevice[] => knownDevices ?? (knownDevices = enumerate());
+  const refreshLater = () => {
+    clearTimeout(refresh);
+    refresh = setTimeout(() => {
+      try {
+        knownDevices = enumerate();
+      } catch {
+        // the next recording enumerates again, and reports what is wrong
+      }
+    }, 250);
+    refresh.unref();
+  };
+
+  function open(): OpenedStream {
+    const lib = load();
+    let device = choose(devices(), options.device);
+    const attempt = () => {
       const rate = Math.round(device.defaultSampleRate) || 48_000;
       const channels = Math.min(2, device.channels);
       const frames = Math.round((rate * (options.bufferMs ?? 20)) / 1000);
+      const io = new lib.AudioIO({
+        inOptions: {
+          channelCount: channels,
+          sampleFormat: lib.SampleFormat16Bit,
+          sampleRate: rate,
+          deviceId: device.index,
+          closeOnError: false,
+          framesPerBuffer: frames,
+          highwaterMark: frames * channels * 2,
+        },
+      });
+      return { io, rate, channels, frames };
+    };
+    let made: ReturnType<typeof attempt>;
+    try {
+      made = attempt();
+    } catch (err) {
+      // the list may be out of date (a device plugged in or out since): look again, once
+      knownDevices = enumerate();
+      const again = choose(knownDevices, options.device);
+      if (again.index === device.index && again.name === device.name) throw openError(device, err);
+      device = again;
+      try {
+        made = attempt();
+      } catch (retried) {
+        throw openError(device, retried);
+      }
+    }
+    let target: ((pcm: Int16Array) => void) | undefined;
+    let errorListener: ((err: Error) => void) | undefined;
+    const ring: Int16Array[] = [];
+    let ringSamples = 0;
+    const ringLimit = Math.round((preRollMs / 1000) * made.rate) * made.channels;
+    const stream = new DeviceStream(
+      made.io as NaudiodonStream,
+      made.rate,
+      made.channels,
+      made.frames,
+      (pcm) => {
+        if (target) return target(pcm);
+        if (ringLimit === 0) return;
+        ring.push(pcm);
+        ringSamples += pcm.length;
+        while (ring.length > 1 && ringSamples - ring[0]!.length >= ringLimit)
+          ringSamples -= ring.shift()!.length;
+      },
+      (err) => {
+        if (errorListener) errorListener(err);
+        else
+          options.logger?.warn(
+            { err },
+            'the microphone kept open failed; it reopens for the next recording',
+          );
+        if (kept?.stream === stream) kept = undefined;
+        void stream.close();
+      },
+    );
+    try {
+      made.io.start();
+    } catch (err) {
+      void stream.close();
+      throw new AudioError(
+        'device-failed',
+        `Cannot start the microphone "${device.name}": ${(err as Error).message}. Choose another with \`whis devices\`.`,
+        { cause: err },
+      );
+    }
+    options.logger?.debug(
+      { device: device.name, rate: made.rate, channels: made.channels, keepOpen },
+      'microphone opened',
+    );
+    return {
+      stream,
+      device,
+      route(next) {
+        const replayed = next ? ringSamples / made.channels : 0;
+        if (next) for (const pcm of ring.splice(0)) next(pcm);
+        ringSamples = 0;
+        target = next;
+        return (replayed / made.rate) * 1000;
+      },
+      onError(listener) {
+        errorListener = listener;
+      },
+    };
+  }
+
+  async function openKept(): Promise<OpenedStream> {
+    if (kept && !kept.stream.isClosed) return kept;
+    opening ??= (async () => {
+      try {
+        kept = open();
+        return kept;
+      } finally {
+        opening = undefined;
+      }
+    })();
+    return opening;
+  }
+
+  return {
+    async prepare() {
+      if (keepOpen) await openKept();
+      else devices();
+    },
+
+    async close() {
+      clearTimeout(refresh);
+      const stream = kept?.stream;
+      kept = undefined;
+      await stream?.close();
+    },
+
+    async start({ directory }) {
+      const startedAt = performance.now();
+      const opened = keepOpen ? await openKept() : open();
+      const { stream, device } = opened;
       const listeners = captureListeners();
-      const pipeline = new RecordingPipeline(rate, channels, {
+      const pipeline = new RecordingPipeline(stream.rate, stream.channels, {
         ...options,
         directory,
         onLevel: listeners.emitLevel,
         onChunk: listeners.emitChunk,
       });
-      let stream: NaudiodonStream;
-      try {
-        stream = new lib.AudioIO({
-          inOptions: {
-            channelCount: channels,
-            sampleFormat: lib.SampleFormat16Bit,
-            sampleRate: rate,
-            deviceId: device.index,
-            closeOnError: false,
-            framesPerBuffer: frames,
-            highwaterMark: frames * channels * 2,
-          },
-        });
-      } catch (err) {
-        const message = (err as Error).message;
-        const busy = /busy|unavailable|in use/i.test(message);
-        throw new AudioError(
-          busy ? 'device-busy' : 'device-failed',
-          `Cannot open the microphone "${device.name}": ${message}. ${busy ? 'Another program may be using it; close it or' : 'Check it is connected, or'} choose another with \`whis devices\`.`,
-          { cause: err },
-        );
-      }
-      const startedAt = performance.now();
       const stats: CaptureStats = {
         device: device.name,
-        sampleRate: rate,
+        sampleRate: stream.rate,
         firstFrameMs: undefined,
+        startLagMs: undefined,
+        tailWaitMs: undefined,
+        tailComplete: undefined,
       };
-      let received = 0;
-      let firstFrameAt = 0;
       let ended = false;
-      let leftover: Buffer | undefined;
-      stream.on('data', (chunk: Buffer) => {
-        if (ended) return;
-        if (stats.firstFrameMs === undefined) {
-          firstFrameAt = performance.now();
-          stats.firstFrameMs = firstFrameAt - startedAt;
-        }
-        let buf = leftover ? Buffer.concat([leftover, chunk]) : chunk;
-        const usable = buf.length - (buf.length % (2 * channels));
-        leftover = usable < buf.length ? Buffer.from(buf.subarray(usable)) : undefined;
-        buf = Buffer.from(buf.subarray(0, usable)); // aligned copy for the Int16Array view
-        received += usable / (2 * channels);
-        pipeline.push(new Int16Array(buf.buffer, buf.byteOffset, usable / 2));
-        if (pipeline.error) fail(pipeline.error);
-      });
       const fail = (err: Error) => {
         if (ended) return;
         ended = true;
@@ -222,22 +366,33 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         options.logger?.warn({ err: error }, 'capture failed');
         listeners.emitError(error);
       };
-      stream.on('error', fail);
-      try {
-        stream.start();
-      } catch (err) {
-        throw new AudioError(
-          'device-failed',
-          `Cannot start the microphone "${device.name}": ${(err as Error).message}. Choose another with \`whis devices\`.`,
-          { cause: err },
-        );
+      opened.onError(fail);
+      let live = false;
+      const preRolledMs = opened.route((pcm) => {
+        if (ended) return;
+        if (!live) {
+          live = true;
+          stats.firstFrameMs = stream.firstFrameMs;
+          // the first sample of this recording was captured about one read before it arrived
+          const readMs = (pcm.length / stream.channels / stream.rate) * 1000;
+          stats.startLagMs = performance.now() - readMs - startedAt;
+        }
+        pipeline.push(pcm);
+        if (pipeline.error) fail(pipeline.error);
+      });
+      if (preRolledMs > 0) {
+        // the pre-roll went through the same function, so `live` is set: it began this long before
+        stats.startLagMs = -preRolledMs;
       }
-      options.logger?.debug({ device: device.name, rate, channels }, 'capture started');
 
-      const close = async () => {
+      const release = async () => {
         ended = true;
-        stream.removeAllListeners('data');
-        await Promise.race([stream.quit(), new Promise((r) => setTimeout(r, 1000))]);
+        opened.route(undefined);
+        opened.onError(undefined);
+        if (!keepOpen) {
+          await stream.close();
+          refreshLater();
+        }
       };
       let result: Promise<CapturedAudio> | undefined;
       return {
@@ -247,22 +402,23 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         onError: listeners.onError,
         stop() {
           result ??= (async () => {
-            // the tail: wait (at most 300 ms) until the audio up to this moment has arrived, so the
-            // last word before the hotkey is in; the device delivers in 20 ms blocks
-            const stopAt = performance.now();
-            const deadline = stopAt + 300;
-            while (!ended && firstFrameAt > 0 && performance.now() < deadline) {
-              const due = ((stopAt - firstFrameAt) / 1000) * rate;
-              if (received >= due - frames) break;
-              await new Promise((r) => setTimeout(r, 5));
-            }
-            await close();
+            // the tail: the audio up to this instant is still on its way from the device; wait for
+            // it by the stream's own sample clock, so the last word before the hotkey is in
+            const tail = await stream.waitFor(performance.now());
+            stats.tailWaitMs = tail.waitedMs;
+            stats.tailComplete = tail.complete;
+            if (!tail.complete)
+              options.logger?.warn(
+                { waitedMs: Math.round(tail.waitedMs), device: device.name },
+                'the microphone fell behind: the end of the recording may be cut',
+              );
+            await release();
             return pipeline.finish();
           })();
           return result;
         },
         async abort() {
-          await close();
+          await release();
           pipeline.discard();
         },
       };

@@ -18,6 +18,7 @@ export interface Settings {
   outputFile?: string;
   keepAudio?: number;
   segmentSeconds?: number;
+  keepMicrophoneOpen?: boolean;
 }
 
 export type SettingKey = keyof Settings;
@@ -61,6 +62,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
     kind: 'count',
     description:
       'Send a segment for transcription at the first pause after this many seconds of recording (default 25)',
+  },
+  keepMicrophoneOpen: {
+    kind: 'boolean',
+    description:
+      'Keep the microphone open while the service runs and begin each recording with the half second before the hotkey (the desktop shows the microphone in use)',
   },
   keepAudio: {
     kind: 'count',

@@ -222,6 +222,11 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   triggers.start((event) =>
     change(event).catch((err: unknown) => logger.debug({ err, event }, 'trigger event ignored')),
   );
+  const prepared = audio
+    .prepare?.()
+    .catch((err: unknown) =>
+      logger.warn({ err }, 'the microphone is not ready; the next recording tries again'),
+    );
 
   const host: ServiceHost = {
     async status() {
@@ -345,6 +350,10 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
             text === undefined ? { id, outcome } : { id, outcome, text },
         );
         clearTimeout(timer);
+        await prepared;
+        await audio
+          .close?.()
+          .catch((err: unknown) => logger.warn({ err }, 'the microphone did not close cleanly'));
         logger.info(
           { recordings: recordings.map((r) => ({ id: r.id, outcome: r.outcome })), recordingId },
           'shut down',

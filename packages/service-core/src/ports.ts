@@ -62,6 +62,14 @@ export interface Capture {
 export interface AudioSource {
   /** Starts capturing; rejects with a clear error when there is no usable device. */
   start(options: CaptureOptions): Promise<Capture>;
+  /**
+   * Gets ready ahead of the first recording (loads the audio library, finds the device, or opens a
+   * microphone that is kept open). Called once when the service starts; a failure is only logged:
+   * `start()` reports it where the user sees it.
+   */
+  prepare?(): Promise<void>;
+  /** Releases what `prepare()` holds; called once when the service has shut down. */
+  close?(): Promise<void>;
 }
 
 export interface TranscribeOptions {

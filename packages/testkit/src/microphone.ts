@@ -13,6 +13,38 @@ export interface VirtualMicrophone {
   stop(): Promise<void>;
 }
 
+/** Resolves once a recorder on `virtmic` gets audio: the sink is running at the feeder's pace. */
+async function firstAudio(env: NodeJS.ProcessEnv): Promise<void> {
+  const recorder = spawn(
+    'parec',
+    [
+      '-d',
+      'virtmic',
+      '--format=s16le',
+      '--rate=16000',
+      '--channels=1',
+      '--raw',
+      '--latency-msec=20',
+    ],
+    { env, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('the virtual microphone delivered no audio within 5 s')),
+        5000,
+      );
+      recorder.once('error', reject);
+      recorder.stdout!.once('data', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } finally {
+    await stopChild(recorder);
+  }
+}
+
 /**
  * A PulseAudio server of its own (not daemonised: a child we own and stop) with a null sink whose
  * monitor is remapped into a source, `virtmic`, the default input. What `play()` plays into the
@@ -78,7 +110,11 @@ export async function startVirtualMicrophone(): Promise<VirtualMicrophone> {
     });
     await runChecked('pactl', ['set-default-source', 'virtmic'], { env });
     await runChecked('pactl', ['set-default-sink', 'virtspk'], { env });
-    // a steady stream of silence keeps the sink's clock running, as a real microphone's would
+    // A steady stream of silence keeps the sink's clock running, as a real microphone's would. Its
+    // latency must be small: the null sink renders in blocks as long as the largest latency its
+    // streams ask for (2 s by default), and a recorder that connects mid-block gets its first frame
+    // only when that block ends, up to 2 s later. A real ALSA or PipeWire source delivers within
+    // its period; with 20 ms here the virtual microphone does the same.
     const feeder = spawn(
       'pacat',
       [
@@ -89,6 +125,7 @@ export async function startVirtualMicrophone(): Promise<VirtualMicrophone> {
         '--rate=16000',
         '--channels=1',
         '--raw',
+        '--latency-msec=20',
         '/dev/zero',
       ],
       {
@@ -97,6 +134,7 @@ export async function startVirtualMicrophone(): Promise<VirtualMicrophone> {
       },
     );
     children.push(feeder);
+    await firstAudio(env);
   } catch (err) {
     await stop();
     throw err;

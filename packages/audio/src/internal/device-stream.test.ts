@@ -1,0 +1,120 @@
+import { EventEmitter } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeviceStream, type NaudiodonStream } from './device-stream.js';
+
+const RATE = 16_000;
+const PERIOD = 320; // 20 ms
+
+interface DeviceTiming {
+  /** ms after start() before the device captures at all (a Bluetooth profile switch, a resume). */
+  startMs?: number;
+  /** ms from capturing a read to handing it over (PulseAudio or Bluetooth buffering). */
+  latencyMs?: number;
+  /** Reads handed over together, as a device with large buffers does. */
+  burst?: number;
+  silent?: boolean;
+}
+
+/** A device that captures in real time and hands its 20 ms reads over as `timing` says. */
+function device(timing: DeviceTiming) {
+  const events = new EventEmitter();
+  const timers: NodeJS.Timeout[] = [];
+  const stream = {
+    on: (event: string, listener: (...args: unknown[]) => void) => void events.on(event, listener),
+    removeAllListeners: (event: string) => void events.removeAllListeners(event),
+    start() {
+      if (timing.silent) return;
+      const began = performance.now() + (timing.startMs ?? 0);
+      let captured = 0;
+      const tick = () => {
+        const done = Math.floor((((performance.now() - began) / 1000) * RATE) / PERIOD);
+        const burst = timing.burst ?? 1;
+        while (done - captured >= burst) {
+          const reads = Buffer.alloc(PERIOD * 2 * burst);
+          captured += burst;
+          timers.push(setTimeout(() => events.emit('data', reads), timing.latencyMs ?? 0));
+        }
+        timers.push(setTimeout(tick, 2));
+      };
+      tick();
+    },
+    quit: async () => timers.forEach(clearTimeout),
+    abort: () => timers.forEach(clearTimeout),
+  };
+  return { stream: stream as unknown as NaudiodonStream, stop: () => timers.forEach(clearTimeout) };
+}
+
+let cleanups: Array<() => void> = [];
+afterEach(() => {
+  cleanups.forEach((cleanup) => cleanup());
+  cleanups = [];
+});
+
+function open(timing: DeviceTiming) {
+  const fake = device(timing);
+  cleanups.push(fake.stop);
+  let samples = 0;
+  const stream = new DeviceStream(
+    fake.stream,
+    RATE,
+    1,
+    PERIOD,
+    (pcm) => (samples += pcm.length),
+    () => undefined,
+  );
+  fake.stream.start();
+  return { stream, samples: () => samples };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Samples the device had captured by `instant`, whole reads only. */
+const capturedBy = (stream: DeviceStream, instant: number, startMs = 0) =>
+  Math.floor((((instant - stream.openedAt - startMs) / 1000) * RATE) / PERIOD) * PERIOD;
+
+describe('the sample clock decides when the audio up to stop has arrived', () => {
+  it('a device 120 ms behind: stop waits until the samples up to its instant are in', async () => {
+    const { stream, samples } = open({ latencyMs: 120 });
+    await sleep(800);
+    const stopAt = performance.now();
+    const result = await stream.waitFor(stopAt);
+    expect(result.complete).toBe(true);
+    expect(samples()).toBeGreaterThanOrEqual(capturedBy(stream, stopAt));
+    expect(result.waitedMs).toBeGreaterThan(100);
+  });
+
+  it('a device that hands over 200 ms at a time: stop waits for the burst that holds its instant', async () => {
+    const { stream, samples } = open({ burst: 10 });
+    await sleep(900);
+    const stopAt = performance.now();
+    const result = await stream.waitFor(stopAt);
+    expect(result.complete).toBe(true);
+    expect(samples()).toBeGreaterThanOrEqual(capturedBy(stream, stopAt));
+  });
+
+  it('a device that starts 700 ms late, stopped before its first frame: stop waits for the frames', async () => {
+    const { stream, samples } = open({ startMs: 700, latencyMs: 20 });
+    await sleep(100);
+    const result = await stream.waitFor(performance.now());
+    expect(result.complete).toBe(true);
+    expect(samples()).toBeGreaterThan(0);
+    expect(result.waitedMs).toBeGreaterThan(500);
+  });
+
+  it('a device that delivers nothing: stop gives up after the bound and says so', async () => {
+    const { stream } = open({ silent: true });
+    const result = await stream.waitFor(performance.now());
+    expect(result.complete).toBe(false);
+    expect(result.waitedMs).toBeGreaterThanOrEqual(2900);
+    expect(result.waitedMs).toBeLessThan(3500);
+  });
+
+  it('closing the stream ends a wait at once', async () => {
+    const { stream } = open({ silent: true });
+    const waiting = stream.waitFor(performance.now());
+    await sleep(50);
+    await stream.close();
+    const result = await waiting;
+    expect(result.complete).toBe(false);
+    expect(result.waitedMs).toBeLessThan(500);
+  });
+});

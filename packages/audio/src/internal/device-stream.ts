@@ -1,0 +1,114 @@
+/** The part of naudiodon's AudioIO input stream that whis uses. */
+export interface NaudiodonStream {
+  on(event: 'data', listener: (chunk: Buffer) => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+  removeAllListeners(event: string): void;
+  start(): void;
+  quit(cb?: () => void): Promise<void>;
+  abort(cb?: () => void): void;
+}
+
+/** The longest stop waits for audio that is still on its way, whatever the device. */
+const MAX_TAIL_WAIT_MS = 3000;
+/** What stop always allows for the audio up to its instant to arrive (a few device periods). */
+const BASE_TAIL_WAIT_MS = 300;
+const POLL_MS = 5;
+/**
+ * A device's constant latency cannot be seen in arrival times (naudiodon's chunk timestamps have a
+ * resolution of one second): stop allows for as much as the first frame took, up to this.
+ */
+const MAX_UNSEEN_LATENCY_MS = 150;
+
+/**
+ * An open input stream and its sample clock. Frames are counted as they arrive; the instant of the
+ * stream's first sample is estimated as the earliest `arrival − samples so far / rate` seen (a frame
+ * cannot arrive before it was captured), so "has the audio up to instant t arrived?" is answered
+ * from the stream's own samples, however late its first frame came and however bursty its reads.
+ * What no arrival time shows, a constant delivery latency, is allowed for by as long as the first
+ * frame took to come, up to 150 ms.
+ */
+export class DeviceStream {
+  readonly openedAt = performance.now();
+  /** performance.now() of the first frame; undefined until it comes. */
+  firstFrameAt: number | undefined;
+  private received = 0;
+  private epoch = Infinity;
+  private leftover: Buffer | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly stream: NaudiodonStream,
+    readonly rate: number,
+    readonly channels: number,
+    /** Frames per device read. */
+    readonly period: number,
+    onPcm: (pcm: Int16Array) => void,
+    onError: (err: Error) => void,
+  ) {
+    stream.on('data', (chunk: Buffer) => {
+      if (this.closed) return;
+      const now = performance.now();
+      this.firstFrameAt ??= now;
+      let buf = this.leftover ? Buffer.concat([this.leftover, chunk]) : chunk;
+      const frameBytes = 2 * channels;
+      const usable = buf.length - (buf.length % frameBytes);
+      this.leftover = usable < buf.length ? Buffer.from(buf.subarray(usable)) : undefined;
+      buf = Buffer.from(buf.subarray(0, usable)); // an aligned copy for the Int16Array view
+      this.received += usable / frameBytes;
+      this.epoch = Math.min(this.epoch, now - (this.received / rate) * 1000);
+      onPcm(new Int16Array(buf.buffer, buf.byteOffset, usable / 2));
+    });
+    stream.on('error', (err) => {
+      if (!this.closed) onError(err);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** ms from opening to the first frame, once it has come. */
+  get firstFrameMs(): number | undefined {
+    return this.firstFrameAt === undefined ? undefined : this.firstFrameAt - this.openedAt;
+  }
+
+  /** Whether the samples up to `instant` (performance.now() time), with the allowances, have arrived. */
+  covers(instant: number): boolean {
+    if (this.firstFrameAt === undefined) return false;
+    const unseenLatency = Math.min(this.firstFrameAt - this.openedAt, MAX_UNSEEN_LATENCY_MS);
+    const due = ((instant + unseenLatency - this.epoch) / 1000) * this.rate + this.period;
+    return this.received >= due;
+  }
+
+  /**
+   * Waits until the audio up to `instant` has arrived, judged by the sample clock. The wait is
+   * bounded by a few periods plus as long as the first frame took to come (a device that was slow
+   * to start is as slow to deliver), at most 3 s; it ends early when the stream closes.
+   */
+  async waitFor(instant: number): Promise<{ waitedMs: number; complete: boolean }> {
+    const begin = performance.now();
+    for (;;) {
+      if (this.closed) return { waitedMs: performance.now() - begin, complete: false };
+      if (this.covers(instant)) return { waitedMs: performance.now() - begin, complete: true };
+      const lateness = this.firstFrameMs ?? performance.now() - this.openedAt;
+      const bound = Math.min(MAX_TAIL_WAIT_MS, BASE_TAIL_WAIT_MS + lateness);
+      if (performance.now() - instant >= bound)
+        return { waitedMs: performance.now() - begin, complete: false };
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** Stops the device (at most a second's wait for PortAudio); frames after this are dropped. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= (async () => {
+      this.stream.removeAllListeners('data');
+      await Promise.race([
+        this.stream.quit(),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
+    })();
+    return this.closing;
+  }
+}
