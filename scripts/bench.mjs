@@ -9,9 +9,12 @@
 //     per minute of speech
 //  4. under Xvfb with the virtual microphone and a local API server that transcribes with
 //     pocketsphinx: hotkey press → recording started, and stop hotkey → text on the clipboard
+//  6. the edges of a recording, 10 dictations that start as the hotkey goes down and stop the
+//     moment they end, microphone opened per recording vs kept open: hotkey press → first sample
+//     captured, stop key → the audio up to it in hand (median and worst), and words lost
 // Usage: npm run bench   (builds first)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,6 +321,94 @@ api.close();
   );
   console.log(
     `   stop hotkey → text on the clipboard: median ${median(toClipboard).toFixed(0)} ms, of which the local server's pocketsphinx took ${median(transcription).toFixed(0)} ms → whis's own part ≈ ${(median(toClipboard) - median(transcription)).toFixed(0)} ms`,
+  );
+}
+
+// 6. the edges of a recording: when is the first sample captured, and when is the audio up to the
+// stop key in hand, microphone opened per recording vs kept open (a 0.5 s pre-roll)
+{
+  const x = await startXvfb();
+  const mic = await startVirtualMicrophone();
+  const server = await startTranscriptionServer((request) => recognizeUpload(request));
+  const phrase = 'one two three four five';
+  const wav = join(root, 'edge-phrase.wav');
+  await synthesize(phrase, wav);
+  const wall = () => performance.timeOrigin + performance.now();
+  const edges = async (keepOpen) => {
+    const dir = join(root, keepOpen ? 'edge-kept' : 'edge-open');
+    const edgeEnv = {
+      ...env,
+      ...x.env,
+      ...mic.env,
+      OPENAI_BASE_URL: server.baseURL,
+      WHIS_RUNTIME_DIR: join(dir, 'run'),
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_DATA_HOME: join(dir, 'data'),
+      XDG_STATE_HOME: join(dir, 'state'),
+    };
+    mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(dir, 'config', 'whis'), { recursive: true });
+    writeFileSync(
+      join(dir, 'config', 'whis', 'settings.json'),
+      JSON.stringify({ keepMicrophoneOpen: keepOpen }),
+    );
+    const d = spawn(process.execPath, [whisd], { env: edgeEnv, stdio: 'ignore' });
+    let client;
+    for (let i = 0; i < 100 && !client; i++) {
+      client = await connectToDaemon(join(dir, 'run', 'whis.sock')).catch(() => undefined);
+      if (!client) await sleep(100);
+    }
+    while (!(await client.request('status')).hotkeyActive) await sleep(100);
+    await sleep(1000);
+    let onEvent = () => {};
+    await client.subscribe((e) => onEvent(e));
+    const presses = [];
+    let whole = 0;
+    for (let i = 0; i < 10; i++) {
+      const transcript = new Promise(
+        (resolve) => (onEvent = (e) => e.type === 'transcript' && resolve(e)),
+      );
+      const press = wall();
+      await Promise.all([xdotool(x, ['key', '--delay', '0', 'ctrl+shift+r']), mic.play(wav)]);
+      const stop = wall();
+      await xdotool(x, ['key', '--delay', '0', 'ctrl+shift+r']);
+      const { text } = await transcript;
+      if (text === phrase) whole++;
+      presses.push({ press, stop });
+      await sleep(500);
+    }
+    client.close();
+    d.kill('SIGTERM');
+    await new Promise((r) => d.once('exit', r));
+    const timings = readFileSync(join(dir, 'state', 'whis', 'whisd.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"capture timing"'))
+      .map((line) => JSON.parse(line));
+    if (timings.length !== presses.length)
+      throw new Error(
+        `expected ${presses.length} capture timings in the log, found ${timings.length}`,
+      );
+    const head = timings.map((t, i) => t.firstSampleAt - presses[i].press);
+    const tail = timings.map((t, i) => t.tailInAt - presses[i].stop);
+    const complete = timings.filter((t) => t.tailComplete).length;
+    return { head, tail, whole, complete };
+  };
+  const perRecording = await edges(false);
+  const keptOpen = await edges(true);
+  await server.close();
+  await mic.stop();
+  await x.stop();
+  const worst = (a) => Math.max(...a);
+  for (const [name, r] of [
+    ['opened per recording', perRecording],
+    ['kept open (keepMicrophoneOpen)', keptOpen],
+  ]) {
+    console.log(
+      `6. ${name}: hotkey press → first sample captured median ${median(r.head).toFixed(0)} ms, worst ${worst(r.head).toFixed(0)} ms; stop key → audio up to it in hand median ${median(r.tail).toFixed(0)} ms, worst ${worst(r.tail).toFixed(0)} ms (goal ≤ 100); every word in ${r.whole}/10, tail complete ${r.complete}/10`,
+    );
+  }
+  console.log(
+    `   kept open vs opened per recording, stop → audio in hand: ${(median(keptOpen.tail) / median(perRecording.tail)).toFixed(2)}× (negative first-sample figures: the pre-roll began before the press)`,
   );
 }
 rmSync(root, { recursive: true, force: true });

@@ -404,9 +404,23 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
           result ??= (async () => {
             // the tail: the audio up to this instant is still on its way from the device; wait for
             // it by the stream's own sample clock, so the last word before the hotkey is in
-            const tail = await stream.waitFor(performance.now());
+            const stopAt = performance.now();
+            const tail = await stream.waitFor(stopAt);
             stats.tailWaitMs = tail.waitedMs;
             stats.tailComplete = tail.complete;
+            const wall = (at: number) => Math.round((performance.timeOrigin + at) * 10) / 10;
+            options.logger?.info(
+              {
+                startedAt: wall(startedAt),
+                firstSampleAt:
+                  stats.startLagMs === undefined ? null : wall(startedAt + stats.startLagMs),
+                stopAt: wall(stopAt),
+                tailInAt: wall(stopAt + tail.waitedMs),
+                tailComplete: tail.complete,
+                firstFrameMs: stats.firstFrameMs,
+              },
+              'capture timing',
+            );
             if (!tail.complete)
               options.logger?.warn(
                 { waitedMs: Math.round(tail.waitedMs), device: device.name },

@@ -205,6 +205,36 @@ describe('shutdown', () => {
   });
 });
 
+describe('the audio source', () => {
+  it('is prepared when the service starts and closed after shutdown, once each, a failure only logged', async () => {
+    const calls: string[] = [];
+    const prepared = createServiceHost({
+      audio: {
+        start: (options) => audio.start(options),
+        prepare: async () => {
+          calls.push('prepare');
+          throw new Error('no microphone yet');
+        },
+        close: async () => void calls.push('close'),
+      },
+      transcriber,
+      output,
+      journal,
+      info: { version: '1' },
+    });
+    expect(calls).toEqual(['prepare']);
+    // a failed prepare does not stop recordings: start() is where the user hears of a problem
+    const { recordingId } = await prepared.toggle();
+    await audio.current!.push(Buffer.from('prepared words'));
+    await prepared.toggle();
+    expect(await prepared.shutdown()).toEqual({
+      recordings: [{ id: recordingId, outcome: 'transcribed', text: 'prepared words' }],
+    });
+    await prepared.shutdown();
+    expect(calls).toEqual(['prepare', 'close']);
+  });
+});
+
 describe('status', () => {
   it('reports problems, the trigger becoming unavailable and available again', async () => {
     const problems = ['no OPENAI_API_KEY: run `whis config key`'];
