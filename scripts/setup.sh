@@ -4,13 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Runtime: clipboard tools, PortAudio's ALSA/PulseAudio path, the X libraries of the hotkey
-# listener, ffmpeg. Tests: a virtual X server, a virtual microphone, speech synthesis and an
-# offline recogniser.
+# Runtime: clipboard tools, typing tools (xdotool on X11, wtype on wlroots Wayland), PortAudio's
+# ALSA/PulseAudio path, the X libraries of the hotkey listener, ffmpeg. Tests: a virtual X server,
+# real windows (xterm, a GTK entry, a headless sway with foot), a virtual microphone, speech
+# synthesis and an offline recogniser.
 APT_PACKAGES=(
-  xclip xsel wl-clipboard ffmpeg
+  xclip xsel wl-clipboard xdotool wtype ffmpeg
   libasound2 libasound2-plugins libx11-6 libxtst6 libxt6 libxrandr2
-  xvfb xdotool x11-utils
+  xvfb x11-utils xterm zenity sway foot
   pulseaudio pulseaudio-utils sox
   flite pocketsphinx pocketsphinx-en-us
   python3 make g++

@@ -5,7 +5,11 @@ import {
   combineOutputs,
   createClipboardOutput,
   createFileOutput,
+  createPasteOutput,
   createStdoutOutput,
+  createTypeOutput,
+  describeInsertion,
+  insertOptionsFrom,
 } from '@whis/output';
 import type { AudioSource, Logger, Output, Transcriber, Trigger } from '@whis/service-core';
 import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
@@ -43,8 +47,15 @@ export function createLazyTranscriber(settingsFile: string, logger: Logger): Tra
   };
 }
 
-export function createOutputs(settings: Settings, defaultFile: string): Output {
+export function createOutputs(settings: Settings, defaultFile: string, logger?: Logger): Output {
   const outputs = (settings.outputs ?? ['clipboard']).map((name) => {
+    if (name === 'type' || name === 'paste') {
+      const log = logger?.child({ component: 'output' });
+      const options = insertOptionsFrom(settings, (message, details) =>
+        log?.info(details ?? {}, message),
+      );
+      return name === 'type' ? createTypeOutput(options) : createPasteOutput(options);
+    }
     if (name === 'stdout') return createStdoutOutput();
     if (name === 'file') return createFileOutput(settings.outputFile ?? defaultFile);
     return createClipboardOutput();
@@ -70,6 +81,11 @@ export async function describeProblems(settingsFile: string): Promise<string[]> 
     resolveTranscriberOptions({ env: process.env, settings: await readSettings(settingsFile) });
   } catch (err) {
     problems.push((err as Error).message);
+  }
+  const settings = await readSettings(settingsFile).catch(() => ({}) as Settings);
+  if (settings.outputs?.some((o) => o === 'type' || o === 'paste')) {
+    const insertion = describeInsertion(insertOptionsFrom(settings));
+    if (!insertion.tool) problems.push(`Cannot type or paste into windows: ${insertion.why}.`);
   }
   if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY && process.platform === 'linux') {
     problems.push(

@@ -86,7 +86,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
   // 3. adapters: the microphone and the hotkey listener load their native parts on first use
   const audio = createAudioSource(settings, logger);
   const transcriber = createLazyTranscriber(paths.settingsFile, logger);
-  const output = createOutputs(settings, join(paths.dataDir, 'transcripts.txt'));
+  const output = createOutputs(settings, join(paths.dataDir, 'transcripts.txt'), logger);
   const triggers = createTriggers(options, logger);
 
   // 4. the single instance comes first, so a second `whis listen` exits before touching anything;

@@ -19,6 +19,10 @@ export interface Settings {
   keepAudio?: number;
   segmentSeconds?: number;
   keepMicrophoneOpen?: boolean;
+  typeTool?: string;
+  pasteChord?: string[];
+  clipboardRestoreMs?: number;
+  submit?: boolean;
 }
 
 export type SettingKey = keyof Settings;
@@ -54,8 +58,9 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   device: { kind: 'string', description: 'Microphone name or index (see `whis devices`)' },
   outputs: {
     kind: 'list',
-    choices: ['clipboard', 'stdout', 'file'],
-    description: 'Where transcripts go, comma separated: clipboard, stdout, file',
+    choices: ['clipboard', 'paste', 'type', 'stdout', 'file'],
+    description:
+      'Where transcripts go, comma separated: clipboard, paste (into the focused window, then the clipboard you had is given back), type (typed into the focused window), stdout, file',
   },
   outputFile: { kind: 'string', description: 'File that the `file` output appends to' },
   segmentSeconds: {
@@ -67,6 +72,25 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
     kind: 'boolean',
     description:
       'Keep the microphone open while the service runs and begin each recording with the half second before the hotkey (the desktop shows the microphone in use)',
+  },
+  typeTool: {
+    kind: 'string',
+    choices: ['xdotool', 'wtype', 'ydotool', 'dotool'],
+    description:
+      'The tool that types and presses the paste chord (default: by session: xdotool on X11, wtype on wlroots, ydotool or dotool on GNOME and KDE)',
+  },
+  pasteChord: {
+    kind: 'list',
+    description:
+      'The paste chord (default ctrl+v; terminals ctrl+shift+v, xterm shift+Insert), and per window class: ctrl+v,kitty=ctrl+shift+v',
+  },
+  clipboardRestoreMs: {
+    kind: 'count',
+    description: 'How long after a paste the previous clipboard is given back (default 1500)',
+  },
+  submit: {
+    kind: 'boolean',
+    description: 'Press Return after typing or pasting (default false: nothing is ever sent)',
   },
   keepAudio: {
     kind: 'count',
@@ -110,6 +134,11 @@ export function parseSettingValue(key: string, raw: string): Settings[SettingKey
           'invalid-value',
           `"${key}" cannot be empty; use \`whis config unset ${key}\` to remove it.`,
         );
+      if (spec.choices && !spec.choices.includes(value))
+        throw new ConfigError(
+          'invalid-value',
+          `"${key}" takes one of ${spec.choices.join(', ')}, not "${raw}".`,
+        );
       return value;
     case 'boolean':
       if (/^(true|yes|on|1)$/i.test(value)) return true;
@@ -126,6 +155,15 @@ export function parseSettingValue(key: string, raw: string): Settings[SettingKey
         .map((s) => s.trim())
         .filter(Boolean);
       const bad = spec.choices ? items.filter((item) => !spec.choices!.includes(item)) : [];
+      if (key === 'pasteChord') {
+        const chord = /^((ctrl|control|shift|alt|super|cmd|meta)\+)*[A-Za-z0-9]+$/i;
+        const wrong = items.find((item) => !chord.test(item.slice(item.indexOf('=') + 1).trim()));
+        if (wrong !== undefined)
+          throw new ConfigError(
+            'invalid-value',
+            `"${wrong}" is not a paste chord: modifiers (ctrl, shift, alt, super) and a key joined by +, optionally after a window class and =, e.g. ctrl+v,kitty=ctrl+shift+v.`,
+          );
+      }
       if (items.length === 0 || bad.length > 0) {
         throw new ConfigError(
           'invalid-value',

@@ -53,12 +53,16 @@ export function clipboardTools(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
 // pipes it inherited: wait for the tool's own exit, never for its output to close.
 function runTool(
   tool: Tool,
-  text: string,
+  text: string | Buffer,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  extraArgs: string[] = [],
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tool.command, tool.args, { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(tool.command, [...tool.args, ...extraArgs], {
+      env,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -94,7 +98,9 @@ function runTool(
         );
     });
     child.stdin!.on('error', () => undefined);
-    child.stdin!.end(tool.encode ? tool.encode(text) : Buffer.from(text, 'utf8'));
+    child.stdin!.end(
+      typeof text !== 'string' ? text : tool.encode ? tool.encode(text) : Buffer.from(text, 'utf8'),
+    );
   });
 }
 
@@ -127,4 +133,117 @@ export async function copyToClipboard(text: string, options: ClipboardOptions = 
     `No clipboard tool found. Install ${tools.map((t) => t.install).join(', or ')}.`,
     { cause: missing },
   );
+}
+
+/** What the clipboard held: one type's bytes (text when it offered text). */
+export interface ClipboardContent {
+  type: string;
+  data: Buffer;
+}
+
+const TEXT_TYPES = ['UTF8_STRING', 'text/plain;charset=utf-8', 'text/plain', 'STRING', 'TEXT'];
+const META_TYPES = new Set(['TARGETS', 'TIMESTAMP', 'MULTIPLE', 'SAVE_TARGETS', 'DELETE']);
+
+function read(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
+  return new Promise<Buffer | undefined>((resolve) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const parts: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => parts.push(d));
+    child.once('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? Buffer.concat(parts) : undefined);
+    });
+  });
+}
+
+/**
+ * Reads what the clipboard holds, to give it back later: its text when it offers text, else its
+ * first other type (an image, say). Undefined when it is empty or cannot be read.
+ */
+export async function readClipboard(
+  options: ClipboardOptions = {},
+): Promise<ClipboardContent | undefined> {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const pick = (types: string[]) =>
+    types.find((t) => TEXT_TYPES.includes(t)) ??
+    types.find((t) => !META_TYPES.has(t) && !t.startsWith('text/') && t.includes('/'));
+  if (platform === 'darwin') {
+    const data = await read('pbpaste', [], env, timeoutMs);
+    return data ? { type: 'text/plain', data } : undefined;
+  }
+  if (platform === 'win32') {
+    const data = await read(
+      'powershell.exe',
+      [
+        '-NoProfile',
+        '-NonInteractive',
+        '-Command',
+        '[Console]::OutputEncoding=[Text.Encoding]::UTF8; Get-Clipboard -Raw',
+      ],
+      env,
+      timeoutMs,
+    );
+    return data ? { type: 'text/plain', data } : undefined;
+  }
+  const wayland = clipboardTools(env, platform)[0] === WL_COPY;
+  if (wayland) {
+    const types = (await read('wl-paste', ['--list-types'], env, timeoutMs))
+      ?.toString()
+      .split('\n');
+    const type = types && pick(types.map((t) => t.trim()));
+    if (!type) return undefined;
+    const data = await read('wl-paste', ['--no-newline', '--type', type], env, timeoutMs);
+    return data ? { type, data } : undefined;
+  }
+  if (!env.DISPLAY) return undefined;
+  const targets = (
+    await read('xclip', ['-selection', 'clipboard', '-o', '-t', 'TARGETS'], env, timeoutMs)
+  )
+    ?.toString()
+    .split('\n');
+  const type = targets && pick(targets.map((t) => t.trim()));
+  if (!type) return undefined;
+  const data = await read('xclip', ['-selection', 'clipboard', '-o', '-t', type], env, timeoutMs);
+  return data ? { type, data } : undefined;
+}
+
+/** Puts `content` (of its type) back on the clipboard, or `text` on the PRIMARY selection. */
+export async function writeClipboard(
+  content: ClipboardContent | { primary: string },
+  options: ClipboardOptions = {},
+): Promise<void> {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const [tool] = clipboardTools(env, platform);
+  if (!tool) throw new OutputError('no-clipboard', 'No clipboard in this session.');
+  if ('primary' in content) {
+    if (tool === XCLIP)
+      return runTool(
+        { ...XCLIP, args: ['-selection', 'primary', '-in'] },
+        content.primary,
+        env,
+        timeoutMs,
+      );
+    if (tool === WL_COPY) return runTool(WL_COPY, content.primary, env, timeoutMs, ['--primary']);
+    return;
+  }
+  const typed = TEXT_TYPES.includes(content.type) || platform === 'darwin' || platform === 'win32';
+  if (typed) return runTool(tool, content.data.toString('utf8'), env, timeoutMs);
+  if (tool === XCLIP)
+    return runTool(
+      { ...XCLIP, args: ['-selection', 'clipboard', '-t', content.type, '-in'] },
+      content.data,
+      env,
+      timeoutMs,
+    );
+  if (tool === WL_COPY)
+    return runTool(WL_COPY, content.data, env, timeoutMs, ['--type', content.type]);
 }

@@ -1,5 +1,11 @@
 export type OutputErrorCode =
-  'missing-tool' | 'no-clipboard' | 'tool-failed' | 'write-failed' | 'outputs-failed';
+  | 'missing-tool'
+  | 'no-clipboard'
+  | 'tool-failed'
+  | 'write-failed'
+  | 'outputs-failed'
+  | 'paste-failed'
+  | 'type-failed';
 
 /** A delivery failure: `code` for programs, a message naming what to install or fix. */
 export class OutputError extends Error {

@@ -1,4 +1,33 @@
-export { copyToClipboard, clipboardTools, type ClipboardOptions } from './clipboard.js';
+export {
+  copyToClipboard,
+  clipboardTools,
+  readClipboard,
+  writeClipboard,
+  type ClipboardOptions,
+  type ClipboardContent,
+} from './clipboard.js';
+export {
+  createPasteOutput,
+  createTypeOutput,
+  describeInsertion,
+  insertOptionsFrom,
+  type InsertOptions,
+  type InsertSettings,
+} from './insert.js';
+export {
+  detectSession,
+  keyboardsFor,
+  pasteChordFor,
+  parseChord,
+  formatChord,
+  activeWindowQuery,
+  escapeSendKeys,
+  KEYBOARDS,
+  type Session,
+  type Keyboard,
+  type Chord,
+  type Command,
+} from './keyboard.js';
 export {
   createClipboardOutput,
   createStdoutOutput,

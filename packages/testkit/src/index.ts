@@ -10,3 +10,12 @@ export {
   type ScriptedReply,
 } from './transcription-server.js';
 export { run, runChecked, stopChild, type RunResult } from './process.js';
+export {
+  openXterm,
+  openEntry,
+  startSway,
+  WAYLAND_TEST_USER,
+  type TerminalWindow,
+  type EntryWindow,
+  type WaylandSession,
+} from './windows.js';

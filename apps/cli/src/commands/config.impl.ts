@@ -75,6 +75,15 @@ export async function runConfig(args: ConfigArgs): Promise<number> {
       value === undefined ? '(unset)' : Array.isArray(value) ? value.join(',') : String(value);
     print(`${key.padEnd(11)} ${text}${args.show ? '' : `    # ${SETTING_KEYS[key].description}`}`);
   }
+  if (!args.show) {
+    const { describeInsertion, insertOptionsFrom } =
+      await loadPackage<typeof import('@whis/output')>('@whis/output');
+    const settings = await readSettings(file);
+    const insertion = describeInsertion(insertOptionsFrom(settings));
+    print(
+      `\nTyping and pasting into windows (outputs type, paste): ${insertion.tool ? `${insertion.tool} (${insertion.why})` : insertion.why}`,
+    );
+  }
   if (!process.env.OPENAI_API_KEY && shown.apiKey === undefined) {
     print('\nNo API key: set one with `whis config --api-key sk-…` or OPENAI_API_KEY.');
   }

@@ -1,12 +1,35 @@
 import { withDaemon } from '../daemon.js';
 import { CliError, ExitCode } from '../errors.js';
+import { readSettings, resolvePaths } from '@whis/config';
+import { loadPackage } from '../lazy.js';
 import type { LastArgs } from './last.js';
+
+/** Pastes `text` into the focused window as the paste output does, and gives the clipboard back. */
+async function paste(text: string | undefined): Promise<number> {
+  if (text === undefined) {
+    process.stderr.write('No transcript to paste.\n');
+    return ExitCode.Failure;
+  }
+  const { createPasteOutput, insertOptionsFrom } =
+    await loadPackage<typeof import('@whis/output')>('@whis/output');
+  const output = createPasteOutput(
+    insertOptionsFrom(await readSettings(resolvePaths().settingsFile)),
+  );
+  try {
+    await output.deliver(text);
+  } catch (err) {
+    throw new CliError((err as Error).message, { exitCode: ExitCode.Failure });
+  }
+  await output.settled();
+  return ExitCode.Ok;
+}
 
 export async function runLast(args: LastArgs): Promise<number> {
   if (!Number.isInteger(args.n) || args.n < 1) {
     throw new CliError(`-n takes a whole number ≥ 1, not ${args.n}.`, { exitCode: ExitCode.Usage });
   }
   const { transcripts } = await withDaemon((client) => client.request('last', { limit: args.n }));
+  if (args.paste) return paste(transcripts[args.n - 1]?.text);
   if (args.json) {
     process.stdout.write(`${JSON.stringify(transcripts)}\n`);
     return ExitCode.Ok;

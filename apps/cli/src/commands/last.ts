@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 export interface LastArgs {
   n: number;
   json?: boolean;
+  paste?: boolean;
 }
 
 export const lastCommand: CommandModule<object, LastArgs> = {
@@ -11,7 +12,11 @@ export const lastCommand: CommandModule<object, LastArgs> = {
   builder: (yargs) =>
     yargs
       .option('n', { alias: 'count', type: 'number', default: 1, describe: 'How many' })
-      .option('json', { type: 'boolean', describe: 'Print JSON' }),
+      .option('json', { type: 'boolean', describe: 'Print JSON' })
+      .option('paste', {
+        type: 'boolean',
+        describe: 'Paste the latest (or the nth latest, with -n) into the focused window',
+      }),
   handler: async (args) => {
     const { runLast } = await import('./last.impl.js');
     process.exitCode = await runLast(args);
