@@ -12,6 +12,9 @@
 //  6. the edges of a recording, 10 dictations that start as the hotkey goes down and stop the
 //     moment they end, microphone opened per recording vs kept open: hotkey press → first sample
 //     captured, stop key → the audio up to it in hand (median and worst), and words lost
+//  7. transcript ready → text in a real window (xterm in raw mode, under Xvfb): typed (per 100
+//     characters) vs pasted, and how long after the paste chord the window takes the text (the
+//     clipboard restore must wait longer than that)
 // Usage: npm run bench   (builds first)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,10 +23,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPcmSource } from '@whis/audio';
+import { createPasteOutput, createTypeOutput } from '@whis/output';
 import { connectToDaemon } from '@whis/ipc';
 import { createJournal, createServiceHost } from '@whis/service-core';
 import { createTranscriber } from '@whis/transcribe';
 import {
+  openXterm,
   recognizeUpload,
   run,
   startTranscriptionServer,
@@ -409,6 +414,60 @@ api.close();
   }
   console.log(
     `   kept open vs opened per recording, stop → audio in hand: ${(median(keptOpen.tail) / median(perRecording.tail)).toFixed(2)}× (negative first-sample figures: the pre-roll began before the press)`,
+  );
+}
+
+// 7. transcript ready → text in the window, typed vs pasted
+{
+  const x = await startXvfb();
+  const text = 'The quick brown fox jumps over the lazy dog while whis types this sentence out.. ';
+  const hundred = (text + text).slice(0, 100);
+  const arrive = async (deliver) => {
+    const term = await openXterm(x, { raw: true });
+    try {
+      const t0 = performance.now();
+      const { chordAt } = await deliver();
+      const sent = performance.now();
+      while (!(await term.read()).includes(hundred)) await sleep(2);
+      const arrived = performance.now();
+      return { total: arrived - t0, afterChord: arrived - (chordAt ?? sent) };
+    } finally {
+      await term.stop();
+    }
+  };
+  const typed = [];
+  const pasted = [];
+  const takeAfterChord = [];
+  for (let i = 0; i < 5; i++) {
+    typed.push(
+      (
+        await arrive(async () => {
+          await createTypeOutput({ env: x.env }).deliver(hundred);
+          return {};
+        })
+      ).total,
+    );
+  }
+  for (let i = 0; i < 10; i++) {
+    const r = await arrive(async () => {
+      let chordAt;
+      const output = createPasteOutput({
+        env: x.env,
+        restoreDelayMs: 0,
+        onNotice: (m) => m === 'pasting' && (chordAt = performance.now()),
+      });
+      await output.deliver(hundred);
+      return { chordAt };
+    });
+    pasted.push(r.total);
+    takeAfterChord.push(r.afterChord);
+  }
+  await x.stop();
+  console.log(
+    `7. transcript ready → text in the window (xterm): typed ${median(typed).toFixed(0)} ms per 100 characters, pasted ${median(pasted).toFixed(0)} ms → typing ${(median(typed) / median(pasted)).toFixed(2)}× as long`,
+  );
+  console.log(
+    `   the window takes the pasted text ${median(takeAfterChord).toFixed(0)} ms (worst ${Math.max(...takeAfterChord).toFixed(0)} ms) after the chord is sent; the clipboard is given back after 1500 ms`,
   );
 }
 rmSync(root, { recursive: true, force: true });

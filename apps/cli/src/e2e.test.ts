@@ -1,4 +1,6 @@
 import {
+  openEntry,
+  openXterm,
   recognizeUpload,
   run,
   startTranscriptionServer,
@@ -121,6 +123,33 @@ describe('the whole chain on real components', () => {
       .filter((line) => line.startsWith('#'));
     expect(progress).toEqual(['#1 recording…', '#1 transcribing…', '#1 done']);
     expect(output.text()).not.toMatch(/ALSA lib|PortAudio/);
+  }, 120_000);
+
+  it('outputs type: hotkey, speech, hotkey, and the words are typed into the focused terminal', async () => {
+    const s = await newSandbox();
+    expect((await s.whis(['config', 'set', 'outputs', 'type'])).code).toBe(0);
+    const terminal = await openXterm(x);
+    try {
+      await listen(s, []);
+      await waitForStatus(s, (st) => st.hotkeyActive === true);
+      await xdotool(x, ['key', 'ctrl+shift+r']);
+      await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
+      await mic.play(phraseWav);
+      await xdotool(x, ['key', 'ctrl+shift+r']);
+      expect(await lastTranscript(s)).toBe(PHRASE);
+      await waitForStatus(s, (st) => st.state === 'idle');
+      expect(await terminal.finish()).toBe(`${PHRASE}\n`);
+      // and `whis last --paste` puts it into another window, bound to a key in the desktop
+      const entry = await openEntry(x);
+      try {
+        expect((await s.whis(['last', '--paste'])).code).toBe(0);
+        expect(await entry.submit()).toBe(PHRASE);
+      } finally {
+        await entry.stop();
+      }
+    } finally {
+      await terminal.stop();
+    }
   }, 120_000);
 
   it('push-to-talk: hold to record, release to transcribe', async () => {

@@ -7,6 +7,8 @@ import type { VirtualDisplay } from './xvfb.js';
 
 /** A real terminal whose shell writes what it receives into a file (`cat > file`). */
 export interface TerminalWindow {
+  /** What the terminal's program has received so far (in raw mode: every key as it comes). */
+  read(): Promise<string>;
   /** Ends the line and the input (Return, ctrl+d) and resolves with what the terminal received. */
   finish(): Promise<string>;
   stop(): Promise<void>;
@@ -40,12 +42,19 @@ async function focusWindowOf(x: VirtualDisplay, pid: number): Promise<void> {
   }
 }
 
-/** xterm running `cat > file`, focused. */
-export async function openXterm(x: VirtualDisplay): Promise<TerminalWindow> {
+/**
+ * xterm running `cat > file`, focused. `raw`: the terminal hands each key to cat at once (no line
+ * editing), so `read()` shows text the moment it arrives.
+ */
+export async function openXterm(
+  x: VirtualDisplay,
+  options: { raw?: boolean } = {},
+): Promise<TerminalWindow> {
   const dir = await mkdtemp(join(tmpdir(), 'whis-xterm-'));
   const file = join(dir, 'received.txt');
   const env = { ...x.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
-  const child = spawn('xterm', ['-u8', '-e', 'sh', '-c', `cat > '${file}'`], {
+  const script = options.raw ? `stty raw -echo; exec cat > '${file}'` : `cat > '${file}'`;
+  const child = spawn('xterm', ['-u8', '-e', 'sh', '-c', script], {
     env,
     stdio: 'ignore',
   });
@@ -60,6 +69,7 @@ export async function openXterm(x: VirtualDisplay): Promise<TerminalWindow> {
     throw err;
   }
   return {
+    read: () => readFile(file, 'utf8').catch(() => ''),
     async finish() {
       await runChecked('xdotool', ['key', '--clearmodifiers', 'Return', 'ctrl+d'], { env: x.env });
       await Promise.race([exited(child), new Promise((r) => setTimeout(r, 5000))]);
