@@ -29,8 +29,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Native addons (naudiodon) build with node-gyp against the installed Node headers, offline.
-export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+# Native addons (naudiodon) build with node-gyp against the headers of the Node that runs this
+# script: a distribution's Node has them under /usr, nvm, fnm, volta and the official tarballs
+# under their own prefix. Where the running Node has none, node-gyp does what it does by default
+# (it downloads them for that version).
+if [ -z "${npm_config_nodedir:-}" ]; then
+  node_prefix="$(node -p 'require("node:path").resolve(process.execPath, "..", "..")')"
+  if [ -f "$node_prefix/include/node/node.h" ]; then
+    export npm_config_nodedir="$node_prefix"
+    echo "Building native addons against the headers of $(node --version) in $node_prefix"
+  else
+    echo "No headers next to $(command -v node) ($node_prefix/include/node): node-gyp fetches them"
+  fi
+fi
 export NX_DAEMON=false NX_NO_CLOUD=true
 npm ci --no-audit --no-fund
 npm run build

@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { configCommand } from './commands/config.js';
 import { devicesCommand } from './commands/devices.js';
+import { doctorCommand } from './commands/doctor.js';
 import { listenCommand } from './commands/listen.js';
 import { recordCommand } from './commands/record.js';
 import { transcribeCommand } from './commands/transcribe.js';
@@ -36,6 +37,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .command(retryCommand)
     .command(transcribeCommand)
     .command(devicesCommand)
+    .command(doctorCommand)
     .command(configCommand)
     .command(logsCommand)
     .command(serviceCommand)

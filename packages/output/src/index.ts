@@ -22,6 +22,7 @@ export {
   formatChord,
   activeWindowQuery,
   escapeSendKeys,
+  onPath,
   KEYBOARDS,
   type Session,
   type Keyboard,

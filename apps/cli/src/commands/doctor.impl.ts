@@ -1,0 +1,332 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readSettings, resolvePaths, type Settings } from '@whis/config';
+import { checkRuntimeDir, runtimeDirPath } from '@whis/ipc';
+import { ExitCode } from '../errors.js';
+import { loadPackage } from '../lazy.js';
+import type { DoctorArgs } from './doctor.js';
+
+/** One check's verdict: `required` ones decide the exit code. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  required: boolean;
+  detail: string;
+  fix?: string;
+}
+
+const MIN_NODE = [20, 19];
+
+function checkNode(): Check {
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const ok = major > MIN_NODE[0]! || (major === MIN_NODE[0] && minor >= MIN_NODE[1]!);
+  return {
+    name: 'Node.js',
+    ok,
+    required: true,
+    detail: `${process.versions.node} at ${process.execPath}`,
+    ...(ok ? {} : { fix: 'Install Node.js 20.19 or newer (22 or 24 recommended).' }),
+  };
+}
+
+interface MicrophoneResult {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  device?: string;
+  firstFrameMs?: number;
+  peak?: number;
+}
+
+// PortAudio prints on stdout when it opens a device: the check runs in a child whose stdout is
+// discarded and which reports over the IPC channel.
+const MIC_SCRIPT = `
+const { createMicrophone } = await import(process.env.WHIS_AUDIO_URL);
+const { mkdtempSync, rmSync } = await import('node:fs');
+const { join } = await import('node:path');
+const { tmpdir } = await import('node:os');
+const directory = mkdtempSync(join(tmpdir(), 'whis-doctor-'));
+try {
+  const capture = await createMicrophone({ device: process.env.WHIS_DEVICE || undefined }).start({ directory });
+  let peak = 0;
+  capture.onLevel((level) => (peak = Math.max(peak, level.peak)));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await capture.abort();
+  const { device, firstFrameMs } = capture.stats;
+  process.send({ ok: firstFrameMs !== undefined, device, firstFrameMs, peak });
+} catch (err) {
+  process.send({ ok: false, code: err.code, message: err.message });
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
+`;
+
+async function checkMicrophone(settings: Settings): Promise<Check[]> {
+  const url = pathToFileURL(createRequire(import.meta.url).resolve('@whis/audio')).href;
+  const result = await new Promise<MicrophoneResult>((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', MIC_SCRIPT], {
+      env: { ...process.env, WHIS_AUDIO_URL: url, WHIS_DEVICE: settings.device ?? '' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let answer: MicrophoneResult | undefined;
+    child.on('message', (m) => (answer = m as MicrophoneResult));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(
+        answer ?? {
+          ok: false,
+          code: 'native-unavailable',
+          message: `the check ended without an answer (${code ?? signal}): ${stderr.trim().split('\n').pop() ?? ''}`,
+        },
+      );
+    });
+  });
+  const library: Check = {
+    name: 'Audio library',
+    ok: result.code !== 'native-unavailable',
+    required: true,
+    detail:
+      result.code === 'native-unavailable' ? (result.message ?? '') : 'naudiodon (PortAudio) loads',
+    ...(result.code === 'native-unavailable'
+      ? { fix: 'Rebuild the native addons: ./scripts/setup.sh (or npm rebuild naudiodon).' }
+      : {}),
+  };
+  const microphone: Check = result.ok
+    ? {
+        name: 'Microphone',
+        ok: true,
+        required: true,
+        detail: `"${result.device}" delivers audio (first frame after ${Math.round(result.firstFrameMs ?? 0)} ms, peak level ${(result.peak ?? 0).toFixed(3)})`,
+      }
+    : {
+        name: 'Microphone',
+        ok: false,
+        required: true,
+        detail: result.message ?? 'no audio arrived within a second',
+        fix:
+          result.code === 'device-not-found'
+            ? '`whis devices` lists the microphones; `whis config set device <index or name>`.'
+            : 'Check that PulseAudio or PipeWire runs (`pactl info`) and a microphone is connected; `whis devices` lists what is seen.',
+      };
+  return [library, microphone];
+}
+
+function needs(settings: Settings) {
+  const outputs = settings.outputs ?? ['clipboard'];
+  return {
+    clipboard: outputs.includes('clipboard') || outputs.includes('paste'),
+    insertion: outputs.includes('type') || outputs.includes('paste'),
+    display: outputs.some((o) => o === 'clipboard' || o === 'paste' || o === 'type'),
+  };
+}
+
+async function checkSession(settings: Settings): Promise<Check[]> {
+  const output = await loadPackage<typeof import('@whis/output')>('@whis/output');
+  const env = process.env;
+  const session = output.detectSession(env, process.platform);
+  const need = needs(settings);
+  const checks: Check[] = [];
+  checks.push({
+    name: 'Session',
+    ok: session.kind !== 'none',
+    required: need.display,
+    detail:
+      session.kind === 'none'
+        ? 'no graphical session: neither DISPLAY nor WAYLAND_DISPLAY is set'
+        : `${session.kind === 'x11' ? 'X11' : session.kind === 'wayland' ? 'Wayland' : session.desktop} (${session.desktop})`,
+    ...(session.kind === 'none'
+      ? { fix: 'Run whis inside your graphical session (or use `outputs stdout,file`).' }
+      : {}),
+  });
+  checks.push({
+    name: 'Hotkey',
+    ok: session.kind === 'x11' || session.kind === 'macos' || session.kind === 'windows',
+    required: false,
+    detail:
+      session.kind === 'wayland'
+        ? 'Wayland lets no program read global keys'
+        : session.kind === 'none'
+          ? 'no display to listen on'
+          : 'the global hotkey works here',
+    ...(session.kind === 'wayland' || session.kind === 'none'
+      ? { fix: 'Bind `whis toggle` to a key in your desktop and run `whis listen --no-hotkey`.' }
+      : {}),
+  });
+  if (need.clipboard) {
+    const tools = output.clipboardTools(env, process.platform);
+    const found = tools.find((t) => output.onPath(t.command, env));
+    checks.push({
+      name: 'Clipboard',
+      ok: found !== undefined,
+      required: true,
+      detail: found
+        ? found.command
+        : tools.length
+          ? `none of ${tools.map((t) => t.command).join(', ')}`
+          : 'no clipboard without a display',
+      ...(found || tools.length === 0 ? {} : { fix: `Install ${tools[0]!.install}.` }),
+    });
+  }
+  if (need.insertion) {
+    const insertion = output.describeInsertion(output.insertOptionsFrom(settings));
+    checks.push({
+      name: 'Typing and pasting',
+      ok: insertion.tool !== null,
+      required: true,
+      detail: insertion.tool ? `${insertion.tool} (${insertion.why})` : insertion.why,
+      ...(insertion.tool
+        ? {}
+        : { fix: 'Install the tool named above, or `whis config set outputs clipboard`.' }),
+    });
+  }
+  return checks;
+}
+
+async function checkDirectories(): Promise<Check> {
+  const paths = resolvePaths();
+  const problems: string[] = [];
+  const uid = process.getuid?.();
+  for (const dir of [paths.configDir, paths.dataDir, paths.stateDir]) {
+    const info = await stat(dir).catch(() => undefined);
+    if (!info) continue; // created on first use
+    if (uid !== undefined && info.uid !== uid) problems.push(`${dir} belongs to uid ${info.uid}`);
+    if (process.platform !== 'win32' && (info.mode & 0o022) !== 0)
+      problems.push(`${dir} is writable by others (mode ${(info.mode & 0o777).toString(8)})`);
+  }
+  try {
+    const runtime = runtimeDirPath();
+    if (await stat(runtime).catch(() => undefined)) checkRuntimeDir(runtime);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  return {
+    name: 'Directories',
+    ok: problems.length === 0,
+    required: true,
+    detail: problems.length
+      ? problems.join('; ')
+      : `settings ${paths.configDir}, recordings ${paths.dataDir}`,
+    ...(problems.length ? { fix: 'Give them back to yourself and `chmod 700` them.' } : {}),
+  };
+}
+
+/** A second of silence as a 16 kHz mono WAV. */
+function silentWav(): Buffer {
+  const samples = 16_000;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + samples * 2, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(16_000, 24);
+  header.writeUInt32LE(32_000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(samples * 2, 40);
+  return Buffer.concat([header, Buffer.alloc(samples * 2)]);
+}
+
+async function checkTranscription(settings: Settings): Promise<Check[]> {
+  const transcribe = await loadPackage<typeof import('@whis/transcribe')>('@whis/transcribe');
+  let options;
+  try {
+    options = transcribe.resolveTranscriberOptions({ env: process.env, settings });
+  } catch (err) {
+    return [
+      {
+        name: 'API key',
+        ok: false,
+        required: true,
+        detail: 'none set',
+        fix: (err as Error).message.replace(/^No API key\. /, ''),
+      },
+    ];
+  }
+  const key: Check = {
+    name: 'API key',
+    ok: true,
+    required: true,
+    detail: `set (…${options.apiKey.slice(-4)})`,
+  };
+  const endpoint = options.baseURL ?? 'https://api.openai.com/v1';
+  // a second of silence, sent as a dictation is: the endpoint, the key and the model in one request
+  const dir = await mkdtemp(join(tmpdir(), 'whis-doctor-'));
+  try {
+    const path = join(dir, 'silence.wav');
+    await writeFile(path, silentWav());
+    await transcribe
+      .createTranscriber({ ...options, maxRetries: 0 })
+      .transcribe([{ path, mimeType: 'audio/wav', durationMs: 1000 }], {
+        signal: AbortSignal.timeout(20_000),
+      });
+    return [
+      key,
+      {
+        name: 'Endpoint and model',
+        ok: true,
+        required: true,
+        detail: `${endpoint} accepts ${options.model}`,
+      },
+    ];
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const message = (err as Error).message;
+    return [
+      key,
+      {
+        name: 'Endpoint and model',
+        ok: false,
+        required: true,
+        detail: `${endpoint}, model ${options.model}: ${message}`,
+        fix:
+          code === 'model-unavailable'
+            ? '`whis config set model gpt-transcribe` (or a model your endpoint serves).'
+            : code === 'auth' || code === 'forbidden'
+              ? 'Check the key: `whis config --api-key sk-…`.'
+              : code === 'network' || code === 'timeout'
+                ? 'Check the network, or the endpoint: `whis config set baseURL …`.'
+                : 'See the message; `whis logs` after a dictation has more.',
+      },
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runDoctor(args: DoctorArgs): Promise<number> {
+  const settings = await readSettings(resolvePaths().settingsFile).catch(() => ({}) as Settings);
+  const checks: Check[] = [checkNode()];
+  const [microphone, session, directories, transcription] = await Promise.all([
+    checkMicrophone(settings),
+    checkSession(settings),
+    checkDirectories(),
+    checkTranscription(settings),
+  ]);
+  checks.push(...microphone, ...session, directories, ...transcription);
+  const failed = checks.filter((c) => !c.ok && c.required);
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks })}\n`);
+  } else {
+    for (const c of checks) {
+      const mark = c.ok ? '✓' : c.required ? '✗' : '!';
+      process.stdout.write(`${mark} ${c.name}: ${c.detail}\n`);
+      if (!c.ok && c.fix) process.stdout.write(`    fix: ${c.fix}\n`);
+    }
+    process.stdout.write(
+      failed.length === 0
+        ? '\nEverything a dictation needs is there.\n'
+        : `\n${failed.length} problem${failed.length === 1 ? '' : 's'}: ${failed.map((c) => c.name).join(', ')}.\n`,
+    );
+  }
+  return failed.length === 0 ? ExitCode.Ok : ExitCode.Failure;
+}

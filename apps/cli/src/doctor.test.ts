@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, startRig, type Rig, type Sandbox } from './internal/harness.js';
+
+let rig: Rig;
+const sandboxes: Sandbox[] = [];
+
+beforeAll(async () => {
+  rig = await startRig('one two three');
+}, 60_000);
+afterAll(async () => {
+  for (const s of sandboxes) await s.cleanup();
+  await rig?.stop();
+});
+
+interface Report {
+  ok: boolean;
+  checks: Array<{ name: string; ok: boolean; required: boolean; detail: string; fix?: string }>;
+}
+
+/** `whis doctor --json` with everything present, then `change` applied to the environment. */
+async function doctor(
+  change: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; report: Report }> {
+  const s = await createSandbox({
+    ...rig.x.env,
+    ...rig.mic.env,
+    OPENAI_API_KEY: 'sk-doctor',
+    OPENAI_BASE_URL: rig.server.baseURL,
+    ...change,
+  });
+  sandboxes.push(s);
+  const result = await s.whis(['doctor', '--json'], { timeoutMs: 60_000 });
+  return { code: result.code, report: JSON.parse(result.stdout) as Report };
+}
+
+const failing = (report: Report) => report.checks.filter((c) => !c.ok).map((c) => c.name);
+const check = (report: Report, name: string) => report.checks.find((c) => c.name === name)!;
+
+describe('whis doctor against real conditions', () => {
+  it('everything present: every check passes, exit 0', async () => {
+    const { code, report } = await doctor();
+    expect(failing(report)).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'Node.js',
+      'Audio library',
+      'Microphone',
+      'Session',
+      'Hotkey',
+      'Clipboard',
+      'Directories',
+      'API key',
+      'Endpoint and model',
+    ]);
+    expect(check(report, 'Microphone').detail).toMatch(/delivers audio/);
+    expect(check(report, 'Endpoint and model').detail).toMatch(/accepts gpt-transcribe/);
+  }, 60_000);
+
+  it.each([
+    [
+      'no sound server',
+      { PULSE_SERVER: 'unix:/nonexistent/pulse' },
+      'Microphone',
+      /PulseAudio or PipeWire/,
+    ],
+    ['no display', { DISPLAY: '' }, 'Session', /graphical session/],
+    ['no API key', { OPENAI_API_KEY: '' }, 'API key', /whis config --api-key/],
+    [
+      'the server down',
+      { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' },
+      'Endpoint and model',
+      /network|endpoint/i,
+    ],
+    [
+      'a model the server rejects',
+      { WHIS_MODEL: 'whisper-1' },
+      'Endpoint and model',
+      /whis config set model gpt-transcribe/,
+    ],
+  ])(
+    '%s: that check fails with its fix, exit 1',
+    async (_name, change, name, fix) => {
+      const { code, report } = await doctor(change);
+      expect(failing(report)).toContain(name);
+      expect(check(report, name).fix).toMatch(fix);
+      expect(report.ok).toBe(false);
+      expect(code).toBe(1);
+    },
+    60_000,
+  );
+
+  it('no clipboard tool on PATH: the clipboard check names the package', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'whis-nopath-'));
+    try {
+      const { code, report } = await doctor({ PATH: empty });
+      expect(failing(report)).toEqual(['Clipboard']);
+      expect(check(report, 'Clipboard').fix).toMatch(/Install xclip \(apt install xclip\)/);
+      expect(code).toBe(1);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
