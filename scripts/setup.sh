@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   xclip xsel wl-clipboard xdotool wtype ffmpeg
   libasound2 libasound2-plugins libx11-6 libxtst6 libxt6 libxrandr2
-  xvfb x11-utils xterm zenity sway foot
+  xvfb x11-utils xterm zenity sway foot tmux
   pulseaudio pulseaudio-utils sox
   flite pocketsphinx pocketsphinx-en-us
   python3 make g++

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { CliError, ExitCode } from '../errors.js';
+import { startProgress, type Progress } from '../internal/progress.js';
 import { loadPackage } from '../lazy.js';
 import type { RecordArgs } from './record.js';
 
@@ -30,6 +31,7 @@ export async function runRecord(args: RecordArgs): Promise<number> {
   worker.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const lines = createInterface({ input: process.stdin });
   let cancelled = false;
+  let progress: Progress | undefined;
   const onInterrupt = () => {
     cancelled = true;
     worker.send({ type: 'cancel' });
@@ -44,8 +46,11 @@ export async function runRecord(args: RecordArgs): Promise<number> {
           );
           lines.once('line', () => worker.send({ type: 'finish' }));
         } else if (message.type === 'transcribing') {
-          process.stderr.write('Transcribing…\n');
+          // on a terminal a spinner with the elapsed time; piped, one line
+          if (process.stderr.isTTY) progress = startProgress('Transcribing…');
+          else process.stderr.write('Transcribing…\n');
         } else {
+          progress?.stop();
           resolve(message);
         }
       });
@@ -71,6 +76,7 @@ export async function runRecord(args: RecordArgs): Promise<number> {
     }
     return ExitCode.Ok;
   } finally {
+    progress?.stop();
     process.off('SIGINT', onInterrupt);
     lines.close();
     if (worker.exitCode === null) worker.kill();

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
+import { startProgress } from '../internal/progress.js';
 import { loadPackage } from '../lazy.js';
 import type { TranscribeArgs } from './transcribe.js';
 
@@ -50,9 +51,23 @@ export async function runTranscribe(args: TranscribeArgs): Promise<number> {
     env: process.env,
     settings,
   });
-  const { text } = await createTranscriber(options).transcribe([
-    { path: args.file, mimeType, durationMs: 0 },
-  ]);
-  process.stdout.write(`${text}\n`);
+  const progress = startProgress(
+    `Transcribing ${basename(args.file)} (${(bytes / 1024 / 1024).toFixed(1)} MB) with ${options.model}: uploading…`,
+  );
+  try {
+    const { text } = await createTranscriber(options).transcribe(
+      [{ path: args.file, mimeType, durationMs: 0 }],
+      {
+        onProgress: ({ done, total }) =>
+          total > 1 &&
+          progress.update(`Transcribing ${basename(args.file)}: ${done} of ${total} parts done`),
+      },
+    );
+    progress.stop();
+    process.stdout.write(`${text}\n`);
+  } catch (err) {
+    progress.stop();
+    throw err;
+  }
   return ExitCode.Ok;
 }
