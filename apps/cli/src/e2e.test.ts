@@ -131,7 +131,12 @@ describe('the whole chain on real components', () => {
     const terminal = await openXterm(x);
     try {
       await listen(s, []);
-      await waitForStatus(s, (st) => st.hotkeyActive === true);
+      const st = await waitForStatus(s, (st) => st.hotkeyActive === true);
+      // status says where the text goes, with which tool and why
+      expect(st.output).toBe('type with xdotool (X11 session)');
+      expect((await s.whis(['status'])).stdout).toContain(
+        'Output: type with xdotool (X11 session)',
+      );
       await xdotool(x, ['key', 'ctrl+shift+r']);
       await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
       await mic.play(phraseWav);

@@ -28,6 +28,7 @@ export function formatStatus(status: StatusResult): string {
   if (status.hotkey && !status.hotkeyProblem) lines.push(`  Hotkey: ${status.hotkey}`);
   else if (status.hotkeyProblem) lines.push(`  Hotkey: off (${status.hotkeyProblem})`);
   else lines.push('  Hotkey: none (control it with `whis toggle`)');
+  if (status.output) lines.push(`  Output: ${status.output}`);
   if (status.recording) {
     lines.push(
       `  Recording: ${status.recording.id} (${formatDuration(status.recording.durationMs)})`,

@@ -74,6 +74,17 @@ export function createTriggers(options: DaemonOptions, logger: Logger): Trigger[
   ];
 }
 
+/** Where transcripts go, for `whis status`: "clipboard", "paste with xdotool (X11 session)", … */
+export function describeOutputs(settings: Settings): string {
+  const names = settings.outputs ?? ['clipboard'];
+  if (!names.some((name) => name === 'type' || name === 'paste')) return names.join(', ');
+  const insertion = describeInsertion(insertOptionsFrom(settings));
+  const how = insertion.tool ? `with ${insertion.tool} (${insertion.why})` : `(${insertion.why})`;
+  return names
+    .map((name) => (name === 'type' || name === 'paste' ? `${name} ${how}` : name))
+    .join(', ');
+}
+
 /** What would make the next recording fail, for `whis status`. */
 export async function describeProblems(settingsFile: string): Promise<string[]> {
   const problems: string[] = [];

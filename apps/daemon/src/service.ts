@@ -16,6 +16,7 @@ import {
   createAudioSource,
   createLazyTranscriber,
   createOutputs,
+  describeOutputs,
   createTriggers,
   describeProblems,
 } from './adapters.js';
@@ -116,7 +117,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     journal,
     triggers,
     logger: logger.child({ component: 'host' }),
-    info: { version, hotkey: options.hotkey },
+    info: { version, hotkey: options.hotkey, output: describeOutputs(settings) },
     problems: () => describeProblems(paths.settingsFile),
   });
   const server = await serveOverIpc(host, instance, {

@@ -80,6 +80,11 @@ export interface StatusResult {
   lastError: ErrorInfo | null;
   /** What is missing for a recording to succeed (no API key, no microphone, …). */
   problems: string[];
+  /**
+   * Where transcripts go and, for `type` and `paste`, with which tool and why, e.g. "paste with
+   * xdotool (X11 session)". Absent from services older than this field.
+   */
+  output?: string;
 }
 
 export interface StateChangeResult {

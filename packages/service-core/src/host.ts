@@ -31,7 +31,8 @@ export interface ServiceHostOptions {
   triggers?: Trigger[];
   logger?: Logger;
   clock?: Clock;
-  info: { version: string; hotkey?: string | null };
+  /** `output`: where transcripts go, described for `status` (see StatusResult.output). */
+  info: { version: string; hotkey?: string | null; output?: string };
   /** What is missing for a recording to succeed (no API key, …), shown in `status`. */
   problems?: () => string[] | Promise<string[]>;
   /** How long shutdown waits for a transcription before keeping its audio for `retry`. Default 30 s. */
@@ -237,6 +238,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         version: options.info.version,
         uptimeMs: clock.now() - startedAt,
         hotkey: options.info.hotkey ?? null,
+        ...(options.info.output ? { output: options.info.output } : {}),
         hotkeyProblem: triggers.problem,
         hotkeyActive: triggers.active,
         recording: current
