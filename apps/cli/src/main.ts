@@ -13,6 +13,7 @@ import { lastCommand } from './commands/last.js';
 import { logsCommand } from './commands/logs.js';
 import { retryCommand } from './commands/retry.js';
 import { serviceCommand } from './commands/service.js';
+import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
 import { stopCommand } from './commands/stop.js';
 import { CliError, ExitCode, reportError } from './errors.js';
@@ -38,6 +39,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .command(transcribeCommand)
     .command(devicesCommand)
     .command(doctorCommand)
+    .command(setupCommand)
     .command(configCommand)
     .command(logsCommand)
     .command(serviceCommand)

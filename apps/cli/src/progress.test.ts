@@ -37,16 +37,29 @@ afterAll(async () => {
 describe('whis transcribe shows what it is doing on a terminal, and nothing when piped', () => {
   it('in a real terminal (tmux): a line with the file, the model and the elapsed time, then the text', async () => {
     const session = `whis-progress-${process.pid}`;
+    // a tmux server of its own (-L), started with this environment
     const env = { ...sandbox.env, TMUX: '' };
+    const tmux = ['-L', session, '-f', '/dev/null'];
     const command = [process.execPath, CLI, 'transcribe', wav].map((a) => `'${a}'`).join(' ');
     await runChecked(
       'tmux',
-      ['new-session', '-d', '-s', session, '-x', '200', '-y', '20', `${command}; sleep 30`],
+      [
+        ...tmux,
+        'new-session',
+        '-d',
+        '-s',
+        session,
+        '-x',
+        '200',
+        '-y',
+        '20',
+        `${command}; sleep 30`,
+      ],
       { env },
     );
     try {
       const pane = async () =>
-        (await run('tmux', ['capture-pane', '-p', '-t', session], { env })).stdout;
+        (await run('tmux', [...tmux, 'capture-pane', '-p', '-t', session], { env })).stdout;
       let during = '';
       const deadline = Date.now() + 10_000;
       while (
@@ -67,7 +80,7 @@ describe('whis transcribe shows what it is doing on a terminal, and nothing when
       // the progress line is cleared once the text is there
       expect(after).not.toContain('Transcribing');
     } finally {
-      await run('tmux', ['kill-session', '-t', session], { env });
+      await run('tmux', [...tmux, 'kill-server'], { env });
     }
   }, 40_000);
 

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { readSettings, resolvePaths, type Settings } from '@whis/config';
 import { checkRuntimeDir, runtimeDirPath } from '@whis/ipc';
 import { ExitCode } from '../errors.js';
+import { probeMicrophone } from '../internal/mic-probe.js';
 import { loadPackage } from '../lazy.js';
 import type { DoctorArgs } from './doctor.js';
 
@@ -33,60 +31,10 @@ function checkNode(): Check {
   };
 }
 
-interface MicrophoneResult {
-  ok: boolean;
-  code?: string;
-  message?: string;
-  device?: string;
-  firstFrameMs?: number;
-  peak?: number;
-}
-
-// PortAudio prints on stdout when it opens a device: the check runs in a child whose stdout is
-// discarded and which reports over the IPC channel.
-const MIC_SCRIPT = `
-const { createMicrophone } = await import(process.env.WHIS_AUDIO_URL);
-const { mkdtempSync, rmSync } = await import('node:fs');
-const { join } = await import('node:path');
-const { tmpdir } = await import('node:os');
-const directory = mkdtempSync(join(tmpdir(), 'whis-doctor-'));
-try {
-  const capture = await createMicrophone({ device: process.env.WHIS_DEVICE || undefined }).start({ directory });
-  let peak = 0;
-  capture.onLevel((level) => (peak = Math.max(peak, level.peak)));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  await capture.abort();
-  const { device, firstFrameMs } = capture.stats;
-  process.send({ ok: firstFrameMs !== undefined, device, firstFrameMs, peak });
-} catch (err) {
-  process.send({ ok: false, code: err.code, message: err.message });
-} finally {
-  rmSync(directory, { recursive: true, force: true });
-}
-`;
-
 async function checkMicrophone(settings: Settings): Promise<Check[]> {
-  const url = pathToFileURL(createRequire(import.meta.url).resolve('@whis/audio')).href;
-  const result = await new Promise<MicrophoneResult>((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', MIC_SCRIPT], {
-      env: { ...process.env, WHIS_AUDIO_URL: url, WHIS_DEVICE: settings.device ?? '' },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    let answer: MicrophoneResult | undefined;
-    child.on('message', (m) => (answer = m as MicrophoneResult));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(
-        answer ?? {
-          ok: false,
-          code: 'native-unavailable',
-          message: `the check ended without an answer (${code ?? signal}): ${stderr.trim().split('\n').pop() ?? ''}`,
-        },
-      );
-    });
+  const result = await probeMicrophone({
+    ms: 1000,
+    ...(settings.device ? { device: settings.device } : {}),
   });
   const library: Check = {
     name: 'Audio library',

@@ -22,14 +22,14 @@ const WORKER = [
   .find((path) => existsSync(path))!;
 
 /** Records once: Enter (a terminal or a pipe) finishes, Ctrl+C cancels; the text goes to stdout and the clipboard. */
-export async function runRecord(args: RecordArgs): Promise<number> {
+export async function runRecord(args: RecordArgs & { finishAfterMs?: number }): Promise<number> {
   const worker = fork(WORKER, [], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, ...(args.device ? { WHIS_RECORD_DEVICE: args.device } : {}) },
   });
   let stderr = '';
   worker.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const lines = createInterface({ input: process.stdin });
+  const lines = createInterface({ input: process.stdin, terminal: false });
   let cancelled = false;
   let progress: Progress | undefined;
   const onInterrupt = () => {
@@ -42,9 +42,13 @@ export async function runRecord(args: RecordArgs): Promise<number> {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'recording') {
           process.stderr.write(
-            `Recording… press Enter to stop (Ctrl+C to cancel). [${message.id}]\n`,
+            args.finishAfterMs !== undefined
+              ? `Recording for ${Math.round(args.finishAfterMs / 1000)} s… [${message.id}]\n`
+              : `Recording… press Enter to stop (Ctrl+C to cancel). [${message.id}]\n`,
           );
-          lines.once('line', () => worker.send({ type: 'finish' }));
+          if (args.finishAfterMs !== undefined)
+            setTimeout(() => worker.send({ type: 'finish' }), args.finishAfterMs).unref();
+          else lines.once('line', () => worker.send({ type: 'finish' }));
         } else if (message.type === 'transcribing') {
           // on a terminal a spinner with the elapsed time; piped, one line
           if (process.stderr.isTTY) progress = startProgress('Transcribing…');

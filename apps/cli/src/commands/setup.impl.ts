@@ -1,0 +1,191 @@
+import { readSettings, resolvePaths, setSetting, type Settings } from '@whis/config';
+import { CliError, ExitCode } from '../errors.js';
+import { probeMicrophone } from '../internal/mic-probe.js';
+import { loadPackage } from '../lazy.js';
+import type { SetupArgs } from './setup.js';
+
+type Prompts = typeof import('@inquirer/prompts');
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+function meter(peak: number): string {
+  const width = 30;
+  const filled = Math.min(width, Math.round(Math.sqrt(Math.min(1, peak)) * width));
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}
+
+/**
+ * The first run. Every answer can come from a flag; without a terminal (or with --yes) nothing is
+ * asked: flags, else what the settings already hold, else the defaults.
+ */
+export async function runSetup(args: SetupArgs): Promise<number> {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY && !args.yes);
+  const file = resolvePaths().settingsFile;
+  const current: Settings = await readSettings(file);
+  // resolved from the bundle the package's CommonJS build loads: its exports may sit on `default`
+  const loaded = interactive
+    ? await loadPackage<Prompts & { default?: Prompts }>('@inquirer/prompts')
+    : undefined;
+  const prompts: Prompts | undefined = loaded?.password ? loaded : loaded?.default;
+  const save = async (key: keyof Settings, value: string) => {
+    await setSetting(key, value, file);
+  };
+
+  // 1. the key
+  let apiKey = args.apiKey;
+  if (apiKey === undefined && prompts) {
+    const existing = current.apiKey ?? process.env.OPENAI_API_KEY;
+    apiKey = await prompts.password({
+      message: existing ? 'API key (Enter keeps the one set)' : 'API key',
+      mask: '*',
+      validate: (v) => Boolean(v || existing) || 'whis needs a key for the transcription endpoint',
+    });
+    if (!apiKey) apiKey = undefined;
+  }
+  if (apiKey) await save('apiKey', apiKey);
+  else if (!current.apiKey && !process.env.OPENAI_API_KEY)
+    throw new CliError('No API key: give one with --api-key sk-… (or set OPENAI_API_KEY).', {
+      exitCode: ExitCode.Usage,
+    });
+
+  // 2. the endpoint and the model
+  let baseURL = args.baseUrl;
+  if (baseURL === undefined && prompts) {
+    baseURL = await prompts.input({
+      message: 'Endpoint (Enter for OpenAI; or e.g. https://api.groq.com/openai/v1)',
+      default: current.baseURL ?? '',
+    });
+  }
+  if (baseURL) await save('baseURL', baseURL);
+  const { checkModel, DEFAULT_MODEL } =
+    await loadPackage<typeof import('@whis/transcribe/models')>('@whis/transcribe/models');
+  let model = args.model;
+  if (model === undefined && prompts) {
+    model = await prompts.input({
+      message: 'Model',
+      default: current.model ?? DEFAULT_MODEL,
+      validate: (v) => checkModel(v).error ?? true,
+    });
+  }
+  if (model) {
+    const verdict = checkModel(model);
+    if (verdict.error) throw new CliError(verdict.error, { exitCode: ExitCode.Usage });
+    if (verdict.warning) say(`Note: ${verdict.warning}`);
+    await save('model', model);
+  }
+
+  // 3. the microphone, with a level meter
+  let device = args.device ?? current.device;
+  if (args.device === undefined && prompts) {
+    const { listInputDevices } = await loadPackage<typeof import('@whis/audio')>('@whis/audio');
+    const devices = await listInputDevices().catch(() => []);
+    if (devices.length > 0) {
+      const chosen = await prompts.select({
+        message: 'Microphone',
+        choices: [
+          { name: 'The system default', value: '' },
+          ...devices.map((d) => ({ name: `${d.index}: ${d.name}`, value: String(d.index) })),
+        ],
+        default: device ?? '',
+      });
+      device = chosen || undefined;
+    }
+  }
+  say('Checking the microphone: say something for three seconds…');
+  const probe = await probeMicrophone({
+    ms: interactive ? 3000 : 1000,
+    ...(device ? { device } : {}),
+    onLevel: (peak) => interactive && process.stdout.write(`\r  level ${meter(peak)} `),
+  });
+  if (interactive) process.stdout.write('\n');
+  if (!probe.ok) {
+    throw new CliError(`The microphone does not work: ${probe.message}`, {
+      hint: 'Check PulseAudio or PipeWire (`pactl info`) and `whis devices`, then run `whis setup` again.',
+    });
+  }
+  say(`  "${probe.device}" works (loudest ${(probe.peak ?? 0).toFixed(2)} of 1).`);
+  if (device) await save('device', device);
+
+  // 4. the output
+  let output = args.output;
+  if (output === undefined && prompts) {
+    output = await prompts.select({
+      message: 'Where should the text go?',
+      choices: [
+        { name: 'The clipboard (you paste it)', value: 'clipboard' },
+        { name: 'Pasted into the window you are in', value: 'paste' },
+        { name: 'Typed into the window you are in', value: 'type' },
+      ],
+      default: current.outputs?.[0] ?? 'clipboard',
+    });
+  }
+  if (output) {
+    await save('outputs', output);
+    if (output !== 'clipboard') {
+      const { describeInsertion, insertOptionsFrom } =
+        await loadPackage<typeof import('@whis/output')>('@whis/output');
+      const insertion = describeInsertion(insertOptionsFrom(await readSettings(file)));
+      say(
+        insertion.tool
+          ? `  ${output} uses ${insertion.tool} (${insertion.why}).`
+          : `  Warning: ${insertion.why}.`,
+      );
+    }
+  }
+
+  // 5. the hotkey, tried on X11
+  let hotkey = args.hotkey;
+  if (hotkey === undefined && prompts) {
+    hotkey = await prompts.input({
+      message: 'Hotkey',
+      default: current.hotkey ?? 'ctrl+shift+r',
+    });
+  }
+  if (hotkey) {
+    const { createHotkeyTrigger, hotkeyUnavailableReason, parseHotkey } =
+      await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
+    try {
+      parseHotkey(hotkey);
+    } catch (err) {
+      throw new CliError((err as Error).message, { exitCode: ExitCode.Usage });
+    }
+    await save('hotkey', hotkey);
+    const unavailable = hotkeyUnavailableReason(process.env);
+    if (unavailable) say(`  ${unavailable}`);
+    else if (interactive) {
+      say(`  Press ${hotkey} now to try it (15 s)…`);
+      const trigger = createHotkeyTrigger({ hotkey });
+      const seen = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 15_000);
+        trigger.onEvent((event) => {
+          if (event.type === 'toggle') {
+            clearTimeout(timer);
+            resolve(true);
+          }
+        });
+        void trigger.start();
+      });
+      await trigger.stop();
+      say(
+        seen
+          ? '  The hotkey works.'
+          : `  ${hotkey} was not seen. Another program may take it; choose another with \`whis setup --hotkey …\`.`,
+      );
+    }
+  }
+
+  say(`\nSaved in ${file}.`);
+
+  // 6. a test dictation, through the same path as `whis`
+  if (!args.test) return ExitCode.Ok;
+  say(interactive ? '\nA test dictation: speak, then press Enter.' : '\nA test dictation:');
+  const { runRecord } = await import('./record.impl.js');
+  const code = await runRecord({
+    clipboard: false,
+    ...(device ? { device } : {}),
+    ...(interactive ? {} : { finishAfterMs: args.testSeconds * 1000 }),
+  });
+  if (code === ExitCode.Ok)
+    say('\nAll set: `whis listen` (or `whis service install`) and press the hotkey.');
+  return code;
+}

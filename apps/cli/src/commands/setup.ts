@@ -1,0 +1,48 @@
+import type { Argv, CommandModule } from 'yargs';
+
+export interface SetupArgs {
+  apiKey?: string;
+  baseUrl?: string;
+  model?: string;
+  device?: string;
+  output?: string;
+  hotkey?: string;
+  test: boolean;
+  testSeconds: number;
+  yes?: boolean;
+}
+
+export const setupCommand: CommandModule<object, SetupArgs> = {
+  command: 'setup',
+  describe: 'First run: API key, endpoint and model, microphone, output, hotkey, a test dictation',
+  builder: (yargs: Argv) =>
+    yargs
+      .option('api-key', { type: 'string', describe: 'API key (stored readable only by you)' })
+      .option('base-url', {
+        type: 'string',
+        describe: 'OpenAI-compatible endpoint (default: OpenAI)',
+      })
+      .option('model', { type: 'string', describe: 'Model (default: gpt-transcribe)' })
+      .option('device', { type: 'string', describe: 'Microphone name or index (`whis devices`)' })
+      .option('output', {
+        type: 'string',
+        choices: ['clipboard', 'paste', 'type'],
+        describe: 'Where the text goes',
+      })
+      .option('hotkey', { type: 'string', describe: 'Global hotkey (default ctrl+shift+r)' })
+      .option('test', { type: 'boolean', default: true, describe: 'End with a test dictation' })
+      .option('test-seconds', {
+        type: 'number',
+        default: 5,
+        describe: 'Without a terminal, how long the test dictation records',
+      })
+      .option('yes', {
+        alias: 'y',
+        type: 'boolean',
+        describe: 'Ask nothing: flags, else what is already set, else the defaults',
+      }) as unknown as Argv<SetupArgs>,
+  handler: async (args) => {
+    const { runSetup } = await import('./setup.impl.js');
+    process.exitCode = await runSetup(args);
+  },
+};

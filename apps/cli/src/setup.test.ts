@@ -1,0 +1,158 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run, runChecked, xdotool } from '@whis/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLI,
+  createSandbox,
+  startRig,
+  watchOutput,
+  type Rig,
+  type Sandbox,
+} from './internal/harness.js';
+
+const PHRASE = 'one two three four five';
+let rig: Rig;
+const sandboxes: Sandbox[] = [];
+
+beforeAll(async () => {
+  rig = await startRig(PHRASE);
+}, 60_000);
+afterAll(async () => {
+  for (const s of sandboxes) await s.cleanup();
+  await rig?.stop();
+});
+
+/** A sandbox with the display and the microphone but no key and no endpoint: setup gives them. */
+async function emptySandbox(): Promise<Sandbox> {
+  const s = await createSandbox({
+    ...rig.x.env,
+    ...rig.mic.env,
+    OPENAI_API_KEY: '',
+    OPENAI_BASE_URL: '',
+  });
+  sandboxes.push(s);
+  return s;
+}
+
+async function settingsOf(s: Sandbox) {
+  const file = join(s.env.XDG_CONFIG_HOME!, 'whis', 'settings.json');
+  return { json: JSON.parse(await readFile(file, 'utf8')), mode: (await stat(file)).mode & 0o777 };
+}
+
+describe('whis setup', () => {
+  it('with flags only, no terminal: saves every answer and ends with a test dictation', async () => {
+    const s = await emptySandbox();
+    const child = s.spawnWhis([
+      'setup',
+      '--api-key',
+      'sk-flags',
+      '--base-url',
+      rig.server.baseURL,
+      '--model',
+      'gpt-transcribe',
+      '--output',
+      'paste',
+      '--hotkey',
+      'ctrl+alt+space',
+      '--test-seconds',
+      '5',
+    ]);
+    const output = watchOutput(child);
+    await output.waitFor(/Recording for 5 s/, 30_000);
+    await rig.mic.play(rig.phraseWav);
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(output.text()).toContain(`${PHRASE}\n`);
+    expect(output.text()).toContain('paste uses xdotool (X11 session)');
+    expect(code).toBe(0);
+    const { json, mode } = await settingsOf(s);
+    expect(json).toEqual({
+      apiKey: 'sk-flags',
+      baseURL: rig.server.baseURL,
+      model: 'gpt-transcribe',
+      outputs: ['paste'],
+      hotkey: 'ctrl+alt+space',
+    });
+    expect(mode).toBe(0o600);
+  }, 90_000);
+
+  it('without a key, and nothing to ask with: says which flag to give, exit 2', async () => {
+    const s = await emptySandbox();
+    const result = await s.whis(['setup', '--yes']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/No API key: give one with --api-key/);
+  });
+
+  it('in a real terminal (tmux), from an empty config to a finished test dictation', async () => {
+    const s = await emptySandbox();
+    const socket = `whis-setup-${process.pid}`;
+    const tmux = (args: string[]) => run('tmux', ['-L', socket, ...args], { env: s.env });
+    const command = [process.execPath, CLI, 'setup'].map((a) => `'${a}'`).join(' ');
+    await runChecked(
+      'tmux',
+      [
+        '-L',
+        socket,
+        '-f',
+        '/dev/null',
+        'new-session',
+        '-d',
+        '-s',
+        'setup',
+        '-x',
+        '160',
+        '-y',
+        '40',
+        `${command}; sleep 60`,
+      ],
+      { env: s.env },
+    );
+    const pane = async () => (await tmux(['capture-pane', '-p', '-t', 'setup'])).stdout;
+    const waitFor = async (pattern: RegExp, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const text = await pane();
+        if (pattern.test(text)) return text;
+        if (Date.now() > deadline) throw new Error(`waited for ${pattern}; the pane:\n${text}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const keys = (...k: string[]) => tmux(['send-keys', '-t', 'setup', ...k]);
+    try {
+      await waitFor(/API key/);
+      await keys('-l', 'sk-tmux');
+      await keys('Enter');
+      await waitFor(/Endpoint/);
+      await keys('-l', rig.server.baseURL);
+      await keys('Enter');
+      await waitFor(/Model/);
+      await keys('Enter');
+      await waitFor(/Microphone/);
+      await keys('Enter');
+      await waitFor(/level [█░]+/);
+      await waitFor(/works \(loudest/);
+      await waitFor(/Where should the text go\?/);
+      await keys('Enter');
+      await waitFor(/Hotkey/);
+      await keys('Enter');
+      await waitFor(/Press ctrl\+shift\+r now/);
+      await new Promise((r) => setTimeout(r, 500)); // the listener starts
+      await xdotool(rig.x, ['key', 'ctrl+shift+r']);
+      await waitFor(/The hotkey works\./);
+      await waitFor(/Recording… press Enter to stop/);
+      await rig.mic.play(rig.phraseWav);
+      await keys('Enter');
+      const done = await waitFor(/All set/, 30_000);
+      expect(done).toContain(PHRASE);
+      expect((await settingsOf(s)).json).toEqual({
+        apiKey: 'sk-tmux',
+        baseURL: rig.server.baseURL,
+        model: 'gpt-transcribe',
+        outputs: ['clipboard'],
+        hotkey: 'ctrl+shift+r',
+      });
+    } finally {
+      await tmux(['kill-server']);
+    }
+  }, 120_000);
+});
