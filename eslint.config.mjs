@@ -16,9 +16,20 @@ export default [
           enforceBuildableLibDependency: true,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:testkit'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:testkit'] },
-            { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:testkit'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
+            },
+            {
+              sourceTag: 'type:lib',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
+            },
+            {
+              sourceTag: 'type:testkit',
+              onlyDependOnLibsWithTags: ['type:testkit', 'type:contracts'],
+            },
+            // the contracts sit at the bottom of the graph: they depend on nothing
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:ipc', notDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:port-adapter', notDependOnLibsWithTags: ['scope:service-core'] },
           ],
@@ -41,9 +52,20 @@ export default [
           enforceBuildableLibDependency: true,
           allow: ['@whis/service-core/contracts'],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:testkit'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:testkit'] },
-            { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:testkit'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
+            },
+            {
+              sourceTag: 'type:lib',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
+            },
+            {
+              sourceTag: 'type:testkit',
+              onlyDependOnLibsWithTags: ['type:testkit', 'type:contracts'],
+            },
+            // the contracts sit at the bottom of the graph: they depend on nothing
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:ipc', notDependOnLibsWithTags: ['type:lib'] },
           ],
         },

@@ -56,3 +56,40 @@ describe('whis config set model', () => {
     expect((await settingsOf(s)).keywords).toEqual(['whis', 'Kubernetes']);
   });
 });
+
+describe('the hotkey is checked at the edge and kept in its canonical form', () => {
+  it('`config set hotkey` saves the canonical form and refuses a bad one with exit 2', async () => {
+    const s = (sandbox = await createSandbox({}));
+    expect((await s.whis(['config', 'set', 'hotkey', 'Shift+CTRL+r'])).code).toBe(0);
+    expect((await settingsOf(s)).hotkey).toBe('ctrl+shift+r');
+    const bad = await s.whis(['config', 'set', 'hotkey', 'ctrl+foo']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Not saved: Invalid hotkey "ctrl\+foo": "foo" is not a key name/);
+    expect((await settingsOf(s)).hotkey).toBe('ctrl+shift+r');
+  });
+
+  it('`listen -k` with a bad hotkey exits 2 at once, in the foreground and with --detach', async () => {
+    const s = (sandbox = await createSandbox({}));
+    for (const args of [
+      ['listen', '-k', 'ctrl+foo'],
+      ['listen', '--detach', '-k', 'ctrl+foo'],
+    ]) {
+      const result = await s.whis(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/Invalid hotkey "ctrl\+foo"/);
+    }
+  });
+
+  it('a bad hotkey in the settings file: the service exits 2 and names the setting', async () => {
+    const s = (sandbox = await createSandbox({}));
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(s.env.XDG_CONFIG_HOME!, 'whis'), { recursive: true });
+    await writeFile(
+      join(s.env.XDG_CONFIG_HOME!, 'whis', 'settings.json'),
+      JSON.stringify({ hotkey: 'ctrl+foo' }),
+    );
+    const result = await s.whis(['listen']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Invalid hotkey "ctrl\+foo".*whis config set hotkey/);
+  });
+});

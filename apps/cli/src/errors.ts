@@ -1,14 +1,7 @@
-/** Exit codes, documented in the README. */
-export const ExitCode = {
-  Ok: 0,
-  Failure: 1,
-  Usage: 2,
-  NotRunning: 3,
-  Unresponsive: 4,
-  Incompatible: 5,
-  AlreadyRunning: 6,
-  Interrupted: 130,
-} as const;
+import { ExitCode } from '@whis/contracts';
+
+/** Exit codes, documented in the README: one table for the CLI and the service. */
+export { ExitCode };
 
 /** An error the CLI prints as a one-line title and a fix, then exits with `exitCode`. */
 export class CliError extends Error {

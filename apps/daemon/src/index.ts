@@ -1,1 +1,1 @@
-export { runService, ServiceExit } from './service.js';
+export { runService } from './service.js';

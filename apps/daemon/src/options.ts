@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { formatHotkey, parseHotkey } from '@whis/hotkey/spec';
 
 export interface DaemonOptions {
   /** Hotkey spec, or null for socket-only control (`--no-hotkey`). */
@@ -38,8 +39,21 @@ export function parseDaemonArgs(
       { cause: err },
     );
   }
+  let hotkey: string | null = null;
+  if (!values['no-hotkey']) {
+    const spec = values.hotkey ?? defaults.hotkey ?? 'ctrl+shift+r';
+    try {
+      // the canonical form from here on: in the log, in `status`, to the listener
+      hotkey = formatHotkey(parseHotkey(spec));
+    } catch (err) {
+      throw new UsageError(
+        `${(err as Error).message}${values.hotkey ? '' : ' (the hotkey setting: `whis config set hotkey …`)'}`,
+        { cause: err },
+      );
+    }
+  }
   return {
-    hotkey: values['no-hotkey'] ? null : (values.hotkey ?? defaults.hotkey ?? 'ctrl+shift+r'),
+    hotkey,
     pushToTalk: values['push-to-talk'] ?? defaults.pushToTalk ?? false,
     progress: values.progress ?? false,
     logLevel: values['log-level'] ?? process.env.WHIS_LOG_LEVEL ?? 'info',

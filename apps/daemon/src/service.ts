@@ -2,6 +2,7 @@
 // its own process (no wrapper). It reads top to bottom: config → logger → adapters → journal lock →
 // single instance → service host → IPC server → signals.
 import { createRequire } from 'node:module';
+import { ExitCode } from '@whis/contracts';
 import { join } from 'node:path';
 import { ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
 import {
@@ -21,20 +22,11 @@ import {
   describeProblems,
 } from './adapters.js';
 import { createLogger } from './logger.js';
-import { parseDaemonArgs } from './options.js';
+import { parseDaemonArgs, UsageError } from './options.js';
 import { reportProgress } from './progress.js';
 import { takeOverTerminal, type TerminalOutput } from './terminal.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-
-/** Exit codes shared with the CLI (see its README). */
-export const ServiceExit = {
-  Ok: 0,
-  Failure: 1,
-  Unresponsive: 4,
-  AlreadyRunning: 6,
-  Interrupted: 130,
-} as const;
 
 /**
  * Runs the service until it is stopped (a signal, `whis stop`, or its socket file removed) and
@@ -59,11 +51,12 @@ export async function runService(argv: string[]): Promise<number> {
     const message = `whis: ${(err as Error).message}\n`;
     if (terminal) terminal.stderr.write(message);
     else process.stderr.write(message);
+    if (err instanceof UsageError) return ExitCode.Usage;
     return code === 'already-running' || code === 'journal-locked'
-      ? ServiceExit.AlreadyRunning
+      ? ExitCode.AlreadyRunning
       : code === 'unresponsive'
-        ? ServiceExit.Unresponsive
-        : ServiceExit.Failure;
+        ? ExitCode.Unresponsive
+        : ExitCode.Failure;
   }
 }
 
@@ -173,5 +166,5 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
   logger.flush();
   // the handlers stay until here: a late signal must not hit Node's default (immediate death)
   for (const signal of signals) process.off(signal, onSignal);
-  return lost ? ServiceExit.Failure : ServiceExit.Ok;
+  return lost ? ExitCode.Failure : ExitCode.Ok;
 }

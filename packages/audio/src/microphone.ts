@@ -3,6 +3,7 @@ import { AudioError } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
 import { DeviceStream, type NaudiodonStream } from './internal/device-stream.js';
+import type { Logger } from '@whis/contracts';
 import type { AudioSource, Capture, CapturedAudio } from './types.js';
 
 export interface InputDevice {
@@ -15,11 +16,8 @@ export interface InputDevice {
   isDefault: boolean;
 }
 
-export interface MicrophoneLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+/** The part of the shared Logger (pino-compatible) the microphone uses. */
+export type MicrophoneLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
 export interface MicrophoneOptions extends Omit<
   PipelineOptions,

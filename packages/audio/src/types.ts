@@ -1,33 +1,9 @@
-// Structurally the audio ports of @whis/service-core (this package does not import it).
+import type { AudioChunk, Capture as CapturePort } from '@whis/contracts';
 
-export interface Level {
-  rms: number;
-  peak: number;
-}
+export type { Level, AudioChunk, CapturedAudio, AudioSource } from '@whis/contracts';
 
-export interface AudioChunk {
-  path: string;
-  mimeType: string;
-  startMs: number;
-  durationMs: number;
-  bytes: number;
-}
-
-export interface CapturedAudio {
-  chunks: AudioChunk[];
-  durationMs: number;
-  speechDetected: boolean;
-}
-
-export interface Capture {
-  onLevel(listener: (level: Level) => void): () => void;
+/** The port's Capture, whose `onChunk` this package always provides. */
+export interface Capture extends CapturePort {
   /** Each chunk once it is closed and decodable, while recording goes on (the last comes from `stop()`). */
   onChunk(listener: (chunk: AudioChunk) => void): () => void;
-  onError(listener: (error: Error) => void): () => void;
-  stop(): Promise<CapturedAudio>;
-  abort(): Promise<void>;
-}
-
-export interface AudioSource {
-  start(options: { directory: string }): Promise<Capture>;
 }

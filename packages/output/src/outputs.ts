@@ -3,11 +3,10 @@ import { dirname } from 'node:path';
 import { copyToClipboard, type ClipboardOptions } from './clipboard.js';
 import { OutputError } from './errors.js';
 
-/** Where a transcript goes (structurally the Output port of @whis/service-core). */
-export interface Output {
-  readonly name: string;
-  deliver(text: string): Promise<void>;
-}
+import type { Output } from '@whis/contracts';
+
+/** Where a transcript goes: the Output port of @whis/contracts. */
+export type { Output };
 
 export function createClipboardOutput(options: ClipboardOptions = {}): Output {
   return { name: 'clipboard', deliver: (text) => copyToClipboard(text, options) };

@@ -1,125 +1,17 @@
-/**
- * The ports the service host composes. Adapters (`@whis/audio`, `@whis/hotkey`,
- * `@whis/transcribe`, `@whis/output`) satisfy these structurally and never import
- * this package; each port has an in-memory twin in `@whis/service-core/testing`.
- */
-
-export interface Level {
-  /** Root mean square of the last window, 0..1 of full scale. */
-  rms: number;
-  /** Largest absolute sample of the last window, 0..1 of full scale. */
-  peak: number;
-}
-
-/** One independently decodable piece of a recording, already encoded on disk. */
-export interface AudioChunk {
-  path: string;
-  /** e.g. `audio/mpeg`. */
-  mimeType: string;
-  /** Offset of this chunk in the recording. */
-  startMs: number;
-  durationMs: number;
-  bytes: number;
-}
-
-export interface CaptureOptions {
-  /**
-   * Directory the capture writes its encoded chunks into, as it records
-   * (`<directory>/<n>.<ext>`); it exists and belongs to this recording.
-   */
-  directory: string;
-}
-
-/** What a finished capture left on disk. */
-export interface CapturedAudio {
-  chunks: AudioChunk[];
-  durationMs: number;
-  /** False when the recording holds no speech: the host does not send it. */
-  speechDetected: boolean;
-}
-
-/** A capture in progress. */
-export interface Capture {
-  /** Level a few times a second. Returns a disposer. */
-  onLevel(listener: (level: Level) => void): () => void;
-  /**
-   * Each chunk once it is closed, a finished and independently decodable file, while recording goes
-   * on (cut at pauses; the last one comes from `stop()`), so the host can transcribe it at once. Optional: a
-   * capture without it has its chunks transcribed after stop. Returns a disposer.
-   */
-  onChunk?(listener: (chunk: AudioChunk) => void): () => void;
-  /**
-   * The device failed mid-recording (unplugged, …). The capture has ended; `stop()`
-   * still returns what was captured until then. Returns a disposer.
-   */
-  onError(listener: (error: Error) => void): () => void;
-  /** Ends the capture, keeping the tail (the last word before the hotkey), and finalises the files. */
-  stop(): Promise<CapturedAudio>;
-  /** Ends the capture and deletes what it wrote. */
-  abort(): Promise<void>;
-}
-
-export interface AudioSource {
-  /** Starts capturing; rejects with a clear error when there is no usable device. */
-  start(options: CaptureOptions): Promise<Capture>;
-  /**
-   * Gets ready ahead of the first recording (loads the audio library, finds the device, or opens a
-   * microphone that is kept open). Called once when the service starts; a failure is only logged:
-   * `start()` reports it where the user sees it.
-   */
-  prepare?(): Promise<void>;
-  /** Releases what `prepare()` holds; called once when the service has shut down. */
-  close?(): Promise<void>;
-}
-
-export interface TranscribeOptions {
-  signal?: AbortSignal;
-  /** What was said just before these chunks (the previous segment's text), as context. */
-  context?: string;
-  /** Chunk progress for long recordings. */
-  onProgress?: (progress: { done: number; total: number }) => void;
-}
-
-export interface Transcriber {
-  /** Transcribes the chunks (in parallel where it can) and returns the merged text. */
-  transcribe(chunks: readonly AudioChunk[], options?: TranscribeOptions): Promise<{ text: string }>;
-}
-
-export interface Output {
-  readonly name: string;
-  /** Delivers the transcript (clipboard, stdout, a file, …). */
-  deliver(text: string): Promise<void>;
-}
-
-export type TriggerEvent =
-  | { type: 'toggle' }
-  | { type: 'start' }
-  | { type: 'finish' }
-  | { type: 'cancel' }
-  /** The trigger cannot work (no display, Wayland, backend died); the host keeps running. */
-  | { type: 'unavailable'; reason: string }
-  /** The trigger works (again). */
-  | { type: 'available' };
-
-/** A source of user intent: a global hotkey, push-to-talk, Enter on a TTY. */
-export interface Trigger {
-  /** Human description, e.g. `ctrl+shift+r (toggle)`. */
-  readonly description: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Returns a disposer. */
-  onEvent(listener: (event: TriggerEvent) => void): () => void;
-}
-
-/** A pino-compatible logger; every package takes one optionally and defaults to silence. */
-export interface Logger {
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
-
-export interface Clock {
-  now(): number;
-}
+// The ports live in @whis/contracts, at the bottom of the graph, so adapters share them without
+// importing the service; they are re-exported here as part of this package's public API.
+export type {
+  Level,
+  AudioChunk,
+  CaptureOptions,
+  CapturedAudio,
+  Capture,
+  AudioSource,
+  TranscribeOptions,
+  Transcriber,
+  Output,
+  TriggerEvent,
+  Trigger,
+  Logger,
+  Clock,
+} from '@whis/contracts';

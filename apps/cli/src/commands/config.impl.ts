@@ -20,6 +20,15 @@ export async function runConfig(args: ConfigArgs): Promise<number> {
   switch (args.action) {
     case 'set': {
       let warning: string | undefined;
+      if (args.key === 'hotkey') {
+        const { formatHotkey, parseHotkey } =
+          await loadPackage<typeof import('@whis/hotkey/spec')>('@whis/hotkey/spec');
+        try {
+          args = { ...args, value: formatHotkey(parseHotkey(args.value!)) };
+        } catch (err) {
+          throw new CliError(`Not saved: ${(err as Error).message}`, { exitCode: ExitCode.Usage });
+        }
+      }
       if (args.key === 'model') {
         const { checkModel } =
           await loadPackage<typeof import('@whis/transcribe/models')>('@whis/transcribe/models');

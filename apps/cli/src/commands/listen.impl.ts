@@ -24,6 +24,16 @@ function daemonArgs(args: ListenArgs, progress: boolean): string[] {
   return out;
 }
 
+async function canonicalHotkey(spec: string): Promise<string> {
+  const { formatHotkey, parseHotkey } =
+    await loadPackage<typeof import('@whis/hotkey/spec')>('@whis/hotkey/spec');
+  try {
+    return formatHotkey(parseHotkey(spec));
+  } catch (err) {
+    throw new CliError((err as Error).message, { exitCode: ExitCode.Usage, cause: err });
+  }
+}
+
 interface DaemonEntry {
   runService(argv: string[]): Promise<number>;
 }
@@ -31,6 +41,8 @@ interface DaemonEntry {
 // In the foreground, this process becomes the service (one process, signals straight to it); with
 // --detach, whisd is started in its own session and this returns once it answers on the socket.
 export async function runListen(args: ListenArgs): Promise<number> {
+  // the hotkey is checked here, before a service starts, and handed on in its canonical form
+  if (args.hotkey && !args.noHotkey) args = { ...args, hotkey: await canonicalHotkey(args.hotkey) };
   if (!args.detach) {
     const { runService } = await loadPackage<DaemonEntry>('@whis/daemon');
     return runService(daemonArgs(args, true));
