@@ -169,10 +169,7 @@ export interface MicrophoneCapture extends Capture {
 /** An AudioSource whose captures also report timing facts. */
 export interface MicrophoneSource extends AudioSource {
   start(options: { directory: string }): Promise<MicrophoneCapture>;
-  /**
-   * Loads PortAudio and looks the devices up ahead of the first recording; with `keepOpen`, opens
-   * the microphone. Optional: `start()` does what is missing.
-   */
+  /** With `keepOpen`, opens the microphone ahead of the first recording; otherwise does nothing. */
   prepare(): Promise<void>;
   /** Closes a microphone kept open (a recording in progress is finished first by its owner). */
   close(): Promise<void>;
@@ -318,9 +315,10 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
   }
 
   return {
+    // Opened per recording, nothing is loaded ahead: an idle service stays without PortAudio (about
+    // 9 MB); the first recording looks the devices up, the later ones use the list it found.
     async prepare() {
       if (keepOpen) await openKept();
-      else devices();
     },
 
     async close() {

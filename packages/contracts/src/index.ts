@@ -14,3 +14,4 @@ export type {
   Clock,
 } from './ports.js';
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
+export { silentLogger } from './logger.js';

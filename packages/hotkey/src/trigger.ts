@@ -1,3 +1,4 @@
+import type { Logger } from '@whis/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -24,10 +25,8 @@ export interface HotkeyTrigger {
   onEvent(listener: (event: HotkeyTriggerEvent) => void): () => void;
 }
 
-export interface HotkeyLogger {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+/** The part of the shared Logger (pino-compatible) the trigger uses. */
+export type HotkeyLogger = Pick<Logger, 'debug' | 'warn'>;
 
 export interface HotkeyTriggerOptions {
   /** e.g. `ctrl+shift+r`. */

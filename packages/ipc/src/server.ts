@@ -1,3 +1,4 @@
+import { silentLogger, type Logger } from '@whis/contracts';
 import net from 'node:net';
 import { RpcError } from './errors.js';
 import { LineSplitter, decodeLine } from './framing.js';
@@ -41,11 +42,8 @@ export type IpcHandlers = {
 };
 
 /** Structural pino-compatible logger. */
-export interface IpcLogger {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The part of the shared Logger (pino-compatible) the server uses. */
+export type IpcLogger = Pick<Logger, 'debug' | 'warn' | 'error'>;
 
 export interface IpcServerOptions {
   /** Answered to `hello`. */
@@ -110,8 +108,6 @@ const LEGACY_STATE: Record<ServiceState, string> = {
   recording: 'Recording',
   transcribing: 'Transcribing',
 };
-
-const silent: IpcLogger = { debug: () => undefined, warn: () => undefined, error: () => undefined };
 
 type Handler = (params: unknown, ctx: RequestContext) => unknown;
 
@@ -435,7 +431,7 @@ class ServerCore implements IpcServer {
     this.maxInFlight = options.maxInFlightPerConnection ?? 32;
     this.maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     server.on('connection', this.onConnection);
   }
 

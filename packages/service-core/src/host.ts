@@ -1,3 +1,4 @@
+import { silentLogger } from '@whis/contracts';
 import type {
   ErrorInfo,
   LastResult,
@@ -67,14 +68,6 @@ export interface ServiceHost {
   /** Called once when shutdown completes. */
   onShutdown(listener: () => void): () => void;
 }
-
-const silentLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silentLogger,
-};
 
 export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const { audio, transcriber, output, journal } = options;
