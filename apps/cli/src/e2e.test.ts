@@ -115,7 +115,8 @@ describe('the whole chain on real components', () => {
     await mic.play(phraseWav);
     await xdotool(x, ['key', 'ctrl+shift+r']);
     expect(await lastTranscript(s)).toBe(PHRASE);
-    expect(await readClipboard(x.env)).toBe(PHRASE);
+    // the transcript is stored before it is delivered: the clipboard follows a moment later
+    await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
     await output.waitFor(/#1 done/);
     const progress = output
       .text()
@@ -166,7 +167,8 @@ describe('the whole chain on real components', () => {
     await mic.play(phraseWav);
     await xdotool(x, ['keyup', 'ctrl+shift+r']);
     expect(await lastTranscript(s)).toBe(PHRASE);
-    expect(await readClipboard(x.env)).toBe(PHRASE);
+    // the transcript is stored before it is delivered: the clipboard follows a moment later
+    await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
   }, 120_000);
 
   it('--no-hotkey with `whis toggle`, and `whis toggle --wait` prints the text', async () => {
@@ -177,7 +179,8 @@ describe('the whole chain on real components', () => {
     await mic.play(phraseWav);
     const finished = await s.whis(['toggle', '--wait'], { timeoutMs: 60_000 });
     expect(finished.stdout.trim()).toBe(PHRASE);
-    expect(await readClipboard(x.env)).toBe(PHRASE);
+    // the transcript is stored before it is delivered: the clipboard follows a moment later
+    await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
   }, 120_000);
 
   it('one-shot `whis`: Enter on stdin stops, the text goes to stdout and the clipboard', async () => {
@@ -192,7 +195,8 @@ describe('the whole chain on real components', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code, output.text()).toBe(0);
     expect(stdout.trim()).toBe(PHRASE);
-    expect(await readClipboard(x.env)).toBe(PHRASE);
+    // the transcript is stored before it is delivered: the clipboard follows a moment later
+    await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
   }, 120_000);
 });
 
@@ -294,7 +298,8 @@ describe('nothing is lost', () => {
       own = await startTranscriptionServer(handler, { port });
       const retried = await s.whis(['retry'], { timeoutMs: 60_000 });
       expect(retried.stdout.trim()).toBe(PHRASE);
-      expect(await readClipboard(x.env)).toBe(PHRASE);
+      // the transcript is stored before it is delivered: the clipboard follows a moment later
+      await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
       expect((await s.whis(['last', '--json'])).stdout).toContain(PHRASE);
     } finally {
       await own.close();

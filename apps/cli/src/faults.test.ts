@@ -147,7 +147,7 @@ describe('signals to a foreground `whis listen`', () => {
     expect(await service.exit).toEqual({ code: 0, signal: null });
     expect(await runtimeLeftovers(s)).toEqual([]);
     expect(await transcripts(s)).toEqual([expect.objectContaining({ id, text: PHRASE })]);
-    expect(await readClipboard(x.env)).toBe(PHRASE);
+    await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
     // native diagnostics never reach the terminal; whis's own lines do
     expect(service.output.text()).toMatch(/#1 recording…/);
     expect(service.output.text()).not.toMatch(/ALSA lib|PortAudio|Input device/);
