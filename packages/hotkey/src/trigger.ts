@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ChordMatcher } from './matcher.js';
-import { formatHotkey, parseHotkey, type Hotkey } from './spec.js';
+import { formatHotkey, MODIFIER_KEYS, parseHotkey, type Hotkey } from './spec.js';
 
 export type HotkeyMode = 'toggle' | 'push-to-talk';
 
@@ -134,7 +134,12 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
       setAvailable(false, reason);
       return;
     }
-    const proc = spawn(process.execPath, [LISTENER], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // the listener reports only the chord's key and the modifiers: never what else is typed
+    const keys = [hotkey.key, ...Object.values(MODIFIER_KEYS).flat()];
+    const proc = spawn(process.execPath, [LISTENER, [...new Set(keys)].join(',')], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     child = proc;
     let stderr = '';
     let ready = false;
