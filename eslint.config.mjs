@@ -1,6 +1,22 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
+// The layers, for sources and tests alike: apps on libraries, libraries on libraries, everything
+// on the contracts, which depend on nothing; the IPC package on no library.
+const layers = [
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
+  },
+  {
+    sourceTag: 'type:lib',
+    onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
+  },
+  { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:testkit', 'type:contracts'] },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:ipc', notDependOnLibsWithTags: ['type:lib'] },
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -16,21 +32,7 @@ export default [
           enforceBuildableLibDependency: true,
           allow: [],
           depConstraints: [
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
-            },
-            {
-              sourceTag: 'type:lib',
-              onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
-            },
-            {
-              sourceTag: 'type:testkit',
-              onlyDependOnLibsWithTags: ['type:testkit', 'type:contracts'],
-            },
-            // the contracts sit at the bottom of the graph: they depend on nothing
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:ipc', notDependOnLibsWithTags: ['type:lib'] },
+            ...layers,
             { sourceTag: 'scope:port-adapter', notDependOnLibsWithTags: ['scope:service-core'] },
           ],
         },
@@ -51,23 +53,7 @@ export default [
         {
           enforceBuildableLibDependency: true,
           allow: ['@whis/service-core/contracts'],
-          depConstraints: [
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
-            },
-            {
-              sourceTag: 'type:lib',
-              onlyDependOnLibsWithTags: ['type:lib', 'type:testkit', 'type:contracts'],
-            },
-            {
-              sourceTag: 'type:testkit',
-              onlyDependOnLibsWithTags: ['type:testkit', 'type:contracts'],
-            },
-            // the contracts sit at the bottom of the graph: they depend on nothing
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:ipc', notDependOnLibsWithTags: ['type:lib'] },
-          ],
+          depConstraints: [...layers],
         },
       ],
     },

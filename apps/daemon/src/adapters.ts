@@ -47,9 +47,12 @@ export function createLazyTranscriber(settingsFile: string, logger: Logger): Tra
   };
 }
 
+/** The outputs that put text into the focused window, and so need a typing tool. */
+const insertsText = (name: string) => name === 'type' || name === 'paste';
+
 export function createOutputs(settings: Settings, defaultFile: string, logger?: Logger): Output {
   const outputs = (settings.outputs ?? ['clipboard']).map((name) => {
-    if (name === 'type' || name === 'paste') {
+    if (insertsText(name)) {
       const log = logger?.child({ component: 'output' });
       const options = insertOptionsFrom(settings, (message, details) =>
         log?.info(details ?? {}, message),
@@ -75,27 +78,28 @@ export function createTriggers(options: DaemonOptions, logger: Logger): Trigger[
 }
 
 /** Where transcripts go, for `whis status`: "clipboard", "paste with xdotool (X11 session)", … */
+/** Where transcripts go, for `whis status`: "clipboard", "paste with xdotool (X11 session)", … */
 export function describeOutputs(settings: Settings): string {
   const names = settings.outputs ?? ['clipboard'];
-  if (!names.some((name) => name === 'type' || name === 'paste')) return names.join(', ');
+  if (!names.some(insertsText)) return names.join(', ');
   const insertion = describeInsertion(insertOptionsFrom(settings));
   const how = insertion.tool ? `with ${insertion.tool} (${insertion.why})` : `(${insertion.why})`;
-  return names
-    .map((name) => (name === 'type' || name === 'paste' ? `${name} ${how}` : name))
-    .join(', ');
+  return names.map((name) => (insertsText(name) ? `${name} ${how}` : name)).join(', ');
 }
 
-/** What would make the next recording fail, for `whis status`. */
-export async function describeProblems(settingsFile: string): Promise<string[]> {
+/**
+ * What would make the next recording fail, for `whis status`. The key is read from the file (a
+ * new one takes effect at once); the outputs are those the service started with.
+ */
+export async function describeProblems(settingsFile: string, running: Settings): Promise<string[]> {
   const problems: string[] = [];
   try {
     resolveTranscriberOptions({ env: process.env, settings: await readSettings(settingsFile) });
   } catch (err) {
     problems.push((err as Error).message);
   }
-  const settings = await readSettings(settingsFile).catch(() => ({}) as Settings);
-  if (settings.outputs?.some((o) => o === 'type' || o === 'paste')) {
-    const insertion = describeInsertion(insertOptionsFrom(settings));
+  if (running.outputs?.some(insertsText)) {
+    const insertion = describeInsertion(insertOptionsFrom(running));
     if (!insertion.tool) problems.push(`Cannot type or paste into windows: ${insertion.why}.`);
   }
   if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY && process.platform === 'linux') {

@@ -111,7 +111,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     triggers,
     logger: logger.child({ component: 'host' }),
     info: { version, hotkey: options.hotkey, output: describeOutputs(settings) },
-    problems: () => describeProblems(paths.settingsFile),
+    problems: () => describeProblems(paths.settingsFile, settings),
   });
   const server = await serveOverIpc(host, instance, {
     version,

@@ -363,11 +363,9 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         listeners.emitError(error);
       };
       opened.onError(fail);
-      let live = false;
       const preRolledMs = opened.route((pcm) => {
         if (ended) return;
-        if (!live) {
-          live = true;
+        if (stats.startLagMs === undefined) {
           stats.firstFrameMs = stream.firstFrameMs;
           // the first sample of this recording was captured about one read before it arrived
           const readMs = (pcm.length / stream.channels / stream.rate) * 1000;
@@ -377,7 +375,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         if (pipeline.error) fail(pipeline.error);
       });
       if (preRolledMs > 0) {
-        // the pre-roll went through the same function, so `live` is set: it began this long before
+        // the pre-roll went through the same function first: the recording began this long before
         stats.startLagMs = -preRolledMs;
       }
 

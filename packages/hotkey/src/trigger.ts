@@ -1,4 +1,4 @@
-import type { Logger } from '@whis/contracts';
+import type { Logger, TriggerEvent } from '@whis/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -8,14 +8,8 @@ import { formatHotkey, MODIFIER_KEYS, parseHotkey, type Hotkey } from './spec.js
 
 export type HotkeyMode = 'toggle' | 'push-to-talk';
 
-/** Structurally the TriggerEvent of @whis/service-core. */
-export type HotkeyTriggerEvent =
-  | { type: 'toggle' }
-  | { type: 'start' }
-  | { type: 'finish' }
-  | { type: 'cancel' }
-  | { type: 'unavailable'; reason: string }
-  | { type: 'available' };
+/** The TriggerEvent of @whis/contracts: what the service host takes from a trigger. */
+export type HotkeyTriggerEvent = TriggerEvent;
 
 export interface HotkeyTrigger {
   readonly description: string;

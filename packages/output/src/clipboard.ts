@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { OutputError } from './errors.js';
+import { runTool } from './internal/run.js';
 
 export interface ClipboardOptions {
   env?: NodeJS.ProcessEnv;
@@ -49,59 +49,22 @@ export function clipboardTools(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
   return [];
 }
 
-// Clipboard tools on X11 and Wayland fork a child that keeps serving the selection, holding the
-// pipes it inherited: wait for the tool's own exit, never for its output to close.
-function runTool(
+/** Writes `text` (or bytes) into one clipboard tool; it forks a server, so its exit ends the run. */
+function writeWith(
   tool: Tool,
   text: string | Buffer,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   extraArgs: string[] = [],
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool.command, [...tool.args, ...extraArgs], {
-      env,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new OutputError('tool-failed', `${tool.command} did not finish within ${timeoutMs} ms.`),
-      );
-    }, timeoutMs);
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        err.code === 'ENOENT'
-          ? new OutputError(
-              'missing-tool',
-              `${tool.command} is not installed. Install ${tool.install}.`,
-              { cause: err },
-            )
-          : new OutputError('tool-failed', `${tool.command} could not start: ${err.message}`, {
-              cause: err,
-            }),
-      );
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      child.stderr!.destroy();
-      if (code === 0) resolve();
-      else
-        reject(
-          new OutputError(
-            'tool-failed',
-            `${tool.command} failed (${code ?? signal}): ${stderr.trim() || 'no message'}`,
-          ),
-        );
-    });
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(
-      typeof text !== 'string' ? text : tool.encode ? tool.encode(text) : Buffer.from(text, 'utf8'),
-    );
-  });
+  return runTool({
+    command: tool.command,
+    args: [...tool.args, ...extraArgs],
+    input: typeof text !== 'string' ? text : tool.encode ? tool.encode(text) : text,
+    env,
+    timeoutMs,
+    install: tool.install,
+  }).then(() => undefined);
 }
 
 /**
@@ -121,7 +84,7 @@ export async function copyToClipboard(text: string, options: ClipboardOptions = 
   let missing: OutputError | undefined;
   for (const tool of tools) {
     try {
-      await runTool(tool, text, env, options.timeoutMs ?? 5000);
+      await writeWith(tool, text, env, options.timeoutMs ?? 5000);
       return;
     } catch (err) {
       if ((err as OutputError).code !== 'missing-tool') throw err;
@@ -144,22 +107,9 @@ export interface ClipboardContent {
 const TEXT_TYPES = ['UTF8_STRING', 'text/plain;charset=utf-8', 'text/plain', 'STRING', 'TEXT'];
 const META_TYPES = new Set(['TARGETS', 'TIMESTAMP', 'MULTIPLE', 'SAVE_TARGETS', 'DELETE']);
 
-function read(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
-  return new Promise<Buffer | undefined>((resolve) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    const parts: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => parts.push(d));
-    child.once('error', () => {
-      clearTimeout(timer);
-      resolve(undefined);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve(code === 0 ? Buffer.concat(parts) : undefined);
-    });
-  });
-}
+/** A clipboard reader's stdout, or undefined when it fails (an empty clipboard, no tool). */
+const read = (command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) =>
+  runTool({ command, args, env, timeoutMs, output: true }).catch(() => undefined);
 
 /**
  * Reads what the clipboard holds, to give it back later: its text when it offers text, else its
@@ -226,24 +176,24 @@ export async function writeClipboard(
   if (!tool) throw new OutputError('no-clipboard', 'No clipboard in this session.');
   if ('primary' in content) {
     if (tool === XCLIP)
-      return runTool(
+      return writeWith(
         { ...XCLIP, args: ['-selection', 'primary', '-in'] },
         content.primary,
         env,
         timeoutMs,
       );
-    if (tool === WL_COPY) return runTool(WL_COPY, content.primary, env, timeoutMs, ['--primary']);
+    if (tool === WL_COPY) return writeWith(WL_COPY, content.primary, env, timeoutMs, ['--primary']);
     return;
   }
   const typed = TEXT_TYPES.includes(content.type) || platform === 'darwin' || platform === 'win32';
-  if (typed) return runTool(tool, content.data.toString('utf8'), env, timeoutMs);
+  if (typed) return writeWith(tool, content.data.toString('utf8'), env, timeoutMs);
   if (tool === XCLIP)
-    return runTool(
+    return writeWith(
       { ...XCLIP, args: ['-selection', 'clipboard', '-t', content.type, '-in'] },
       content.data,
       env,
       timeoutMs,
     );
   if (tool === WL_COPY)
-    return runTool(WL_COPY, content.data, env, timeoutMs, ['--type', content.type]);
+    return writeWith(WL_COPY, content.data, env, timeoutMs, ['--type', content.type]);
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   copyToClipboard,
   readClipboard,
@@ -6,6 +5,7 @@ import {
   type ClipboardContent,
 } from './clipboard.js';
 import { OutputError } from './errors.js';
+import { runTool } from './internal/run.js';
 import {
   activeWindowQuery,
   detectSession,
@@ -67,6 +67,28 @@ export function insertOptionsFrom(
   };
 }
 
+/**
+ * The keyboards for the session (or the one forced), why those, and the first that is installed;
+ * `missing` says what to install when none is.
+ */
+function findKeyboard(
+  env: NodeJS.ProcessEnv,
+  session: Session,
+  forced: Keyboard['name'] | undefined,
+): { keyboard: Keyboard | undefined; keyboards: Keyboard[]; why: string; missing?: string } {
+  const { keyboards, why } = forced
+    ? { keyboards: [KEYBOARDS[forced]], why: 'the typeTool setting' }
+    : keyboardsFor(session);
+  const keyboard = keyboards.find((k) => onPath(k.command, env));
+  if (keyboard || keyboards.length === 0) return { keyboard, keyboards, why };
+  return {
+    keyboard,
+    keyboards,
+    why,
+    missing: `${why}: none of ${keyboards.map((k) => k.name).join(', ')} is installed; install ${keyboards[0]!.install}`,
+  };
+}
+
 /** Which tool would type, and why; or what to install. For `whis status` and `whis config`. */
 export function describeInsertion(options: InsertOptions = {}): {
   tool: Keyboard['name'] | null;
@@ -74,70 +96,35 @@ export function describeInsertion(options: InsertOptions = {}): {
 } {
   const env = options.env ?? process.env;
   const session = detectSession(env, options.platform ?? process.platform);
-  const { keyboards, why } = options.tool
-    ? { keyboards: [KEYBOARDS[options.tool]], why: 'the typeTool setting' }
-    : keyboardsFor(session);
-  const found = keyboards.find((k) => onPath(k.press({ modifiers: [], key: 'a' }).command, env));
-  if (found) return { tool: found.name, why };
-  if (keyboards.length === 0) return { tool: null, why };
-  return {
-    tool: null,
-    why: `${why}: none of ${keyboards.map((k) => k.name).join(', ')} is installed; install ${keyboards[0]!.install}`,
-  };
+  const { keyboard, why, missing } = findKeyboard(env, session, options.tool);
+  return { tool: keyboard?.name ?? null, why: missing ?? why };
 }
 
-/** Runs one tool command; a missing tool or a non-zero exit is an OutputError saying which. */
-function execute(
+/** Why a keyboard tool failed, when its message shows it: added to the error. */
+function keyboardHint(message: string): string {
+  if (/permission denied|uinput|ydotoold|socket/i.test(message))
+    return ' (uinput tools need the user in the input group: `sudo usermod -aG input $USER`, then log in again)';
+  if (/virtual keyboard|not supported/i.test(message))
+    return ' (this compositor refuses virtual keyboards: GNOME and KDE need ydotool or dotool)';
+  return '';
+}
+
+/** Runs one command of a keyboard tool (or, without `keyboard`, a query such as xprop). */
+async function execute(
   cmd: Command,
   keyboard: Keyboard | undefined,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd.command, cmd.args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new OutputError('tool-failed', `${cmd.command} did not finish within ${timeoutMs} ms.`),
-      );
-    }, timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        err.code === 'ENOENT'
-          ? new OutputError(
-              'missing-tool',
-              `${cmd.command} is not installed${keyboard ? `. Install ${keyboard.install}` : ''}.`,
-              { cause: err },
-            )
-          : new OutputError('tool-failed', `${cmd.command} could not start: ${err.message}`, {
-              cause: err,
-            }),
-      );
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) return resolve(stdout);
-      const message = stderr.trim() || 'no message';
-      const hint = /permission denied|uinput|ydotoold|socket/i.test(message)
-        ? ' (uinput tools need the user in the input group: `sudo usermod -aG input $USER`, then log in again)'
-        : /virtual keyboard|not supported/i.test(message)
-          ? ' (this compositor refuses virtual keyboards: GNOME and KDE need ydotool or dotool)'
-          : '';
-      reject(
-        new OutputError(
-          'tool-failed',
-          `${cmd.command} failed (${code ?? signal}): ${message}${hint}`,
-        ),
-      );
-    });
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(cmd.input ?? '');
+  const out = await runTool({
+    ...cmd,
+    env,
+    timeoutMs,
+    output: true,
+    hint: keyboardHint,
+    ...(keyboard ? { install: keyboard.install } : {}),
   });
+  return out.toString('utf8');
 }
 
 interface Context {
@@ -160,25 +147,30 @@ function context(options: InsertOptions): Context {
   };
 }
 
-/** The first keyboard of the session (or the forced one) that is installed. */
+/** The first keyboard of the session (or the forced one) that is installed, or an OutputError. */
 function chooseKeyboard(ctx: Context, forced: Keyboard['name'] | undefined): Keyboard {
-  const { keyboards, why } = forced
-    ? { keyboards: [KEYBOARDS[forced]], why: 'the typeTool setting' }
-    : keyboardsFor(ctx.session);
+  const { keyboard, keyboards, why } = findKeyboard(ctx.env, ctx.session, forced);
+  if (keyboard) return keyboard;
   if (keyboards.length === 0)
     throw new OutputError(
       'no-clipboard',
       `Cannot type: ${why}. Run whis inside your graphical session, or use the clipboard output.`,
     );
-  const found = keyboards.find((k) =>
-    onPath(k.press({ modifiers: [], key: 'a' }).command, ctx.env),
+  throw new OutputError(
+    'missing-tool',
+    `Cannot type into windows (${why}): install ${keyboards.map((k) => k.install).join(', or ')}.`,
   );
-  if (!found)
-    throw new OutputError(
-      'missing-tool',
-      `Cannot type into windows (${why}): install ${keyboards.map((k) => k.install).join(', or ')}.`,
+}
+
+/** Presses Return when the `submit` setting asks for it: never otherwise. */
+async function submitIfAsked(keyboard: Keyboard, ctx: Context, submit: boolean | undefined) {
+  if (submit)
+    await execute(
+      keyboard.press({ modifiers: [], key: 'Return' }),
+      keyboard,
+      ctx.env,
+      ctx.timeoutMs,
     );
-  return found;
 }
 
 /** Text as it may be typed: no line breaks (a Return would submit a terminal's line). */
@@ -237,13 +229,7 @@ export function createPasteOutput(
     });
     try {
       await execute(keyboard.press(chord), keyboard, ctx.env, ctx.timeoutMs);
-      if (options.submit)
-        await execute(
-          keyboard.press({ modifiers: [], key: 'Return' }),
-          keyboard,
-          ctx.env,
-          ctx.timeoutMs,
-        );
+      await submitIfAsked(keyboard, ctx, options.submit);
     } catch (err) {
       throw new OutputError(
         'paste-failed',
@@ -306,13 +292,7 @@ export function createTypeOutput(
       ctx.notice('typing', { tool: keyboard.name, characters: text.length });
       try {
         await typeWith(keyboard, text, ctx);
-        if (options.submit)
-          await execute(
-            keyboard.press({ modifiers: [], key: 'Return' }),
-            keyboard,
-            ctx.env,
-            ctx.timeoutMs,
-          );
+        await submitIfAsked(keyboard, ctx, options.submit);
       } catch (err) {
         await copyToClipboard(raw, { env: ctx.env, platform: ctx.platform }).catch(() => undefined);
         throw new OutputError(

@@ -67,6 +67,8 @@ export const formatChord = (chord: Chord) => [...chord.modifiers, chord.key].joi
 /** A tool that types text and presses chords in the focused window. */
 export interface Keyboard {
   name: 'xdotool' | 'wtype' | 'ydotool' | 'dotool' | 'osascript' | 'powershell';
+  /** The program it runs (what must be on PATH). */
+  command: string;
   /** The package to install, for messages. */
   install: string;
   /** Types any character; false: ASCII only (non-ASCII text is pasted instead). */
@@ -78,6 +80,7 @@ export interface Keyboard {
 
 const xdotool: Keyboard = {
   name: 'xdotool',
+  command: 'xdotool',
   install: 'xdotool (apt install xdotool)',
   unicode: true,
   // --clearmodifiers: the hotkey's ctrl+shift may still be held when the text arrives. A character
@@ -106,6 +109,7 @@ const xdotool: Keyboard = {
 // be lost while the window takes the new keymap, so each call begins with a 30 ms pause.
 const wtype: Keyboard = {
   name: 'wtype',
+  command: 'wtype',
   install: 'wtype (apt install wtype)',
   unicode: true,
   type: (text) => [{ command: 'wtype', args: ['-s', '30', '-'], input: text }],
@@ -126,6 +130,7 @@ const wtype: Keyboard = {
 // in the `input` group (or run ydotoold).
 const ydotool: Keyboard = {
   name: 'ydotool',
+  command: 'ydotool',
   install: 'ydotool (apt install ydotool; add yourself to the input group)',
   unicode: false,
   type: (text) => [{ command: 'ydotool', args: ['type', '--file', '/dev/stdin'], input: text }],
@@ -134,6 +139,7 @@ const ydotool: Keyboard = {
 
 const dotool: Keyboard = {
   name: 'dotool',
+  command: 'dotool',
   install: 'dotool (https://sr.ht/~geb/dotool/; add yourself to the input group)',
   unicode: false,
   type: (text) => [{ command: 'dotool', args: [], input: `type ${text}\n` }],
@@ -143,6 +149,7 @@ const dotool: Keyboard = {
 // AppleScript gets the text as an argument, so nothing in it needs quoting.
 const osascript: Keyboard = {
   name: 'osascript',
+  command: 'osascript',
   install:
     'osascript (part of macOS; allow your terminal under Privacy & Security → Accessibility)',
   unicode: true,
@@ -185,6 +192,7 @@ const SENDKEYS_SCRIPT =
 
 const powershell: Keyboard = {
   name: 'powershell',
+  command: 'powershell.exe',
   install: 'PowerShell (part of Windows)',
   unicode: true,
   type: (text) => [

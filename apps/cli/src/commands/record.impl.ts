@@ -29,7 +29,7 @@ export async function runRecord(args: RecordArgs & { finishAfterMs?: number }): 
   });
   let stderr = '';
   worker.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const lines = createInterface({ input: process.stdin, terminal: false });
+  const lines = createInterface({ input: process.stdin });
   let cancelled = false;
   let progress: Progress | undefined;
   const onInterrupt = () => {
