@@ -21,7 +21,7 @@ export type MicrophoneLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
 export interface MicrophoneOptions extends Omit<
   PipelineOptions,
-  'directory' | 'onLevel' | 'onChunk'
+  'directory' | 'onLevel' | 'onChunk' | 'onPcm'
 > {
   /** Device name (case-insensitive, a unique part is enough) or index; default: the system's default input. */
   device?: string | number;
@@ -338,6 +338,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         directory,
         onLevel: listeners.emitLevel,
         onChunk: listeners.emitChunk,
+        onPcm: listeners.emitPcm,
       });
       const stats: CaptureStats = {
         device: device.name,
@@ -393,6 +394,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         stats,
         onLevel: listeners.onLevel,
         onChunk: listeners.onChunk,
+        onPcm: listeners.onPcm,
         onError: listeners.onError,
         stop() {
           result ??= (async () => {

@@ -4,7 +4,7 @@ import type { AudioSource, Capture, CapturedAudio } from './types.js';
 
 export interface PcmSourceOptions extends Omit<
   PipelineOptions,
-  'directory' | 'onLevel' | 'onChunk'
+  'directory' | 'onLevel' | 'onChunk' | 'onPcm'
 > {
   /** Opens the PCM to record: interleaved signed 16-bit little-endian. */
   open: () => AsyncIterable<Buffer> | NodeJS.ReadableStream;
@@ -30,6 +30,7 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
         directory,
         onLevel: listeners.emitLevel,
         onChunk: listeners.emitChunk,
+        onPcm: listeners.emitPcm,
       });
       let stopped = false;
       let leftover: Buffer | undefined;
@@ -53,6 +54,7 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
         drained,
         onLevel: listeners.onLevel,
         onChunk: listeners.onChunk,
+        onPcm: listeners.onPcm,
         onError: listeners.onError,
         stop() {
           result ??= (async () => {

@@ -56,6 +56,33 @@ describe('RecordingPipeline', () => {
     expect(result.chunks[0]!.bytes).toBeLessThan(3 * 4200);
   });
 
+  it('hands out the kept audio with the chunk it goes into: the samples of every chunk, in order', () => {
+    const seen: number[] = [];
+    const announced: number[] = [];
+    const p = new RecordingPipeline(48_000, 2, {
+      directory: dir,
+      maxChunkMs: 1000,
+      onPcm: (pcm, segment) => {
+        // a segment's audio ends before the next one's begins
+        expect(segment).toBeGreaterThanOrEqual(seen.length - 1);
+        seen[segment] = (seen[segment] ?? 0) + pcm.length;
+      },
+      onChunk: () => announced.push(seen.length),
+    });
+    feed(p, [
+      [1.5, true],
+      [1, false],
+      [1.5, true],
+      [1, false],
+      [1.5, true],
+    ]);
+    const result = p.finish();
+    expect(result.chunks).toHaveLength(3);
+    // each chunk was announced while only its own and earlier segments had audio
+    expect(announced).toEqual([1, 2]);
+    expect(seen).toEqual(result.chunks.map((c) => Math.round((c.durationMs / 1000) * 16_000)));
+  });
+
   it('reports a silent recording as empty and writes nothing', () => {
     const p = new RecordingPipeline(48_000, 2, { directory: dir });
     feed(p, [[2, false]]);

@@ -39,6 +39,8 @@ export interface PipelineOptions {
    * one, closed by `finish()`, is not announced: it comes back with the others from `finish()`.
    */
   onChunk?: (chunk: AudioChunk) => void;
+  /** The audio as it goes into chunk `segment` (16 kHz mono, silence trimmed): what a live transcription streams. */
+  onPcm?: (pcm: Int16Array, segment: number) => void;
 }
 
 interface OpenChunk {
@@ -58,8 +60,8 @@ interface OpenChunk {
  */
 export class RecordingPipeline {
   private readonly resampler: Resampler;
-  private readonly options: Required<Omit<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk'>> &
-    Pick<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk'>;
+  private readonly options: Required<Omit<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk' | 'onPcm'>> &
+    Pick<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk' | 'onPcm'>;
   private pending = new Float32Array(0);
   private held: Int16Array[] = [];
   private heardSpeech = false;
@@ -186,6 +188,7 @@ export class RecordingPipeline {
     if (this.failed) return;
     const chunk = (this.chunk ??= this.openChunk());
     this.append(chunk, chunk.encoder.encodeBuffer(pcm));
+    this.options.onPcm?.(pcm, chunk.index);
     chunk.samples += pcm.length;
     this.written += pcm.length;
     this.silentRun = silent ? this.silentRun + 1 : 0;

@@ -49,6 +49,12 @@ export interface Capture {
    */
   onChunk?(listener: (chunk: AudioChunk) => void): () => void;
   /**
+   * The audio as it is kept (16 kHz mono PCM16, silence trimmed as in the chunks), with the index of
+   * the chunk it goes into, as it is written: what a live transcription streams. Optional. Returns a
+   * disposer.
+   */
+  onPcm?(listener: (pcm: Int16Array, segment: number) => void): () => void;
+  /**
    * The device failed mid-recording (unplugged, …). The capture has ended; `stop()`
    * still returns what was captured until then. Returns a disposer.
    */
@@ -83,6 +89,35 @@ export interface TranscribeOptions {
 export interface Transcriber {
   /** Transcribes the chunks (in parallel where it can) and returns the merged text. */
   transcribe(chunks: readonly AudioChunk[], options?: TranscribeOptions): Promise<{ text: string }>;
+}
+
+export interface LiveSessionOptions {
+  /** A piece of a segment's text, as it is recognised. */
+  onDelta?(segment: number, delta: string): void;
+}
+
+/** One recording streamed to a live transcription service while it is being recorded. */
+export interface LiveSession {
+  /**
+   * Audio of segment `segment` (16 kHz mono PCM16), in order. The first audio of the next segment
+   * ends this one: its text is asked for at once.
+   */
+  append(pcm: Int16Array, segment: number): void;
+  /**
+   * The final text of a segment. Rejects when the segment could not be transcribed live (the
+   * connection dropped, the session was refused, …): the caller uploads its chunk instead.
+   */
+  text(segment: number): Promise<string>;
+  /** No more audio: the segment in progress ends. */
+  end(): void;
+  /** Closes the connection; texts not complete yet reject. */
+  close(): void;
+}
+
+/** Transcribes while recording (OpenAI's Realtime transcription session, …). */
+export interface LiveTranscriber {
+  /** A session for one recording, or null when live transcription is not configured. */
+  open(options?: LiveSessionOptions): Promise<LiveSession | null>;
 }
 
 export interface Output {

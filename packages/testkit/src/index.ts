@@ -9,6 +9,7 @@ export {
   type TranscriptionHandler,
   type ScriptedReply,
 } from './transcription-server.js';
+export { type RealtimeControls, type RealtimeConnectionLog } from './realtime-server.js';
 export { run, runChecked, stopChild, type RunResult } from './process.js';
 export {
   openXterm,

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import busboy from 'busboy';
+import { attachRealtime, type RealtimeControls } from './realtime-server.js';
 import { recognize } from './speech.js';
 
 export interface TranscriptionRequest {
@@ -25,6 +26,8 @@ export interface TranscriptionServer {
   baseURL: string;
   /** Every transcription request received, in order. */
   requests: TranscriptionRequest[];
+  /** The Realtime transcription endpoint at `<baseURL>/realtime` (WebSocket): its log and controls. */
+  realtime: RealtimeControls;
   close(): Promise<void>;
 }
 
@@ -160,11 +163,14 @@ export async function startTranscriptionServer(
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const realtime = attachRealtime(server);
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    realtime,
     close: () =>
       new Promise<void>((resolve) => {
+        realtime.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

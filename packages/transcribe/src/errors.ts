@@ -10,7 +10,9 @@ export type TranscribeErrorCode =
   | 'timeout'
   | 'aborted'
   | 'bad-response'
-  | 'model-unavailable';
+  | 'model-unavailable'
+  /** A segment could not be transcribed live (dropped connection, refused session): it is uploaded. */
+  | 'live-failed';
 
 /** A transcription failure: `code` for programs, a message that says what to do, the SDK's error as `cause`. */
 export class TranscribeError extends Error {

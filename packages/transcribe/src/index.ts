@@ -6,7 +6,19 @@ export {
   type AudioChunkInput,
 } from './transcriber.js';
 export {
+  RealtimeSession,
+  Upsampler,
+  REALTIME_RATE,
+  realtimeURL,
+  createRealtimeTranscriber,
+  type RealtimeOptions,
+} from './realtime.js';
+export {
   DEFAULT_MODEL,
+  LIVE_MODEL,
+  TRANSCRIPTION_MODES,
+  resolveModels,
+  type TranscriptionMode,
   LEGACY_SHUTDOWN,
   checkModel,
   modelFamily,
@@ -14,6 +26,10 @@ export {
   type ModelFamily,
   type ModelHints,
 } from './models.js';
-export { resolveTranscriberOptions, type TranscriberSettings } from './options.js';
+export {
+  resolveTranscriberOptions,
+  resolveRealtimeOptions,
+  type TranscriberSettings,
+} from './options.js';
 export { mergeTranscripts, isSilenceHallucination } from './merge.js';
 export { TranscribeError, type TranscribeErrorCode } from './errors.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTranscriptionServer, type TranscriptionServer } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkModel, DEFAULT_MODEL, modelFamily } from './models.js';
+import { checkModel, DEFAULT_MODEL, modelFamily, resolveModels } from './models.js';
 import { resolveTranscriberOptions } from './options.js';
 import { createTranscriber, type AudioChunkInput } from './transcriber.js';
 
@@ -38,8 +38,32 @@ describe('model families', () => {
     expect(checkModel('whisper-1').warning).toMatch(
       /2027-02-26.*whis config set model gpt-transcribe/,
     );
-    expect(checkModel('gpt-live-transcribe').error).toMatch(/Realtime.*gpt-transcribe/);
+    expect(checkModel('gpt-live-transcribe').error).toBeUndefined();
+    expect(checkModel('gpt-live-transcribe').warning).toMatch(/Realtime.*gpt-transcribe/);
     expect(checkModel('two words').error).toMatch(/not a model name/);
+  });
+});
+
+describe('mode and model together', () => {
+  it('a live model chooses realtime; realtime mode picks the live model for OpenAI names only', () => {
+    expect(resolveModels({})).toEqual({ mode: 'file', fileModel: 'gpt-transcribe' });
+    expect(resolveModels({ model: 'gpt-live-transcribe' })).toEqual({
+      mode: 'realtime',
+      fileModel: 'gpt-transcribe',
+      liveModel: 'gpt-live-transcribe',
+    });
+    expect(resolveModels({ mode: 'realtime' })).toEqual({
+      mode: 'realtime',
+      fileModel: 'gpt-transcribe',
+      liveModel: 'gpt-live-transcribe',
+    });
+    // a self-hosted server serves both paths with its own model
+    expect(resolveModels({ mode: 'realtime', model: 'Systran/faster-whisper-small' })).toEqual({
+      mode: 'realtime',
+      fileModel: 'Systran/faster-whisper-small',
+      liveModel: 'Systran/faster-whisper-small',
+    });
+    expect(resolveModels({ mode: 'file', model: 'whisper-1' }).mode).toBe('file');
   });
 });
 

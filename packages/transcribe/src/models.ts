@@ -4,6 +4,31 @@
 /** The model used when none is configured. */
 export const DEFAULT_MODEL = 'gpt-transcribe';
 
+/** OpenAI's model for a Realtime transcription session (`mode realtime`). */
+export const LIVE_MODEL = 'gpt-live-transcribe';
+
+/** `file`: each segment is uploaded as it closes. `realtime`: the audio is streamed as it is recorded. */
+export type TranscriptionMode = 'file' | 'realtime';
+export const TRANSCRIPTION_MODES: readonly TranscriptionMode[] = ['file', 'realtime'];
+
+/**
+ * What `mode` and `model` settings mean together. A live model chooses `realtime`, and the segments
+ * the session misses are uploaded with {@link DEFAULT_MODEL}; in `realtime` mode an OpenAI file model
+ * has the session use {@link LIVE_MODEL}, and another endpoint's model name is used for both.
+ */
+export function resolveModels(settings: { mode?: string; model?: string }): {
+  mode: TranscriptionMode;
+  fileModel: string;
+  liveModel?: string;
+} {
+  const model = settings.model ?? DEFAULT_MODEL;
+  const family = modelFamily(model);
+  if (family === 'live') return { mode: 'realtime', fileModel: DEFAULT_MODEL, liveModel: model };
+  if (settings.mode === 'realtime')
+    return { mode: 'realtime', fileModel: model, liveModel: family === 'other' ? model : LIVE_MODEL };
+  return { mode: 'file', fileModel: model };
+}
+
 /** OpenAI shuts the legacy transcription models down on this day (notice of 2026-08-26). */
 export const LEGACY_SHUTDOWN = '2027-02-26';
 
@@ -37,7 +62,7 @@ export function checkModel(model: string): { error?: string; warning?: string } 
   switch (modelFamily(model)) {
     case 'live':
       return {
-        error: `${model} transcribes live audio over a Realtime session, not recordings. Use ${DEFAULT_MODEL}.`,
+        warning: `${model} transcribes over a Realtime session while you speak (mode realtime); what the session misses is uploaded with ${DEFAULT_MODEL}.`,
       };
     case 'legacy':
       return {

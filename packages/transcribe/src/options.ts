@@ -1,11 +1,14 @@
 import { TranscribeError } from './errors.js';
-import { DEFAULT_MODEL } from './models.js';
+import { resolveModels } from './models.js';
+import type { RealtimeOptions } from './realtime.js';
 import type { TranscriberOptions } from './transcriber.js';
 
 export interface TranscriberSettings {
   apiKey?: string;
   baseURL?: string;
   model?: string;
+  /** `file` (default) or `realtime`; a live model name chooses `realtime`. */
+  mode?: string;
   language?: string;
   prompt?: string;
   keywords?: string[];
@@ -38,10 +41,11 @@ export function resolveTranscriberOptions(
       'No API key. Set it with `whis config --api-key sk-…` or the OPENAI_API_KEY environment variable.',
     );
   }
-  const options: TranscriberOptions = {
-    apiKey,
-    model: pick(flags.model, env.WHIS_MODEL, file.model) ?? DEFAULT_MODEL,
-  };
+  const models = resolveModels({
+    model: pick(flags.model, env.WHIS_MODEL, file.model),
+    mode: pick(flags.mode, env.WHIS_MODE, file.mode),
+  });
+  const options: TranscriberOptions = { apiKey, model: models.fileModel };
   const baseURL = pick(flags.baseURL, env.OPENAI_BASE_URL, file.baseURL);
   const language = pick(flags.language, env.WHIS_LANGUAGE, file.language);
   const prompt = pick(flags.prompt, env.WHIS_PROMPT, file.prompt);
@@ -52,4 +56,30 @@ export function resolveTranscriberOptions(
   const cleaned = keywords?.map((k) => k.trim()).filter(Boolean) ?? [];
   if (cleaned.length > 0) options.keywords = cleaned;
   return options;
+}
+
+/**
+ * The live session's options when `realtime` mode is chosen (by `mode` or a live model name), else
+ * null; the same sources and order as {@link resolveTranscriberOptions}, which it also checks.
+ */
+export function resolveRealtimeOptions(
+  sources: Parameters<typeof resolveTranscriberOptions>[0] = {},
+): RealtimeOptions | null {
+  const file = resolveTranscriberOptions(sources);
+  const env = sources.env ?? process.env;
+  const pick = (...values: Array<string | undefined>) =>
+    values.find((v) => v !== undefined && v !== '');
+  const models = resolveModels({
+    model: pick(sources.flags?.model, env.WHIS_MODEL, sources.settings?.model),
+    mode: pick(sources.flags?.mode, env.WHIS_MODE, sources.settings?.mode),
+  });
+  if (models.mode !== 'realtime') return null;
+  const { apiKey, baseURL, language, prompt } = file;
+  return {
+    apiKey,
+    model: models.liveModel,
+    ...(baseURL ? { baseURL } : {}),
+    ...(language ? { language: language.split(',')[0]! } : {}),
+    ...(prompt ? { prompt } : {}),
+  };
 }
