@@ -11,8 +11,20 @@ import {
   describeInsertion,
   insertOptionsFrom,
 } from '@whis/output';
-import type { AudioSource, Logger, Output, Transcriber, Trigger } from '@whis/service-core';
-import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
+import type {
+  AudioSource,
+  LiveTranscriber,
+  Logger,
+  Output,
+  Transcriber,
+  Trigger,
+} from '@whis/service-core';
+import {
+  createTranscriber,
+  RealtimeSession,
+  resolveRealtimeOptions,
+  resolveTranscriberOptions,
+} from '@whis/transcribe';
 import type { DaemonOptions } from './options.js';
 
 export function createAudioSource(settings: Settings, logger: Logger): AudioSource {
@@ -43,6 +55,28 @@ export function createLazyTranscriber(settingsFile: string, logger: Logger): Tra
         );
       }
       return cached.transcriber.transcribe(chunks, options);
+    },
+  };
+}
+
+// Like the transcriber, the mode is read when each recording begins: `whis config set mode realtime`
+// applies to the next recording. Without a key the file path reports the problem, not this one.
+export function createLiveTranscriber(settingsFile: string, logger: Logger): LiveTranscriber {
+  const log = logger.child({ component: 'live' });
+  return {
+    async open(events) {
+      let options;
+      try {
+        options = resolveRealtimeOptions({
+          env: process.env,
+          settings: await readSettings(settingsFile),
+        });
+      } catch {
+        return null;
+      }
+      if (!options) return null;
+      log.info({ model: options.model, baseURL: options.baseURL }, 'live session opening');
+      return new RealtimeSession({ ...options, logger: log }, events);
     },
   };
 }

@@ -16,6 +16,7 @@ import {
 import {
   createAudioSource,
   createLazyTranscriber,
+  createLiveTranscriber,
   createOutputs,
   describeOutputs,
   createTriggers,
@@ -106,6 +107,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
   const host = createServiceHost({
     audio,
     transcriber,
+    live: createLiveTranscriber(paths.settingsFile, logger),
     output,
     journal,
     triggers,

@@ -4,7 +4,7 @@ import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
 import { DeviceStream, type NaudiodonStream } from './internal/device-stream.js';
 import type { Logger } from '@whis/contracts';
-import type { AudioSource, Capture, CapturedAudio } from './types.js';
+import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
 
 export interface InputDevice {
   /** PortAudio device index, as `--device` takes it. */
@@ -168,7 +168,7 @@ export interface MicrophoneCapture extends Capture {
 
 /** An AudioSource whose captures also report timing facts. */
 export interface MicrophoneSource extends AudioSource {
-  start(options: { directory: string }): Promise<MicrophoneCapture>;
+  start(options: CaptureOptions): Promise<MicrophoneCapture>;
   /** With `keepOpen`, opens the microphone ahead of the first recording; otherwise does nothing. */
   prepare(): Promise<void>;
   /** Closes a microphone kept open (a recording in progress is finished first by its owner). */
@@ -328,7 +328,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       await stream?.close();
     },
 
-    async start({ directory }) {
+    async start({ directory, onPcm, segmentMs }) {
       const startedAt = performance.now();
       const opened = keepOpen ? await openKept() : open();
       const { stream, device } = opened;
@@ -338,7 +338,8 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         directory,
         onLevel: listeners.emitLevel,
         onChunk: listeners.emitChunk,
-        onPcm: listeners.emitPcm,
+        onPcm,
+        ...(segmentMs ? { maxChunkMs: segmentMs } : {}),
       });
       const stats: CaptureStats = {
         device: device.name,
@@ -394,7 +395,6 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         stats,
         onLevel: listeners.onLevel,
         onChunk: listeners.onChunk,
-        onPcm: listeners.onPcm,
         onError: listeners.onError,
         stop() {
           result ??= (async () => {

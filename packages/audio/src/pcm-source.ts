@@ -1,6 +1,6 @@
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
-import type { AudioSource, Capture, CapturedAudio } from './types.js';
+import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
 
 export interface PcmSourceOptions extends Omit<
   PipelineOptions,
@@ -13,7 +13,7 @@ export interface PcmSourceOptions extends Omit<
 }
 
 export interface PcmSource extends AudioSource {
-  start(options: { directory: string }): Promise<Capture & { drained: Promise<void> }>;
+  start(options: CaptureOptions): Promise<Capture & { drained: Promise<void> }>;
 }
 
 /**
@@ -23,14 +23,15 @@ export interface PcmSource extends AudioSource {
  */
 export function createPcmSource(options: PcmSourceOptions): PcmSource {
   return {
-    async start({ directory }) {
+    async start({ directory, onPcm, segmentMs }) {
       const listeners = captureListeners();
       const pipeline = new RecordingPipeline(options.sampleRate, options.channels, {
         ...options,
         directory,
         onLevel: listeners.emitLevel,
         onChunk: listeners.emitChunk,
-        onPcm: listeners.emitPcm,
+        onPcm,
+        ...(segmentMs ? { maxChunkMs: segmentMs } : {}),
       });
       let stopped = false;
       let leftover: Buffer | undefined;
@@ -54,7 +55,6 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
         drained,
         onLevel: listeners.onLevel,
         onChunk: listeners.onChunk,
-        onPcm: listeners.onPcm,
         onError: listeners.onError,
         stop() {
           result ??= (async () => {

@@ -8,6 +8,7 @@ export interface Settings {
   apiKey?: string;
   baseURL?: string;
   model?: string;
+  mode?: string;
   language?: string;
   prompt?: string;
   keywords?: string[];
@@ -43,6 +44,12 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   model: {
     kind: 'string',
     description: "gpt-transcribe (default), or the endpoint's own model (any name)",
+  },
+  mode: {
+    kind: 'string',
+    choices: ['file', 'realtime'],
+    description:
+      'file (default): segments are uploaded as they close; realtime: the audio is streamed to a Realtime session and the text comes while you speak (gpt-live-transcribe, or the endpoint\'s model)',
   },
   language: {
     kind: 'string',

@@ -28,6 +28,14 @@ export interface CaptureOptions {
    * (`<directory>/<n>.<ext>`); it exists and belongs to this recording.
    */
   directory: string;
+  /**
+   * The audio as it is kept (16 kHz mono PCM16, silence trimmed as in the chunks), with the index of
+   * the chunk it goes into, as it is written, from the first frame (the pre-roll included): what a
+   * live transcription streams. Optional.
+   */
+  onPcm?: (pcm: Int16Array, segment: number) => void;
+  /** Close a chunk at the first pause after this long (ms), for this recording; default: the source's own. */
+  segmentMs?: number;
 }
 
 /** What a finished capture left on disk. */
@@ -48,12 +56,6 @@ export interface Capture {
    * capture without it has its chunks transcribed after stop. Returns a disposer.
    */
   onChunk?(listener: (chunk: AudioChunk) => void): () => void;
-  /**
-   * The audio as it is kept (16 kHz mono PCM16, silence trimmed as in the chunks), with the index of
-   * the chunk it goes into, as it is written: what a live transcription streams. Optional. Returns a
-   * disposer.
-   */
-  onPcm?(listener: (pcm: Int16Array, segment: number) => void): () => void;
   /**
    * The device failed mid-recording (unplugged, …). The capture has ended; `stop()`
    * still returns what was captured until then. Returns a disposer.
@@ -98,17 +100,16 @@ export interface LiveSessionOptions {
 
 /** One recording streamed to a live transcription service while it is being recorded. */
 export interface LiveSession {
-  /**
-   * Audio of segment `segment` (16 kHz mono PCM16), in order. The first audio of the next segment
-   * ends this one: its text is asked for at once.
-   */
+  /** How long a segment should last before it is cut at a pause and its text asked for (ms). */
+  readonly segmentMs?: number;
+  /** Audio of segment `segment` (16 kHz mono PCM16), in order; a new segment number begins the next one. */
   append(pcm: Int16Array, segment: number): void;
   /**
    * The final text of a segment. Rejects when the segment could not be transcribed live (the
    * connection dropped, the session was refused, …): the caller uploads its chunk instead.
    */
   text(segment: number): Promise<string>;
-  /** No more audio: the segment in progress ends. */
+  /** The segment in progress ends (its chunk was closed, or the recording stopped): its text is asked for now. */
   end(): void;
   /** Closes the connection; texts not complete yet reject. */
   close(): void;

@@ -150,6 +150,10 @@ export type ServiceEvent =
   | { type: 'level'; recordingId: string; level: Level; durationMs: number }
   | { type: 'progress'; recordingId: string; done: number; total: number }
   | { type: 'transcript'; recordingId: string; text: string }
+  /** A piece of a segment's text as it is recognised (live transcription), to append to what came before. */
+  | { type: 'transcript.delta'; recordingId: string; segment: number; text: string }
+  /** The final text of a segment (0, 1, …), while the recording may still go on. */
+  | { type: 'transcript.segment'; recordingId: string; segment: number; text: string }
   | { type: 'error'; error: ErrorInfo };
 
 export const EVENT_METHOD = 'event';

@@ -6,7 +6,13 @@ import type { ServiceEvent } from '@whis/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceHost, type ServiceHost } from './host.js';
 import { createJournal, type Journal } from './journal.js';
-import { FakeAudioSource, ManualTrigger, MemoryOutput, ScriptedTranscriber } from './testing.js';
+import {
+  FakeAudioSource,
+  FakeLiveTranscriber,
+  ManualTrigger,
+  MemoryOutput,
+  ScriptedTranscriber,
+} from './testing.js';
 
 let dir: string;
 let audio: FakeAudioSource;
@@ -467,6 +473,105 @@ describe('segments transcribed while recording', () => {
     await expect.poll(() => transcriber.calls.length).toBe(1);
     await host.cancel();
     expect(transcriber.calls[0]!.signal?.aborted).toBe(true);
+    expect(output.delivered).toEqual([]);
+  });
+});
+
+describe('live transcription while recording', () => {
+  let live: FakeLiveTranscriber;
+  let liveHost: ServiceHost;
+  let liveEvents: ServiceEvent[];
+
+  beforeEach(async () => {
+    // the suite's host shares the fake microphone: this one records with its own
+    await host.shutdown();
+    live = new FakeLiveTranscriber();
+    liveHost = createServiceHost({
+      audio,
+      transcriber,
+      live,
+      output,
+      journal,
+      info: { version: '9.9.9' },
+    });
+    liveEvents = [];
+    liveHost.subscribe((e) => liveEvents.push(e));
+  });
+  afterEach(async () => {
+    await liveHost.shutdown();
+  });
+
+  async function liveRecording(words: string): Promise<string> {
+    const started = await liveHost.toggle();
+    await audio.current!.push(Buffer.from(words));
+    return started.recordingId!;
+  }
+
+  it('each segment comes from the session, its words pushed as they come; nothing is uploaded', async () => {
+    const id = await liveRecording('one two');
+    const capture = audio.current!;
+    await capture.cut();
+    await capture.push(Buffer.from('three four'));
+    // the first segment's text arrives while the recording goes on
+    await expect
+      .poll(() => liveEvents.find((e) => e.type === 'transcript.segment'))
+      .toEqual({ type: 'transcript.segment', recordingId: id, segment: 0, text: 'one two' });
+    expect((await liveHost.status()).state).toBe('recording');
+    await capture.cut();
+    await capture.push(Buffer.from('five'));
+    await liveHost.toggle();
+    await expect.poll(() => output.delivered).toEqual(['one two three four five']);
+    expect(transcriber.calls).toEqual([]);
+    const deltas = liveEvents.filter((e) => e.type === 'transcript.delta');
+    expect(deltas.map((e) => [e.segment, e.text])).toEqual([
+      [0, 'one'],
+      [0, ' two'],
+      [1, 'three'],
+      [1, ' four'],
+      [2, 'five'],
+    ]);
+    expect(
+      liveEvents.filter((e) => e.type === 'transcript.segment').map((e) => [e.segment, e.text]),
+    ).toEqual([
+      [0, 'one two'],
+      [1, 'three four'],
+      [2, 'five'],
+    ]);
+    expect(live.sessions[0]!.closed).toBe(true);
+    // the transcript is stored as in file mode
+    expect((await liveHost.last()).transcripts[0]!.text).toBe('one two three four five');
+  });
+
+  it('a segment the session misses is uploaded, with the text before it as context', async () => {
+    live.failSegment(1);
+    await liveRecording('one two');
+    const capture = audio.current!;
+    await capture.cut();
+    await capture.push(Buffer.from('three four'));
+    await capture.cut();
+    await capture.push(Buffer.from('five'));
+    await liveHost.toggle();
+    await expect.poll(() => output.delivered).toEqual(['one two three four five']);
+    expect(transcriber.calls.map((c) => [c.chunks[0]!.path.slice(-7), c.context])).toEqual([
+      ['001.mp3', 'one two'],
+    ]);
+  });
+
+  it('live not configured (open answers null): every segment is uploaded as in file mode', async () => {
+    live.disabled = true;
+    await liveRecording('one two');
+    await audio.current!.cut();
+    await audio.current!.push(Buffer.from('three'));
+    await liveHost.toggle();
+    await expect.poll(() => output.delivered).toEqual(['one two three']);
+    expect(transcriber.calls).toHaveLength(2);
+    expect(liveEvents.some((e) => e.type === 'transcript.delta')).toBe(false);
+  });
+
+  it('cancel closes the session', async () => {
+    await liveRecording('one two');
+    await liveHost.cancel();
+    await expect.poll(() => live.sessions[0]?.closed).toBe(true);
     expect(output.delivered).toEqual([]);
   });
 });

@@ -20,13 +20,26 @@ import {
 import { CaptureLifecycle } from './internal/capture.js';
 import { TranscriptionRegistry, type Outcome } from './internal/transcriptions.js';
 import { TriggerAvailability } from './internal/triggers.js';
-import type { AudioSource, Clock, Logger, Output, Transcriber, Trigger } from './ports.js';
+import type {
+  AudioSource,
+  Clock,
+  LiveTranscriber,
+  Logger,
+  Output,
+  Transcriber,
+  Trigger,
+} from './ports.js';
 
 type Omitted<T> = Omit<T, 'protocolVersion'>;
 
 export interface ServiceHostOptions {
   audio: AudioSource;
   transcriber: Transcriber;
+  /**
+   * Transcribes while recording (a Realtime session): each segment's text is taken from it, and
+   * only the segments it misses are uploaded with `transcriber`. Optional.
+   */
+  live?: LiveTranscriber;
   output: Output;
   journal: Journal;
   triggers?: Trigger[];
@@ -116,6 +129,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const transcriptions = new TranscriptionRegistry({
     journal,
     transcriber,
+    ...(options.live ? { live: options.live } : {}),
     output,
     logger,
     emit,
@@ -126,6 +140,8 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     journal,
     clock,
     reportError,
+    openLive: (id) => transcriptions.openLive(id),
+    onStartFailed: (id) => transcriptions.dropSegments(id),
     onLevel: (recording, level) =>
       emit({
         type: 'level',

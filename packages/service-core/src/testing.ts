@@ -8,6 +8,9 @@ import type {
   CapturedAudio,
   CaptureOptions,
   Level,
+  LiveSession,
+  LiveSessionOptions,
+  LiveTranscriber,
   Output,
   TranscribeOptions,
   Transcriber,
@@ -36,6 +39,7 @@ export class FakeCapture implements Capture {
   constructor(
     readonly directory: string,
     private readonly source: FakeAudioSource,
+    private readonly onPcm?: CaptureOptions['onPcm'],
   ) {
     this.path = this.chunkPath(0);
   }
@@ -70,8 +74,12 @@ export class FakeCapture implements Capture {
     return () => this.chunkListeners.delete(listener);
   }
 
-  /** Appends a frame of `bytes` to the chunk file; `speech` marks it as containing speech. */
+  /**
+   * Appends a frame of `bytes` to the chunk file; `speech` marks it as containing speech. The bytes
+   * also go to `onPcm`, one sample each (see FakeLiveTranscriber).
+   */
   async push(bytes: Buffer, speech = true): Promise<void> {
+    this.onPcm?.(Int16Array.from(bytes), this.closed.length);
     await appendFile(this.path, bytes);
     this.bytes += bytes.length;
     this.chunkBytes += bytes.length;
@@ -143,7 +151,7 @@ export class FakeAudioSource implements AudioSource {
       this.failure = undefined;
       throw error;
     }
-    const capture = new FakeCapture(options.directory, this);
+    const capture = new FakeCapture(options.directory, this, options.onPcm);
     await writeFile(capture.path, '');
     this.captures.push(capture);
     for (const waiter of this.waiters.splice(0)) waiter(capture);
@@ -218,6 +226,83 @@ export class ScriptedTranscriber implements Transcriber {
         : (await Promise.all(chunks.map((c) => readFile(c.path, 'utf8')))).join(' ');
     options.onProgress?.({ done: chunks.length, total: chunks.length });
     return { text };
+  }
+}
+
+/**
+ * A LiveTranscriber whose sessions "recognise" the samples as character codes (what FakeCapture
+ * streams: the pushed bytes), word by word as deltas. `failSegment` has a segment's text reject,
+ * as a dropped connection does; `disabled` has `open` answer null (live not configured).
+ */
+export class FakeLiveTranscriber implements LiveTranscriber {
+  readonly sessions: FakeLiveSession[] = [];
+  readonly failing = new Set<number>();
+  disabled = false;
+
+  failSegment(segment: number): this {
+    this.failing.add(segment);
+    return this;
+  }
+
+  async open(options: LiveSessionOptions = {}): Promise<LiveSession | null> {
+    if (this.disabled) return null;
+    const session = new FakeLiveSession(options, this.failing);
+    this.sessions.push(session);
+    return session;
+  }
+}
+
+export class FakeLiveSession implements LiveSession {
+  readonly audio = new Map<number, string>();
+  readonly committed: number[] = [];
+  closed = false;
+  private current: number | undefined;
+  private readonly texts = new Map<number, Promise<string>>();
+
+  constructor(
+    private readonly options: LiveSessionOptions,
+    private readonly failing: ReadonlySet<number>,
+  ) {}
+
+  append(pcm: Int16Array, segment: number): void {
+    if (this.texts.has(segment)) return;
+    if (this.current !== undefined && this.current !== segment) this.commit(this.current);
+    this.current = segment;
+    this.audio.set(segment, (this.audio.get(segment) ?? '') + String.fromCharCode(...pcm));
+  }
+
+  text(segment: number): Promise<string> {
+    return this.texts.get(segment) ?? Promise.reject(new Error(`segment ${segment} not streamed`));
+  }
+
+  end(): void {
+    if (this.current !== undefined) this.commit(this.current);
+    this.current = undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private commit(segment: number): void {
+    if (this.texts.has(segment)) return;
+    this.committed.push(segment);
+    const text = (this.audio.get(segment) ?? '').trim();
+    const result = new Promise<string>((resolve, reject) =>
+      setImmediate(() => {
+        if (this.failing.has(segment)) {
+          reject(new Error('the live session was lost'));
+          return;
+        }
+        text
+          .split(/\s+/)
+          .filter(Boolean)
+          .forEach((word, i) => this.options.onDelta?.(segment, i === 0 ? word : ` ${word}`));
+        resolve(text);
+      }),
+    );
+    result.catch(() => undefined);
+    this.texts.set(segment, result);
   }
 }
 

@@ -24,6 +24,8 @@ export interface RealtimeOptions {
   logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
   /** How long a committed segment may take to come back before it is uploaded instead. Default 20 s. */
   segmentTimeoutMs?: number;
+  /** A segment is cut at the first pause after this long, and its text comes then. Default 1000 ms. */
+  segmentMs?: number;
   /** Connections that fail before the session is set up, in a row, before the session gives up. Default 3. */
   maxFailedConnections?: number;
 }
@@ -96,19 +98,21 @@ export class RealtimeSession implements LiveSession {
   private current: Segment | undefined;
   private connection: Connection | undefined;
   private failedConnections = 0;
-  private ended = false;
+  private closed = false;
   private upsampler = new Upsampler();
   private readonly url: string;
+  readonly segmentMs: number;
 
   constructor(
     private readonly options: RealtimeOptions,
     private readonly events: LiveSessionOptions = {},
   ) {
     this.url = realtimeURL(options.baseURL);
+    this.segmentMs = options.segmentMs ?? 1000;
   }
 
   append(pcm: Int16Array, segment: number): void {
-    if (this.ended) return;
+    if (this.closed || this.segments.get(segment)?.committed) return;
     if (this.current?.index !== segment) this.begin(segment);
     const current = this.current!;
     if (current.settled || !current.connection || current.connection.closed) return;
@@ -128,13 +132,12 @@ export class RealtimeSession implements LiveSession {
   }
 
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
     this.commitCurrent();
+    this.current = undefined;
   }
 
   close(): void {
-    this.ended = true;
+    this.closed = true;
     for (const segment of this.segments.values())
       this.settle(segment, failure('The live session was closed before this segment came back.'));
     if (this.connection && !this.connection.closed) this.connection.socket.close(1000, 'done');

@@ -1,17 +1,12 @@
 import type { AudioChunk, Level } from '../types.js';
 
-/** The level, chunk, PCM and error listeners of one capture, with the `on…` methods the port exposes. */
+/** The level, chunk and error listeners of one capture, with the `on…` methods the port exposes. */
 export function captureListeners() {
   const levels = new Set<(level: Level) => void>();
   const errors = new Set<(error: Error) => void>();
   const chunks = new Set<(chunk: AudioChunk) => void>();
-  const pcms = new Set<(pcm: Int16Array, segment: number) => void>();
   return {
-    emitPcm: (pcm: Int16Array, segment: number) => pcms.forEach((listener) => listener(pcm, segment)),
-    onPcm(listener: (pcm: Int16Array, segment: number) => void): () => void {
-      pcms.add(listener);
-      return () => pcms.delete(listener);
-    },
+
     emitChunk: (chunk: AudioChunk) => chunks.forEach((listener) => listener(chunk)),
     onChunk(listener: (chunk: AudioChunk) => void): () => void {
       chunks.add(listener);

@@ -2,7 +2,14 @@ import type { Level } from '@whis/ipc';
 import { InstanceError } from '../errors.js';
 import { errorCode } from './atomic.js';
 import type { Journal } from '../journal.js';
-import type { AudioChunk, AudioSource, Capture, CapturedAudio, Clock } from '../ports.js';
+import type {
+  AudioChunk,
+  AudioSource,
+  Capture,
+  CapturedAudio,
+  Clock,
+  LiveSession,
+} from '../ports.js';
 
 export interface CurrentRecording {
   readonly id: string;
@@ -10,6 +17,8 @@ export interface CurrentRecording {
   readonly startedAt: string;
   readonly startedMs: number;
   readonly capture: Promise<Capture>;
+  /** The live transcription the audio streams to, when one is configured. */
+  readonly live: LiveSession | undefined;
   level: Level | null;
   /** Discarded, or kept untranscribed: its segments are no longer sent. */
   dropped: boolean;
@@ -21,6 +30,10 @@ export interface CaptureContext {
   clock: Clock;
   reportError(code: string, message: string, recordingId?: string): unknown;
   onLevel(recording: CurrentRecording, level: Level): void;
+  /** A live transcription for a recording that begins, when one is configured. */
+  openLive?(recordingId: string): Promise<LiveSession | undefined>;
+  /** The recording could not start: what was opened for it (its live session) is released. */
+  onStartFailed?(recordingId: string): void;
   /** A segment of the recording closed (cut at a pause, or the last one at stop). */
   onChunk(recording: CurrentRecording, chunk: AudioChunk): void;
   onFailure(recording: CurrentRecording, err: Error): void;
@@ -47,12 +60,22 @@ export class CaptureLifecycle {
         ? err
         : new InstanceError('journal-failed', (err as Error).message, { cause: err });
     }
+    const live = await this.ctx.openLive?.(created.id);
     const recording: CurrentRecording = {
       ...created,
       startedMs: clock.now(),
       level: null,
       dropped: false,
-      capture: audio.start({ directory: created.directory }),
+      live,
+      capture: audio.start({
+        directory: created.directory,
+        ...(live
+          ? {
+              onPcm: (pcm: Int16Array, segment: number) => live.append(pcm, segment),
+              ...(live.segmentMs ? { segmentMs: live.segmentMs } : {}),
+            }
+          : {}),
+      }),
     };
     this.current = recording;
     let capture: Capture;
@@ -60,6 +83,7 @@ export class CaptureLifecycle {
       capture = await recording.capture;
     } catch (err) {
       this.current = undefined;
+      this.ctx.onStartFailed?.(created.id);
       await journal.remove(created.id).catch(() => undefined);
       reportError(errorCode(err, 'audio-failed'), (err as Error).message);
       throw new InstanceError('unavailable', (err as Error).message, { cause: err });

@@ -1,8 +1,17 @@
 import { basename } from 'node:path';
 import type { ErrorInfo, ServiceEvent } from '@whis/ipc';
 import type { Journal, RecordingMeta } from '../journal.js';
-import type { AudioChunk, CapturedAudio, Logger, Output, Transcriber } from '../ports.js';
+import type {
+  AudioChunk,
+  CapturedAudio,
+  LiveSession,
+  LiveTranscriber,
+  Logger,
+  Output,
+  Transcriber,
+} from '../ports.js';
 import { errorCode } from './atomic.js';
+import { openLive } from './live.js';
 
 export type Outcome = 'transcribed' | 'kept' | 'discarded';
 
@@ -25,6 +34,8 @@ export interface TranscriptionJob {
 export interface RegistryContext {
   journal: Journal;
   transcriber: Transcriber;
+  /** Transcribes while recording; the segments it misses are uploaded. */
+  live?: LiveTranscriber;
   output: Output;
   logger: Logger;
   emit(event: ServiceEvent): void;
@@ -74,6 +85,8 @@ export class TranscriptionRegistry {
   private readonly jobs = new Map<string, TranscriptionJob>();
   /** Recordings in progress whose closed segments are being transcribed already. */
   private readonly early = new Map<string, Segments>();
+  /** Recordings streamed to a live transcription. */
+  private readonly live = new Map<string, LiveSession>();
   private readonly settledListeners = new Set<
     (job: TranscriptionJob, r: TranscriptionResult) => void
   >();
@@ -100,24 +113,67 @@ export class TranscriptionRegistry {
     for (const job of this.jobs.values()) job.abort.abort();
   }
 
-  /** A segment of a recording in progress closed: its upload starts now, behind the earlier ones. */
+  /** A recording begins: its live transcription, when one is configured. */
+  async openLive(id: string): Promise<LiveSession | undefined> {
+    const { live, emit, logger } = this.ctx;
+    if (!live) return undefined;
+    const session = await openLive(
+      live,
+      (segment, text) => emit({ type: 'transcript.delta', recordingId: id, segment, text }),
+      logger,
+    );
+    if (session) this.live.set(id, session);
+    return session;
+  }
+
+  /** A segment of a recording in progress closed: its text is asked for now, behind the earlier ones. */
   segmentClosed(id: string, chunk: AudioChunk): void {
     let segments = this.early.get(id);
     if (!segments) this.early.set(id, (segments = new Segments()));
     const { signal } = segments.abort;
-    segments.add(chunk, (context) => this.uploadSegment(id, chunk, context, signal));
+    const index = segments.total;
+    this.live.get(id)?.end();
+    segments.add(chunk, (context) => this.segmentText(id, chunk, index, context, signal));
   }
 
-  /** The recording was discarded or kept untranscribed: its segment uploads stop. */
+  /** The recording was discarded or kept untranscribed: its segment uploads and live session stop. */
   dropSegments(id: string): void {
     this.early.get(id)?.abort.abort();
     this.early.delete(id);
+    this.live.get(id)?.close();
+    this.live.delete(id);
   }
 
   /** Segments of a recording in progress: transcribed so far, and closed so far. */
   segmentProgress(id: string): { done: number; total: number } | undefined {
     const segments = this.early.get(id);
     return segments ? { done: segments.done, total: segments.total } : undefined;
+  }
+
+  // A segment's text: from the live session when it has it, else uploaded; stored and announced.
+  private async segmentText(
+    id: string,
+    chunk: AudioChunk,
+    index: number,
+    context: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const live = this.live.get(id);
+    let text: string | undefined;
+    if (live) {
+      try {
+        text = (await live.text(index)).trim();
+        await this.ctx.journal.segment(id, basename(chunk.path), text).catch(() => undefined);
+      } catch (err) {
+        this.ctx.logger.info(
+          { recordingId: id, segment: index, why: (err as Error).message },
+          'segment not transcribed live; uploading it',
+        );
+      }
+    }
+    text ??= await this.uploadSegment(id, chunk, context, signal);
+    this.ctx.emit({ type: 'transcript.segment', recordingId: id, segment: index, text });
+    return text;
   }
 
   private async uploadSegment(
@@ -198,6 +254,7 @@ export class TranscriptionRegistry {
     try {
       captured = await audioReady;
     } catch (err) {
+      this.dropSegments(id);
       reportError(
         errorCode(err, 'audio-failed'),
         `Recording ${id} could not be finished: ${(err as Error).message}`,
@@ -209,6 +266,7 @@ export class TranscriptionRegistry {
       return { id, outcome: 'kept' };
     }
     if (!captured) {
+      this.dropSegments(id);
       reportError(
         'audio-failed',
         `Recording ${id} has no audio: the microphone never started.`,
@@ -239,6 +297,9 @@ export class TranscriptionRegistry {
   ): Promise<string> {
     const segments = this.early.get(id) ?? new Segments();
     this.early.delete(id);
+    // the capture has stopped: the live session's last segment ends
+    const live = this.live.get(id);
+    live?.end();
     const stopUploads = () => segments.abort.abort();
     if (signal.aborted) stopUploads();
     signal.addEventListener('abort', stopUploads, { once: true });
@@ -248,13 +309,13 @@ export class TranscriptionRegistry {
       const progress = () =>
         this.ctx.emit({ type: 'progress', recordingId: id, done: segments.done, total });
       progress();
-      for (const chunk of chunks) {
+      chunks.forEach((chunk, index) =>
         segments.add(
           chunk,
-          (context) => this.uploadSegment(id, chunk, context, segments.abort.signal),
+          (context) => this.segmentText(id, chunk, index, context, segments.abort.signal),
           stored[basename(chunk.path)],
-        );
-      }
+        ),
+      );
       const texts = await Promise.all(
         chunks.map((chunk) =>
           segments.text(chunk)!.then((text) => {
@@ -266,6 +327,8 @@ export class TranscriptionRegistry {
       return texts.filter(Boolean).join(' ');
     } finally {
       signal.removeEventListener('abort', stopUploads);
+      live?.close();
+      if (this.live.get(id) === live) this.live.delete(id);
     }
   }
 
