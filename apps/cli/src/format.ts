@@ -56,8 +56,9 @@ export interface WaybarLine {
 /** One line of waybar's custom-module JSON for a state (or `stopped` when the daemon is not running). */
 export function waybarLine(
   state: ServiceState | 'stopped',
-  details: { durationMs?: number; error?: string } = {},
+  details: { durationMs?: number; error?: string; words?: string } = {},
 ): WaybarLine {
+  const heard = details.words ? `\n${details.words}` : '';
   switch (state) {
     case 'stopped':
       return { text: '', alt: 'stopped', class: 'stopped', tooltip: 'whis is not running' };
@@ -71,14 +72,14 @@ export function waybarLine(
           details.durationMs === undefined ? 'REC' : `REC ${formatDuration(details.durationMs)}`,
         alt: 'recording',
         class: 'recording',
-        tooltip: 'whis: recording',
+        tooltip: `whis: recording${heard}`,
       };
     case 'transcribing':
       return {
         text: '…',
         alt: 'transcribing',
         class: 'transcribing',
-        tooltip: 'whis: transcribing',
+        tooltip: `whis: transcribing${heard}`,
       };
   }
 }

@@ -83,6 +83,26 @@ describe('RecordingPipeline', () => {
     expect(seen).toEqual(result.chunks.map((c) => Math.round((c.durationMs / 1000) * 16_000)));
   });
 
+  it('a chunk over its length closes in the pause itself, before the next word; no silent chunk follows', () => {
+    const announced: number[] = [];
+    const p = new RecordingPipeline(48_000, 2, {
+      directory: dir,
+      maxChunkMs: 1000,
+      onChunk: (chunk) => announced.push(chunk.durationMs),
+    });
+    feed(p, [
+      [1.5, true],
+      [0.6, false],
+    ]);
+    // 0.5 s into the pause, with no word after it yet: the chunk is closed and announced
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).toBeGreaterThan(1900);
+    feed(p, [[1.5, false]]);
+    const result = p.finish();
+    // the silence after the cut is not sent as a chunk of its own
+    expect(result.chunks).toHaveLength(1);
+  });
+
   it('reports a silent recording as empty and writes nothing', () => {
     const p = new RecordingPipeline(48_000, 2, { directory: dir });
     feed(p, [[2, false]]);

@@ -110,8 +110,9 @@ export class RecordingPipeline {
   /** Flushes everything and returns the chunks on disk. */
   finish(): CapturedAudio {
     this.consume(this.resampler.flush(), true);
-    // trailing silence: at most 300 ms after the last word
-    if (this.heardSpeech)
+    // trailing silence: at most 300 ms after the last word (none when the last chunk already
+    // closed in the pause after it)
+    if (this.heardSpeech && this.chunk)
       for (const frame of this.held.splice(0, this.tail)) this.write(frame, true);
     this.held = [];
     this.closeChunk(false);
@@ -180,6 +181,12 @@ export class RecordingPipeline {
       return;
     }
     this.held.push(pcm);
+    // a chunk over its length closes in the pause itself, not when the next word comes: its text
+    // can be on its way while the speaker pauses
+    if (this.wantCut && this.heardSpeech && this.chunk && this.held.length >= CUT_PAUSE_FRAMES) {
+      for (const frame of this.held.splice(0)) this.write(frame, true);
+      return;
+    }
     // a pause is kept to its last 2 s: Whisper needs no more, and memory stays bounded
     if (this.held.length > MAX_PAUSE_FRAMES) this.held.shift();
   }

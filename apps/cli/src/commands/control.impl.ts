@@ -12,11 +12,43 @@ function describe(verb: ControlVerb, result: StateChangeResult): string {
   return `Recording ${result.recordingId} finished; transcribing…`;
 }
 
-// Subscribes before acting so that the transcript event of the recording this call ends cannot be missed.
+// Prints a recording's text on one line as it arrives: each segment's deltas, or its final text
+// when it came without them (a segment uploaded instead of transcribed live).
+function livePrinter(write: (text: string) => void) {
+  const printed = new Set<number>();
+  let any = false;
+  const begin = (segment: number) => {
+    printed.add(segment);
+    if (any) write(' ');
+  };
+  return {
+    take(event: ServiceEvent): void {
+      if (event.type === 'transcript.delta') {
+        const text = printed.has(event.segment) ? event.text : event.text.trimStart();
+        if (!printed.has(event.segment)) begin(event.segment);
+        write(text);
+        any ||= text.length > 0;
+      } else if (event.type === 'transcript.segment' && !printed.has(event.segment)) {
+        if (event.text.length === 0) return;
+        begin(event.segment);
+        write(event.text);
+        any = true;
+      }
+    },
+    get printedAny() {
+      return any;
+    },
+  };
+}
+
+// Subscribes before acting so that the transcript event of the recording this call ends cannot be
+// missed. With `live`, a recording this call starts is followed too, its text printed as it comes.
 async function waitForTranscript(
   client: IpcClient,
   act: () => Promise<StateChangeResult>,
+  live = false,
 ): Promise<number> {
+  const printer = livePrinter((text) => process.stdout.write(text));
   let target: string | null = null;
   const early: ServiceEvent[] = [];
   let settle: (code: number) => void = () => undefined;
@@ -26,8 +58,14 @@ async function waitForTranscript(
       early.push(event);
       return;
     }
-    if (event.type === 'transcript' && event.recordingId === target) {
-      process.stdout.write(`${event.text}\n`);
+    if (
+      live &&
+      (event.type === 'transcript.delta' || event.type === 'transcript.segment') &&
+      event.recordingId === target
+    ) {
+      printer.take(event);
+    } else if (event.type === 'transcript' && event.recordingId === target) {
+      process.stdout.write(live && printer.printedAny ? '\n' : `${event.text}\n`);
       settle(ExitCode.Ok);
     } else if (event.type === 'error' && event.error.recordingId === target) {
       process.stderr.write(`whis: ${event.error.message}\n`);
@@ -44,12 +82,12 @@ async function waitForTranscript(
     settle(ExitCode.Failure);
   });
   const result = await act();
-  if (result.state === 'recording' || result.recordingId === null) {
+  if (result.recordingId === null || (result.state === 'recording' && !live)) {
     process.stderr.write(`${describe('toggle', result)}\n`);
     return ExitCode.Ok;
   }
   target = result.recordingId;
-  process.stderr.write(`${describe('finish', result)}\n`);
+  process.stderr.write(`${describe(result.state === 'recording' ? 'toggle' : 'finish', result)}\n`);
   for (const event of early.splice(0)) onEvent(event);
   return done;
 }
@@ -57,8 +95,8 @@ async function waitForTranscript(
 export async function runControl(verb: ControlVerb, args: ControlArgs): Promise<number> {
   return withDaemon(async (client) => {
     // a cancelled recording has no transcript to wait for
-    if (args.wait && verb !== 'cancel')
-      return waitForTranscript(client, () => client.request(verb));
+    if ((args.wait || args.live) && verb !== 'cancel')
+      return waitForTranscript(client, () => client.request(verb), args.live ?? false);
     const result = await client.request(verb);
     process.stdout.write(`${describe(verb, result)}\n`);
     return ExitCode.Ok;

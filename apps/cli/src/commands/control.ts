@@ -4,6 +4,7 @@ export type ControlVerb = 'toggle' | 'start' | 'finish' | 'cancel';
 
 export interface ControlArgs {
   wait?: boolean;
+  live?: boolean;
 }
 
 function controlCommand(
@@ -16,11 +17,17 @@ function controlCommand(
     describe,
     builder: (yargs) =>
       canWait
-        ? yargs.option('wait', {
-            alias: 'w',
-            type: 'boolean',
-            describe: 'When this ends a recording, wait for its transcript and print it',
-          })
+        ? yargs
+            .option('wait', {
+              alias: 'w',
+              type: 'boolean',
+              describe: 'When this ends a recording, wait for its transcript and print it',
+            })
+            .option('live', {
+              type: 'boolean',
+              describe:
+                'Print the text as it arrives, on one line, until the recording this starts or ends is transcribed (implies --wait)',
+            })
         : yargs,
     handler: async (args) => {
       const { runControl } = await import('./control.impl.js');

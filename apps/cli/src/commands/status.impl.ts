@@ -2,6 +2,7 @@ import { connectToDaemon, type IpcClient, type ServiceEvent, type ServiceState }
 import { withDaemon } from '../daemon.js';
 import { ExitCode, toCliError } from '../errors.js';
 import { formatStatus, stateLabel, waybarLine } from '../format.js';
+import { LiveText } from '../live-text.js';
 import { daemonEndpoint } from '../runtime.js';
 import type { StatusArgs } from './status.js';
 
@@ -61,11 +62,15 @@ async function follow(format: Format): Promise<number> {
     lastPrinted = line;
     print(line);
   };
+  // the words of the recording in progress (live transcription, or segments as they are done)
+  const live = new LiveText();
   const show = (
     state: ServiceState | 'stopped',
     details: { durationMs?: number; error?: string } = {},
   ) => {
-    if (format === 'waybar') emit(JSON.stringify(waybarLine(state, details)));
+    const words = state === 'recording' || state === 'transcribing' ? live.tail() : '';
+    if (format === 'waybar')
+      emit(JSON.stringify(waybarLine(state, { ...details, ...(words ? { words } : {}) })));
     else if (format === 'json') emit(JSON.stringify({ state, ...details }));
     else if (state === 'stopped') emit('Service: Not running');
     else
@@ -91,9 +96,18 @@ async function follow(format: Format): Promise<number> {
       let lastSecond = -1;
       const closed = new Promise<void>((resolve) => client.onClose(resolve));
       await client.subscribe((event: ServiceEvent) => {
-        if (event.type === 'state') {
+        if (event.type === 'transcript.delta' || event.type === 'transcript.segment') {
+          if (!live.apply(event)) return;
+          if (format === 'text') emit(`  Text: ${live.text}`);
+          else if (format === 'json')
+            emit(JSON.stringify({ state, recordingId: live.recordingId, text: live.text }));
+          else show(state, { durationMs: lastSecond >= 0 ? lastSecond * 1000 : undefined });
+        } else if (event.type === 'state') {
           state = event.state;
-          if (state === 'recording') error = undefined;
+          if (state === 'recording') {
+            error = undefined;
+            live.reset(event.recordingId);
+          }
           lastSecond = -1;
           show(state, { error });
         } else if (event.type === 'error') {

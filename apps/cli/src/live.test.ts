@@ -1,0 +1,142 @@
+import {
+  synthesize,
+  type VirtualDisplay,
+  type VirtualMicrophone,
+  type TranscriptionServer,
+} from '@whis/testkit';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createSandbox,
+  startRig,
+  watchOutput,
+  type Rig,
+  type Sandbox,
+} from './internal/harness.js';
+
+// three phrases the offline recogniser hears reliably, told apart by their words
+const PHRASES = ['one two three four five', 'six seven eight nine ten', 'two four six eight'];
+let x: VirtualDisplay;
+let mic: VirtualMicrophone;
+let server: TranscriptionServer;
+let wavs: string[];
+let sandbox: Sandbox | undefined;
+let rig: Rig;
+
+beforeAll(async () => {
+  rig = await startRig(PHRASES[0]!);
+  ({ x, mic, server } = rig);
+  wavs = [rig.phraseWav];
+  for (const [i, phrase] of PHRASES.slice(1).entries()) {
+    const wav = join(rig.phraseWav, `../phrase-${i + 1}.wav`);
+    await synthesize(phrase, wav);
+    wavs.push(wav);
+  }
+}, 60_000);
+afterAll(async () => {
+  await rig?.stop();
+});
+afterEach(async () => {
+  server.realtime.dropAfterBytes = null;
+  if (sandbox) {
+    await sandbox.whis(['stop'], { timeoutMs: 60_000 }).catch(() => undefined);
+    await sandbox.cleanup();
+  }
+  sandbox = undefined;
+});
+
+async function liveSandbox(): Promise<Sandbox> {
+  sandbox = await createSandbox({
+    ...x.env,
+    ...mic.env,
+    OPENAI_API_KEY: 'sk-e2e',
+    OPENAI_BASE_URL: server.baseURL,
+  });
+  expect((await sandbox.whis(['config', 'set', 'mode', 'realtime'])).code).toBe(0);
+  const daemon = sandbox.spawnWhis(['listen', '--no-hotkey']);
+  await watchOutput(daemon).waitFor(/Listening/);
+  return sandbox;
+}
+
+function stdoutOf(child: ChildProcess): () => string {
+  let text = '';
+  child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+  return () => text;
+}
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('live text through the real daemon, microphone and a Realtime server', () => {
+  it('a 30-second dictation in three phrases: each phrase reaches a subscriber before the stop; the final text is their concatenation', async () => {
+    const s = await liveSandbox();
+    const uploadsBefore = server.requests.length;
+    const connectionsBefore = server.realtime.connections.length;
+    // a status bar and a pipe, both following
+    const follower = s.spawnWhis(['status', '--follow', '--format', 'json']);
+    const followed = stdoutOf(follower);
+    const live = s.spawnWhis(['toggle', '--live']);
+    const printed = stdoutOf(live);
+    const liveExit = exitOf(live);
+    const started = Date.now();
+    await expect
+      .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state)
+      .toBe('recording');
+    await sleep(1500);
+    for (const [i, wav] of wavs.entries()) {
+      await mic.play(wav);
+      const spoken = PHRASES.slice(0, i + 1).join(' ');
+      // the phrase's text comes during the pause after it
+      await expect
+        .poll(() => followed().includes(`"text":"${spoken}"}`), { timeout: 8000, interval: 100 })
+        .toBe(true);
+      expect(printed()).toBe(spoken);
+      // pauses long enough for a 30-second dictation
+      await sleep(Math.max(0, started + (i + 1) * 9500 - Date.now()));
+    }
+    expect(JSON.parse((await s.whis(['status', '--json'])).stdout).state).toBe('recording');
+    await s.whis(['toggle']);
+    expect(await liveExit).toBe(0);
+    expect(printed()).toBe(`${PHRASES.join(' ')}\n`);
+    expect(Date.now() - started).toBeGreaterThan(28_000);
+    const last = JSON.parse((await s.whis(['last', '--json'])).stdout) as Array<{ text: string }>;
+    expect(last[0]!.text).toBe(PHRASES.join(' '));
+    // all of it came live: one session, nothing uploaded
+    expect(server.requests.length - uploadsBefore).toBe(0);
+    expect(server.realtime.connections.length - connectionsBefore).toBe(1);
+    follower.kill('SIGTERM');
+  }, 120_000);
+
+  it('the connection drops mid-recording: nothing is lost, the final text is complete', async () => {
+    const s = await liveSandbox();
+    const uploadsBefore = server.requests.length;
+    const connectionsBefore = server.realtime.connections.length;
+    // the first connection drops halfway through the second phrase (24 kHz PCM16: 48 KB a second)
+    server.realtime.dropAfterBytes = 48_000 * 4.5;
+    const live = s.spawnWhis(['toggle', '--live']);
+    const printed = stdoutOf(live);
+    const liveExit = exitOf(live);
+    await expect
+      .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state)
+      .toBe('recording');
+    await sleep(500);
+    for (const wav of wavs) {
+      await mic.play(wav);
+      await sleep(1500);
+    }
+    await s.whis(['toggle']);
+    expect(await liveExit).toBe(0);
+    const last = JSON.parse((await s.whis(['last', '--json'])).stdout) as Array<{ text: string }>;
+    expect(last[0]!.text).toBe(PHRASES.join(' '));
+    expect(printed()).toBe(`${PHRASES.join(' ')}\n`);
+    // the segment on the dropped connection was uploaded (and the one before it too, if its text
+    // was still on its way); the next one reconnected and came live
+    const uploads = server.requests.length - uploadsBefore;
+    expect(uploads).toBeGreaterThanOrEqual(1);
+    expect(uploads).toBeLessThanOrEqual(2);
+    expect(server.realtime.connections.length - connectionsBefore).toBe(2);
+  }, 120_000);
+});
