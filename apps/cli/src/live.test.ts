@@ -1,4 +1,5 @@
 import {
+  openXterm,
   synthesize,
   type VirtualDisplay,
   type VirtualMicrophone,
@@ -83,7 +84,9 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     const liveExit = exitOf(live);
     const started = Date.now();
     await expect
-      .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state)
+      .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state, {
+        timeout: 10_000,
+      })
       .toBe('recording');
     await sleep(1500);
     for (const [i, wav] of wavs.entries()) {
@@ -110,6 +113,36 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     follower.kill('SIGTERM');
   }, 120_000);
 
+  it('typeSegments: each phrase is typed into the focused window while the recording goes on', async () => {
+    const s = await liveSandbox();
+    await s.whis(['stop'], { timeoutMs: 60_000 });
+    expect((await s.whis(['config', 'set', 'outputs', 'type'])).code).toBe(0);
+    expect((await s.whis(['config', 'set', 'typeSegments', 'true'])).code).toBe(0);
+    // raw mode: every key shows the moment it is typed
+    const terminal = await openXterm(x, { raw: true });
+    try {
+      await watchOutput(s.spawnWhis(['listen', '--no-hotkey'])).waitFor(/Listening/);
+      await s.whis(['toggle']);
+      await sleep(500);
+      await mic.play(wavs[0]!);
+      // typed during the pause, before the recording ends
+      await expect.poll(() => terminal.read(), { timeout: 8000, interval: 100 }).toBe(PHRASES[0]);
+      await mic.play(wavs[1]!);
+      await sleep(300);
+      await s.whis(['toggle']);
+      await expect
+        .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state, {
+          timeout: 20_000,
+        })
+        .toBe('idle');
+      await expect
+        .poll(() => terminal.read(), { timeout: 10_000 })
+        .toBe(PHRASES.slice(0, 2).join(' '));
+    } finally {
+      await terminal.stop();
+    }
+  }, 120_000);
+
   it('the connection drops mid-recording: nothing is lost, the final text is complete', async () => {
     const s = await liveSandbox();
     const uploadsBefore = server.requests.length;
@@ -120,7 +153,9 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     const printed = stdoutOf(live);
     const liveExit = exitOf(live);
     await expect
-      .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state)
+      .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state, {
+        timeout: 10_000,
+      })
       .toBe('recording');
     await sleep(500);
     for (const wav of wavs) {

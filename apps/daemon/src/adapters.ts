@@ -84,8 +84,37 @@ export function createLiveTranscriber(settingsFile: string, logger: Logger): Liv
 /** The outputs that put text into the focused window, and so need a typing tool. */
 const insertsText = (name: string) => name === 'type' || name === 'paste';
 
-export function createOutputs(settings: Settings, defaultFile: string, logger?: Logger): Output {
-  const outputs = (settings.outputs ?? ['clipboard']).map((name) => {
+/**
+ * The outputs of the whole transcript and, with `typeSegments` and the type output, the one that
+ * types each segment as it comes (then left out of the whole transcript's outputs).
+ */
+export function createOutputs(
+  settings: Settings,
+  defaultFile: string,
+  logger?: Logger,
+): { output: Output; segmentOutput?: Output } {
+  const names = settings.outputs ?? ['clipboard'];
+  if (!settings.typeSegments || !names.includes('type'))
+    return { output: outputsOf(names, settings, defaultFile, logger) };
+  return {
+    output: outputsOf(
+      names.filter((name) => name !== 'type'),
+      settings,
+      defaultFile,
+      logger,
+    ),
+    segmentOutput: outputsOf(['type'], { ...settings, submit: false }, defaultFile, logger),
+  };
+}
+
+function outputsOf(
+  names: readonly string[],
+  settings: Settings,
+  defaultFile: string,
+  logger?: Logger,
+): Output {
+  if (names.length === 0) return { name: 'none', deliver: async () => undefined };
+  const outputs = names.map((name) => {
     if (insertsText(name)) {
       const log = logger?.child({ component: 'output' });
       const options = insertOptionsFrom(settings, (message, details) =>

@@ -81,7 +81,11 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
   // 3. adapters: the microphone and the hotkey listener load their native parts on first use
   const audio = createAudioSource(settings, logger);
   const transcriber = createLazyTranscriber(paths.settingsFile, logger);
-  const output = createOutputs(settings, join(paths.dataDir, 'transcripts.txt'), logger);
+  const { output, segmentOutput } = createOutputs(
+    settings,
+    join(paths.dataDir, 'transcripts.txt'),
+    logger,
+  );
   const triggers = createTriggers(options, logger);
 
   // 4. the single instance comes first, so a second `whis listen` exits before touching anything;
@@ -109,6 +113,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     transcriber,
     live: createLiveTranscriber(paths.settingsFile, logger),
     output,
+    ...(segmentOutput ? { segmentOutput } : {}),
     journal,
     triggers,
     logger: logger.child({ component: 'host' }),

@@ -24,6 +24,7 @@ export interface Settings {
   pasteChord?: string[];
   clipboardRestoreMs?: number;
   submit?: boolean;
+  typeSegments?: boolean;
 }
 
 export type SettingKey = keyof Settings;
@@ -98,6 +99,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   submit: {
     kind: 'boolean',
     description: 'Press Return after typing or pasting (default false: nothing is ever sent)',
+  },
+  typeSegments: {
+    kind: 'boolean',
+    description:
+      'With the type output: type each segment as soon as its text is final, while you go on speaking (best with mode realtime); Return (submit) is then never pressed',
   },
   keepAudio: {
     kind: 'count',

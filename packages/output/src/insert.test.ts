@@ -71,6 +71,14 @@ describe('type, into a real terminal under Xvfb', () => {
     expect(await term.finish()).toBe('first line second line\n');
   }, 30_000);
 
+  it('segments typed one after another keep the space that joins them', async () => {
+    const term = await terminal();
+    const typer = createTypeOutput({ env: x.env });
+    await typer.deliver('one two');
+    await typer.deliver(' three four');
+    expect(await term.finish()).toBe('one two three four\n');
+  }, 30_000);
+
   it('a long text is typed in chunks, in order', async () => {
     const term = await terminal();
     const text = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');

@@ -173,8 +173,12 @@ async function submitIfAsked(keyboard: Keyboard, ctx: Context, submit: boolean |
     );
 }
 
-/** Text as it may be typed: no line breaks (a Return would submit a terminal's line). */
-const oneLine = (text: string) => text.replace(/\s*\r?\n\s*/g, ' ').trim();
+/**
+ * Text as it may be typed: no line breaks (a Return would submit a terminal's line). A leading
+ * space is kept as one: it joins a segment typed while speaking to the one before it.
+ */
+const oneLine = (text: string) =>
+  (/^[ \t]/.test(text) ? ' ' : '') + text.replace(/\s*\r?\n\s*/g, ' ').trim();
 
 const CHUNK = 200;
 

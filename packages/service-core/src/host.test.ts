@@ -568,6 +568,32 @@ describe('live transcription while recording', () => {
     expect(liveEvents.some((e) => e.type === 'transcript.delta')).toBe(false);
   });
 
+  it('a segment output gets each final segment as it comes, spaced; the whole transcript still goes to the output', async () => {
+    await liveHost.shutdown();
+    const typed = new MemoryOutput();
+    liveHost = createServiceHost({
+      audio,
+      transcriber,
+      live,
+      output,
+      segmentOutput: typed,
+      journal,
+      info: { version: '9.9.9' },
+    });
+    await liveRecording('one two');
+    await audio.current!.cut();
+    // typed while the recording goes on
+    await expect.poll(() => typed.delivered).toEqual(['one two']);
+    await audio.current!.push(Buffer.from('three'));
+    await liveHost.toggle();
+    await expect.poll(() => output.delivered).toEqual(['one two three']);
+    expect(typed.delivered).toEqual(['one two', ' three']);
+    // the next recording starts without a space
+    await liveRecording('four');
+    await liveHost.toggle();
+    await expect.poll(() => typed.delivered.at(-1)).toBe('four');
+  });
+
   it('cancel closes the session', async () => {
     await liveRecording('one two');
     await liveHost.cancel();

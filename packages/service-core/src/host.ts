@@ -20,6 +20,7 @@ import {
 import { CaptureLifecycle } from './internal/capture.js';
 import { TranscriptionRegistry, type Outcome } from './internal/transcriptions.js';
 import { TriggerAvailability } from './internal/triggers.js';
+import { segmentDelivery } from './internal/segment-output.js';
 import type {
   AudioSource,
   Clock,
@@ -41,6 +42,11 @@ export interface ServiceHostOptions {
    */
   live?: LiveTranscriber;
   output: Output;
+  /**
+   * Also gets each segment's final text as soon as it is known, while the recording may go on
+   * (typing as the user speaks); `output` still gets the whole transcript. Optional.
+   */
+  segmentOutput?: Output;
   journal: Journal;
   triggers?: Trigger[];
   logger?: Logger;
@@ -98,7 +104,13 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   // requests are applied one at a time so that effects see the state they were decided on
   let queue: Promise<unknown> = Promise.resolve();
 
+  const deliverSegment = options.segmentOutput
+    ? segmentDelivery(options.segmentOutput, logger, (code, message, id) =>
+        reportError(code, message, id),
+      )
+    : undefined;
   const emit = (event: ServiceEvent) => {
+    deliverSegment?.(event);
     for (const listener of listeners) {
       try {
         listener(event);
