@@ -35,12 +35,17 @@ describe('whis config set model', () => {
     expect((await settingsOf(s)).model).toBe('whisper-1');
   });
 
-  it('refuses the live model for recordings, with exit 2, and saves nothing', async () => {
+  it('the live model chooses realtime mode and says so; a mode that does not exist is refused', async () => {
     const s = (sandbox = await createSandbox({}));
     const result = await s.whis(['config', 'set', 'model', 'gpt-live-transcribe']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/Not saved: .*Realtime.*gpt-transcribe/);
-    await expect(settingsOf(s)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Realtime session .*uploaded with gpt-transcribe/);
+    expect((await settingsOf(s)).model).toBe('gpt-live-transcribe');
+    const bad = await s.whis(['config', 'set', 'mode', 'streaming']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/file, realtime/);
+    expect((await s.whis(['config', 'set', 'mode', 'realtime'])).code).toBe(0);
+    expect((await settingsOf(s)).mode).toBe('realtime');
   });
 
   it('numbers are taken as typed (keepAudio 5, segmentSeconds 10)', async () => {

@@ -53,6 +53,10 @@ export function toCliError(err: unknown): CliError {
         hint: 'The running daemon is another version of whis. Restart it: `whis stop && whis listen`.',
         cause: e,
       });
+    // a setting refused at the edge (`whis config set`): the input is wrong, as with a bad flag
+    case 'invalid-value':
+    case 'unknown-key':
+      return new CliError(e.message, { exitCode: ExitCode.Usage, cause: e });
     case 'already-running':
       return new CliError(e.message, { exitCode: ExitCode.AlreadyRunning, cause: e });
     default:
