@@ -15,6 +15,9 @@
 //  7. transcript ready → text in a real window (xterm in raw mode, under Xvfb): typed (per 100
 //     characters) vs pasted, and how long after the paste chord the window takes the text (the
 //     clipboard restore must wait longer than that)
+//  8. live text (mode realtime, against the test kit's Realtime server) vs file mode, the same
+//     dictation of 10 phrases with pauses on the virtual microphone: end of a phrase → its text at
+//     a subscriber (median and worst), and stop → final text in both modes
 // Usage: npm run bench   (builds first)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -468,6 +471,76 @@ api.close();
   );
   console.log(
     `   the window takes the pasted text ${median(takeAfterChord).toFixed(0)} ms (worst ${Math.max(...takeAfterChord).toFixed(0)} ms) after the chord is sent; the clipboard is given back after 1500 ms`,
+  );
+}
+// 8. live text vs file mode: the same 10-phrase dictation through the real daemon and microphone
+{
+  const mic = await startVirtualMicrophone();
+  const server = await startTranscriptionServer();
+  const phrases = ['one two three four five', 'six seven eight nine ten'];
+  const wavs = [];
+  for (const [i, phrase] of phrases.entries()) {
+    wavs.push(join(root, `live-${i}.wav`));
+    await synthesize(phrase, wavs[i]);
+  }
+  const dictation = async (mode) => {
+    const d = spawn(process.execPath, [whisd, '--no-hotkey'], {
+      env: {
+        ...env,
+        ...mic.env,
+        OPENAI_BASE_URL: server.baseURL,
+        XDG_DATA_HOME: join(root, `data8-${mode}`),
+        ...(mode === 'realtime' ? { WHIS_MODE: 'realtime' } : {}),
+      },
+      stdio: 'ignore',
+    });
+    let client;
+    for (let i = 0; i < 100 && !client; i++) {
+      client = await connectToDaemon(join(runtime, 'whis.sock')).catch(() => undefined);
+      if (!client) await sleep(100);
+    }
+    // the arrival of each segment that has words: phrase i is the i-th
+    const segments = [];
+    let transcriptAt;
+    let text = '';
+    await client.subscribe((e) => {
+      if (e.type === 'transcript.segment' && e.text) segments.push(performance.now());
+      if (e.type === 'transcript') {
+        transcriptAt = performance.now();
+        text = e.text;
+      }
+    });
+    await client.request('start');
+    await sleep(500);
+    const ended = [];
+    for (let i = 0; i < 10; i++) {
+      await mic.play(wavs[i % 2]);
+      ended.push(performance.now());
+      await sleep(2000);
+    }
+    const stoppedAt = performance.now();
+    await client.request('finish');
+    while (transcriptAt === undefined) await sleep(5);
+    const toText = segments.slice(0, 10).map((at, i) => at - ended[i]);
+    const result = { toText, stopToText: transcriptAt - stoppedAt, text };
+    client.close();
+    d.kill('SIGTERM');
+    await new Promise((r) => d.once('exit', r));
+    return result;
+  };
+  const connections = server.realtime.connections.length;
+  const live = await dictation('realtime');
+  const items = server.realtime.connections.slice(connections).flatMap((c) => c.items);
+  const recognising = items.map((item) => item.completedAt - item.committedAt);
+  const file = await dictation('file');
+  await server.close();
+  await mic.stop();
+  const expected = Array.from({ length: 10 }, (_, i) => phrases[i % 2]).join(' ');
+  console.log(
+    `8. end of a phrase → its text at a subscriber, live: median ${median(live.toText).toFixed(0)} ms, worst ${Math.max(...live.toText).toFixed(0)} ms (${live.toText.filter((ms) => ms < 2000).length}/10 before the next phrase began), of which the test server's pocketsphinx took ${median(recognising).toFixed(0)} ms; the pipeline closes a segment 0.5 s into a pause`,
+  );
+  console.log(
+    `   stop → final text: live ${live.stopToText.toFixed(0)} ms vs file mode ${file.stopToText.toFixed(0)} ms → ${(live.stopToText / file.stopToText).toFixed(2)}×; the text complete: live ${live.text === expected}, file ${file.text === expected}`,
   );
 }
 rmSync(root, { recursive: true, force: true });

@@ -98,9 +98,21 @@ describe('RecordingPipeline', () => {
     expect(announced).toHaveLength(1);
     expect(announced[0]).toBeGreaterThan(1900);
     feed(p, [[1.5, false]]);
+    // the next chunk begins as a recording does: 300 ms of the pause before its first word, so a
+    // short chunk length never makes a chunk of silence
+    feed(p, [[1.5, true]]);
     const result = p.finish();
-    // the silence after the cut is not sent as a chunk of its own
-    expect(result.chunks).toHaveLength(1);
+    expect(result.chunks).toHaveLength(2);
+    expect(result.chunks[1]!.durationMs).toBeLessThan(1500 + 300 + 300 + 50);
+  });
+
+  it('a recording that ends in the pause after a chunk closed adds no silent chunk', () => {
+    const p = new RecordingPipeline(48_000, 2, { directory: dir, maxChunkMs: 1000 });
+    feed(p, [
+      [1.5, true],
+      [2, false],
+    ]);
+    expect(p.finish().chunks).toHaveLength(1);
   });
 
   it('reports a silent recording as empty and writes nothing', () => {

@@ -172,8 +172,9 @@ export class RecordingPipeline {
     }
     if (speech) {
       this.speechFrames++;
-      // leading silence: keep only the 300 ms just before the first word
-      const held = this.heardSpeech ? this.held : this.held.slice(-this.tail);
+      // leading silence, of the recording or of a chunk that begins after one closed in a pause:
+      // keep only the 300 ms just before the first word
+      const held = this.heardSpeech && this.chunk ? this.held : this.held.slice(-this.tail);
       for (const frame of held) this.write(frame, true);
       this.held = [];
       this.heardSpeech = true;

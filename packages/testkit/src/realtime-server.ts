@@ -14,7 +14,14 @@ export interface RealtimeConnectionLog {
   /** Bytes of PCM appended, in total. */
   appendedBytes: number;
   /** Committed buffers and what was recognised in each. */
-  items: Array<{ id: string; bytes: number; transcript?: string; completedAt?: number }>;
+  items: Array<{
+    id: string;
+    bytes: number;
+    transcript?: string;
+    /** `performance.now()` when the commit came, and when the transcript was sent. */
+    committedAt: number;
+    completedAt?: number;
+  }>;
   /** The close code, once closed. */
   closedWith?: number;
 }
@@ -237,7 +244,11 @@ export function attachRealtime(
           buffer = [];
           buffered = 0;
           const itemId = `item_${controls.connections.length}_${log.items.length + 1}`;
-          const item: RealtimeConnectionLog['items'][number] = { id: itemId, bytes: pcm.length };
+          const item: RealtimeConnectionLog['items'][number] = {
+            id: itemId,
+            bytes: pcm.length,
+            committedAt: performance.now(),
+          };
           log.items.push(item);
           send({
             type: 'input_audio_buffer.committed',
@@ -261,7 +272,7 @@ export function attachRealtime(
                 }),
               );
               item.transcript = transcript;
-              item.completedAt = Date.now();
+              item.completedAt = performance.now();
               send({
                 type: 'conversation.item.input_audio_transcription.completed',
                 item_id: itemId,
