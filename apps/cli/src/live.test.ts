@@ -147,8 +147,9 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     const s = await liveSandbox();
     const uploadsBefore = server.requests.length;
     const connectionsBefore = server.realtime.connections.length;
-    // the first connection drops halfway through the second phrase (24 kHz PCM16: 48 KB a second)
-    server.realtime.dropAfterBytes = 48_000 * 4.5;
+    // the first connection drops halfway through the second phrase (24 kHz PCM16: 48 KB a second;
+    // a phrase's segment, with 300 ms of silence either side, is about 2.2 s: 105 KB)
+    server.realtime.dropAfterBytes = 160_000;
     const live = s.spawnWhis(['toggle', '--live']);
     const printed = stdoutOf(live);
     const liveExit = exitOf(live);
