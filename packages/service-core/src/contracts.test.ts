@@ -4,10 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   describeAudioSourceContract,
+  describeLiveTranscriberContract,
   describeOutputContract,
   describeTranscriberContract,
 } from './contracts.js';
-import { FakeAudioSource, MemoryOutput, ScriptedTranscriber } from './testing.js';
+import {
+  FakeAudioSource,
+  FakeLiveTranscriber,
+  MemoryOutput,
+  ScriptedTranscriber,
+} from './testing.js';
 
 describeOutputContract('MemoryOutput', async () => {
   const output = new MemoryOutput();
@@ -28,3 +34,10 @@ describeAudioSourceContract('FakeAudioSource', async () => {
   const source = new FakeAudioSource();
   return { source, speak: async () => source.current!.push(Buffer.from('speech')) };
 });
+
+describeLiveTranscriberContract('FakeLiveTranscriber', async () => ({
+  live: new FakeLiveTranscriber(),
+  // the twin hears character codes
+  audio: Int16Array.from(Buffer.from('hello world')),
+  expected: 'hello world',
+}));

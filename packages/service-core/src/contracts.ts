@@ -6,7 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AudioChunk, AudioSource, Output, Transcriber } from './ports.js';
+import type {
+  AudioChunk,
+  AudioSource,
+  LiveSession,
+  LiveTranscriber,
+  Output,
+  Transcriber,
+} from './ports.js';
 
 /** Runs a test with a fresh harness and always cleans it up. */
 async function withHarness<H extends { cleanup?(): Promise<void> }>(
@@ -152,6 +159,71 @@ export function describeAudioSourceContract(
             const { readdir } = await import('node:fs/promises');
             expect((await readdir(directory)).filter((f) => !f.startsWith('.'))).toEqual([]);
           });
+        });
+      },
+      options.timeoutMs ?? 60_000,
+    );
+  });
+}
+
+export interface LiveTranscriberHarness {
+  live: LiveTranscriber;
+  /** 16 kHz mono PCM16 whose words are `expected`. */
+  audio: Int16Array;
+  expected: string;
+  cleanup?(): Promise<void>;
+}
+
+/**
+ * A LiveTranscriber's sessions give each ended segment its final text, with deltas that add up to
+ * it, while later segments stream; a segment never streamed rejects, and so does one still
+ * pending when the session closes.
+ */
+export function describeLiveTranscriberContract(
+  name: string,
+  setup: () => Promise<LiveTranscriberHarness>,
+  options: { timeoutMs?: number } = {},
+): void {
+  describe(`LiveTranscriber contract: ${name}`, () => {
+    const stream = (session: LiveSession, audio: Int16Array, segment: number) => {
+      // 20 ms frames, as the pipeline hands them out
+      for (let i = 0; i < audio.length; i += 320)
+        session.append(audio.subarray(i, i + 320), segment);
+    };
+
+    it(
+      'two segments: each ended one comes back, its deltas adding up to its text',
+      async () => {
+        await withHarness(setup, async (harness) => {
+          const deltas = new Map<number, string>();
+          const session = await harness.live.open({
+            onDelta: (segment, delta) => deltas.set(segment, (deltas.get(segment) ?? '') + delta),
+          });
+          expect(session).not.toBeNull();
+          stream(session!, harness.audio, 0);
+          session!.end();
+          stream(session!, harness.audio, 1);
+          session!.end();
+          expect(await session!.text(0)).toBe(harness.expected);
+          expect(await session!.text(1)).toBe(harness.expected);
+          expect(deltas.get(0)?.trim()).toBe(harness.expected);
+          expect(deltas.get(1)?.trim()).toBe(harness.expected);
+          await expect(session!.text(5)).rejects.toBeInstanceOf(Error);
+          session!.close();
+        });
+      },
+      options.timeoutMs ?? 60_000,
+    );
+
+    it(
+      'close() rejects a segment whose text has not come',
+      async () => {
+        await withHarness(setup, async (harness) => {
+          const session = (await harness.live.open())!;
+          stream(session, harness.audio, 0);
+          const text = session.text(0);
+          session.close();
+          await expect(text).rejects.toBeInstanceOf(Error);
         });
       },
       options.timeoutMs ?? 60_000,

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { startTranscriptionServer, synthesize, type TranscriptionServer } from '@whis/testkit';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RealtimeSession, realtimeURL, Upsampler, type RealtimeOptions } from './realtime.js';
+import { describeLiveTranscriberContract } from '@whis/service-core/contracts';
+import {
+  createRealtimeTranscriber,
+  RealtimeSession,
+  realtimeURL,
+  Upsampler,
+  type RealtimeOptions,
+} from './realtime.js';
 
 const PHRASE = 'one two three four five';
 let dir: string;
@@ -167,3 +174,9 @@ describe('RealtimeSession against a Realtime server on loopback', () => {
     expect(await closeOf(old)).toEqual([4000, 'beta_api_shape_disabled']);
   });
 });
+
+describeLiveTranscriberContract('RealtimeSession against the Realtime test server', async () => ({
+  live: createRealtimeTranscriber({ apiKey: 'sk-live', baseURL: server.baseURL }),
+  audio: phrase,
+  expected: PHRASE,
+}));
