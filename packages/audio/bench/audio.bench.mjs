@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recognize, synthesize } from '@whis/testkit';
-import { createPcmSource, RecordingPipeline } from '../dist/index.js';
+import { createPcmSource } from '../dist/index.js';
+// the pipeline itself, an internal of the package
+import { RecordingPipeline } from '../dist/pipeline.js';
 
 const root = mkdtempSync(join(tmpdir(), 'whis-audio-bench-'));
 let n = 0;

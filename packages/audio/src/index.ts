@@ -9,7 +9,5 @@ export {
   type CaptureStats,
 } from './microphone.js';
 export { createPcmSource, type PcmSource, type PcmSourceOptions } from './pcm-source.js';
-export { RecordingPipeline, type PipelineOptions } from './pipeline.js';
-export { Resampler, downmix, toInt16, levelOf, TARGET_RATE, type ResamplerOptions } from './dsp.js';
 export { AudioError, type AudioErrorCode } from './errors.js';
 export type { AudioSource, Capture, CapturedAudio, AudioChunk, Level } from './types.js';

@@ -60,7 +60,9 @@ interface OpenChunk {
  */
 export class RecordingPipeline {
   private readonly resampler: Resampler;
-  private readonly options: Required<Omit<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk' | 'onPcm'>> &
+  private readonly options: Required<
+    Omit<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk' | 'onPcm'>
+  > &
     Pick<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk' | 'onPcm'>;
   private pending = new Float32Array(0);
   private held: Int16Array[] = [];

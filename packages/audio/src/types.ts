@@ -1,6 +1,12 @@
 import type { AudioChunk, Capture as CapturePort } from '@whis/contracts';
 
-export type { Level, AudioChunk, CapturedAudio, CaptureOptions, AudioSource } from '@whis/contracts';
+export type {
+  Level,
+  AudioChunk,
+  CapturedAudio,
+  CaptureOptions,
+  AudioSource,
+} from '@whis/contracts';
 
 /** The port's Capture, whose `onChunk` this package always provides. */
 export interface Capture extends CapturePort {

@@ -50,7 +50,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
     kind: 'string',
     choices: ['file', 'realtime'],
     description:
-      'file (default): segments are uploaded as they close; realtime: the audio is streamed to a Realtime session and the text comes while you speak (gpt-live-transcribe, or the endpoint\'s model)',
+      "file (default): segments are uploaded as they close; realtime: the audio is streamed to a Realtime session and the text comes while you speak (gpt-live-transcribe, or the endpoint's model)",
   },
   language: {
     kind: 'string',

@@ -6,7 +6,6 @@ export {
   type Modifier,
   type Side,
 } from './spec.js';
-export { ChordMatcher, type MatchEvent } from './matcher.js';
 export {
   createHotkeyTrigger,
   hotkeyUnavailableReason,

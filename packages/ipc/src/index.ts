@@ -42,4 +42,3 @@ export {
   type ConnectOptions,
   type RequestOptions,
 } from './client.js';
-export { LineSplitter, decodeLine } from './framing.js';

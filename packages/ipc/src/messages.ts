@@ -1,4 +1,5 @@
-import { ErrorCodes, type MethodName } from './protocol.js';
+import { isLegacyRequest, type LegacyRequest } from './legacy.js';
+import { ErrorCodes } from './protocol.js';
 
 export type RequestId = string | number | null;
 
@@ -18,10 +19,6 @@ export interface JsonRpcErrorObject {
 export type JsonRpcResponse =
   | { jsonrpc: '2.0'; id: RequestId; result: unknown }
   | { jsonrpc: '2.0'; id: RequestId; error: JsonRpcErrorObject };
-
-/** The original's wire format: a JSON string naming the request. */
-export const LEGACY_REQUESTS = ['Status', 'Stop', 'Toggle'] as const;
-export type LegacyRequest = (typeof LEGACY_REQUESTS)[number];
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -49,9 +46,7 @@ function validId(id: unknown): id is RequestId {
 
 /** Classifies one parsed line: a JSON-RPC request or notification, a legacy request, or why it is invalid. */
 export function classify(value: unknown): Classified {
-  if (typeof value === 'string' && (LEGACY_REQUESTS as readonly string[]).includes(value)) {
-    return { kind: 'legacy', request: value as LegacyRequest };
-  }
+  if (isLegacyRequest(value)) return { kind: 'legacy', request: value };
   if (!isPlainObject(value)) {
     return {
       kind: 'invalid',
@@ -100,82 +95,4 @@ export function classify(value: unknown): Classified {
     request: value as unknown as JsonRpcRequest,
     notification: id === undefined,
   };
-}
-
-const ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
-
-function isEmpty(params: unknown): boolean {
-  return (
-    params === undefined ||
-    params === null ||
-    (Array.isArray(params) && params.length === 0) ||
-    (isPlainObject(params) && Object.keys(params).length === 0)
-  );
-}
-
-function onlyKeys(params: Record<string, unknown>, keys: string[]): string | undefined {
-  const extra = Object.keys(params).filter((k) => !keys.includes(k));
-  return extra.length > 0 ? `unknown parameter "${extra[0]}"` : undefined;
-}
-
-/**
- * Validates a method's params and returns them normalised, or a message for -32602. Hand-written
- * rather than a schema library: ten small shapes, and the client path stays free of the dependency.
- */
-export function validateParams(
-  method: MethodName,
-  params: unknown,
-): { ok: true; params: unknown } | { ok: false; message: string } {
-  const fail = (why: string) => ({
-    ok: false as const,
-    message: `Invalid params for "${method}": ${why}`,
-  });
-  switch (method) {
-    case 'hello': {
-      if (!isPlainObject(params)) return fail('expected {"protocolVersion": <integer>}');
-      const bad = onlyKeys(params, ['protocolVersion', 'client']);
-      if (bad) return fail(bad);
-      if (!Number.isInteger(params.protocolVersion) || (params.protocolVersion as number) < 0) {
-        return fail('"protocolVersion" must be a non-negative integer');
-      }
-      if (
-        params.client !== undefined &&
-        (typeof params.client !== 'string' || params.client.length > 200)
-      ) {
-        return fail('"client" must be a string of at most 200 characters');
-      }
-      return { ok: true, params };
-    }
-    case 'last': {
-      if (isEmpty(params)) return { ok: true, params: {} };
-      if (!isPlainObject(params)) return fail('expected {"limit": <1..1000>}');
-      const bad = onlyKeys(params, ['limit']);
-      if (bad) return fail(bad);
-      const limit = params.limit;
-      if (
-        limit !== undefined &&
-        (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000)
-      ) {
-        return fail('"limit" must be an integer from 1 to 1000');
-      }
-      return { ok: true, params };
-    }
-    case 'retry': {
-      if (isEmpty(params)) return { ok: true, params: {} };
-      if (!isPlainObject(params)) return fail('expected {"id": "<recording id>"}');
-      const bad = onlyKeys(params, ['id']);
-      if (bad) return fail(bad);
-      if (
-        params.id !== undefined &&
-        (typeof params.id !== 'string' || !ID_PATTERN.test(params.id))
-      ) {
-        return fail('"id" must be a recording id (letters, digits, ".", "_", "-")');
-      }
-      return { ok: true, params };
-    }
-    default:
-      return isEmpty(params)
-        ? { ok: true, params: undefined }
-        : fail('this method takes no parameters');
-  }
 }

@@ -2,14 +2,9 @@ import { silentLogger, type Logger } from '@whis/contracts';
 import net from 'node:net';
 import { RpcError } from './errors.js';
 import { LineSplitter, decodeLine } from './framing.js';
-import {
-  classify,
-  errorResponse,
-  validateParams,
-  type JsonRpcRequest,
-  type LegacyRequest,
-  type RequestId,
-} from './messages.js';
+import { answerLegacy, type LegacyRequest } from './legacy.js';
+import { classify, errorResponse, type JsonRpcRequest, type RequestId } from './messages.js';
+import { isMethod, METHOD_NAMES, METHOD_TABLE, validateParams } from './methods.js';
 import {
   ErrorCodes,
   EVENT_METHOD,
@@ -20,7 +15,6 @@ import {
   type ParamsOf,
   type ResultOf,
   type ServiceEvent,
-  type ServiceState,
 } from './protocol.js';
 
 /** What a handler gets beside its params. */
@@ -41,7 +35,6 @@ export type IpcHandlers = {
   ) => HandlerResult<M> | Promise<HandlerResult<M>>;
 };
 
-/** Structural pino-compatible logger. */
 /** The part of the shared Logger (pino-compatible) the server uses. */
 export type IpcLogger = Pick<Logger, 'debug' | 'warn' | 'error'>;
 
@@ -85,29 +78,20 @@ export interface IpcServer {
 
 /** Unread output above which a connection's input is paused until the client catches up. */
 const PAUSE_WRITABLE_BYTES = 64 * 1024;
-/** How long a connection that was told to end may keep its half-closed socket. */
+/** How long a connection that was told to end (or refused) may keep its half-closed socket. */
 const END_GRACE_MS = 1000;
 /** Listen backlog: a deep one absorbs bursts of clients (the kernel caps it at somaxconn). */
 const LISTEN_BACKLOG = 4096;
 
-const METHODS: ReadonlySet<string> = new Set<MethodName>([
-  'hello',
-  'status',
-  'toggle',
-  'start',
-  'finish',
-  'cancel',
-  'subscribe',
-  'last',
-  'retry',
-  'shutdown',
-]);
-
-const LEGACY_STATE: Record<ServiceState, string> = {
-  idle: 'Idle',
-  recording: 'Recording',
-  transcribing: 'Transcribing',
-};
+/** The defaults of {@link IpcServerOptions}. */
+export const IPC_SERVER_DEFAULTS = {
+  maxConnections: 256,
+  maxSubscriptions: 256,
+  idleTimeoutMs: 60_000,
+  maxInFlightPerConnection: 32,
+  maxPendingBytes: 1024 * 1024,
+  drainTimeoutMs: 30_000,
+} as const;
 
 type Handler = (params: unknown, ctx: RequestContext) => unknown;
 
@@ -276,17 +260,17 @@ class Connection {
       if (!notification) this.send(message);
     };
     const method = request.method;
-    if (!METHODS.has(method)) {
+    if (!isMethod(method)) {
       reply(
         errorResponse(
           id,
           ErrorCodes.MethodNotFound,
-          `Method not found: "${method.slice(0, 100)}". Methods: ${[...METHODS].join(', ')}`,
+          `Method not found: "${method.slice(0, 100)}". Methods: ${METHOD_NAMES.join(', ')}`,
         ),
       );
       return;
     }
-    const checked = validateParams(method as MethodName, request.params);
+    const checked = validateParams(method, request.params);
     if (!checked.ok) {
       reply(errorResponse(id, ErrorCodes.InvalidParams, checked.message));
       return;
@@ -295,8 +279,8 @@ class Connection {
       reply(this.hello(id, checked.params as HelloParams));
       return;
     }
-    const handler = this.owner.handlers[method as Exclude<MethodName, 'hello'>] as
-      Handler | undefined;
+    const handler = this.owner.handlers[method] as Handler | undefined;
+    const subscription = METHOD_TABLE[method].subscription === true;
     if (!handler) {
       reply(
         errorResponse(
@@ -307,7 +291,7 @@ class Connection {
       );
       return;
     }
-    if (method === 'subscribe') {
+    if (subscription) {
       if (this.subscription !== 'none') {
         // already subscribed (or subscribing): one listener per connection, however often asked
         reply({
@@ -331,7 +315,7 @@ class Connection {
     }
     try {
       const result = await handler(checked.params, this.ctx);
-      if (method === 'subscribe') {
+      if (subscription) {
         this.subscription = 'active';
         this.socket.setTimeout(0);
       }
@@ -341,7 +325,7 @@ class Connection {
         result: { protocolVersion: PROTOCOL_VERSION, ...(result as object) },
       });
     } catch (err) {
-      if (method === 'subscribe') {
+      if (subscription) {
         this.subscription = 'none';
         this.owner.releaseSubscription(this);
       }
@@ -384,24 +368,7 @@ class Connection {
 
   // The original's clients send a bare JSON string and read one JSON value back.
   private async legacy(request: LegacyRequest): Promise<void> {
-    const handlers = this.owner.handlers;
-    try {
-      if (request === 'Status') {
-        if (!handlers.status) throw new Error('status is not supported');
-        const status = await handlers.status(undefined, this.ctx);
-        this.send(LEGACY_STATE[status.state]);
-      } else if (request === 'Stop') {
-        if (!handlers.shutdown) throw new Error('stop is not supported');
-        await handlers.shutdown(undefined, this.ctx);
-        this.send('Success');
-      } else {
-        if (!handlers.toggle) throw new Error('toggle is not supported');
-        await handlers.toggle(undefined, this.ctx);
-        this.send('Success');
-      }
-    } catch (err) {
-      this.send({ Error: (err as Error)?.message ?? String(err) });
-    }
+    this.send(await answerLegacy(request, this.owner.handlers, this.ctx));
   }
 }
 
@@ -425,12 +392,13 @@ class ServerCore implements IpcServer {
     options: IpcServerOptions,
   ) {
     this.serverInfo = options.serverInfo;
-    this.maxConnections = options.maxConnections ?? 256;
-    this.maxSubscriptions = options.maxSubscriptions ?? 256;
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
-    this.maxInFlight = options.maxInFlightPerConnection ?? 32;
-    this.maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024;
-    this.drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+    const d = IPC_SERVER_DEFAULTS;
+    this.maxConnections = options.maxConnections ?? d.maxConnections;
+    this.maxSubscriptions = options.maxSubscriptions ?? d.maxSubscriptions;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? d.idleTimeoutMs;
+    this.maxInFlight = options.maxInFlightPerConnection ?? d.maxInFlightPerConnection;
+    this.maxPendingBytes = options.maxPendingBytes ?? d.maxPendingBytes;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? d.drainTimeoutMs;
     this.logger = options.logger ?? silentLogger;
     server.on('connection', this.onConnection);
   }
@@ -452,7 +420,7 @@ class ServerCore implements IpcServer {
       socket.end(
         `${JSON.stringify(errorResponse(null, ErrorCodes.Busy, `Too many connections (${this.maxConnections}); try again.`))}\n`,
       );
-      setTimeout(() => socket.destroy(), 1000).unref();
+      setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
       return;
     }
     this.connections.add(new Connection(socket, this));

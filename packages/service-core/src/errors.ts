@@ -32,10 +32,3 @@ export class InstanceError extends Error {
     this.pid = options.pid;
   }
 }
-
-/** @deprecated The same class as {@link InstanceError}, under its first name. */
-export const ServiceError = InstanceError;
-/** @deprecated Use {@link InstanceError}. */
-export type ServiceError = InstanceError;
-/** @deprecated Use {@link InstanceErrorCode}. */
-export type ServiceErrorCode = InstanceErrorCode;

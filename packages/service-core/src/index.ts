@@ -16,16 +16,10 @@ export type {
   Logger,
   Clock,
 } from './ports.js';
-export {
-  InstanceError,
-  type InstanceErrorCode,
-  ServiceError,
-  type ServiceErrorCode,
-} from './errors.js';
+export { InstanceError, type InstanceErrorCode } from './errors.js';
 export {
   resolveRuntimeDir,
   runtimeDirPath,
-  validateRuntimeDir,
   type RuntimeDir,
   type RuntimeDirOptions,
 } from './runtime.js';

@@ -25,7 +25,11 @@ export function resolveModels(settings: { mode?: string; model?: string }): {
   const family = modelFamily(model);
   if (family === 'live') return { mode: 'realtime', fileModel: DEFAULT_MODEL, liveModel: model };
   if (settings.mode === 'realtime')
-    return { mode: 'realtime', fileModel: model, liveModel: family === 'other' ? model : LIVE_MODEL };
+    return {
+      mode: 'realtime',
+      fileModel: model,
+      liveModel: family === 'other' ? model : LIVE_MODEL,
+    };
   return { mode: 'file', fileModel: model };
 }
 

@@ -6,7 +6,6 @@ export function captureListeners() {
   const errors = new Set<(error: Error) => void>();
   const chunks = new Set<(chunk: AudioChunk) => void>();
   return {
-
     emitChunk: (chunk: AudioChunk) => chunks.forEach((listener) => listener(chunk)),
     onChunk(listener: (chunk: AudioChunk) => void): () => void {
       chunks.add(listener);
