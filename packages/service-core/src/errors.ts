@@ -1,22 +1,11 @@
-export type InstanceErrorCode =
-  | 'insecure-dir'
-  | 'path-too-long'
-  | 'already-running'
-  | 'unresponsive'
-  | 'instance-failed'
-  | 'not-recording'
-  | 'not-found'
-  | 'unavailable'
-  | 'shutting-down'
-  | 'journal-failed'
-  | 'journal-locked'
-  | 'already-transcribing'
-  | 'disk-full';
+// One error class per concern of @whis/service-core, each with its own codes: a `code` for
+// programs (the CLI maps it to an exit code, the socket to a JSON-RPC error), a message that says
+// what to do, and the original error as `cause`.
 
-/**
- * The one error class of @whis/service-core: a `code` for programs (the CLI maps it to an exit
- * code), a message that says what to do, and the original error as `cause`.
- */
+export type InstanceErrorCode =
+  'insecure-dir' | 'path-too-long' | 'already-running' | 'unresponsive' | 'instance-failed';
+
+/** The single instance and its runtime directory: another daemon runs, the directory is unsafe, … */
 export class InstanceError extends Error {
   readonly code: InstanceErrorCode;
   /** For `already-running` / `unresponsive`: the other daemon's pid, when known. */
@@ -30,5 +19,36 @@ export class InstanceError extends Error {
     this.name = 'InstanceError';
     this.code = code;
     this.pid = options.pid;
+  }
+}
+
+export type JournalErrorCode = 'journal-failed' | 'journal-locked' | 'disk-full' | 'not-found';
+
+/** The recordings on disk: a write failed, the disk is full, another service owns them, … */
+export class JournalError extends Error {
+  readonly code: JournalErrorCode;
+  /** For `journal-locked`: the pid of the service that owns the recordings. */
+  readonly pid: number | undefined;
+  constructor(
+    code: JournalErrorCode,
+    message: string,
+    options: { cause?: unknown; pid?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'JournalError';
+    this.code = code;
+    this.pid = options.pid;
+  }
+}
+
+export type HostErrorCode = 'not-recording' | 'not-found' | 'unavailable' | 'shutting-down';
+
+/** A request the service cannot do now: nothing records, no such recording, no microphone, stopping. */
+export class HostError extends Error {
+  readonly code: HostErrorCode;
+  constructor(code: HostErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'HostError';
+    this.code = code;
   }
 }

@@ -8,7 +8,7 @@ import type {
   StateChangeResult,
   StatusResult,
 } from '@whis/ipc';
-import { InstanceError } from './errors.js';
+import { HostError } from './errors.js';
 import type { Journal } from './journal.js';
 import {
   INITIAL_STATE,
@@ -202,12 +202,12 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         transcriptions.abortAll();
         return;
       case 'reject-not-recording':
-        throw new InstanceError(
+        throw new HostError(
           'not-recording',
           'Nothing is recording. Start with `whis toggle` or `whis start`.',
         );
       case 'reject-stopping':
-        throw new InstanceError(
+        throw new HostError(
           'shutting-down',
           'whis is stopping; start it again with `whis listen`.',
         );
@@ -287,7 +287,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     },
     async retry(id) {
       if (shutdownResult) {
-        throw new InstanceError('shutting-down', 'whis is stopping; retry after `whis listen`.');
+        throw new HostError('shutting-down', 'whis is stopping; retry after `whis listen`.');
       }
       const running = id ? transcriptions.get(id) : undefined;
       const meta = running
@@ -297,7 +297,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
           : await journal.latestUntranscribed();
       const target = running?.id ?? meta?.id;
       if (!target || target === captures.current?.id) {
-        throw new InstanceError(
+        throw new HostError(
           'not-found',
           id
             ? `No recording ${id}. \`whis last --json\` lists recordings.`
@@ -323,7 +323,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         joined = job !== undefined;
         if (!job) {
           if (!fresh || fresh.chunks.length === 0) {
-            throw new InstanceError(
+            throw new HostError(
               'not-found',
               `Recording ${target} has no audio left (it was transcribed and its audio deleted).`,
             );
@@ -334,7 +334,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       const result = await job.done;
       if (result.outcome !== 'transcribed') {
         if (result.error instanceof Error) throw result.error;
-        throw new InstanceError(
+        throw new HostError(
           'not-found',
           `Recording ${target} was not transcribed; its audio is kept.`,
         );

@@ -16,7 +16,14 @@ export type {
   Logger,
   Clock,
 } from './ports.js';
-export { InstanceError, type InstanceErrorCode } from './errors.js';
+export {
+  InstanceError,
+  JournalError,
+  HostError,
+  type InstanceErrorCode,
+  type JournalErrorCode,
+  type HostErrorCode,
+} from './errors.js';
 export {
   resolveRuntimeDir,
   runtimeDirPath,

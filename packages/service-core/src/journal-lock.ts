@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from '@whis/config';
-import { InstanceError } from './errors.js';
+import { JournalError } from './errors.js';
 
 /** The claim of one service on a recordings journal, held for the service's lifetime. */
 export interface JournalLock {
@@ -82,7 +82,7 @@ export async function lockJournal(
   try {
     const owner = await readOwner(path);
     if (owner && owner.pid !== process.pid && alive(owner)) {
-      throw new InstanceError(
+      throw new JournalError(
         'journal-locked',
         `Another whis service (pid ${owner.pid}, socket ${owner.socket}) already uses the recordings in ${directory}. ` +
           'Stop it with `whis stop` (with the same XDG_RUNTIME_DIR it was started with), or give this one its own XDG_DATA_HOME.',

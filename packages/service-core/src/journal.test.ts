@@ -195,7 +195,7 @@ describe('a full disk (a 64 KiB tmpfs)', () => {
       });
 
       await expect(journal.transcribed(pending, 'x'.repeat(8192))).rejects.toMatchObject({
-        name: 'InstanceError',
+        name: 'JournalError',
         code: 'disk-full',
         message: expect.stringContaining('Free some disk space'),
       });

@@ -3,7 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '@whis/config';
 import { z } from 'zod';
-import { InstanceError } from './errors.js';
+import { JournalError } from './errors.js';
 import { journalError } from './internal/atomic.js';
 import type { AudioChunk, CapturedAudio, Logger } from './ports.js';
 
@@ -210,7 +210,7 @@ export function createJournal(options: JournalOptions): Journal {
     const dir = dirOf(meta.id);
     const chunks = meta.chunks.map(({ path, ...rest }) => {
       if (dirname(path) !== dir || !CHUNK_FILE.test(basename(path))) {
-        throw new InstanceError(
+        throw new JournalError(
           'journal-failed',
           `Chunk ${path} is not a file of recording ${meta.id}; the journal stores only its own files.`,
         );
@@ -308,7 +308,7 @@ export function createJournal(options: JournalOptions): Journal {
     },
     async captured(id, audio) {
       const meta = await get(id);
-      if (!meta) throw new InstanceError('not-found', `No recording ${id} in ${root}.`);
+      if (!meta) throw new JournalError('not-found', `No recording ${id} in ${root}.`);
       await writeMeta({
         ...meta,
         state: 'captured',
@@ -320,7 +320,7 @@ export function createJournal(options: JournalOptions): Journal {
     },
     async transcribed(id, text) {
       const meta = await get(id);
-      if (!meta) throw new InstanceError('not-found', `No recording ${id} in ${root}.`);
+      if (!meta) throw new JournalError('not-found', `No recording ${id} in ${root}.`);
       const record: TranscriptRecord = {
         id,
         text,

@@ -1,9 +1,9 @@
 import { createIpcServer, ErrorCodes, RpcError, type IpcLogger, type IpcServer } from '@whis/ipc';
-import { InstanceError, type InstanceErrorCode } from './errors.js';
+import { HostError, JournalError, type HostErrorCode, type JournalErrorCode } from './errors.js';
 import type { ServiceHost } from './host.js';
 import type { Instance } from './instance.js';
 
-const RPC_CODES: Partial<Record<InstanceErrorCode, number>> = {
+const RPC_CODES: Partial<Record<HostErrorCode | JournalErrorCode, number>> = {
   'not-recording': ErrorCodes.InvalidState,
   'not-found': ErrorCodes.NotFound,
   unavailable: ErrorCodes.Unavailable,
@@ -13,7 +13,7 @@ const RPC_CODES: Partial<Record<InstanceErrorCode, number>> = {
 // Domain errors travel as JSON-RPC errors with whis codes and the error's own code as data.
 function rpc<T>(work: () => Promise<T>): Promise<T> {
   return work().catch((err: unknown) => {
-    if (err instanceof InstanceError) {
+    if (err instanceof HostError || err instanceof JournalError) {
       throw new RpcError(RPC_CODES[err.code] ?? ErrorCodes.InternalError, err.message, {
         code: err.code,
       });

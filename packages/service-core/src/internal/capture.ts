@@ -1,5 +1,5 @@
 import type { Level } from '@whis/ipc';
-import { InstanceError } from '../errors.js';
+import { HostError, JournalError } from '../errors.js';
 import { errorCode } from './atomic.js';
 import type { Journal } from '../journal.js';
 import type {
@@ -56,9 +56,9 @@ export class CaptureLifecycle {
       created = await journal.create();
     } catch (err) {
       reportError(errorCode(err, 'journal-failed'), (err as Error).message);
-      throw err instanceof InstanceError
+      throw err instanceof JournalError
         ? err
-        : new InstanceError('journal-failed', (err as Error).message, { cause: err });
+        : new JournalError('journal-failed', (err as Error).message, { cause: err });
     }
     const live = await this.ctx.openLive?.(created.id);
     const recording: CurrentRecording = {
@@ -86,7 +86,7 @@ export class CaptureLifecycle {
       this.ctx.onStartFailed?.(created.id);
       await journal.remove(created.id).catch(() => undefined);
       reportError(errorCode(err, 'audio-failed'), (err as Error).message);
-      throw new InstanceError('unavailable', (err as Error).message, { cause: err });
+      throw new HostError('unavailable', (err as Error).message, { cause: err });
     }
     capture.onLevel((level) => {
       if (this.current !== recording) return;
