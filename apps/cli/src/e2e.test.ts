@@ -171,6 +171,20 @@ describe('the whole chain on real components', () => {
     await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
   }, 120_000);
 
+  it('push-to-talk with tapToToggleMs: a tap keeps recording until the next press', async () => {
+    const s = await newSandbox();
+    expect((await s.whis(['config', 'set', 'tapToToggleMs', '400'])).code).toBe(0);
+    await listen(s, ['--push-to-talk']);
+    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
+    await mic.play(phraseWav);
+    // released long ago, still recording
+    expect((await status(s)).state).toBe('recording');
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    expect(await lastTranscript(s)).toBe(PHRASE);
+  }, 120_000);
+
   it('--no-hotkey with `whis toggle`, and `whis toggle --wait` prints the text', async () => {
     const s = await newSandbox();
     await listen(s, ['--no-hotkey']);

@@ -38,7 +38,7 @@ export function createAudioSource(settings: Settings, logger: Logger): AudioSour
 
 // The key and endpoint are read for every transcription, so `whis config --api-key …` (or a fixed
 // settings file) takes effect for the next recording and for `whis retry`, without a restart.
-export function createLazyTranscriber(settingsFile: string, logger: Logger): Transcriber {
+export function createSettingsTranscriber(settingsFile: string, logger: Logger): Transcriber {
   let cached: { key: string; transcriber: Transcriber } | undefined;
   return {
     async transcribe(chunks, options) {
@@ -129,12 +129,17 @@ function outputsOf(
   return outputs.length === 1 ? outputs[0]! : combineOutputs(outputs);
 }
 
-export function createTriggers(options: DaemonOptions, logger: Logger): Trigger[] {
+export function createTriggers(
+  options: DaemonOptions,
+  settings: Settings,
+  logger: Logger,
+): Trigger[] {
   if (!options.hotkey) return [];
   return [
     createHotkeyTrigger({
       hotkey: options.hotkey,
       mode: options.pushToTalk ? 'push-to-talk' : 'toggle',
+      ...(settings.tapToToggleMs ? { tapToToggleMs: settings.tapToToggleMs } : {}),
       logger: logger.child({ component: 'hotkey' }),
     }),
   ];

@@ -15,7 +15,7 @@ import {
 } from '@whis/service-core';
 import {
   createAudioSource,
-  createLazyTranscriber,
+  createSettingsTranscriber,
   createLiveTranscriber,
   createOutputs,
   describeOutputs,
@@ -80,13 +80,13 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
 
   // 3. adapters: the microphone and the hotkey listener load their native parts on first use
   const audio = createAudioSource(settings, logger);
-  const transcriber = createLazyTranscriber(paths.settingsFile, logger);
+  const transcriber = createSettingsTranscriber(paths.settingsFile, logger);
   const { output, segmentOutput } = createOutputs(
     settings,
     join(paths.dataDir, 'transcripts.txt'),
     logger,
   );
-  const triggers = createTriggers(options, logger);
+  const triggers = createTriggers(options, settings, logger);
 
   // 4. the single instance comes first, so a second `whis listen` exits before touching anything;
   // then the journal's one owner: a second service on the same data directory (another runtime

@@ -14,6 +14,7 @@ export interface Settings {
   keywords?: string[];
   hotkey?: string;
   pushToTalk?: boolean;
+  tapToToggleMs?: number;
   device?: string;
   outputs?: string[];
   outputFile?: string;
@@ -62,6 +63,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   pushToTalk: {
     kind: 'boolean',
     description: 'Hold the hotkey to record instead of pressing twice',
+  },
+  tapToToggleMs: {
+    kind: 'count',
+    description:
+      'With pushToTalk: a tap shorter than this many ms keeps recording on until the next press (default 0: off)',
   },
   device: { kind: 'string', description: 'Microphone name or index (see `whis devices`)' },
   outputs: {

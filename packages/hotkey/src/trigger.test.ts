@@ -20,9 +20,10 @@ async function listen(
   hotkey: string,
   env: NodeJS.ProcessEnv,
   mode: 'toggle' | 'push-to-talk' = 'toggle',
+  tapToToggleMs?: number,
 ) {
   const events: HotkeyTriggerEvent[] = [];
-  trigger = createHotkeyTrigger({ hotkey, mode, env, retryMs: 60_000 });
+  trigger = createHotkeyTrigger({ hotkey, mode, env, retryMs: 60_000, tapToToggleMs });
   trigger.onEvent((e) => events.push(e));
   await trigger.start();
   return events;
@@ -53,6 +54,29 @@ describe('under a virtual X server, with real key presses', () => {
     await expect
       .poll(() => types(events), { timeout: 10_000 })
       .toEqual(['available', 'start', 'finish']);
+  });
+
+  it('push-to-talk with tapToToggleMs: a tap latches the recording on until the next press', async () => {
+    const events = await listen('ctrl+shift+r', x.env, 'push-to-talk', 400);
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    // a tap: down and up at once
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'start']);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(types(events)).toEqual(['available', 'start']);
+    // the next press finishes; its release does nothing more
+    await xdotool(x, ['keydown', 'ctrl+shift+r']);
+    await expect
+      .poll(() => types(events), { timeout: 10_000 })
+      .toEqual(['available', 'start', 'finish']);
+    await xdotool(x, ['keyup', 'ctrl+shift+r']);
+    // held longer than the tap: a plain push-to-talk
+    await xdotool(x, ['keydown', 'ctrl+shift+r']);
+    await new Promise((r) => setTimeout(r, 600));
+    await xdotool(x, ['keyup', 'ctrl+shift+r']);
+    await expect
+      .poll(() => types(events), { timeout: 10_000 })
+      .toEqual(['available', 'start', 'finish', 'start', 'finish']);
   });
 });
 

@@ -4,7 +4,6 @@ export interface ListenArgs {
   hotkey?: string;
   pushToTalk?: boolean;
   noHotkey?: boolean;
-  hotkeyEnabled?: boolean;
   detach?: boolean;
 }
 
