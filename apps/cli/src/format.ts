@@ -1,13 +1,7 @@
-import type { ServiceState, StatusResult } from '@whis/ipc';
-
-const STATE_LABEL: Record<ServiceState, string> = {
-  idle: 'Idle',
-  recording: 'Recording',
-  transcribing: 'Transcribing',
-};
+import { STATE_LABELS, type ServiceState, type StatusResult } from '@whis/ipc';
 
 export function stateLabel(state: ServiceState): string {
-  return STATE_LABEL[state];
+  return STATE_LABELS[state];
 }
 
 /** `65_000` → `1:05`. */

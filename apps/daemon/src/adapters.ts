@@ -1,4 +1,5 @@
 import { createMicrophone } from '@whis/audio';
+import { hasDisplay } from '@whis/contracts';
 import { readSettings, type Settings } from '@whis/config';
 import { createHotkeyTrigger } from '@whis/hotkey';
 import {
@@ -170,7 +171,7 @@ export async function describeProblems(settingsFile: string, running: Settings):
     const insertion = describeInsertion(insertOptionsFrom(running));
     if (!insertion.tool) problems.push(`Cannot type or paste into windows: ${insertion.why}.`);
   }
-  if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY && process.platform === 'linux') {
+  if (!hasDisplay(process.env) && process.platform === 'linux') {
     problems.push(
       'No DISPLAY or WAYLAND_DISPLAY: the clipboard cannot be reached; start whis from your graphical session.',
     );

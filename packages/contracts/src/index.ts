@@ -1,3 +1,4 @@
 export type * from './ports.js';
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
 export { silentLogger } from './logger.js';
+export { AUDIO_MIME_TYPES, audioMimeType, isWaylandSession, hasDisplay } from './values.js';

@@ -1,4 +1,4 @@
-import type { Logger, TriggerEvent } from '@whis/contracts';
+import { isWaylandSession, type Logger, type TriggerEvent } from '@whis/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -52,7 +52,7 @@ export function hotkeyUnavailableReason(
 ): string | undefined {
   if (platform !== 'linux') return undefined;
   // under XWayland uiohook would only see keys typed into X clients: report it rather than half-work
-  if (env.WAYLAND_DISPLAY || env.XDG_SESSION_TYPE === 'wayland') return WAYLAND_HELP;
+  if (isWaylandSession(env)) return WAYLAND_HELP;
   if (!env.DISPLAY)
     return 'No X display (DISPLAY is not set), so no global hotkey. Control whis with `whis toggle`.';
   return undefined;

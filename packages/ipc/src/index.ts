@@ -3,6 +3,7 @@ export {
   MAX_LINE_BYTES,
   EVENT_METHOD,
   ErrorCodes,
+  STATE_LABELS,
   type ServiceState,
   type Level,
   type RecordingInfo,

@@ -1,5 +1,5 @@
 import type { RequestContext, IpcHandlers } from './server.js';
-import type { ServiceState } from './protocol.js';
+import { STATE_LABELS } from './protocol.js';
 
 /** The original whis's wire format: a JSON string naming the request, one JSON value back. */
 export const LEGACY_REQUESTS = ['Status', 'Stop', 'Toggle'] as const;
@@ -8,12 +8,6 @@ export type LegacyRequest = (typeof LEGACY_REQUESTS)[number];
 export function isLegacyRequest(value: unknown): value is LegacyRequest {
   return typeof value === 'string' && (LEGACY_REQUESTS as readonly string[]).includes(value);
 }
-
-const LEGACY_STATE: Record<ServiceState, string> = {
-  idle: 'Idle',
-  recording: 'Recording',
-  transcribing: 'Transcribing',
-};
 
 /**
  * Answers a legacy request through the same handlers as JSON-RPC: `"Idle"`, `"Recording"`,
@@ -27,7 +21,7 @@ export async function answerLegacy(
   try {
     if (request === 'Status') {
       if (!handlers.status) throw new Error('status is not supported');
-      return LEGACY_STATE[(await handlers.status(undefined, ctx)).state];
+      return STATE_LABELS[(await handlers.status(undefined, ctx)).state];
     }
     const handler = request === 'Stop' ? handlers.shutdown : handlers.toggle;
     if (!handler) throw new Error(`${request.toLowerCase()} is not supported`);

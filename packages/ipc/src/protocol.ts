@@ -13,6 +13,13 @@ export const MAX_LINE_BYTES = 64 * 1024;
 
 export type ServiceState = 'idle' | 'recording' | 'transcribing';
 
+/** How a state is named to people (and answered to the original's `"Status"`). */
+export const STATE_LABELS: Readonly<Record<ServiceState, string>> = {
+  idle: 'Idle',
+  recording: 'Recording',
+  transcribing: 'Transcribing',
+};
+
 export interface Level {
   /** Root mean square of the last window, 0..1 of full scale. */
   rms: number;

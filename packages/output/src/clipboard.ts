@@ -1,3 +1,4 @@
+import { isWaylandSession } from '@whis/contracts';
 import { OutputError } from './errors.js';
 import { runTool } from './internal/run.js';
 
@@ -44,7 +45,7 @@ const CLIP: Tool = {
 export function clipboardTools(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Tool[] {
   if (platform === 'darwin') return [PBCOPY];
   if (platform === 'win32') return [CLIP];
-  if (env.WAYLAND_DISPLAY || env.XDG_SESSION_TYPE === 'wayland') return [WL_COPY, XCLIP, XSEL];
+  if (isWaylandSession(env)) return [WL_COPY, XCLIP, XSEL];
   if (env.DISPLAY) return [XCLIP, XSEL];
   return [];
 }

@@ -6,8 +6,10 @@ import { startSway, type WaylandSession } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 // sway refuses to run as root, so the session, its terminal and whis's output all run as an
-// unprivileged user; the output package (built) is copied where that user can read it
+// unprivileged user; the output package (built) and the one it imports are copied where that user
+// can read them
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
+const contracts = fileURLToPath(new URL('../../contracts', import.meta.url));
 let session: WaylandSession | undefined;
 let script: string;
 
@@ -19,6 +21,9 @@ beforeAll(async () => {
 async function startSession(): Promise<WaylandSession> {
   session = await startSway();
   await cp(dist, join(session.shared, 'output'), { recursive: true });
+  const installed = join(session.shared, 'node_modules', '@whis', 'contracts');
+  await cp(join(contracts, 'dist'), join(installed, 'dist'), { recursive: true });
+  await cp(join(contracts, 'package.json'), join(installed, 'package.json'));
   script = join(session.shared, 'deliver.mjs');
   await writeFile(
     script,

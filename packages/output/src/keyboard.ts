@@ -1,3 +1,4 @@
+import { isWaylandSession } from '@whis/contracts';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -20,7 +21,7 @@ export function detectSession(env: NodeJS.ProcessEnv, platform: NodeJS.Platform)
     (env.HYPRLAND_INSTANCE_SIGNATURE && 'Hyprland') ||
     env.XDG_CURRENT_DESKTOP ||
     '';
-  if (env.WAYLAND_DISPLAY || env.XDG_SESSION_TYPE === 'wayland')
+  if (isWaylandSession(env))
     return { kind: 'wayland', wlroots: WLROOTS.test(desktop), desktop: desktop || 'Wayland' };
   if (env.DISPLAY) return { kind: 'x11', wlroots: false, desktop: desktop || 'X11' };
   return { kind: 'none', wlroots: false, desktop: '' };

@@ -1,10 +1,12 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { audioMimeType } from '@whis/contracts';
 import { writeFileAtomic } from '@whis/config';
 import { z } from 'zod';
 import { JournalError } from './errors.js';
 import { journalError } from './internal/atomic.js';
+import type { TranscriptEntry } from '@whis/ipc';
 import type { AudioChunk, CapturedAudio, Logger } from './ports.js';
 
 export type RecordingState = 'recording' | 'captured' | 'transcribed' | 'failed';
@@ -18,13 +20,8 @@ export interface RecordingMeta {
   error?: { code: string; message: string };
 }
 
-export interface TranscriptRecord {
-  id: string;
-  text: string;
-  createdAt: string;
-  durationMs: number;
-  audioKept: boolean;
-}
+/** A stored transcript: the protocol's `TranscriptEntry`, as `last` answers it. */
+export type TranscriptRecord = TranscriptEntry;
 
 export interface JournalOptions {
   /** e.g. `$XDG_DATA_HOME/whis/recordings`. */
@@ -67,16 +64,6 @@ export interface Journal {
 }
 
 const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
-const AUDIO_EXTENSIONS = new Set(['.mp3', '.ogg', '.opus', '.flac', '.wav', '.webm', '.m4a']);
-const MIME: Record<string, string> = {
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.flac': 'audio/flac',
-  '.wav': 'audio/wav',
-  '.webm': 'audio/webm',
-  '.m4a': 'audio/mp4',
-};
 
 // A chunk is stored by its file name inside the recording's own directory; a name that could
 // resolve anywhere else (a path, `..`, a hidden file) is refused, so a planted entry can neither make
@@ -232,7 +219,7 @@ export function createJournal(options: JournalOptions): Journal {
   async function recover(meta: RecordingMeta): Promise<RecordingMeta> {
     if (meta.state !== 'recording' || live.has(meta.id)) return meta;
     const files = (await readdir(dirOf(meta.id)).catch(() => [] as string[]))
-      .filter((f) => AUDIO_EXTENSIONS.has(extname(f)))
+      .filter((f) => audioMimeType(f) !== undefined)
       .sort();
     const chunks: AudioChunk[] = [];
     for (const file of files) {
@@ -241,7 +228,7 @@ export function createJournal(options: JournalOptions): Journal {
       if (bytes > 0)
         chunks.push({
           path,
-          mimeType: MIME[extname(file)] ?? 'application/octet-stream',
+          mimeType: audioMimeType(file) ?? 'application/octet-stream',
           startMs: 0,
           durationMs: 0,
           bytes,

@@ -1,5 +1,8 @@
 /** The service's phase, as `status` reports it. */
-export type Phase = 'idle' | 'recording' | 'transcribing';
+import type { ServiceState } from '@whis/ipc';
+
+/** The service's phase: the protocol's `ServiceState`. */
+export type Phase = ServiceState;
 
 export interface MachineState {
   phase: Phase;

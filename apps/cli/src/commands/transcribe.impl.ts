@@ -1,32 +1,20 @@
 import { stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
+import { AUDIO_MIME_TYPES, audioMimeType } from '@whis/contracts';
 import { CliError, ExitCode } from '../errors.js';
 import { startProgress } from '../internal/progress.js';
 import { loadPackage } from '../lazy.js';
 import type { TranscribeArgs } from './transcribe.js';
 
-const MIME: Record<string, string> = {
-  '.mp3': 'audio/mpeg',
-  '.mpga': 'audio/mpeg',
-  '.wav': 'audio/wav',
-  '.ogg': 'audio/ogg',
-  '.oga': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.flac': 'audio/flac',
-  '.m4a': 'audio/mp4',
-  '.mp4': 'audio/mp4',
-  '.webm': 'audio/webm',
-};
-
 const LIMIT = 25 * 1024 * 1024;
 
 export async function runTranscribe(args: TranscribeArgs): Promise<number> {
-  const mimeType = MIME[extname(args.file).toLowerCase()];
+  const mimeType = audioMimeType(args.file);
   if (!mimeType) {
     throw new CliError(`${args.file}: unsupported format.`, {
       exitCode: ExitCode.Usage,
-      hint: `Use one of ${Object.keys(MIME).join(' ')}; convert with e.g. \`ffmpeg -i in.xyz -ac 1 -ar 16000 -b:a 32k out.mp3\`.`,
+      hint: `Use one of ${Object.keys(AUDIO_MIME_TYPES).join(' ')}; convert with e.g. \`ffmpeg -i in.xyz -ac 1 -ar 16000 -b:a 32k out.mp3\`.`,
     });
   }
   let bytes: number;

@@ -1,0 +1,35 @@
+// Small shared values that more than one package needs: kept here, at the bottom of the graph, so
+// that each is written once.
+
+/** The audio files the transcription endpoints take, by extension, with their MIME types. */
+export const AUDIO_MIME_TYPES: Readonly<Record<string, string>> = {
+  '.mp3': 'audio/mpeg',
+  '.mpga': 'audio/mpeg',
+  '.wav': 'audio/wav',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.flac': 'audio/flac',
+  '.m4a': 'audio/mp4',
+  '.mp4': 'audio/mp4',
+  '.webm': 'audio/webm',
+};
+
+/** The MIME type of an audio file by its extension (any case), or undefined when it is not one. */
+export function audioMimeType(file: string): string | undefined {
+  const dot = file.lastIndexOf('.');
+  if (dot <= file.lastIndexOf('/')) return undefined;
+  return AUDIO_MIME_TYPES[file.slice(dot).toLowerCase()];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A Wayland session: `WAYLAND_DISPLAY` is set, or the session type says so. */
+export function isWaylandSession(env: Env): boolean {
+  return Boolean(env.WAYLAND_DISPLAY) || env.XDG_SESSION_TYPE === 'wayland';
+}
+
+/** A display server is reachable by its variables (X11's `DISPLAY` or `WAYLAND_DISPLAY`). */
+export function hasDisplay(env: Env): boolean {
+  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
