@@ -22,7 +22,7 @@ import type {
 } from '@whis/service-core';
 import {
   createTranscriber,
-  RealtimeSession,
+  openRealtimeSession,
   resolveRealtimeOptions,
   resolveTranscriberOptions,
 } from '@whis/transcribe';
@@ -77,7 +77,8 @@ export function createLiveTranscriber(settingsFile: string, logger: Logger): Liv
       }
       if (!options) return null;
       log.info({ model: options.model, baseURL: options.baseURL }, 'live session opening');
-      return new RealtimeSession({ ...options, logger: log }, events);
+      // the client loads on the first live recording: a service in file mode never loads `ws`
+      return openRealtimeSession({ ...options, logger: log }, events);
     },
   };
 }

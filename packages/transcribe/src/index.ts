@@ -5,14 +5,9 @@ export {
   type TranscribeCallOptions,
   type AudioChunkInput,
 } from './transcriber.js';
-export {
-  RealtimeSession,
-  Upsampler,
-  REALTIME_RATE,
-  realtimeURL,
-  createRealtimeTranscriber,
-  type RealtimeOptions,
-} from './realtime.js';
+// the Realtime client (and `ws`) load with the first session, or from `@whis/transcribe/realtime`
+export type { RealtimeOptions } from './realtime.js';
+export { openRealtimeSession } from './live.js';
 export {
   DEFAULT_MODEL,
   LIVE_MODEL,
