@@ -92,6 +92,26 @@ describe('whis doctor against real conditions', () => {
     60_000,
   );
 
+  it('realtime mode: the live session is checked; a refused one fails with its fix, not required', async () => {
+    const live = await doctor({ WHIS_MODE: 'realtime' });
+    expect(check(live.report, 'Live session')).toMatchObject({ ok: true, required: false });
+    expect(live.code).toBe(0);
+    rig.server.realtime.refuseSessions = {
+      code: 'model_not_found',
+      message: 'The model `gpt-live-transcribe` does not exist or you do not have access to it.',
+    };
+    try {
+      const refused = await doctor({ WHIS_MODE: 'realtime' });
+      expect(check(refused.report, 'Live session').ok).toBe(false);
+      expect(check(refused.report, 'Live session').detail).toMatch(/model_not_found/);
+      expect(check(refused.report, 'Live session').fix).toMatch(/uploaded instead/);
+      // dictations still work: the exit code says so
+      expect(refused.code).toBe(0);
+    } finally {
+      rig.server.realtime.refuseSessions = null;
+    }
+  }, 60_000);
+
   it('no clipboard tool on PATH: the clipboard check names the package', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'whis-nopath-'));
     try {

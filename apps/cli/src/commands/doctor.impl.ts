@@ -184,8 +184,49 @@ function silentWav(): Buffer {
   return Buffer.concat([header, Buffer.alloc(samples * 2)]);
 }
 
+type Transcribe = typeof import('@whis/transcribe');
+
+// In realtime mode: a live session set up, a second of silence streamed and committed, its (empty)
+// text back. Not required: what the session misses is uploaded.
+async function checkLive(transcribe: Transcribe, settings: Settings): Promise<Check[]> {
+  const options = transcribe.resolveRealtimeOptions({ env: process.env, settings });
+  if (!options) return [];
+  const where = `${options.baseURL ?? 'https://api.openai.com/v1'}/realtime, model ${options.model}`;
+  let session: Awaited<ReturnType<Transcribe['openRealtimeSession']>> | undefined;
+  try {
+    session = await transcribe.openRealtimeSession({ ...options, segmentTimeoutMs: 15_000 });
+    session.append(new Int16Array(16_000), 0);
+    session.end();
+    await session.text(0);
+    return [
+      { name: 'Live session', ok: true, required: false, detail: `${where}: set up and answered` },
+    ];
+  } catch (err) {
+    return [
+      {
+        name: 'Live session',
+        ok: false,
+        required: false,
+        detail: `${where}: ${(err as Error).message}`,
+        fix: "Dictations still work: each segment is uploaded instead. Check the model (`whis config set model gpt-live-transcribe`, or your server's), or `whis config set mode file`.",
+      },
+    ];
+  } finally {
+    session?.close();
+  }
+}
+
 async function checkTranscription(settings: Settings): Promise<Check[]> {
-  const transcribe = await loadPackage<typeof import('@whis/transcribe')>('@whis/transcribe');
+  const transcribe = await loadPackage<Transcribe>('@whis/transcribe');
+  const file = await checkFileTranscription(transcribe, settings);
+  // the live session is worth checking only with a key that works
+  return file.every((c) => c.ok) ? [...file, ...(await checkLive(transcribe, settings))] : file;
+}
+
+async function checkFileTranscription(
+  transcribe: Transcribe,
+  settings: Settings,
+): Promise<Check[]> {
   let options;
   try {
     options = transcribe.resolveTranscriberOptions({ env: process.env, settings });
