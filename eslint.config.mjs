@@ -44,17 +44,13 @@ export default [
     },
   },
   {
-    // adapters satisfy the ports structurally and never import service-core, except that their
-    // tests run service-core's contract suites
+    // tests follow the same layers: adapters' tests run the contract suites from the test kit,
+    // never from service-core
     files: ['**/*.test.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: ['@whis/service-core/contracts'],
-          depConstraints: [...layers],
-        },
+        { enforceBuildableLibDependency: true, allow: [], depConstraints: [...layers] },
       ],
     },
   },

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeAudioSourceContract } from '@whis/service-core/contracts';
+import { describeAudioSourceContract } from '@whis/testkit/contracts';
 import { startVirtualMicrophone, synthesize } from '@whis/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import { createMicrophone } from './microphone.js';

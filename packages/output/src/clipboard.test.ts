@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, startXvfb, type VirtualDisplay } from '@whis/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeOutputContract } from '@whis/service-core/contracts';
+import { describeOutputContract } from '@whis/testkit/contracts';
 import { clipboardTools, copyToClipboard } from './clipboard.js';
 import { combineOutputs, createClipboardOutput, createFileOutput } from './outputs.js';
 

@@ -7,7 +7,7 @@ import {
   describeLiveTranscriberContract,
   describeOutputContract,
   describeTranscriberContract,
-} from './contracts.js';
+} from '@whis/testkit/contracts';
 import {
   FakeAudioSource,
   FakeLiveTranscriber,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startTranscriptionServer, synthesize, type TranscriptionServer } from '@whis/testkit';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeLiveTranscriberContract } from '@whis/service-core/contracts';
+import { describeLiveTranscriberContract } from '@whis/testkit/contracts';
 import {
   createRealtimeTranscriber,
   RealtimeSession,

@@ -9,7 +9,7 @@ import {
   type TranscriptionServer,
 } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeTranscriberContract } from '@whis/service-core/contracts';
+import { describeTranscriberContract } from '@whis/testkit/contracts';
 import { createTranscriber, type AudioChunkInput } from './transcriber.js';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { TranscribeError } from './errors.js';
 import { isSilenceHallucination, mergeTranscripts } from './merge.js';
 import { DEFAULT_MODEL, LEGACY_SHUTDOWN, modelFamily, requestFields } from './models.js';
 
-/** One encoded piece of a recording (structurally the AudioChunk port of @whis/service-core). */
+/** One encoded piece of a recording (structurally the AudioChunk port of @whis/contracts). */
 export interface AudioChunkInput {
   path: string;
   mimeType: string;

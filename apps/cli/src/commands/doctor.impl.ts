@@ -184,7 +184,8 @@ function silentWav(): Buffer {
   return Buffer.concat([header, Buffer.alloc(samples * 2)]);
 }
 
-type Transcribe = typeof import('@whis/transcribe');
+const loadTranscribe = () => loadPackage<typeof import('@whis/transcribe')>('@whis/transcribe');
+type Transcribe = Awaited<ReturnType<typeof loadTranscribe>>;
 
 // In realtime mode: a live session set up, a second of silence streamed and committed, its (empty)
 // text back. Not required: what the session misses is uploaded.
@@ -217,7 +218,7 @@ async function checkLive(transcribe: Transcribe, settings: Settings): Promise<Ch
 }
 
 async function checkTranscription(settings: Settings): Promise<Check[]> {
-  const transcribe = await loadPackage<Transcribe>('@whis/transcribe');
+  const transcribe = await loadTranscribe();
   const file = await checkFileTranscription(transcribe, settings);
   // the live session is worth checking only with a key that works
   return file.every((c) => c.ok) ? [...file, ...(await checkLive(transcribe, settings))] : file;

@@ -1,6 +1,6 @@
-// Contract suites every adapter of a port must pass: the in-memory twins run them here, and the
-// real adapters (@whis/audio, @whis/transcribe, @whis/output) run them in their own tests.
-// Call them inside a vitest test file.
+// Contract suites every adapter of a port must pass: the in-memory twins of @whis/service-core run
+// them, and so do the real adapters (@whis/audio, @whis/transcribe, @whis/output) in their own
+// tests. Call them inside a vitest test file (`@whis/testkit/contracts`).
 import { access } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import type {
   LiveTranscriber,
   Output,
   Transcriber,
-} from './ports.js';
+} from '@whis/contracts';
 
 /** Runs a test with a fresh harness and always cleans it up. */
 async function withHarness<H extends { cleanup?(): Promise<void> }>(
