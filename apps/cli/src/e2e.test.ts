@@ -135,9 +135,9 @@ describe('the whole chain on real components', () => {
       const st = await waitForStatus(s, (st) => st.hotkeyActive === true);
       // status says where the text goes, with which tool and why
       expect(st.output).toBe('type with xdotool (X11 session)');
-      expect((await s.whis(['status'])).stdout).toContain(
-        'Output: type with xdotool (X11 session)',
-      );
+      const human = (await s.whis(['status'])).stdout;
+      expect(human).toContain('Output: type with xdotool (X11 session)');
+      expect(human).toContain('Transcription: file, gpt-transcribe');
       await xdotool(x, ['key', 'ctrl+shift+r']);
       await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
       await mic.play(phraseWav);

@@ -22,6 +22,7 @@ export function formatStatus(status: StatusResult): string {
   if (status.hotkey && !status.hotkeyProblem) lines.push(`  Hotkey: ${status.hotkey}`);
   else if (status.hotkeyProblem) lines.push(`  Hotkey: off (${status.hotkeyProblem})`);
   else lines.push('  Hotkey: none (control it with `whis toggle`)');
+  if (status.transcription) lines.push(`  Transcription: ${status.transcription}`);
   if (status.output) lines.push(`  Output: ${status.output}`);
   if (status.recording) {
     lines.push(

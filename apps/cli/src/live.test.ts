@@ -74,6 +74,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('live text through the real daemon, microphone and a Realtime server', () => {
   it('a 30-second dictation in three phrases: each phrase reaches a subscriber before the stop; the final text is their concatenation', async () => {
     const s = await liveSandbox();
+    expect((await s.whis(['status'])).stdout).toContain(
+      'Transcription: realtime, gpt-live-transcribe (missed segments uploaded with gpt-transcribe)',
+    );
     const uploadsBefore = server.requests.length;
     const connectionsBefore = server.realtime.connections.length;
     // a status bar and a pipe, both following

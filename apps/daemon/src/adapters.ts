@@ -83,6 +83,20 @@ export function createLiveTranscriber(settingsFile: string, logger: Logger): Liv
   };
 }
 
+/** How recordings are transcribed, for `whis status`: read from the settings, as each recording does. */
+export async function describeTranscription(settingsFile: string): Promise<string | undefined> {
+  try {
+    const settings = await readSettings(settingsFile);
+    const file = resolveTranscriberOptions({ env: process.env, settings });
+    const live = resolveRealtimeOptions({ env: process.env, settings });
+    return live
+      ? `realtime, ${live.model} (missed segments uploaded with ${file.model})`
+      : `file, ${file.model}`;
+  } catch {
+    return undefined; // no key: `problems` says so
+  }
+}
+
 /** The outputs that put text into the focused window, and so need a typing tool. */
 const insertsText = (name: string) => name === 'type' || name === 'paste';
 

@@ -21,6 +21,7 @@ import {
   describeOutputs,
   createTriggers,
   describeProblems,
+  describeTranscription,
 } from './adapters.js';
 import { createLogger } from './logger.js';
 import { parseDaemonArgs, UsageError } from './options.js';
@@ -119,6 +120,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     logger: logger.child({ component: 'host' }),
     info: { version, hotkey: options.hotkey, output: describeOutputs(settings) },
     problems: () => describeProblems(paths.settingsFile, settings),
+    transcription: () => describeTranscription(paths.settingsFile),
   });
   const server = await serveOverIpc(host, instance, {
     version,

@@ -92,6 +92,11 @@ export interface StatusResult {
    * xdotool (X11 session)". Absent from services older than this field.
    */
   output?: string;
+  /**
+   * How recordings are transcribed, e.g. "file, gpt-transcribe" or "realtime, gpt-live-transcribe
+   * (missed segments uploaded with gpt-transcribe)". Absent from services older than this field.
+   */
+  transcription?: string;
 }
 
 export interface StateChangeResult {

@@ -55,6 +55,8 @@ export interface ServiceHostOptions {
   info: { version: string; hotkey?: string | null; output?: string };
   /** What is missing for a recording to succeed (no API key, …), shown in `status`. */
   problems?: () => string[] | Promise<string[]>;
+  /** How recordings are transcribed, for `status` (see StatusResult.transcription); read at each call. */
+  transcription?: () => string | undefined | Promise<string | undefined>;
   /** How long shutdown waits for a transcription before keeping its audio for `retry`. Default 30 s. */
   shutdownTimeoutMs?: number;
 }
@@ -250,6 +252,11 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       logger.warn({ err }, 'the microphone is not ready; the next recording tries again'),
     );
 
+  const describeTranscription = async (): Promise<{ transcription?: string }> => {
+    const transcription = await options.transcription?.();
+    return transcription ? { transcription } : {};
+  };
+
   const host: ServiceHost = {
     async status() {
       const current = captures.current;
@@ -276,6 +283,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         transcribing: transcriptions.ids,
         lastError,
         problems: (await options.problems?.()) ?? [],
+        ...(await describeTranscription()),
       };
     },
     toggle: () => change('toggle'),
