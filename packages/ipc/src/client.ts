@@ -47,7 +47,9 @@ interface Pending {
   method: string;
   resolve(result: unknown): void;
   reject(err: IpcError): void;
-  timer: NodeJS.Timeout;
+  /** `performance.now()` after which the request has timed out. */
+  deadline: number;
+  timeoutMs: number;
 }
 
 function connectError(endpoint: string, err: NodeJS.ErrnoException): IpcError {
@@ -78,6 +80,10 @@ class Client implements IpcClient {
   serverInfo!: HelloResult;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  // One timer for every request in flight, armed for the earliest deadline and unref'd (the socket
+  // keeps the process alive while a reply is awaited): a request costs no timer of its own.
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepAt = Infinity;
   private readonly eventListeners = new Set<(event: ServiceEvent) => void>();
   private readonly closeListeners = new Set<() => void>();
   private closed = false;
@@ -118,16 +124,15 @@ class Client implements IpcClient {
     const id = this.nextId++;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     return new Promise<ResultOf<M>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(
-          new IpcError(
-            'unresponsive',
-            `The daemon did not answer "${method}" within ${timeoutMs} ms.`,
-          ),
-        );
-      }, timeoutMs);
-      this.pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
+      const deadline = performance.now() + timeoutMs;
+      this.pending.set(id, {
+        method,
+        resolve: resolve as (r: unknown) => void,
+        reject,
+        deadline,
+        timeoutMs,
+      });
+      if (deadline < this.sweepAt) this.armSweep(deadline);
       const message =
         params === undefined
           ? { jsonrpc: '2.0', id, method }
@@ -165,10 +170,9 @@ class Client implements IpcClient {
     this.closed = true;
     this.splitter.stop();
     this.socket.destroy();
-    for (const pending of this.pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(err);
-    }
+    clearTimeout(this.sweepTimer);
+    this.sweepAt = Infinity;
+    for (const pending of this.pending.values()) pending.reject(err);
     this.pending.clear();
     for (const listener of this.closeListeners) listener();
     this.closeListeners.clear();
@@ -178,6 +182,33 @@ class Client implements IpcClient {
     this.fail(
       new IpcError('protocol', `The daemon at ${this.endpoint} sent an invalid reply: ${why}.`),
     );
+  }
+
+  private armSweep(at: number): void {
+    clearTimeout(this.sweepTimer);
+    this.sweepAt = at;
+    this.sweepTimer = setTimeout(() => this.sweep(), Math.max(0, at - performance.now()));
+    this.sweepTimer.unref();
+  }
+
+  // Rejects the requests past their deadline, then waits for the next one's.
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    this.sweepAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, pending] of this.pending) {
+      if (pending.deadline <= now) {
+        this.pending.delete(id);
+        pending.reject(
+          new IpcError(
+            'unresponsive',
+            `The daemon did not answer "${pending.method}" within ${pending.timeoutMs} ms.`,
+          ),
+        );
+      } else next = Math.min(next, pending.deadline);
+    }
+    if (next < Infinity) this.armSweep(next);
   }
 
   private onLine(bytes: Buffer): void {
@@ -208,7 +239,6 @@ class Client implements IpcClient {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
-    clearTimeout(pending.timer);
     if (isPlainObject(message.error)) {
       const error = message.error as { code: number; message: string; data?: unknown };
       const code = error.code === ErrorCodes.IncompatibleProtocol ? 'protocol' : 'remote';
