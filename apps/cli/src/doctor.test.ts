@@ -25,10 +25,8 @@ async function doctor(
   change: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; report: Report }> {
   const s = await createSandbox({
-    ...rig.x.env,
-    ...rig.mic.env,
+    ...rig.env,
     OPENAI_API_KEY: 'sk-doctor',
-    OPENAI_BASE_URL: rig.server.baseURL,
     ...change,
   });
   sandboxes.push(s);

@@ -45,12 +45,7 @@ afterEach(async () => {
 });
 
 async function newSandbox(): Promise<Sandbox> {
-  sandbox = await createSandbox({
-    ...x.env,
-    ...mic.env,
-    OPENAI_API_KEY: 'sk-e2e',
-    OPENAI_BASE_URL: server.baseURL,
-  });
+  sandbox = await createSandbox({ ...rig.env, OPENAI_API_KEY: 'sk-e2e' });
   return sandbox;
 }
 

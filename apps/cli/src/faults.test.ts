@@ -62,10 +62,8 @@ afterEach(async () => {
 
 async function newSandbox(extra: NodeJS.ProcessEnv = {}): Promise<Sandbox> {
   const s = await createSandbox({
-    ...x.env,
-    ...mic.env,
+    ...rig.env,
     OPENAI_API_KEY: 'sk-faults',
-    OPENAI_BASE_URL: server.baseURL,
     ...extra,
   });
   sandboxes.push(s);

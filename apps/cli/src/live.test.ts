@@ -48,12 +48,7 @@ afterEach(async () => {
 });
 
 async function liveSandbox(): Promise<Sandbox> {
-  sandbox = await createSandbox({
-    ...x.env,
-    ...mic.env,
-    OPENAI_API_KEY: 'sk-e2e',
-    OPENAI_BASE_URL: server.baseURL,
-  });
+  sandbox = await createSandbox({ ...rig.env, OPENAI_API_KEY: 'sk-e2e' });
   expect((await sandbox.whis(['config', 'set', 'mode', 'realtime'])).code).toBe(0);
   const daemon = sandbox.spawnWhis(['listen', '--no-hotkey']);
   await watchOutput(daemon).waitFor(/Listening/);

@@ -26,8 +26,7 @@ afterAll(async () => {
 /** A sandbox with the display and the microphone but no key and no endpoint: setup gives them. */
 async function emptySandbox(): Promise<Sandbox> {
   const s = await createSandbox({
-    ...rig.x.env,
-    ...rig.mic.env,
+    ...rig.env,
     OPENAI_API_KEY: '',
     OPENAI_BASE_URL: '',
   });

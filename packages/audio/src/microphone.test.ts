@@ -9,6 +9,7 @@ import {
   synthesize,
   type VirtualMicrophone,
 } from '@whis/testkit';
+import { wavFile } from '@whis/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMicrophone, listInputDevices } from './microphone.js';
 
@@ -31,22 +32,7 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function wav(pcm: Int16Array): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + pcm.byteLength, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(pcm.byteLength, 40);
-  return Buffer.concat([header, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]);
-}
+const wav = (pcm: Int16Array) => wavFile(pcm, 16_000);
 
 describe('a real capture through the virtual microphone', () => {
   it('lists the input devices, the default marked', async () => {

@@ -1,4 +1,10 @@
 export type * from './ports.js';
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
 export { silentLogger } from './logger.js';
-export { AUDIO_MIME_TYPES, audioMimeType, isWaylandSession, hasDisplay } from './values.js';
+export {
+  AUDIO_MIME_TYPES,
+  audioMimeType,
+  isWaylandSession,
+  hasDisplay,
+  wavFile,
+} from './values.js';

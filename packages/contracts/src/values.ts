@@ -22,6 +22,24 @@ export function audioMimeType(file: string): string | undefined {
   return AUDIO_MIME_TYPES[file.slice(dot).toLowerCase()];
 }
 
+/** 16-bit mono PCM as a WAV file (the 44-byte RIFF header, then the samples). */
+export function wavFile(pcm: Int16Array, rate: number): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.byteLength, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.byteLength, 40);
+  return Buffer.concat([header, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)]);
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** A Wayland session: `WAYLAND_DISPLAY` is set, or the session type says so. */

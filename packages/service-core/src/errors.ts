@@ -2,12 +2,21 @@
 // programs (the CLI maps it to an exit code, the socket to a JSON-RPC error), a message that says
 // what to do, and the original error as `cause`.
 
+/** What the three share: a code of their own, a message that says what to do, the cause. */
+abstract class CodedError<C extends string> extends Error {
+  readonly code: C;
+  constructor(name: string, code: C, message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = name;
+    this.code = code;
+  }
+}
+
 export type InstanceErrorCode =
   'insecure-dir' | 'path-too-long' | 'already-running' | 'unresponsive' | 'instance-failed';
 
 /** The single instance and its runtime directory: another daemon runs, the directory is unsafe, … */
-export class InstanceError extends Error {
-  readonly code: InstanceErrorCode;
+export class InstanceError extends CodedError<InstanceErrorCode> {
   /** For `already-running` / `unresponsive`: the other daemon's pid, when known. */
   readonly pid: number | undefined;
   constructor(
@@ -15,9 +24,7 @@ export class InstanceError extends Error {
     message: string,
     options: { cause?: unknown; pid?: number } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = 'InstanceError';
-    this.code = code;
+    super('InstanceError', code, message, options);
     this.pid = options.pid;
   }
 }
@@ -25,8 +32,7 @@ export class InstanceError extends Error {
 export type JournalErrorCode = 'journal-failed' | 'journal-locked' | 'disk-full' | 'not-found';
 
 /** The recordings on disk: a write failed, the disk is full, another service owns them, … */
-export class JournalError extends Error {
-  readonly code: JournalErrorCode;
+export class JournalError extends CodedError<JournalErrorCode> {
   /** For `journal-locked`: the pid of the service that owns the recordings. */
   readonly pid: number | undefined;
   constructor(
@@ -34,9 +40,7 @@ export class JournalError extends Error {
     message: string,
     options: { cause?: unknown; pid?: number } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = 'JournalError';
-    this.code = code;
+    super('JournalError', code, message, options);
     this.pid = options.pid;
   }
 }
@@ -44,11 +48,8 @@ export class JournalError extends Error {
 export type HostErrorCode = 'not-recording' | 'not-found' | 'unavailable' | 'shutting-down';
 
 /** A request the service cannot do now: nothing records, no such recording, no microphone, stopping. */
-export class HostError extends Error {
-  readonly code: HostErrorCode;
+export class HostError extends CodedError<HostErrorCode> {
   constructor(code: HostErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'HostError';
-    this.code = code;
+    super('HostError', code, message, options);
   }
 }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { wavFile } from '@whis/contracts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { recognize } from './speech.js';
 
@@ -42,28 +43,14 @@ export interface RealtimeControls {
 let eventCounter = 0;
 const eventId = () => `event_${++eventCounter}`;
 
-function wav(pcm: Buffer, rate: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([header, pcm]);
-}
-
 async function recognizePcm(pcm: Buffer): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'whis-live-'));
   try {
     const file = join(dir, 'item.wav');
-    await writeFile(file, wav(pcm, RATE));
+    await writeFile(
+      file,
+      wavFile(new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length / 2), RATE),
+    );
     return await recognize(file);
   } finally {
     await rm(dir, { recursive: true, force: true });

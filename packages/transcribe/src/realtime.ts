@@ -81,6 +81,8 @@ interface Connection {
   awaitingItem: Segment[];
   items: Map<string, Segment>;
   closed: boolean;
+  /** What was sent before the handshake completed, sent in order once it does. */
+  unsent: string[];
 }
 
 const failure = (message: string, cause?: unknown) =>
@@ -208,6 +210,7 @@ export class RealtimeSession implements LiveSession {
       awaitingItem: [],
       items: new Map(),
       closed: false,
+      unsent: [],
     };
     const update: SessionUpdateEvent = {
       type: 'session.update',
@@ -227,6 +230,9 @@ export class RealtimeSession implements LiveSession {
       },
     };
     this.send(connection, update);
+    socket.once('open', () => {
+      for (const line of connection.unsent.splice(0)) socket.send(line);
+    });
     socket.on('message', (data) => this.receive(connection, data.toString()));
     socket.on('error', (err) => this.lose(connection, err.message));
     socket.on('close', (code, reason) =>
@@ -238,24 +244,10 @@ export class RealtimeSession implements LiveSession {
     return connection;
   }
 
-  private queued = new WeakMap<Connection, string[]>();
-
   private send(connection: Connection, event: object): void {
     const line = JSON.stringify(event);
-    if (connection.socket.readyState === WebSocket.OPEN) {
-      connection.socket.send(line);
-      return;
-    }
-    // before the handshake completes: sent in order once it does
-    let queue = this.queued.get(connection);
-    if (!queue) {
-      this.queued.set(connection, (queue = []));
-      connection.socket.once('open', () => {
-        for (const message of queue!) connection.socket.send(message);
-        this.queued.delete(connection);
-      });
-    }
-    queue.push(line);
+    if (connection.socket.readyState === WebSocket.OPEN) connection.socket.send(line);
+    else connection.unsent.push(line);
   }
 
   private receive(connection: Connection, raw: string): void {

@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSettings, resolvePaths, type Settings } from '@whis/config';
+import { wavFile } from '@whis/contracts';
 import { checkRuntimeDir, runtimeDirPath } from '@whis/ipc';
 import { ExitCode } from '../errors.js';
 import { probeMicrophone } from '../internal/mic-probe.js';
@@ -165,25 +166,6 @@ async function checkDirectories(): Promise<Check> {
   };
 }
 
-/** A second of silence as a 16 kHz mono WAV. */
-function silentWav(): Buffer {
-  const samples = 16_000;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + samples * 2, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(samples * 2, 40);
-  return Buffer.concat([header, Buffer.alloc(samples * 2)]);
-}
-
 const loadTranscribe = () => loadPackage<typeof import('@whis/transcribe')>('@whis/transcribe');
 type Transcribe = Awaited<ReturnType<typeof loadTranscribe>>;
 
@@ -253,7 +235,8 @@ async function checkFileTranscription(
   const dir = await mkdtemp(join(tmpdir(), 'whis-doctor-'));
   try {
     const path = join(dir, 'silence.wav');
-    await writeFile(path, silentWav());
+    // a second of silence as a 16 kHz mono WAV
+    await writeFile(path, wavFile(new Int16Array(16_000), 16_000));
     await transcribe
       .createTranscriber({ ...options, maxRetries: 0 })
       .transcribe([{ path, mimeType: 'audio/wav', durationMs: 1000 }], {

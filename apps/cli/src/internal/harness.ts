@@ -159,6 +159,8 @@ export interface Rig {
   server: TranscriptionServer;
   /** `phrase`, spoken by the synthesiser, as a WAV file to play into the microphone. */
   phraseWav: string;
+  /** What whis needs to reach them: the display, the microphone and the server (the key is each suite's). */
+  env: NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
@@ -181,6 +183,7 @@ export async function startRig(phrase: string, handler?: TranscriptionHandler): 
     mic,
     server,
     phraseWav,
+    env: { ...x.env, ...mic.env, OPENAI_BASE_URL: server.baseURL },
     async stop() {
       await server.close();
       await mic.stop();

@@ -11,7 +11,6 @@ import type {
   Transcriber,
 } from '../ports.js';
 import { errorCode } from './atomic.js';
-import { openLive } from './live.js';
 
 export type Outcome = 'transcribed' | 'kept' | 'discarded';
 
@@ -117,13 +116,18 @@ export class TranscriptionRegistry {
   async openLive(id: string): Promise<LiveSession | undefined> {
     const { live, emit, logger } = this.ctx;
     if (!live) return undefined;
-    const session = await openLive(
-      live,
-      (segment, text) => emit({ type: 'transcript.delta', recordingId: id, segment, text }),
-      logger,
-    );
-    if (session) this.live.set(id, session);
-    return session;
+    try {
+      const session = await live.open({
+        onDelta: (segment, text) =>
+          emit({ type: 'transcript.delta', recordingId: id, segment, text }),
+      });
+      if (session) this.live.set(id, session);
+      return session ?? undefined;
+    } catch (err) {
+      // not configured as it should be, or it cannot start: the segments are uploaded instead
+      logger.warn({ err }, 'the live transcription did not start; segments are uploaded instead');
+      return undefined;
+    }
   }
 
   /** A segment of a recording in progress closed: its text is asked for now, behind the earlier ones. */
