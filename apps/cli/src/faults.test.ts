@@ -219,7 +219,85 @@ describe('signals to a foreground `whis listen`', () => {
   }, 60_000);
 });
 
+describe('the clipboard after the service ends', () => {
+  // The clipboard tools fork a process that serves the selection until another copy takes it. The
+  // xclip processes serving this test's display, read from /proc (never signalled).
+  async function clipboardServers(): Promise<number[]> {
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      // `comm (state …`: a zombie left for its new parent to reap serves nothing
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      if (!/^\d+ \(xclip\) [^Z]/.test(stat)) continue;
+      const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+      if (environ.split('\0').includes(`DISPLAY=${x.env.DISPLAY}`)) pids.push(Number(entry));
+    }
+    return pids;
+  }
+
+  // What the service delivered last: the newest transcript in the journal (the recogniser may miss a
+  // word on a loaded machine; what matters here is that the delivered text stays on the clipboard).
+  async function delivered(s: Sandbox, count: number): Promise<string> {
+    await expect.poll(() => transcripts(s).then((t) => t.length), { timeout: 60_000 }).toBe(count);
+    const latest = (await transcripts(s)).sort((a, b) => a.id.localeCompare(b.id)).at(-1)!;
+    expect(latest.text.length).toBeGreaterThan(0);
+    await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(latest.text);
+    return latest.text;
+  }
+
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} to the terminal's process group after a dictation: the text stays on the clipboard, 3 of 3`, async () => {
+      const s = await newSandbox();
+      for (let i = 1; i <= 3; i++) {
+        const service = await listen(s);
+        await record(s);
+        const text = await delivered(s, i);
+        service.group(signal);
+        expect(await service.exit).toEqual({ code: 0, signal: null });
+        // the group's signal has been delivered; give a dying selection owner time to go
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await readClipboard(x.env)).toBe(text);
+        // the next round starts from other text, so that a stale one cannot pass it
+        await run('sh', ['-c', 'printf other | xclip -selection clipboard -in'], { env: x.env });
+        await expect.poll(() => readClipboard(x.env), { timeout: 5_000 }).toBe('other');
+      }
+    }, 300_000);
+  }
+
+  it('one selection server at a time: the next copy replaces the previous one', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    await record(s);
+    await delivered(s, 1);
+    const first = await clipboardServers();
+    expect(first).toHaveLength(1);
+    await record(s);
+    await delivered(s, 2);
+    // the first server exits once the second copy owns the selection
+    await expect.poll(async () => (await clipboardServers()).length, { timeout: 10_000 }).toBe(1);
+    const now = await clipboardServers();
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(first[0]);
+    service.group('SIGINT');
+    await service.exit;
+  }, 150_000);
+});
+
 describe('--wait always ends', () => {
+  it('on a transcript: the text and exit 0, and no false alarm on stderr', async () => {
+    const s = await newSandbox();
+    const service = await listen(s);
+    const started = await s.whis(['toggle']);
+    const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
+    await mic.play(phraseWav);
+    const waited = await s.whis(['toggle', '--wait'], { timeoutMs: 60_000 });
+    expect(waited.code).toBe(0);
+    expect(waited.stdout.trim()).toBe(PHRASE);
+    expect(waited.stderr.trim()).toBe(`Recording ${id} finished; transcribing…`);
+    service.group('SIGINT');
+    await service.exit;
+  }, 60_000);
+
   it('on a silent recording: a clear message and exit 1, never a hang', async () => {
     const s = await newSandbox();
     const service = await listen(s);
@@ -272,6 +350,37 @@ describe('retry and the journal', () => {
     expect(server.requests.length - before).toBe(1);
     up.group('SIGINT');
     await up.exit;
+  }, 120_000);
+
+  it('a service started while a one-shot `whis` records leaves its recording alone; its text arrives', async () => {
+    const s = await newSandbox();
+    const before = server.requests.length;
+    const oneShot = s.spawnWhis([]);
+    const oneShotOutput = watchOutput(oneShot);
+    let stdout = '';
+    oneShot.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    await oneShotOutput.waitFor(/Recording… press Enter/);
+    const recordings = join(s.env.XDG_DATA_HOME!, 'whis', 'recordings');
+    const [id] = (await readdir(recordings)).filter((n) => /^\d{8}-/.test(n));
+    const playing = mic.play(phraseWav);
+    // the service starts mid-recording, on the same journal
+    const service = await listen(s);
+    const retryNow = await s.whis(['retry']);
+    expect(retryNow.code).toBe(1);
+    expect(retryNow.stderr).toContain('No recording is waiting for a transcript');
+    const retryIt = await s.whis(['retry', id!]);
+    expect(retryIt.code).toBe(1);
+    expect(retryIt.stderr).toContain(`another whis (pid`);
+    await playing;
+    oneShot.stdin!.write('\n');
+    expect(await new Promise((r) => oneShot.once('exit', r)), oneShotOutput.text()).toBe(0);
+    expect(stdout.trim().length).toBeGreaterThan(0);
+    // uploaded once, by the one-shot; the service lists its transcript
+    expect(server.requests.length - before).toBe(1);
+    const last = JSON.parse((await s.whis(['last', '--json'])).stdout) as Array<{ id: string }>;
+    expect(last.map((e) => e.id)).toEqual([id]);
+    service.group('SIGINT');
+    expect((await service.exit).code).toBe(0);
   }, 120_000);
 
   it('a second service on the same data directory is refused, naming the first', async () => {

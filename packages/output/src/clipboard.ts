@@ -50,7 +50,11 @@ export function clipboardTools(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
   return [];
 }
 
-/** Writes `text` (or bytes) into one clipboard tool; it forks a server, so its exit ends the run. */
+/**
+ * Writes `text` (or bytes) into one clipboard tool; it forks a server, so its exit ends the run.
+ * The server runs in a session of its own and outlives the service (a terminal's Ctrl+C, the end of
+ * a systemd unit); it exits when the next copy takes the selection, as the tools do by themselves.
+ */
 function writeWith(
   tool: Tool,
   text: string | Buffer,
@@ -65,6 +69,7 @@ function writeWith(
     env,
     timeoutMs,
     install: tool.install,
+    detached: tool !== CLIP, // a console program detached on Windows opens a window of its own
   }).then(() => undefined);
 }
 

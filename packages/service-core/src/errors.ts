@@ -45,7 +45,8 @@ export class JournalError extends CodedError<JournalErrorCode> {
   }
 }
 
-export type HostErrorCode = 'not-recording' | 'not-found' | 'unavailable' | 'shutting-down';
+export type HostErrorCode =
+  'not-recording' | 'not-found' | 'unavailable' | 'shutting-down' | 'busy-elsewhere';
 
 /** A request the service cannot do now: nothing records, no such recording, no microphone, stopping. */
 export class HostError extends CodedError<HostErrorCode> {

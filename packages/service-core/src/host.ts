@@ -304,6 +304,12 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
           ? await journal.get(id)
           : await journal.latestUntranscribed();
       const target = running?.id ?? meta?.id;
+      if (meta?.inProgressBy) {
+        throw new HostError(
+          'busy-elsewhere',
+          `Recording ${meta.id} is still being recorded or transcribed by another whis (pid ${meta.inProgressBy}); its text arrives there. \`whis last\` shows it once it is done.`,
+        );
+      }
       if (!target || target === captures.current?.id) {
         throw new HostError(
           'not-found',

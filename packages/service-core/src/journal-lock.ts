@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from '@whis/config';
 import { JournalError } from './errors.js';
+import { isAlive, thisProcess, type ProcessIdentity } from './internal/process-identity.js';
 
 /** The claim of one service on a recordings journal, held for the service's lifetime. */
 export interface JournalLock {
@@ -12,31 +12,9 @@ export interface JournalLock {
   release(): Promise<void>;
 }
 
-interface Owner {
-  pid: number;
-  /** The process's start time in clock ticks since boot (Linux), so a reused pid is not mistaken for the owner. */
-  started: string | null;
+/** The owning process (its start time too, so a reused pid is not mistaken for it) and its socket. */
+interface Owner extends ProcessIdentity {
   socket: string;
-}
-
-// Field 22 of /proc/<pid>/stat; the command name before it may hold spaces and parentheses.
-function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function alive(owner: Owner): boolean {
-  try {
-    process.kill(owner.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  // where the start time is known, it must match: a pid reused by an unrelated process is not the owner
-  return owner.started === null || processStart(owner.pid) === owner.started;
 }
 
 async function readOwner(path: string): Promise<Owner | undefined> {
@@ -74,14 +52,10 @@ export async function lockJournal(
     stale: 10_000,
     retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
   });
-  const me: Owner = {
-    pid: process.pid,
-    started: processStart(process.pid),
-    socket: options.socketPath,
-  };
+  const me: Owner = { ...thisProcess(), socket: options.socketPath };
   try {
     const owner = await readOwner(path);
-    if (owner && owner.pid !== process.pid && alive(owner)) {
+    if (owner && owner.pid !== process.pid && isAlive(owner)) {
       throw new JournalError(
         'journal-locked',
         `Another whis service (pid ${owner.pid}, socket ${owner.socket}) already uses the recordings in ${directory}. ` +

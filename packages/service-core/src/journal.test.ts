@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { processStart } from './internal/process-identity.js';
 import { createJournal, newRecordingId, type Journal } from './journal.js';
 import type { CapturedAudio } from './ports.js';
 
@@ -134,6 +135,43 @@ describe('a recording’s life in the journal', () => {
       ],
     });
     expect((await again.latestUntranscribed())?.id).toBe(id);
+  });
+
+  it('a recording another live process writes (a one-shot `whis`) is its own: neither recovered nor offered to retry, until that process is gone', async () => {
+    const journal = createJournal({ directory: dir, clock: ticking() });
+    const { id, directory } = await journal.create();
+    await writeFile(join(directory, '000.mp3'), 'half written');
+    // the entry names another process as its writer, as a one-shot's entry does
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const exited = new Promise((r) => other.once('exit', r));
+    try {
+      const meta = JSON.parse(await readFile(join(directory, 'meta.json'), 'utf8'));
+      expect(meta.writer).toEqual({ pid: process.pid, started: expect.any(String) });
+      const writer = { pid: other.pid!, started: processStart(other.pid!) };
+      await writeFile(join(directory, 'meta.json'), JSON.stringify({ ...meta, writer }));
+      const service = createJournal({ directory: dir });
+      expect(await service.get(id)).toMatchObject({
+        state: 'recording',
+        chunks: [],
+        inProgressBy: other.pid,
+      });
+      expect(await service.latestUntranscribed()).toBeUndefined();
+      // a pid that names another process now (reused) is not the writer
+      await writeFile(
+        join(directory, 'meta.json'),
+        JSON.stringify({ ...meta, writer: { ...writer, started: '1' } }),
+      );
+      expect((await service.get(id))?.state).toBe('failed');
+      await writeFile(join(directory, 'meta.json'), JSON.stringify({ ...meta, writer }));
+    } finally {
+      other.kill('SIGKILL');
+      await exited;
+    }
+    // the writer died mid-recording: a crashed recording, kept for retry
+    const after = createJournal({ directory: dir });
+    expect(await after.get(id)).toMatchObject({ state: 'failed', error: { code: 'interrupted' } });
+    expect((await after.get(id))?.inProgressBy).toBeUndefined();
+    expect((await after.latestUntranscribed())?.id).toBe(id);
   });
 
   it('remove deletes a recording, and ignores names that are not recording ids', async () => {

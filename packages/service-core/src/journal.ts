@@ -6,6 +6,7 @@ import { writeFileAtomic } from '@whis/config';
 import { z } from 'zod';
 import { JournalError } from './errors.js';
 import { journalError } from './internal/atomic.js';
+import { isAlive, thisProcess, type ProcessIdentity } from './internal/process-identity.js';
 import type { TranscriptEntry } from '@whis/ipc';
 import type { AudioChunk, CapturedAudio, Logger } from './ports.js';
 
@@ -18,6 +19,13 @@ export interface RecordingMeta {
   durationMs: number;
   chunks: AudioChunk[];
   error?: { code: string; message: string };
+  /** The process that records and transcribes it (a service, or a one-shot `whis`). */
+  writer?: ProcessIdentity;
+  /**
+   * Set by the journal when another process that is still running records or transcribes it: it
+   * is not crashed, and neither `retry` nor recovery may touch it.
+   */
+  inProgressBy?: number;
 }
 
 /** A stored transcript: the protocol's `TranscriptEntry`, as `last` answers it. */
@@ -87,6 +95,7 @@ const storedMeta = z.object({
   durationMs: z.number().nonnegative(),
   chunks: z.array(storedChunk),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  writer: z.object({ pid: z.number().int().positive(), started: z.string().nullable() }).optional(),
 });
 
 const storedTranscript = z.object({
@@ -193,7 +202,7 @@ export function createJournal(options: JournalOptions): Journal {
       .reverse();
   }
 
-  async function writeMeta(meta: RecordingMeta): Promise<void> {
+  async function writeMeta({ inProgressBy: _derived, ...meta }: RecordingMeta): Promise<void> {
     const dir = dirOf(meta.id);
     const chunks = meta.chunks.map(({ path, ...rest }) => {
       if (dirname(path) !== dir || !CHUNK_FILE.test(basename(path))) {
@@ -214,9 +223,19 @@ export function createJournal(options: JournalOptions): Journal {
   // Recordings this journal created and that are still being captured.
   const live = new Set<string>();
 
-  // A recording left in state `recording` that is not one of ours belongs to a daemon that died
+  const me = thisProcess();
+  // Another process sharing this journal (a one-shot `whis` beside the service) that still runs
+  // and has not finished with the recording: it is that process's, not crashed.
+  const elsewhere = (meta: RecordingMeta) =>
+    (meta.state === 'recording' || meta.state === 'captured') &&
+    meta.writer !== undefined &&
+    meta.writer.pid !== me.pid &&
+    isAlive(meta.writer);
+
+  // A recording left in state `recording` that is not one of ours belongs to a process that died
   // mid-capture: its chunk files are on disk, so it becomes a failed recording `retry` can transcribe.
   async function recover(meta: RecordingMeta): Promise<RecordingMeta> {
+    if (elsewhere(meta)) return { ...meta, inProgressBy: meta.writer!.pid };
     if (meta.state !== 'recording' || live.has(meta.id)) return meta;
     const files = (await readdir(dirOf(meta.id)).catch(() => [] as string[]))
       .filter((f) => audioMimeType(f) !== undefined)
@@ -282,6 +301,7 @@ export function createJournal(options: JournalOptions): Journal {
         state: 'recording',
         durationMs: 0,
         chunks: [],
+        writer: me,
       };
       live.add(id);
       try {
@@ -341,7 +361,8 @@ export function createJournal(options: JournalOptions): Journal {
     async latestUntranscribed() {
       for (const id of await ids()) {
         const meta = await get(id);
-        if (meta && meta.state !== 'transcribed' && meta.chunks.length > 0) return meta;
+        if (meta && meta.state !== 'transcribed' && !meta.inProgressBy && meta.chunks.length > 0)
+          return meta;
       }
       return undefined;
     },

@@ -8,6 +8,7 @@ const RPC_CODES: Partial<Record<HostErrorCode | JournalErrorCode, number>> = {
   'not-found': ErrorCodes.NotFound,
   unavailable: ErrorCodes.Unavailable,
   'shutting-down': ErrorCodes.Busy,
+  'busy-elsewhere': ErrorCodes.Busy,
 };
 
 // Domain errors travel as JSON-RPC errors with whis codes and the error's own code as data.

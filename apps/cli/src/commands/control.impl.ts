@@ -51,8 +51,16 @@ async function waitForTranscript(
   const printer = livePrinter((text) => process.stdout.write(text));
   let target: string | null = null;
   const early: ServiceEvent[] = [];
-  let settle: (code: number) => void = () => undefined;
-  const done = new Promise<number>((resolve) => (settle = resolve));
+  let settled = false;
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  // only the first outcome is reported: the connection closing after the transcript arrived is
+  // this command's own doing, not news
+  const settle = (code: number) => {
+    if (settled) return;
+    settled = true;
+    resolveDone(code);
+  };
   const onEvent = (event: ServiceEvent) => {
     if (target === null) {
       early.push(event);
@@ -74,6 +82,7 @@ async function waitForTranscript(
   };
   await client.subscribe(onEvent);
   client.onClose(() => {
+    if (settled) return;
     process.stderr.write(
       target
         ? `whis: the service stopped before recording ${target} was transcribed; its audio is kept: \`whis retry ${target}\` once it runs again.\n`

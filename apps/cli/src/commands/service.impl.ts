@@ -27,6 +27,9 @@ Type=simple
 ExecStart=${node} ${cli} listen
 Restart=on-failure
 RestartSec=2
+# Stop ends the service only: the clipboard tool serving the last transcript stays until the next
+# copy replaces it (the hotkey listener ends with the service by itself).
+KillMode=process
 
 [Install]
 WantedBy=graphical-session.target default.target

@@ -16,6 +16,12 @@ export interface ToolRun {
    * inherited, so their output never closes.
    */
   output?: boolean;
+  /**
+   * Start the tool in a session of its own. Clipboard tools leave a process serving the selection:
+   * outside the service's process group it survives the Ctrl+C or hang-up a terminal sends the
+   * group, so the text is still there to paste after the service ends.
+   */
+  detached?: boolean;
   /** Words added to the failure message, given the tool's stderr (e.g. the input group). */
   hint?: (stderr: string) => string;
 }
@@ -28,6 +34,7 @@ export function runTool(run: ToolRun): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn(run.command, run.args, {
       env: run.env,
+      detached: run.detached ?? false,
       stdio: ['pipe', run.output ? 'pipe' : 'ignore', 'pipe'],
     });
     const stdout: Buffer[] = [];
