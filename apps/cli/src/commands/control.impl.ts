@@ -101,12 +101,17 @@ async function waitForTranscript(
   return done;
 }
 
+// A start answers once the microphone delivers, and a finish once the capture is closed: on a busy
+// machine that takes longer than a status answer, and a key press is better late than refused.
+const CHANGE_TIMEOUT_MS = 15_000;
+
 export async function runControl(verb: ControlVerb, args: ControlArgs): Promise<number> {
   return withDaemon(async (client) => {
+    const act = () => client.request(verb, undefined, { timeoutMs: CHANGE_TIMEOUT_MS });
     // a cancelled recording has no transcript to wait for
     if ((args.wait || args.live) && verb !== 'cancel')
-      return waitForTranscript(client, () => client.request(verb), args.live ?? false);
-    const result = await client.request(verb);
+      return waitForTranscript(client, act, args.live ?? false);
+    const result = await act();
     process.stdout.write(`${describe(verb, result)}\n`);
     return ExitCode.Ok;
   });
