@@ -25,7 +25,11 @@ export const CLI = fileURLToPath(new URL('../../bin/whis.cjs', import.meta.url))
 export interface Sandbox {
   root: string;
   env: NodeJS.ProcessEnv;
-  whis(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
+  /** Runs `whis args` to its end; `env` adds to the sandbox's environment for this run. */
+  whis(
+    args: string[],
+    options?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+  ): Promise<RunResult>;
   /**
    * Starts `whis` with its stdout and stderr on real pipes, as a shell gives them
    * (`spawnWithPipes`); `detached`: in a session and process group of its own, as a terminal starts it.
@@ -53,7 +57,7 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
     whis: (args, options = {}) =>
       new Promise<RunResult>((resolve, reject) => {
         const child = spawn(process.execPath, [CLI, ...args], {
-          env,
+          env: { ...env, ...options.env },
           stdio: ['pipe', 'pipe', 'pipe'],
         });
         let stdout = '';
