@@ -20,3 +20,15 @@ export {
   type EntryWindow,
   type WaylandSession,
 } from './windows.js';
+export {
+  startPortalBus,
+  startPortalFrontend,
+  waitForName,
+  type PortalBus,
+  type PortalFrontend,
+} from './portal-bus.js';
+export {
+  startShortcutsBackend,
+  type ShortcutsBackend,
+  type ShortcutsBackendCall,
+} from './shortcuts-backend.js';
