@@ -32,3 +32,11 @@ export {
   type ShortcutsBackend,
   type ShortcutsBackendCall,
 } from './shortcuts-backend.js';
+export {
+  startKdeSession,
+  buildFakeInput,
+  EVDEV_KEYS,
+  QT_KEYS,
+  type KdeSession,
+  type KeyInjector,
+} from './kde-session.js';
