@@ -75,7 +75,13 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     pretty: terminal ? undefined : process.stderr.isTTY ? process.stderr : undefined,
   });
   logger.info(
-    { version, pid: process.pid, hotkey: options.hotkey, pushToTalk: options.pushToTalk },
+    {
+      version,
+      pid: process.pid,
+      hotkey: options.hotkey,
+      hotkeyBackend: options.hotkeyBackend,
+      pushToTalk: options.pushToTalk,
+    },
     'whisd starting',
   );
 
@@ -118,7 +124,12 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     journal,
     triggers,
     logger: logger.child({ component: 'host' }),
-    info: { version, hotkey: options.hotkey, output: describeOutputs(settings) },
+    info: {
+      version,
+      hotkey: options.hotkey,
+      ...(triggers[0] ? { hotkeyBackend: triggers[0].backend } : {}),
+      output: describeOutputs(settings),
+    },
     problems: () => describeProblems(paths.settingsFile, settings),
     transcription: () => describeTranscription(paths.settingsFile),
   });
