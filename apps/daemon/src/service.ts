@@ -32,7 +32,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 /**
  * Runs the service until it is stopped (a signal, `whis stop`, or its socket file removed) and
- * resolves with the process's exit code. `argv`: `[-k HOTKEY | --no-hotkey] [--push-to-talk]
+ * resolves with the process's exit code. `argv`: `[-k HOTKEY | --no-hotkey] [--hotkey-backend auto|x11|portal|none] [--push-to-talk]
  * [--progress] [--log-level LEVEL]`; `--progress` makes it a foreground service that prints its
  * progress for the person at the terminal.
  *
