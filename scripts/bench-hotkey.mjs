@@ -1,7 +1,8 @@
 // The hotkey through the desktop's GlobalShortcuts portal, on a headless KDE Plasma 5.27 session
 // (KWin, kglobalaccel, xdg-desktop-portal-kde, the frontend; keys injected through fake-input),
 // the virtual microphone and a local API server:
-//  1. toggle and push-to-talk, 10 dictations each: key press → recording started (at a
+//  0. key press → the trigger's event in-process (the portal path alone)
+//  1. toggle and push-to-talk, 10 dictations each (and X11 toggle in the same run, to compare): key press → recording started (at a
 //     subscriber) and → first sample captured (the service's capture timing), median and worst;
 //     stop (second press, or the release) → the audio up to it in hand
 //  2. idle cost over 10 s, the service (all its processes) with the portal backend vs the X11
@@ -22,6 +23,7 @@ import {
   startVirtualMicrophone,
   startXvfb,
   synthesize,
+  xdotool,
 } from '@whis/testkit';
 
 const root = mkdtempSync(join(tmpdir(), 'whis-bench-hotkey-'));
@@ -52,6 +54,7 @@ async function startService(name, baseEnv, args, { awaitHotkey = true } = {}) {
     PULSE_SERVER: mic.env.PULSE_SERVER,
     OPENAI_BASE_URL: server.baseURL,
     OPENAI_API_KEY: 'sk-bench',
+    WHIS_LOG_LEVEL: process.env.WHIS_LOG_LEVEL ?? 'info',
     WHIS_RUNTIME_DIR: join(dir, 'run'),
     XDG_CONFIG_HOME: join(dir, 'config'),
     XDG_DATA_HOME: join(dir, 'data'),
@@ -82,10 +85,72 @@ async function startService(name, baseEnv, args, { awaitHotkey = true } = {}) {
   };
 }
 
+// 0. the portal's own share: key press (fake-input into KWin) → trigger event in this process
+{
+  const { createHotkeyTrigger } = await import('@whis/hotkey');
+  const trigger = createHotkeyTrigger({ hotkey: 'ctrl+shift+r', env: kde.env, backend: 'portal' });
+  let fired = () => {};
+  trigger.onEvent((e) => (e.type === 'available' || e.type === 'toggle') && fired(wall()));
+  await new Promise((resolve) => {
+    fired = resolve;
+    void trigger.start();
+  });
+  const latencies = [];
+  for (let i = 0; i < 20; i++) {
+    await kde.keys.down(ctrl, shift);
+    const event = new Promise((resolve) => (fired = resolve));
+    const press = wall();
+    await kde.keys.down(r);
+    latencies.push((await event) - press);
+    await kde.keys.up(ctrl, shift, r);
+    await sleep(100);
+  }
+  await trigger.stop();
+  console.log(
+    `0. KDE 5.27 portal: key press → trigger event (KWin, kglobalaccel, portal-kde, the frontend, D-Bus), 20 presses: median ${median(latencies).toFixed(1)} ms, worst ${worst(latencies).toFixed(1)} ms`,
+  );
+}
+
 // 1. key press → recording started / first sample; stop → audio in hand
-const dictations = async (mode) => {
+const x = await startXvfb();
+const KEYS = {
+  portal: {
+    env: kde.env,
+    // the shortcut fires on its last key: the modifiers go down first
+    async down() {
+      await kde.keys.down(ctrl, shift);
+      const at = wall();
+      await kde.keys.down(r);
+      return at;
+    },
+    async up() {
+      const at = wall();
+      await kde.keys.up(ctrl, shift, r);
+      return at;
+    },
+  },
+  x11: {
+    env: { ...x.env },
+    async down() {
+      const at = wall();
+      await xdotool(x, ['keydown', '--delay', '0', 'ctrl+shift+r']);
+      return at;
+    },
+    async up() {
+      const at = wall();
+      await xdotool(x, ['keyup', '--delay', '0', 'ctrl+shift+r']);
+      return at;
+    },
+  },
+};
+const dictations = async (backend, mode) => {
+  const keys = KEYS[backend];
   const pushToTalk = mode === 'push-to-talk';
-  const service = await startService(mode, kde.env, pushToTalk ? ['--push-to-talk'] : []);
+  const service = await startService(`${backend}-${mode}`, keys.env, [
+    '--hotkey-backend',
+    backend,
+    ...(pushToTalk ? ['--push-to-talk'] : []),
+  ]);
   await sleep(1000);
   let onEvent = () => {};
   await service.client.subscribe((e) => onEvent(e));
@@ -96,21 +161,22 @@ const dictations = async (mode) => {
       (resolve) =>
         (onEvent = (e) => e.type === 'state' && e.state === 'recording' && resolve(wall())),
     );
-    // the shortcut fires on its last key: the modifiers go down first
-    await kde.keys.down(ctrl, shift);
-    const press = wall();
-    await kde.keys.down(r);
-    if (!pushToTalk) await kde.keys.up(ctrl, shift, r);
+    const press = await keys.down();
+    if (!pushToTalk) await keys.up();
     const started = await recording;
     await mic.play(wav);
-    const transcript = new Promise(
-      (resolve) => (onEvent = (e) => e.type === 'transcript' && resolve(e)),
+    // the recording is over when the service is idle again (with a transcript, or without speech)
+    let text = '';
+    const done = new Promise(
+      (resolve) =>
+        (onEvent = (e) => {
+          if (e.type === 'transcript') text = e.text;
+          if (e.type === 'state' && e.state === 'idle') resolve();
+        }),
     );
-    if (!pushToTalk) await kde.keys.down(ctrl, shift);
-    const stop = wall();
-    if (pushToTalk) await kde.keys.up(ctrl, shift, r);
-    else await kde.keys.tap(r).then(() => kde.keys.up(ctrl, shift));
-    const { text } = await transcript;
+    const stop = pushToTalk ? await keys.up() : await keys.down();
+    if (!pushToTalk) await keys.up();
+    await done;
     if (text === phrase) whole++;
     rounds.push({ press, started, stop });
     await sleep(500);
@@ -125,15 +191,20 @@ const dictations = async (mode) => {
   return {
     started: rounds.map((x) => x.started - x.press),
     head: timings.map((t, i) => t.firstSampleAt - rounds[i].press),
+    open: timings.map((t) => t.firstSampleAt - t.startedAt),
     tail: timings.map((t, i) => t.tailInAt - rounds[i].stop),
     whole,
   };
 };
-for (const mode of ['toggle', 'push-to-talk']) {
-  const d = await dictations(mode);
+for (const [backend, mode] of [
+  ['portal', 'toggle'],
+  ['portal', 'push-to-talk'],
+  ['x11', 'toggle'],
+].filter(([backend, mode]) => !process.env.ONLY || process.env.ONLY === `${backend}-${mode}`)) {
+  const d = await dictations(backend, mode);
   const f = (a) => `median ${median(a).toFixed(0)} ms, worst ${worst(a).toFixed(0)} ms`;
   console.log(
-    `1. KDE 5.27 portal, ${mode}, 10 dictations: key press → recording started ${f(d.started)}; → first sample captured ${f(d.head)}; ${mode === 'toggle' ? 'second press' : 'release'} → audio up to it in hand ${f(d.tail)}; every word in ${d.whole}/10`,
+    `1. ${backend === 'portal' ? 'KDE 5.27 portal' : 'X11 (xdotool under Xvfb)'}, ${mode}, 10 dictations: key press → recording started ${f(d.started)}; → first sample captured ${f(d.head)} (of which the microphone's opening ${f(d.open)}); ${mode === 'toggle' ? 'second press' : 'release'} → audio up to it in hand ${f(d.tail)}; every word in ${d.whole}/10`,
   );
 }
 
@@ -176,22 +247,22 @@ const idle = async (name, env, args, awaitHotkey = true) => {
   await service.stop();
   return { wakeups: (after.switches - before.switches) / 10, rssMb: after.rssMb };
 };
-const x = await startXvfb();
-const results = {
-  portal: await idle('portal', kde.env, []),
-  x11: await idle('x11', { ...x.env, ...mic.env }, ['--hotkey-backend', 'x11']),
-  none: await idle('none', { ...x.env, ...mic.env }, ['--no-hotkey'], false),
-};
-await x.stop();
-for (const [name, r] of Object.entries(results))
+if (!process.env.ONLY) {
+  const results = {
+    portal: await idle('portal', kde.env, []),
+    x11: await idle('x11', { ...x.env, ...mic.env }, ['--hotkey-backend', 'x11']),
+    none: await idle('none', { ...x.env, ...mic.env }, ['--no-hotkey'], false),
+  };
+  for (const [name, r] of Object.entries(results))
+    console.log(
+      `2. idle 10 s, ${name === 'none' ? 'no hotkey' : `${name} backend`}: ${r.wakeups.toFixed(1)} wake-ups/s, RSS ${r.rssMb.toFixed(0)} MB (all processes)`,
+    );
   console.log(
-    `2. idle 10 s, ${name === 'none' ? 'no hotkey' : `${name} backend`}: ${r.wakeups.toFixed(1)} wake-ups/s, RSS ${r.rssMb.toFixed(0)} MB (all processes)`,
+    `   portal vs X11: RSS ${(results.portal.rssMb / results.x11.rssMb).toFixed(2)}×, wake-ups ${results.portal.wakeups.toFixed(1)} vs ${results.x11.wakeups.toFixed(1)} per second`,
   );
-console.log(
-  `   portal vs X11: RSS ${(results.portal.rssMb / results.x11.rssMb).toFixed(2)}×, wake-ups ${results.portal.wakeups.toFixed(1)} vs ${results.x11.wakeups.toFixed(1)} per second`,
-);
-
+}
+await x.stop();
 await server.close();
 await mic.stop();
 await kde.stop();
-rmSync(root, { recursive: true, force: true });
+if (!process.env.KEEP) rmSync(root, { recursive: true, force: true });

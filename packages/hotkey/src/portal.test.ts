@@ -132,6 +132,27 @@ describe('through the real portal frontend, with a spec-following backend', () =
     await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
   });
 
+  it('a repeat that arrives just after the release (KWin under load) is not a new press', async () => {
+    const { events } = await listen('push-to-talk');
+    await expect.poll(() => types(events)).toEqual(['available']);
+    backend.press('dictate');
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      backend.press('dictate');
+    }
+    backend.release('dictate');
+    await new Promise((r) => setTimeout(r, 20));
+    backend.press('dictate'); // the auto-repeat queued before the release
+    await new Promise((r) => setTimeout(r, 300));
+    expect(types(events)).toEqual(['available', 'start', 'finish']);
+    // a real press after that starts again
+    backend.press('dictate');
+    backend.release('dictate');
+    await expect
+      .poll(() => types(events))
+      .toEqual(['available', 'start', 'finish', 'start', 'finish']);
+  });
+
   it('toggle: auto-repeat does not toggle again', async () => {
     const { events } = await listen('toggle');
     await expect.poll(() => types(events)).toEqual(['available']);

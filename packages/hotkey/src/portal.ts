@@ -45,6 +45,10 @@ export interface PortalTriggerState {
   binding?: string;
 }
 
+// How soon after a release an Activated can still be an auto-repeat queued before it (KWin
+// repeats every 40 ms; under load a repeat was seen after the release). No hand re-presses that fast.
+const LATE_REPEAT_MS = 150;
+
 /** The id of the one shortcut whis asks for. */
 export const PORTAL_SHORTCUT_ID = 'dictate';
 
@@ -268,6 +272,8 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   let held = false;
   let passed = false;
   let lastActivated = 0;
+  let lastDeactivated = 0;
+  let repeating = false;
   let holdTimer: NodeJS.Timeout | undefined;
 
   const unavailable = (reason: string) => {
@@ -304,12 +310,18 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   const activated = () => {
     const now = Date.now();
     const since = now - lastActivated;
+    if (!held && repeating && now - lastDeactivated < LATE_REPEAT_MS) {
+      // an auto-repeat the desktop queued before the release (KWin under load): not a new press
+      return;
+    }
     lastActivated = now;
     if (!held) {
+      repeating = false;
       held = true;
       press();
     } else if (since < repeatWindowMs) {
       // the desktop's auto-repeat: one press
+      repeating = true;
     } else if (options.mode === 'push-to-talk' && passed) {
       // the release was lost: this press ends the hold, and its own release is absorbed
       log?.debug({}, 'press while held: the release was lost');
@@ -322,6 +334,9 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   const deactivated = () => {
     if (!held) return;
     held = false;
+    lastDeactivated = Date.now();
+    // repeats were still flowing when the key came up: one may be queued behind the release
+    repeating = repeating && lastDeactivated - lastActivated < LATE_REPEAT_MS;
     release();
   };
 
@@ -485,6 +500,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     if (msg.interface === SHORTCUTS) {
       const [handle, id] = msg.body as [string, string];
       if (String(handle) !== session) return;
+      log?.debug({ signal: msg.member, id, held }, 'portal shortcut signal');
       if (msg.member === 'Activated' && id === PORTAL_SHORTCUT_ID) activated();
       else if (msg.member === 'Deactivated' && id === PORTAL_SHORTCUT_ID) deactivated();
       else if (msg.member === 'ShortcutsChanged') {
