@@ -15,6 +15,10 @@ APT_PACKAGES=(
   pulseaudio pulseaudio-utils sox
   flite pocketsphinx pocketsphinx-en-us
   python3 make g++
+  # the hotkey on Wayland: a headless KDE Plasma 5.27 (KWin, kglobalaccel, the GlobalShortcuts portal
+  # and its frontend) on a private session bus, and a fake-input key injector built with gcc
+  xdg-desktop-portal xdg-desktop-portal-kde kwin-wayland libkf5globalaccel-bin dbus-x11 qtwayland5
+  plasma-wayland-protocols libwayland-dev gcc pkg-config
 )
 
 missing=()

@@ -13,13 +13,24 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
+const BACKENDS: Record<string, string> = { x11: 'X11', portal: 'desktop portal' };
+
+// "ctrl+shift+r (desktop portal, bound to Ctrl+Shift+R)"
+function describeHotkey(status: StatusResult): string {
+  const details = [
+    ...(status.hotkeyBackend ? [BACKENDS[status.hotkeyBackend] ?? status.hotkeyBackend] : []),
+    ...(status.hotkeyBinding ? [`bound to ${status.hotkeyBinding}`] : []),
+  ];
+  return details.length ? `${status.hotkey} (${details.join(', ')})` : `${status.hotkey}`;
+}
+
 /** The human form of `whis status`, first line as in the original: `Service: Running (Idle)`. */
 export function formatStatus(status: StatusResult): string {
   const lines = [`Service: Running (${stateLabel(status.state)})`];
   lines.push(
     `  pid ${status.pid} · whis ${status.version} · up ${formatDuration(status.uptimeMs)}`,
   );
-  if (status.hotkey && !status.hotkeyProblem) lines.push(`  Hotkey: ${status.hotkey}`);
+  if (status.hotkey && !status.hotkeyProblem) lines.push(`  Hotkey: ${describeHotkey(status)}`);
   else if (status.hotkeyProblem) lines.push(`  Hotkey: off (${status.hotkeyProblem})`);
   else lines.push('  Hotkey: none (control it with `whis toggle`)');
   if (status.transcription) lines.push(`  Transcription: ${status.transcription}`);

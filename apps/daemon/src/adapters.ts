@@ -1,7 +1,7 @@
 import { createMicrophone } from '@whis/audio';
 import { hasDisplay } from '@whis/contracts';
 import { readSettings, type Settings } from '@whis/config';
-import { createHotkeyTrigger } from '@whis/hotkey';
+import { createHotkeyTrigger, type HotkeyTrigger } from '@whis/hotkey';
 import {
   combineOutputs,
   createClipboardOutput,
@@ -12,14 +12,7 @@ import {
   describeInsertion,
   insertOptionsFrom,
 } from '@whis/output';
-import type {
-  AudioSource,
-  LiveTranscriber,
-  Logger,
-  Output,
-  Transcriber,
-  Trigger,
-} from '@whis/service-core';
+import type { AudioSource, LiveTranscriber, Logger, Output, Transcriber } from '@whis/service-core';
 import {
   createTranscriber,
   openRealtimeSession,
@@ -149,11 +142,12 @@ export function createTriggers(
   options: DaemonOptions,
   settings: Settings,
   logger: Logger,
-): Trigger[] {
+): HotkeyTrigger[] {
   if (!options.hotkey) return [];
   return [
     createHotkeyTrigger({
       hotkey: options.hotkey,
+      backend: options.hotkeyBackend,
       mode: options.pushToTalk ? 'push-to-talk' : 'toggle',
       ...(settings.tapToToggleMs ? { tapToToggleMs: settings.tapToToggleMs } : {}),
       logger: logger.child({ component: 'hotkey' }),

@@ -5,6 +5,8 @@ export interface DaemonOptions {
   /** Hotkey spec, or null for socket-only control (`--no-hotkey`). */
   hotkey: string | null;
   pushToTalk: boolean;
+  /** Where the hotkey comes from (`whis listen --hotkey-backend`, the hotkeyBackend setting). */
+  hotkeyBackend: 'auto' | 'x11' | 'portal';
   /** Print `#1 recording…` progress lines on stdout (set by a foreground `whis listen`). */
   progress: boolean;
   logLevel: string;
@@ -18,7 +20,7 @@ export class UsageError extends Error {
 // already parsed and validated the user's command line; this keeps the daemon's start-up small.
 export function parseDaemonArgs(
   argv: string[],
-  defaults: { hotkey?: string; pushToTalk?: boolean },
+  defaults: { hotkey?: string; pushToTalk?: boolean; hotkeyBackend?: string },
 ): DaemonOptions {
   let values;
   try {
@@ -27,6 +29,7 @@ export function parseDaemonArgs(
       options: {
         hotkey: { type: 'string', short: 'k' },
         'no-hotkey': { type: 'boolean' },
+        'hotkey-backend': { type: 'string' },
         'push-to-talk': { type: 'boolean' },
         progress: { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -35,12 +38,19 @@ export function parseDaemonArgs(
     }));
   } catch (err) {
     throw new UsageError(
-      `whisd: ${(err as Error).message}. Usage: whisd [-k HOTKEY | --no-hotkey] [--push-to-talk] [--progress] [--log-level LEVEL]`,
+      `whisd: ${(err as Error).message}. Usage: whisd [-k HOTKEY | --no-hotkey] [--hotkey-backend auto|x11|portal|none] [--push-to-talk] [--progress] [--log-level LEVEL]`,
       { cause: err },
     );
   }
+  const backend = values['hotkey-backend'] ?? defaults.hotkeyBackend ?? 'auto';
+  if (!['auto', 'x11', 'portal', 'none'].includes(backend)) {
+    throw new UsageError(
+      `Unknown hotkey backend "${backend}": use auto, x11, portal or none${values['hotkey-backend'] ? '' : ' (the hotkeyBackend setting: `whis config set hotkeyBackend …`)'}.`,
+    );
+  }
   let hotkey: string | null = null;
-  if (!values['no-hotkey']) {
+  // `none`: the desktop binds `whis toggle` (or start/finish); the service listens for no key
+  if (!values['no-hotkey'] && backend !== 'none') {
     const spec = values.hotkey ?? defaults.hotkey ?? 'ctrl+shift+r';
     try {
       // the canonical form from here on: in the log, in `status`, to the listener
@@ -55,6 +65,7 @@ export function parseDaemonArgs(
   return {
     hotkey,
     pushToTalk: values['push-to-talk'] ?? defaults.pushToTalk ?? false,
+    hotkeyBackend: backend === 'none' ? 'auto' : (backend as 'auto' | 'x11' | 'portal'),
     progress: values.progress ?? false,
     logLevel: values['log-level'] ?? process.env.WHIS_LOG_LEVEL ?? 'info',
   };

@@ -30,6 +30,10 @@ export function reportProgress(
     host.status().then((s) => {
       if (s.hotkeyProblem && s.hotkeyProblem !== lastProblem)
         say(`Hotkey unavailable: ${s.hotkeyProblem}`);
+      else if (s.hotkeyBinding)
+        say(
+          `The desktop bound the hotkey to ${s.hotkeyBinding} (change it in its keyboard shortcut settings)`,
+        );
       lastProblem = s.hotkeyProblem;
     });
   setTimeout(() => void check(), 500).unref();

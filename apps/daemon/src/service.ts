@@ -32,7 +32,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 /**
  * Runs the service until it is stopped (a signal, `whis stop`, or its socket file removed) and
- * resolves with the process's exit code. `argv`: `[-k HOTKEY | --no-hotkey] [--push-to-talk]
+ * resolves with the process's exit code. `argv`: `[-k HOTKEY | --no-hotkey] [--hotkey-backend auto|x11|portal|none] [--push-to-talk]
  * [--progress] [--log-level LEVEL]`; `--progress` makes it a foreground service that prints its
  * progress for the person at the terminal.
  *
@@ -75,7 +75,13 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     pretty: terminal ? undefined : process.stderr.isTTY ? process.stderr : undefined,
   });
   logger.info(
-    { version, pid: process.pid, hotkey: options.hotkey, pushToTalk: options.pushToTalk },
+    {
+      version,
+      pid: process.pid,
+      hotkey: options.hotkey,
+      hotkeyBackend: options.hotkeyBackend,
+      pushToTalk: options.pushToTalk,
+    },
     'whisd starting',
   );
 
@@ -118,7 +124,12 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     journal,
     triggers,
     logger: logger.child({ component: 'host' }),
-    info: { version, hotkey: options.hotkey, output: describeOutputs(settings) },
+    info: {
+      version,
+      hotkey: options.hotkey,
+      ...(triggers[0] ? { hotkeyBackend: triggers[0].backend } : {}),
+      output: describeOutputs(settings),
+    },
     problems: () => describeProblems(paths.settingsFile, settings),
     transcription: () => describeTranscription(paths.settingsFile),
   });

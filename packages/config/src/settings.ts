@@ -13,6 +13,7 @@ export interface Settings {
   prompt?: string;
   keywords?: string[];
   hotkey?: string;
+  hotkeyBackend?: string;
   pushToTalk?: boolean;
   tapToToggleMs?: number;
   device?: string;
@@ -60,6 +61,12 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   prompt: { kind: 'string', description: 'Context sent with every recording' },
   keywords: { kind: 'list', description: 'Words and names to expect, comma separated' },
   hotkey: { kind: 'string', description: 'Global hotkey, e.g. ctrl+shift+r' },
+  hotkeyBackend: {
+    kind: 'string',
+    choices: ['auto', 'x11', 'portal', 'none'],
+    description:
+      "Where the hotkey comes from: auto (default: the desktop's GlobalShortcuts portal on Wayland, the X display on X11), x11, portal, or none (bind `whis toggle` in your desktop)",
+  },
   pushToTalk: {
     kind: 'boolean',
     description: 'Hold the hotkey to record instead of pressing twice',

@@ -134,8 +134,8 @@ export type TriggerEvent =
   | { type: 'cancel' }
   /** The trigger cannot work (no display, Wayland, backend died); the host keeps running. */
   | { type: 'unavailable'; reason: string }
-  /** The trigger works (again). */
-  | { type: 'available' };
+  /** The trigger works (again); `binding`: the key the desktop bound for it, when the desktop chose (the portal). */
+  | { type: 'available'; binding?: string };
 
 /** A source of user intent: a global hotkey, push-to-talk, Enter on a TTY. */
 export interface Trigger {

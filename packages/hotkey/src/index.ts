@@ -8,12 +8,22 @@ export {
 } from './spec.js';
 export {
   createHotkeyTrigger,
+  resolveHotkeyBackend,
   hotkeyUnavailableReason,
   WAYLAND_HELP,
   type HotkeyTrigger,
   type HotkeyTriggerEvent,
   type HotkeyTriggerOptions,
   type HotkeyMode,
+  type HotkeyBackend,
   type HotkeyLogger,
 } from './trigger.js';
 export { HotkeyError, type HotkeyErrorCode } from './errors.js';
+export {
+  preferredTrigger,
+  probeGlobalShortcuts,
+  portalProblem,
+  PORTAL_SHORTCUT_ID,
+  type PortalTriggerOptions,
+  type PortalProblem,
+} from './portal.js';

@@ -23,7 +23,14 @@ async function listen(
   tapToToggleMs?: number,
 ) {
   const events: HotkeyTriggerEvent[] = [];
-  trigger = createHotkeyTrigger({ hotkey, mode, env, retryMs: 60_000, tapToToggleMs });
+  trigger = createHotkeyTrigger({
+    hotkey,
+    mode,
+    env,
+    retryMs: 60_000,
+    tapToToggleMs,
+    backend: 'x11',
+  });
   trigger.onEvent((e) => events.push(e));
   await trigger.start();
   return events;
@@ -91,7 +98,7 @@ describe('without a usable display the host survives', () => {
     ]);
   });
 
-  it('Wayland: unavailable, pointing at binding `whis toggle`', async () => {
+  it('the x11 backend on Wayland: unavailable, pointing at the portal and at binding `whis toggle`', async () => {
     const events = await listen('ctrl+shift+r', { ...x.env, WAYLAND_DISPLAY: 'wayland-0' });
     expect(events).toEqual([
       { type: 'unavailable', reason: expect.stringContaining('Bind `whis toggle`') },

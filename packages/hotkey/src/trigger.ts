@@ -3,10 +3,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createPressLogic } from './internal/press.js';
 import { ChordMatcher } from './matcher.js';
+import { createPortalTrigger, type PortalTriggerOptions } from './portal.js';
 import { formatHotkey, MODIFIER_KEYS, parseHotkey, type Hotkey } from './spec.js';
 
 export type HotkeyMode = 'toggle' | 'push-to-talk';
+
+/** Where key presses come from: `x11` (uiohook), `portal` (the desktop's GlobalShortcuts), or `auto`. */
+export type HotkeyBackend = 'auto' | 'x11' | 'portal';
 
 /** The TriggerEvent of @whis/contracts: what the service host takes from a trigger. */
 export type HotkeyTriggerEvent = TriggerEvent;
@@ -14,6 +19,8 @@ export type HotkeyTriggerEvent = TriggerEvent;
 export interface HotkeyTrigger {
   readonly description: string;
   readonly hotkey: Hotkey;
+  /** The backend in use (`auto` resolved). */
+  readonly backend: 'x11' | 'portal';
   start(): Promise<void>;
   stop(): Promise<void>;
   onEvent(listener: (event: HotkeyTriggerEvent) => void): () => void;
@@ -33,6 +40,23 @@ export interface HotkeyTriggerOptions {
   /** First retry delay after the listener dies while DISPLAY is set; doubles up to 60 s. Default 2 s. */
   retryMs?: number;
   logger?: HotkeyLogger;
+  /** Default `auto`: the portal on Wayland, uiohook on X11 (see `resolveHotkeyBackend`). */
+  backend?: HotkeyBackend;
+  /** Portal backend: its session token, auto-repeat window and longest hold (see `PortalTriggerOptions`). */
+  portal?: Pick<PortalTriggerOptions, 'sessionToken' | 'appId' | 'repeatWindowMs' | 'maxHoldMs'>;
+}
+
+/**
+ * The backend `auto` picks: on Wayland the desktop's GlobalShortcuts portal (uiohook would only
+ * see keys typed into X clients there), elsewhere uiohook on X11.
+ */
+export function resolveHotkeyBackend(
+  backend: HotkeyBackend,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): 'x11' | 'portal' {
+  if (backend !== 'auto') return backend;
+  return platform === 'linux' && isWaylandSession(env) ? 'portal' : 'x11';
 }
 
 // Beside this module once built; from the sources (tests), the built copy.
@@ -42,8 +66,9 @@ const LISTENER = existsSync(BUILT_LISTENER)
   : fileURLToPath(new URL('../dist/internal/listener-process.js', import.meta.url));
 
 export const WAYLAND_HELP =
-  'Wayland lets no program read global keys. Bind `whis toggle` to a shortcut in your desktop settings ' +
-  '(push-to-talk: `whis start` on press, `whis finish` on release) and run `whis listen --no-hotkey`.';
+  'On Wayland no program can read global keys through X11: use the desktop portal (`--hotkey-backend portal`, or `auto`) ' +
+  'where the desktop offers GlobalShortcuts (GNOME 48+, KDE Plasma 5.27+, Hyprland). Elsewhere, Bind `whis toggle` to a shortcut in your desktop settings ' +
+  '(push-to-talk: `whis start` on press, `whis finish` on release; `whis setup` writes them for sway, river and Hyprland) and run `whis listen --hotkey-backend none`.';
 
 /** Why no global hotkey can work in this environment, or undefined when X11 is there to try. */
 export function hotkeyUnavailableReason(
@@ -68,6 +93,8 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
   const mode = options.mode ?? 'toggle';
   const env = options.env ?? process.env;
   const tapMs = options.tapToToggleMs ?? 0;
+  if (resolveHotkeyBackend(options.backend ?? 'auto', env) === 'portal')
+    return portalHotkeyTrigger(options, hotkey, mode, env, tapMs);
   const listeners = new Set<(event: HotkeyTriggerEvent) => void>();
   const matcher = new ChordMatcher(hotkey);
   let child: ChildProcess | undefined;
@@ -75,9 +102,6 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
   let available: boolean | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let retryDelay = options.retryMs ?? 2000;
-  let latched = false;
-  let swallowRelease = false;
-  let pressedAt = 0;
 
   const emit = (event: HotkeyTriggerEvent) => {
     for (const listener of listeners) listener(event);
@@ -88,28 +112,7 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
     emit(value ? { type: 'available' } : { type: 'unavailable', reason });
   };
 
-  const onMatch = (match: 'press' | 'release') => {
-    if (mode === 'toggle') {
-      if (match === 'press') emit({ type: 'toggle' });
-      return;
-    }
-    if (match === 'press') {
-      if (latched) {
-        latched = false;
-        swallowRelease = true;
-        emit({ type: 'finish' });
-      } else {
-        pressedAt = Date.now();
-        emit({ type: 'start' });
-      }
-    } else if (swallowRelease) {
-      swallowRelease = false;
-    } else if (tapMs > 0 && Date.now() - pressedAt < tapMs) {
-      latched = true;
-    } else {
-      emit({ type: 'finish' });
-    }
-  };
+  const onMatch = createPressLogic(mode, tapMs, emit);
 
   const scheduleRetry = () => {
     if (stopped || retryTimer) return;
@@ -177,6 +180,7 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
   return {
     description,
     hotkey,
+    backend: 'x11',
     async start() {
       if (!stopped) return;
       stopped = false;
@@ -196,6 +200,38 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
         clearTimeout(kill);
       }
     },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function portalHotkeyTrigger(
+  options: HotkeyTriggerOptions,
+  hotkey: Hotkey,
+  mode: HotkeyMode,
+  env: NodeJS.ProcessEnv,
+  tapMs: number,
+): HotkeyTrigger {
+  const listeners = new Set<(event: HotkeyTriggerEvent) => void>();
+  const portal = createPortalTrigger({
+    ...options.portal,
+    hotkey,
+    mode,
+    tapToToggleMs: tapMs,
+    env,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return {
+    description: `${formatHotkey(hotkey)} (${mode}, desktop portal)`,
+    hotkey,
+    backend: 'portal',
+    start: () =>
+      portal.start((event) => {
+        for (const listener of listeners) listener(event);
+      }),
+    stop: () => portal.stop(),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -81,6 +81,13 @@ export interface StatusResult {
   hotkeyProblem: string | null;
   /** True once the global hotkey listener runs. */
   hotkeyActive: boolean;
+  /**
+   * Where the hotkey comes from: `x11` (the service reads the key on the X display) or `portal`
+   * (the desktop's GlobalShortcuts portal). Absent without a hotkey and from older services.
+   */
+  hotkeyBackend?: string;
+  /** The key the desktop bound (the portal's trigger_description, e.g. "Ctrl+Shift+R"), when it said. */
+  hotkeyBinding?: string;
   recording: RecordingInfo | null;
   /** The recordings whose transcription is in flight. */
   transcribing: string[];

@@ -52,7 +52,7 @@ export interface ServiceHostOptions {
   logger?: Logger;
   clock?: Clock;
   /** `output`: where transcripts go, described for `status` (see StatusResult.output). */
-  info: { version: string; hotkey?: string | null; output?: string };
+  info: { version: string; hotkey?: string | null; hotkeyBackend?: string; output?: string };
   /** What is missing for a recording to succeed (no API key, …), shown in `status`. */
   problems?: () => string[] | Promise<string[]>;
   /** How recordings are transcribed, for `status` (see StatusResult.transcription); read at each call. */
@@ -269,6 +269,10 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         ...(options.info.output ? { output: options.info.output } : {}),
         hotkeyProblem: triggers.problem,
         hotkeyActive: triggers.active,
+        ...(options.info.hotkey && options.info.hotkeyBackend
+          ? { hotkeyBackend: options.info.hotkeyBackend }
+          : {}),
+        ...(triggers.binding ? { hotkeyBinding: triggers.binding } : {}),
         recording: current
           ? {
               ...(transcriptions.segmentProgress(current.id)

@@ -20,3 +20,23 @@ export {
   type EntryWindow,
   type WaylandSession,
 } from './windows.js';
+export {
+  startPortalBus,
+  startPortalFrontend,
+  waitForName,
+  type PortalBus,
+  type PortalFrontend,
+} from './portal-bus.js';
+export {
+  startShortcutsBackend,
+  type ShortcutsBackend,
+  type ShortcutsBackendCall,
+} from './shortcuts-backend.js';
+export {
+  startKdeSession,
+  buildFakeInput,
+  EVDEV_KEYS,
+  QT_KEYS,
+  type KdeSession,
+  type KeyInjector,
+} from './kde-session.js';

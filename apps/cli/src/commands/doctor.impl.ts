@@ -76,6 +76,61 @@ function needs(settings: Settings) {
   };
 }
 
+// The backend `whis listen` would use, and whether it can work here: on Wayland, the desktop
+// portal is asked whether it offers GlobalShortcuts.
+async function checkHotkey(settings: Settings, session: string): Promise<Check> {
+  const backendSetting = settings.hotkeyBackend ?? 'auto';
+  const name = 'Hotkey';
+  if (backendSetting === 'none') {
+    return {
+      name,
+      ok: true,
+      required: false,
+      detail:
+        'off (hotkeyBackend none): your desktop binds `whis toggle`, or `whis start` and `whis finish`',
+    };
+  }
+  const hotkey = await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
+  const env = process.env;
+  const backend = hotkey.resolveHotkeyBackend(backendSetting as 'auto' | 'x11' | 'portal', env);
+  if (backend === 'portal') {
+    const probe = await hotkey.probeGlobalShortcuts(env);
+    return probe.ok
+      ? {
+          name,
+          ok: true,
+          required: false,
+          detail: `desktop portal (GlobalShortcuts version ${probe.version}): the desktop binds the key when \`whis listen\` starts (it may ask the first time)`,
+        }
+      : {
+          name,
+          ok: false,
+          required: false,
+          detail: 'desktop portal: unavailable',
+          fix: probe.reason,
+        };
+  }
+  const reason = hotkey.hotkeyUnavailableReason(env);
+  const works = session === 'x11' || session === 'macos' || session === 'windows';
+  return {
+    name,
+    ok: works && !reason,
+    required: false,
+    detail: reason
+      ? 'X11: unavailable'
+      : works
+        ? 'X11: the global hotkey works here'
+        : 'no display to listen on',
+    ...(reason || !works
+      ? {
+          fix:
+            reason ??
+            'Bind `whis toggle` to a key in your desktop and run `whis listen --hotkey-backend none`.',
+        }
+      : {}),
+  };
+}
+
 async function checkSession(settings: Settings): Promise<Check[]> {
   const output = await loadPackage<typeof import('@whis/output')>('@whis/output');
   const env = process.env;
@@ -94,20 +149,7 @@ async function checkSession(settings: Settings): Promise<Check[]> {
       ? { fix: 'Run whis inside your graphical session (or use `outputs stdout,file`).' }
       : {}),
   });
-  checks.push({
-    name: 'Hotkey',
-    ok: session.kind === 'x11' || session.kind === 'macos' || session.kind === 'windows',
-    required: false,
-    detail:
-      session.kind === 'wayland'
-        ? 'Wayland lets no program read global keys'
-        : session.kind === 'none'
-          ? 'no display to listen on'
-          : 'the global hotkey works here',
-    ...(session.kind === 'wayland' || session.kind === 'none'
-      ? { fix: 'Bind `whis toggle` to a key in your desktop and run `whis listen --no-hotkey`.' }
-      : {}),
-  });
+  checks.push(await checkHotkey(settings, session.kind));
   if (need.clipboard) {
     const tools = output.clipboardTools(env, process.platform);
     const found = tools.find((t) => output.onPath(t.command, env));

@@ -19,6 +19,7 @@ function daemonArgs(args: ListenArgs, progress: boolean): string[] {
   const out: string[] = [];
   if (args.noHotkey) out.push('--no-hotkey');
   else if (args.hotkey) out.push('--hotkey', args.hotkey);
+  if (args.hotkeyBackend) out.push('--hotkey-backend', args.hotkeyBackend);
   if (args.pushToTalk) out.push('--push-to-talk');
   if (progress) out.push('--progress');
   return out;

@@ -4,6 +4,7 @@ export interface ListenArgs {
   hotkey?: string;
   pushToTalk?: boolean;
   noHotkey?: boolean;
+  hotkeyBackend?: 'auto' | 'x11' | 'portal' | 'none';
   detach?: boolean;
 }
 
@@ -24,6 +25,12 @@ export const listenCommand: CommandModule<object, ListenArgs> = {
       .option('no-hotkey', {
         type: 'boolean',
         describe: 'No global hotkey: control it with `whis toggle` (Wayland)',
+      })
+      .option('hotkey-backend', {
+        type: 'string',
+        choices: ['auto', 'x11', 'portal', 'none'] as const,
+        describe:
+          "Where the hotkey comes from: auto (the desktop's GlobalShortcuts portal on Wayland, the X display on X11), x11, portal, none",
       })
       .option('detach', {
         alias: 'd',

@@ -142,23 +142,58 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     });
   }
   if (hotkey) {
-    const { createHotkeyTrigger, hotkeyUnavailableReason, parseHotkey } =
-      await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
+    const {
+      createHotkeyTrigger,
+      hotkeyUnavailableReason,
+      parseHotkey,
+      probeGlobalShortcuts,
+      resolveHotkeyBackend,
+    } = await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
     try {
       parseHotkey(hotkey);
     } catch (err) {
       throw new CliError((err as Error).message, { exitCode: ExitCode.Usage });
     }
     await save('hotkey', hotkey);
-    const unavailable = hotkeyUnavailableReason(process.env);
+    const setting = current.hotkeyBackend ?? 'auto';
+    const backend =
+      setting === 'none'
+        ? 'none'
+        : resolveHotkeyBackend(setting as 'auto' | 'x11' | 'portal', process.env);
+    let unavailable: string | undefined;
+    if (backend === 'none') {
+      say('  Hotkey backend: none (hotkeyBackend none): bind `whis toggle` in your desktop.');
+    } else if (backend === 'portal') {
+      const probe = await probeGlobalShortcuts(process.env);
+      if (probe.ok)
+        say(
+          `  Hotkey backend: the desktop portal (GlobalShortcuts version ${probe.version}); the desktop binds the key and may ask you to confirm it the first time.`,
+        );
+      else unavailable = probe.reason;
+    } else {
+      say('  Hotkey backend: X11.');
+      unavailable = hotkeyUnavailableReason(process.env);
+    }
     if (unavailable) say(`  ${unavailable}`);
-    else if (interactive) {
+    else if (backend !== 'none' && interactive) {
       say(`  Press ${hotkey} now to try it (15 s)…`);
-      const trigger = createHotkeyTrigger({ hotkey });
+      const trigger = createHotkeyTrigger({ hotkey, backend });
+      let binding: string | undefined;
+      let problem: string | undefined;
       const seen = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 15_000);
         trigger.onEvent((event) => {
-          if (event.type === 'toggle') {
+          if (event.type === 'available' && event.binding) {
+            binding = event.binding;
+            if (
+              binding.toLowerCase().replace(/\s/g, '') !== hotkey.toLowerCase().replace(/\s/g, '')
+            )
+              say(`  The desktop bound it to ${binding}: press that.`);
+          } else if (event.type === 'unavailable') {
+            problem = event.reason;
+            clearTimeout(timer);
+            resolve(false);
+          } else if (event.type === 'toggle') {
             clearTimeout(timer);
             resolve(true);
           }
@@ -168,8 +203,10 @@ export async function runSetup(args: SetupArgs): Promise<number> {
       await trigger.stop();
       say(
         seen
-          ? '  The hotkey works.'
-          : `  ${hotkey} was not seen. Another program may take it; choose another with \`whis setup --hotkey …\`.`,
+          ? `  The hotkey works${binding ? ` (the desktop bound ${binding})` : ''}.`
+          : problem
+            ? `  ${problem}`
+            : `  ${binding ?? hotkey} was not seen. Another program may take it; choose another with \`whis setup --hotkey …\`${backend === 'portal' ? " or change it in your desktop's keyboard shortcut settings" : ''}.`,
       );
     }
   }

@@ -4,6 +4,8 @@ import type { Logger, Trigger } from '../ports.js';
 export class TriggerAvailability {
   problem: string | null = null;
   active = false;
+  /** The key the desktop bound, when the trigger said (the portal). */
+  binding: string | undefined;
 
   constructor(
     private readonly triggers: readonly Trigger[],
@@ -24,6 +26,7 @@ export class TriggerAvailability {
         } else if (event.type === 'available') {
           this.problem = null;
           this.active = true;
+          this.binding = event.binding;
         } else {
           onPress(event.type);
         }

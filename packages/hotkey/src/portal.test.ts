@@ -1,0 +1,252 @@
+import {
+  startPortalBus,
+  startPortalFrontend,
+  startShortcutsBackend,
+  type PortalBus,
+  type PortalFrontend,
+  type ShortcutsBackend,
+} from '@whis/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { preferredTrigger } from './portal.js';
+import { parseHotkey } from './spec.js';
+import { createHotkeyTrigger, type HotkeyTrigger, type HotkeyTriggerEvent } from './trigger.js';
+
+describe('preferredTrigger: the hotkey in the portal form', () => {
+  it.each([
+    ['ctrl+shift+r', 'CTRL+SHIFT+r'],
+    ['super+f9', 'LOGO+F9'],
+    ['alt+space', 'ALT+space'],
+    ['ctrl+alt+;', 'CTRL+ALT+semicolon'],
+    ['rctrl', 'Control_R'],
+    ['shift+pageup', 'SHIFT+Page_Up'],
+  ])('%s → %s', (spec, expected) => {
+    expect(preferredTrigger(parseHotkey(spec))).toBe(expected);
+  });
+});
+
+// The real xdg-desktop-portal frontend on a private bus, with a backend that binds in
+// BindShortcuts as GNOME 48+ and KDE 6 do; the test plays the desktop's part.
+describe('through the real portal frontend, with a spec-following backend', () => {
+  let bus: PortalBus;
+  let backend: ShortcutsBackend;
+  let frontend: PortalFrontend;
+  let env: NodeJS.ProcessEnv;
+  const triggers: HotkeyTrigger[] = [];
+
+  beforeEach(async () => {
+    bus = await startPortalBus();
+    backend = await startShortcutsBackend(bus);
+    env = {
+      ...bus.env,
+      XDG_DESKTOP_PORTAL_DIR: backend.portalDir,
+      XDG_CURRENT_DESKTOP: backend.desktop,
+      XDG_SESSION_TYPE: 'wayland',
+      WAYLAND_DISPLAY: 'wayland-test',
+    };
+    frontend = await startPortalFrontend(bus, env);
+  });
+  afterEach(async () => {
+    for (const trigger of triggers.splice(0)) await trigger.stop();
+    await frontend?.stop();
+    await backend?.stop();
+    await bus?.stop();
+  });
+
+  async function listen(
+    mode: 'toggle' | 'push-to-talk' = 'toggle',
+    extra: { tapToToggleMs?: number; maxHoldMs?: number } = {},
+  ) {
+    const events: HotkeyTriggerEvent[] = [];
+    const trigger = createHotkeyTrigger({
+      hotkey: 'ctrl+shift+r',
+      mode,
+      env,
+      ...(extra.tapToToggleMs ? { tapToToggleMs: extra.tapToToggleMs } : {}),
+      portal: { ...(extra.maxHoldMs ? { maxHoldMs: extra.maxHoldMs } : {}) },
+    });
+    triggers.push(trigger);
+    trigger.onEvent((e) => events.push(e));
+    await trigger.start();
+    return { trigger, events };
+  }
+  const types = (events: HotkeyTriggerEvent[]) => events.map((e) => e.type);
+
+  it('auto picks the portal on Wayland; binds in BindShortcuts with the preferred trigger; toggles on press', async () => {
+    const { trigger, events } = await listen();
+    expect(trigger.backend).toBe('portal');
+    await expect.poll(() => events).toEqual([{ type: 'available', binding: 'Ctrl+Shift+R' }]);
+    const bind = backend.calls.find((c) => c.member === 'BindShortcuts');
+    expect(bind?.shortcuts).toEqual([
+      {
+        id: 'dictate',
+        description: expect.stringContaining('whis'),
+        preferredTrigger: 'CTRL+SHIFT+r',
+      },
+    ]);
+    // the shortcut is also named in CreateSession, for KDE 5.27
+    expect(backend.calls[0]).toMatchObject({
+      member: 'CreateSession',
+      shortcuts: [{ id: 'dictate', preferredTrigger: 'CTRL+SHIFT+r' }],
+    });
+    backend.press('dictate');
+    backend.release('dictate');
+    backend.press('dictate');
+    backend.release('dictate');
+    await expect.poll(() => types(events)).toEqual(['available', 'toggle', 'toggle']);
+  });
+
+  it('a second start finds the binding in ListShortcuts and binds nothing more; stop closes the session', async () => {
+    const first = await listen();
+    await expect.poll(() => types(first.events)).toEqual(['available']);
+    await first.trigger.stop();
+    await expect.poll(() => backend.sessions).toEqual([]);
+    expect(backend.calls.filter((c) => c.member === 'Close')).toHaveLength(1);
+    backend.calls.length = 0;
+    const second = await listen();
+    await expect
+      .poll(() => second.events)
+      .toEqual([{ type: 'available', binding: 'Ctrl+Shift+R' }]);
+    expect(backend.calls.map((c) => c.member)).toEqual(['CreateSession', 'ListShortcuts']);
+  });
+
+  it('a cancelled binding: one clear error, and no key', async () => {
+    backend.bindResponse = 1;
+    const { events } = await listen();
+    await expect.poll(() => types(events)).toEqual(['unavailable']);
+    expect((events[0] as { reason: string }).reason).toMatch(
+      /declined or its dialog closed.*Restart `whis listen`/,
+    );
+  });
+
+  it('push-to-talk: press starts, release finishes; auto-repeated Activated while held are one press', async () => {
+    const { events } = await listen('push-to-talk');
+    await expect.poll(() => types(events)).toEqual(['available']);
+    backend.press('dictate');
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      backend.press('dictate'); // GNOME re-sends Activated on key repeat
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(types(events)).toEqual(['available', 'start']);
+    backend.release('dictate');
+    await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
+  });
+
+  it('a repeat that arrives just after the release (KWin under load) is not a new press', async () => {
+    const { events } = await listen('push-to-talk');
+    await expect.poll(() => types(events)).toEqual(['available']);
+    backend.press('dictate');
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      backend.press('dictate');
+    }
+    backend.release('dictate');
+    await new Promise((r) => setTimeout(r, 20));
+    backend.press('dictate'); // the auto-repeat queued before the release
+    await new Promise((r) => setTimeout(r, 300));
+    expect(types(events)).toEqual(['available', 'start', 'finish']);
+    // a real press after that starts again
+    backend.press('dictate');
+    backend.release('dictate');
+    await expect
+      .poll(() => types(events))
+      .toEqual(['available', 'start', 'finish', 'start', 'finish']);
+  });
+
+  it('toggle: auto-repeat does not toggle again', async () => {
+    const { events } = await listen('toggle');
+    await expect.poll(() => types(events)).toEqual(['available']);
+    for (let i = 0; i < 5; i++) {
+      backend.press('dictate');
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    backend.release('dictate');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(types(events)).toEqual(['available', 'toggle']);
+  });
+
+  it('a Deactivated that never comes: the next press ends push-to-talk, and a bound ends a hold', async () => {
+    const { events } = await listen('push-to-talk', { maxHoldMs: 1500 });
+    await expect.poll(() => types(events)).toEqual(['available']);
+    backend.press('dictate'); // and the release is lost
+    await expect.poll(() => types(events)).toEqual(['available', 'start']);
+    await new Promise((r) => setTimeout(r, 1100)); // longer than auto-repeat
+    backend.press('dictate');
+    await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
+    backend.release('dictate'); // that press's release ends nothing more
+    backend.press('dictate'); // a new hold, whose release is lost too
+    await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish', 'start']);
+    await expect
+      .poll(() => types(events), { timeout: 5000 })
+      .toEqual(['available', 'start', 'finish', 'start', 'finish']);
+  });
+
+  it('tapToToggleMs over the portal: a tap latches, the next press finishes', async () => {
+    const { events } = await listen('push-to-talk', { tapToToggleMs: 400 });
+    await expect.poll(() => types(events)).toEqual(['available']);
+    backend.press('dictate');
+    backend.release('dictate');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(types(events)).toEqual(['available', 'start']);
+    backend.press('dictate');
+    await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
+    backend.release('dictate');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(types(events)).toEqual(['available', 'start', 'finish']);
+  });
+
+  it('ShortcutsChanged: the new key is what the desktop bound', async () => {
+    const { events } = await listen();
+    await expect.poll(() => types(events)).toEqual(['available']);
+    backend.rebind('dictate', 'Meta+D');
+    await expect
+      .poll(() => events)
+      .toEqual([
+        { type: 'available', binding: 'Ctrl+Shift+R' },
+        { type: 'available', binding: 'Meta+D' },
+      ]);
+    backend.press('dictate');
+    await expect.poll(() => types(events)).toContain('toggle');
+  });
+
+  it('the portal restarting: the session is opened again and the key works', async () => {
+    const { events } = await listen('push-to-talk');
+    await expect.poll(() => types(events)).toEqual(['available']);
+    backend.press('dictate');
+    await expect.poll(() => types(events)).toEqual(['available', 'start']);
+    await frontend.restart();
+    // the hold ended with the old portal; the new one binds the key again
+    await expect
+      .poll(() => types(events), { timeout: 10_000 })
+      .toEqual(['available', 'start', 'finish', 'unavailable', 'available']);
+    backend.press('dictate');
+    backend.release('dictate');
+    await expect
+      .poll(() => types(events))
+      .toEqual(['available', 'start', 'finish', 'unavailable', 'available', 'start', 'finish']);
+  });
+
+  it('no portal on the bus: one clear error naming the fix for the desktop', async () => {
+    await frontend.stop();
+    const { events } = await listen();
+    await expect.poll(() => types(events)).toEqual(['unavailable']);
+    expect((events[0] as { reason: string }).reason).toMatch(/No desktop portal/);
+  });
+});
+
+describe('without what the portal needs', () => {
+  it('no session bus: unavailable, with the fix', async () => {
+    const env = { XDG_SESSION_TYPE: 'wayland', WAYLAND_DISPLAY: 'w', XDG_CURRENT_DESKTOP: 'GNOME' };
+    const events: HotkeyTriggerEvent[] = [];
+    const trigger = createHotkeyTrigger({ hotkey: 'ctrl+shift+r', env });
+    trigger.onEvent((e) => events.push(e));
+    await trigger.start();
+    await trigger.stop();
+    expect(events).toEqual([
+      {
+        type: 'unavailable',
+        reason: expect.stringMatching(/No D-Bus session bus.*`whis listen --hotkey-backend none`/),
+      },
+    ]);
+  });
+});
