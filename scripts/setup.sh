@@ -15,6 +15,8 @@ APT_PACKAGES=(
   pulseaudio pulseaudio-utils sox
   flite pocketsphinx pocketsphinx-en-us
   python3 make g++
+  # feedback tests: a private session bus, a notification daemon, an MPRIS player
+  dbus dbus-x11 dunst libnotify-bin mpv mpv-mpris playerctl
 )
 
 missing=()

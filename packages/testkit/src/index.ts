@@ -20,3 +20,11 @@ export {
   type EntryWindow,
   type WaylandSession,
 } from './windows.js';
+export { startSessionBus, type SessionBus } from './session-bus.js';
+export {
+  startNotificationDaemon,
+  startMediaPlayer,
+  toneWav,
+  type NotificationDaemon,
+  type MediaPlayer,
+} from './desktop.js';
