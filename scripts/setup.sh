@@ -19,6 +19,8 @@ APT_PACKAGES=(
   # and its frontend) on a private session bus, and a fake-input key injector built with gcc
   xdg-desktop-portal xdg-desktop-portal-kde kwin-wayland libkf5globalaccel-bin dbus-x11 qtwayland5
   plasma-wayland-protocols libwayland-dev gcc pkg-config
+  # feedback tests: a private session bus, a notification daemon, an MPRIS player
+  dbus dbus-x11 dunst libnotify-bin mpv mpv-mpris playerctl
 )
 
 missing=()

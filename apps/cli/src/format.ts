@@ -35,6 +35,7 @@ export function formatStatus(status: StatusResult): string {
   else lines.push('  Hotkey: none (control it with `whis toggle`)');
   if (status.transcription) lines.push(`  Transcription: ${status.transcription}`);
   if (status.output) lines.push(`  Output: ${status.output}`);
+  if (status.feedback) lines.push(`  Feedback: ${status.feedback}`);
   if (status.recording) {
     lines.push(
       `  Recording: ${status.recording.id} (${formatDuration(status.recording.durationMs)})`,

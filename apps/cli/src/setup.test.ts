@@ -54,6 +54,11 @@ describe('whis setup', () => {
       'paste',
       '--hotkey',
       'ctrl+alt+space',
+      '--notify',
+      'all',
+      '--sounds',
+      'stop,error',
+      '--pause-media',
       '--test-seconds',
       '5',
     ]);
@@ -71,6 +76,9 @@ describe('whis setup', () => {
       model: 'gpt-transcribe',
       outputs: ['paste'],
       hotkey: 'ctrl+alt+space',
+      notify: 'all',
+      sounds: ['stop', 'error'],
+      pauseMedia: true,
     });
     expect(mode).toBe(0o600);
   }, 90_000);
@@ -138,6 +146,12 @@ describe('whis setup', () => {
       await new Promise((r) => setTimeout(r, 500)); // the listener starts
       await xdotool(rig.x, ['key', 'ctrl+shift+r']);
       await waitFor(/The hotkey works\./);
+      await waitFor(/Desktop notifications/);
+      await keys('Enter');
+      await waitFor(/Play a short sound/);
+      await keys('Enter');
+      await waitFor(/Pause music and videos/);
+      await keys('Enter');
       await waitFor(/Recording… press Enter to stop/);
       await rig.mic.play(rig.phraseWav);
       await keys('Enter');
@@ -149,6 +163,8 @@ describe('whis setup', () => {
         model: 'gpt-transcribe',
         outputs: ['clipboard'],
         hotkey: 'ctrl+shift+r',
+        notify: 'errors',
+        pauseMedia: false,
       });
     } finally {
       await tmux(['kill-server']);

@@ -1,6 +1,7 @@
 import { createMicrophone } from '@whis/audio';
 import { hasDisplay } from '@whis/contracts';
 import { readSettings, type Settings } from '@whis/config';
+import { createFeedback, feedbackSettingsFrom, type Feedback } from '@whis/feedback';
 import { createHotkeyTrigger, type HotkeyTrigger } from '@whis/hotkey';
 import {
   combineOutputs,
@@ -186,4 +187,26 @@ export async function describeProblems(settingsFile: string, running: Settings):
     );
   }
   return problems;
+}
+
+/**
+ * Sounds, desktop notifications and paused media, as the settings ask: the host runs its
+ * `beforeCapture` (start cue, pause) and it follows the host's events and the hotkey's availability.
+ */
+export function createServiceFeedback(
+  settings: Settings,
+  triggers: readonly Trigger[],
+  logger: Logger,
+): Feedback {
+  const feedback = createFeedback({
+    ...feedbackSettingsFrom(settings),
+    logger: logger.child({ component: 'feedback' }),
+  });
+  for (const trigger of triggers) {
+    trigger.onEvent((event) => {
+      if (event.type === 'unavailable')
+        feedback.handle({ type: 'hotkey-unavailable', reason: event.reason });
+    });
+  }
+  return feedback;
 }

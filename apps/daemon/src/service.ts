@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { ExitCode } from '@whis/contracts';
 import { join } from 'node:path';
 import { ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
+import { describeFeedback } from '@whis/feedback';
 import {
   acquireInstance,
   createJournal,
@@ -18,6 +19,7 @@ import {
   createSettingsTranscriber,
   createLiveTranscriber,
   createOutputs,
+  createServiceFeedback,
   describeOutputs,
   createTriggers,
   describeProblems,
@@ -94,6 +96,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     logger,
   );
   const triggers = createTriggers(options, settings, logger);
+  const feedback = createServiceFeedback(settings, triggers, logger);
 
   // 4. the single instance comes first, so a second `whis listen` exits before touching anything;
   // then the journal's one owner: a second service on the same data directory (another runtime
@@ -123,16 +126,19 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     ...(segmentOutput ? { segmentOutput } : {}),
     journal,
     triggers,
+    hooks: feedback,
     logger: logger.child({ component: 'host' }),
     info: {
       version,
       hotkey: options.hotkey,
       ...(triggers[0] ? { hotkeyBackend: triggers[0].backend } : {}),
       output: describeOutputs(settings),
+      feedback: describeFeedback(settings),
     },
     problems: () => describeProblems(paths.settingsFile, settings),
     transcription: () => describeTranscription(paths.settingsFile),
   });
+  host.subscribe((event) => feedback.handle(event));
   const server = await serveOverIpc(host, instance, {
     version,
     logger: logger.child({ component: 'ipc' }),
@@ -179,6 +185,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     stop('socket lost');
   });
   await stopped;
+  await feedback.close();
   await server.close();
   await instance.release();
   await journalLock.release();

@@ -42,6 +42,10 @@ describe('parseSettingValue', () => {
     ['pushToTalk', 'OFF', false],
     ['keepAudio', '12', 12],
     ['outputs', 'clipboard, stdout', ['clipboard', 'stdout']],
+    ['notify', 'all', 'all'],
+    ['pauseMedia', 'on', true],
+    ['sounds', 'start,error', ['start', 'error']],
+    ['soundVolume', '40', 40],
   ])('%s %j → %j', (key, raw, expected) => {
     expect(parseSettingValue(key, raw)).toEqual(expected);
   });
@@ -52,6 +56,8 @@ describe('parseSettingValue', () => {
     ['keepAudio', '-1', '"keepAudio" takes a whole number ≥ 0, not "-1".'],
     ['outputs', 'clipboard,printer', '"printer" is not one'],
     ['model', '  ', '"model" cannot be empty'],
+    ['notify', 'sometimes', '"notify" takes one of errors, all, off, not "sometimes".'],
+    ['sounds', 'start,beep', '"beep" is not one'],
   ])('rejects %s %j', (key, raw, message) => {
     expect(() => parseSettingValue(key, raw)).toThrow(ConfigError);
     expect(() => parseSettingValue(key, raw)).toThrow(message);

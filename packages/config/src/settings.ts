@@ -27,6 +27,10 @@ export interface Settings {
   clipboardRestoreMs?: number;
   submit?: boolean;
   typeSegments?: boolean;
+  notify?: string;
+  pauseMedia?: boolean;
+  sounds?: string[];
+  soundVolume?: number;
 }
 
 export type SettingKey = keyof Settings;
@@ -117,6 +121,27 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
     kind: 'boolean',
     description:
       'With the type output: type each segment as soon as its text is final, while you go on speaking (best with mode realtime); Return (submit) is then never pressed',
+  },
+  notify: {
+    kind: 'string',
+    choices: ['errors', 'all', 'off'],
+    description:
+      'Desktop notifications: errors (default: failures that need you, e.g. a transcription failed and its audio is kept), all (also each transcript), off',
+  },
+  pauseMedia: {
+    kind: 'boolean',
+    description:
+      'Pause the media players that are playing (MPRIS) while you dictate, and resume those whis paused afterwards (default false)',
+  },
+  sounds: {
+    kind: 'list',
+    choices: ['start', 'stop', 'error'],
+    description:
+      'Sounds to play, comma separated: start (over before the microphone opens), stop, error (default: none)',
+  },
+  soundVolume: {
+    kind: 'count',
+    description: 'Volume of the sounds, 0 to 100 (default 60)',
   },
   keepAudio: {
     kind: 'count',

@@ -147,6 +147,18 @@ export interface Trigger {
   onEvent(listener: (event: TriggerEvent) => void): () => void;
 }
 
+/**
+ * What the service does around each recording besides capturing it: a start sound that must be
+ * over before the microphone opens, pausing the media that play. Optional for the host.
+ */
+export interface RecordingHooks {
+  /**
+   * Runs when a recording is asked for, before the microphone opens; the capture waits for it, so
+   * it must be short (and bounded). A failure is only logged: the recording starts anyway.
+   */
+  beforeCapture?(): Promise<void>;
+}
+
 /** A pino-compatible logger; every package takes one optionally and defaults to silence. */
 export interface Logger {
   debug(obj: object | string, msg?: string): void;

@@ -104,6 +104,11 @@ export interface StatusResult {
    * (missed segments uploaded with gpt-transcribe)". Absent from services older than this field.
    */
   transcription?: string;
+  /**
+   * The feedback in force, e.g. "notifications: errors; sounds: start, stop (paplay, volume 60);
+   * media paused while recording". Absent from services older than this field.
+   */
+  feedback?: string;
 }
 
 export interface StateChangeResult {

@@ -601,3 +601,50 @@ describe('live transcription while recording', () => {
     expect(output.delivered).toEqual([]);
   });
 });
+
+describe('recording hooks', () => {
+  it('runs beforeCapture before the microphone opens, and the capture waits for it', async () => {
+    await host.shutdown();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const start = audio.start.bind(audio);
+    audio.start = (options) => {
+      order.push('microphone');
+      return start(options);
+    };
+    host = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal,
+      hooks: {
+        beforeCapture: async () => {
+          order.push('hook');
+          await gate;
+          order.push('hook done');
+        },
+      },
+      info: { version: '9.9.9' },
+    });
+    const started = host.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(order).toEqual(['hook']);
+    release();
+    expect((await started).state).toBe('recording');
+    expect(order).toEqual(['hook', 'hook done', 'microphone']);
+  });
+
+  it('a failing beforeCapture does not stop the recording', async () => {
+    await host.shutdown();
+    host = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal,
+      hooks: { beforeCapture: () => Promise.reject(new Error('no sound')) },
+      info: { version: '9.9.9' },
+    });
+    expect((await host.start()).state).toBe('recording');
+  });
+});

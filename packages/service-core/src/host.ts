@@ -27,6 +27,7 @@ import type {
   LiveTranscriber,
   Logger,
   Output,
+  RecordingHooks,
   Transcriber,
   Trigger,
 } from './ports.js';
@@ -49,10 +50,19 @@ export interface ServiceHostOptions {
   segmentOutput?: Output;
   journal: Journal;
   triggers?: Trigger[];
+  /** Runs before each recording's microphone opens (a start sound, pausing media). Optional. */
+  hooks?: RecordingHooks;
   logger?: Logger;
   clock?: Clock;
   /** `output`: where transcripts go, described for `status` (see StatusResult.output). */
-  info: { version: string; hotkey?: string | null; hotkeyBackend?: string; output?: string };
+  /** `feedback`: the sounds, notifications and media pausing in force, for `status`. */
+  info: {
+    version: string;
+    hotkey?: string | null;
+    hotkeyBackend?: string;
+    output?: string;
+    feedback?: string;
+  };
   /** What is missing for a recording to succeed (no API key, …), shown in `status`. */
   problems?: () => string[] | Promise<string[]>;
   /** How recordings are transcribed, for `status` (see StatusResult.transcription); read at each call. */
@@ -154,6 +164,14 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     journal,
     clock,
     reportError,
+    ...(options.hooks?.beforeCapture
+      ? {
+          beforeCapture: () =>
+            options.hooks!.beforeCapture!().catch((err: unknown) =>
+              logger.warn({ err }, 'the start of recording feedback failed'),
+            ),
+        }
+      : {}),
     openLive: (id) => transcriptions.openLive(id),
     onStartFailed: (id) => transcriptions.dropSegments(id),
     onLevel: (recording, level) =>
@@ -267,6 +285,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         uptimeMs: clock.now() - startedAt,
         hotkey: options.info.hotkey ?? null,
         ...(options.info.output ? { output: options.info.output } : {}),
+        ...(options.info.feedback ? { feedback: options.info.feedback } : {}),
         hotkeyProblem: triggers.problem,
         hotkeyActive: triggers.active,
         ...(options.info.hotkey && options.info.hotkeyBackend

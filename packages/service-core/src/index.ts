@@ -13,6 +13,7 @@ export type {
   Output,
   TriggerEvent,
   Trigger,
+  RecordingHooks,
   Logger,
   Clock,
 } from './ports.js';

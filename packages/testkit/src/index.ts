@@ -40,3 +40,11 @@ export {
   type KdeSession,
   type KeyInjector,
 } from './kde-session.js';
+export { startSessionBus, type SessionBus } from './session-bus.js';
+export {
+  startNotificationDaemon,
+  startMediaPlayer,
+  toneWav,
+  type NotificationDaemon,
+  type MediaPlayer,
+} from './desktop.js';

@@ -318,16 +318,24 @@ async function checkFileTranscription(
   }
 }
 
+// Only what is turned on is checked, and none of it is required: a dictation works without it.
+async function checkFeedback(settings: Settings): Promise<Check[]> {
+  const feedback = await loadPackage<typeof import('@whis/feedback')>('@whis/feedback');
+  const probes = await feedback.probeFeedback(settings);
+  return probes.map((probe) => ({ ...probe, required: false }));
+}
+
 export async function runDoctor(args: DoctorArgs): Promise<number> {
   const settings = await readSettings(resolvePaths().settingsFile).catch(() => ({}) as Settings);
   const checks: Check[] = [checkNode()];
-  const [microphone, session, directories, transcription] = await Promise.all([
+  const [microphone, session, directories, transcription, feedback] = await Promise.all([
     checkMicrophone(settings),
     checkSession(settings),
     checkDirectories(),
     checkTranscription(settings),
+    checkFeedback(settings),
   ]);
-  checks.push(...microphone, ...session, directories, ...transcription);
+  checks.push(...microphone, ...session, directories, ...transcription, ...feedback);
   const failed = checks.filter((c) => !c.ok && c.required);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks })}\n`);

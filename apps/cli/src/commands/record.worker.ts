@@ -4,6 +4,7 @@
 // {type:'recording', id} | {type:'transcribing'} | {type:'transcript', text} | {type:'failed', message}.
 import { createMicrophone } from '@whis/audio';
 import { readSettings, resolvePaths } from '@whis/config';
+import { createFeedback, feedbackSettingsFrom } from '@whis/feedback';
 import { createJournal, createServiceHost, type Output } from '@whis/service-core';
 import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
 
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
   const device = process.env.WHIS_RECORD_DEVICE || settings.device;
   // the parent delivers the text (stdout, clipboard): here the transcript is only stored
   const noOutput: Output = { name: 'parent', deliver: async () => undefined };
+  // the same sounds, notifications and paused media as the service
+  const feedback = createFeedback(feedbackSettingsFrom(settings));
   const host = createServiceHost({
+    hooks: feedback,
     audio: createMicrophone({
       device,
       ...(settings.segmentSeconds ? { maxChunkMs: settings.segmentSeconds * 1000 } : {}),
@@ -33,6 +37,7 @@ async function main(): Promise<void> {
   });
   const done = new Promise<void>((resolve) => {
     host.subscribe((event) => {
+      feedback.handle(event);
       if (event.type === 'state' && event.state === 'transcribing') send({ type: 'transcribing' });
       if (event.type === 'transcript') {
         send({ type: 'transcript', text: event.text });
@@ -48,12 +53,19 @@ async function main(): Promise<void> {
     if (message.type === 'finish')
       host.finish().catch((err: Error) => send({ type: 'failed', message: err.message }));
     if (message.type === 'cancel')
-      void host.cancel().finally(() => void host.shutdown().then(() => process.disconnect()));
+      void host.cancel().finally(
+        () =>
+          void host.shutdown().then(async () => {
+            await feedback.close();
+            process.disconnect();
+          }),
+      );
   });
   const { recordingId } = await host.start();
   send({ type: 'recording', id: recordingId! });
   await done;
   await host.shutdown();
+  await feedback.close();
   process.disconnect();
 }
 

@@ -1,4 +1,4 @@
-import { readSettings, resolvePaths, setSetting, type Settings } from '@whis/config';
+import { readSettings, resolvePaths, setSetting, unsetSetting, type Settings } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
 import { probeMicrophone } from '../internal/mic-probe.js';
 import { loadPackage } from '../lazy.js';
@@ -211,9 +211,43 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     }
   }
 
+  // 6. feedback: notifications, sounds, media paused while dictating
+  let notify = args.notify;
+  if (notify === undefined && prompts) {
+    notify = await prompts.select({
+      message: 'Desktop notifications',
+      choices: [
+        { name: 'When something fails and needs you', value: 'errors' },
+        { name: 'Also each transcript', value: 'all' },
+        { name: 'Never', value: 'off' },
+      ],
+      default: current.notify ?? 'errors',
+    });
+  }
+  if (notify) await save('notify', notify);
+  let sounds = args.sounds;
+  if (sounds === undefined && prompts) {
+    sounds = (await prompts.confirm({
+      message: 'Play a short sound at start, at stop and on failure?',
+      default: (current.sounds?.length ?? 0) > 0,
+    }))
+      ? 'start,stop,error'
+      : 'none';
+  }
+  if (sounds === 'none') await unsetSetting('sounds', file);
+  else if (sounds) await save('sounds', sounds);
+  let pauseMedia = args.pauseMedia;
+  if (pauseMedia === undefined && prompts) {
+    pauseMedia = await prompts.confirm({
+      message: 'Pause music and videos while you dictate?',
+      default: current.pauseMedia ?? false,
+    });
+  }
+  if (pauseMedia !== undefined) await save('pauseMedia', String(pauseMedia));
+
   say(`\nSaved in ${file}.`);
 
-  // 6. a test dictation, through the same path as `whis`
+  // 7. a test dictation, through the same path as `whis`
   if (!args.test) return ExitCode.Ok;
   say(interactive ? '\nA test dictation: speak, then press Enter.' : '\nA test dictation:');
   const { runRecord } = await import('./record.impl.js');

@@ -7,6 +7,9 @@ export interface SetupArgs {
   device?: string;
   output?: string;
   hotkey?: string;
+  notify?: string;
+  sounds?: string;
+  pauseMedia?: boolean;
   test: boolean;
   testSeconds: number;
   yes?: boolean;
@@ -14,7 +17,8 @@ export interface SetupArgs {
 
 export const setupCommand: CommandModule<object, SetupArgs> = {
   command: 'setup',
-  describe: 'First run: API key, endpoint and model, microphone, output, hotkey, a test dictation',
+  describe:
+    'First run: API key, endpoint and model, microphone, output, hotkey, feedback, a test dictation',
   builder: (yargs: Argv) =>
     yargs
       .option('api-key', { type: 'string', describe: 'API key (stored readable only by you)' })
@@ -30,6 +34,19 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
         describe: 'Where the text goes',
       })
       .option('hotkey', { type: 'string', describe: 'Global hotkey (default ctrl+shift+r)' })
+      .option('notify', {
+        type: 'string',
+        choices: ['errors', 'all', 'off'],
+        describe: 'Desktop notifications: failures (errors), also each transcript (all), or off',
+      })
+      .option('sounds', {
+        type: 'string',
+        describe: 'Sounds to play: start,stop,error (any of them), or none',
+      })
+      .option('pause-media', {
+        type: 'boolean',
+        describe: 'Pause playing media (MPRIS) while dictating',
+      })
       .option('test', { type: 'boolean', default: true, describe: 'End with a test dictation' })
       .option('test-seconds', {
         type: 'number',

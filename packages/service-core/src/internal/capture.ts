@@ -29,6 +29,8 @@ export interface CaptureContext {
   journal: Journal;
   clock: Clock;
   reportError(code: string, message: string, recordingId?: string): unknown;
+  /** Awaited before the microphone opens (a start sound, pausing media); never rejects. */
+  beforeCapture?(): Promise<void>;
   onLevel(recording: CurrentRecording, level: Level): void;
   /** A live transcription for a recording that begins, when one is configured. */
   openLive?(recordingId: string): Promise<LiveSession | undefined>;
@@ -51,6 +53,9 @@ export class CaptureLifecycle {
    */
   async start(): Promise<void> {
     const { audio, journal, clock, reportError } = this.ctx;
+    // begins at once, alongside the journal entry and the live session, and is awaited just
+    // before the microphone opens
+    const prelude = this.ctx.beforeCapture?.();
     let created: Awaited<ReturnType<Journal['create']>>;
     try {
       created = await journal.create();
@@ -61,6 +66,7 @@ export class CaptureLifecycle {
         : new JournalError('journal-failed', (err as Error).message, { cause: err });
     }
     const live = await this.ctx.openLive?.(created.id);
+    await prelude;
     const recording: CurrentRecording = {
       ...created,
       startedMs: clock.now(),

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { createFeedback } from './feedback.js';
+import type { Notification, Notifier } from './notify.js';
+import type { Cue, SoundPlayer } from './sounds.js';
+
+function twins() {
+  const shown: Notification[] = [];
+  const played: Cue[] = [];
+  const notifier: Notifier = {
+    name: 'memory',
+    show: async (n) => void shown.push(n),
+    close: () => undefined,
+  };
+  const player: SoundPlayer = {
+    command: 'memory',
+    play: async (cue) => void played.push(cue),
+    close: async () => undefined,
+  };
+  return { shown, played, notifier, player };
+}
+
+const state = (s: string, recordingId: string | null = 'r1') =>
+  ({ type: 'state', state: s, recordingId }) as const;
+
+describe('createFeedback', () => {
+  it('plays start before capture, stop when the recording ends, error on a failure', async () => {
+    const t = twins();
+    const feedback = createFeedback({ ...t, sounds: ['start', 'stop', 'error'] });
+    await feedback.beforeCapture();
+    feedback.handle(state('recording'));
+    feedback.handle(state('transcribing'));
+    feedback.handle({
+      type: 'error',
+      error: { code: 'transcription-failed', message: 'x', recordingId: 'r1' },
+    });
+    await feedback.settled();
+    expect(t.played).toEqual(['start', 'stop', 'error']);
+    expect(t.shown.map((n) => n.kind)).toEqual(['transcription']);
+  });
+
+  it('plays only the cues that are on, and no stop cue for a recording that failed', async () => {
+    const t = twins();
+    const feedback = createFeedback({ ...t, sounds: ['stop', 'error'] });
+    await feedback.beforeCapture();
+    feedback.handle(state('recording'));
+    feedback.handle({
+      type: 'error',
+      error: { code: 'device-lost', message: 'gone', recordingId: 'r1' },
+    });
+    feedback.handle(state('idle'));
+    await feedback.settled();
+    expect(t.played).toEqual(['error']);
+  });
+
+  it('plays nothing and shows nothing for a silent recording or a cancel', async () => {
+    const t = twins();
+    const feedback = createFeedback({ ...t, sounds: ['error'], notify: 'all' });
+    feedback.handle({
+      type: 'error',
+      error: { code: 'no-speech', message: 'x', recordingId: 'r' },
+    });
+    feedback.handle({
+      type: 'error',
+      error: { code: 'cancelled', message: 'x', recordingId: 'r' },
+    });
+    await feedback.settled();
+    expect(t.played).toEqual([]);
+    expect(t.shown).toEqual([]);
+  });
+
+  it('shows transcripts only with notify all, and nothing with off', async () => {
+    for (const [notify, expected] of [
+      ['errors', 0],
+      ['all', 1],
+      ['off', 0],
+    ] as const) {
+      const t = twins();
+      const feedback = createFeedback({ ...t, notify });
+      feedback.handle({ type: 'transcript', recordingId: 'r', text: 'hello' });
+      feedback.handle({ type: 'hotkey-unavailable', reason: 'No display.' });
+      await feedback.settled();
+      expect(t.shown.filter((n) => n.kind === 'transcript')).toHaveLength(expected);
+      expect(t.shown.filter((n) => n.kind === 'hotkey')).toHaveLength(notify === 'off' ? 0 : 1);
+    }
+  });
+
+  it('beforeCapture waits at most its budget for a slow start cue', async () => {
+    const t = twins();
+    t.player.play = () => new Promise((r) => setTimeout(r, 5000));
+    const feedback = createFeedback({ ...t, sounds: ['start'], startBudgetMs: 50 });
+    const started = Date.now();
+    await feedback.beforeCapture();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

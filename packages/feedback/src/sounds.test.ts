@@ -1,0 +1,117 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createSoundPlayer,
+  cueDurationMs,
+  cueFrequencies,
+  CUE_RATE,
+  cueWav,
+  findSoundCommand,
+  synthesizeCue,
+} from './sounds.js';
+
+// Goertzel: the power of one frequency in a block, relative to the block's energy.
+export function toneShare(pcm: Int16Array, rate: number, hz: number): number {
+  const k = (2 * Math.PI * hz) / rate;
+  const coeff = 2 * Math.cos(k);
+  let s1 = 0;
+  let s2 = 0;
+  let energy = 0;
+  for (const sample of pcm) {
+    const s = sample + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s;
+    energy += sample * sample;
+  }
+  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return energy === 0 ? 0 : (2 * power) / (pcm.length * energy);
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'whis-sounds-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the cues', () => {
+  it.each(['start', 'stop', 'error'] as const)(
+    '%s lasts what it says and is made of its notes',
+    (cue) => {
+      const pcm = synthesizeCue(cue);
+      expect(pcm.length).toBe(Math.round((CUE_RATE * cueDurationMs(cue)) / 1000));
+      const total = cueFrequencies(cue).reduce((sum, hz) => sum + toneShare(pcm, CUE_RATE, hz), 0);
+      expect(total).toBeGreaterThan(0.3);
+      expect(toneShare(pcm, CUE_RATE, 1500)).toBeLessThan(0.01);
+    },
+  );
+
+  it('starts and ends in silence (no click) and follows the volume', () => {
+    const loud = synthesizeCue('start', 100);
+    const soft = synthesizeCue('start', 20);
+    expect(Math.abs(loud[0]!)).toBe(0);
+    expect(Math.abs(loud.at(-1)!)).toBeLessThan(200);
+    const peak = (pcm: Int16Array) => pcm.reduce((m, s) => Math.max(m, Math.abs(s)), 0);
+    expect(peak(loud)).toBeLessThanOrEqual(16_384);
+    expect(peak(loud)).toBeGreaterThan(16_000);
+    expect(peak(soft) / peak(loud)).toBeCloseTo(0.2, 1);
+    expect(peak(synthesizeCue('start', 0))).toBe(0);
+  });
+
+  it('is a 48 kHz mono 16-bit WAV file', () => {
+    const wav = cueWav('stop');
+    expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(wav.readUInt32LE(24)).toBe(CUE_RATE);
+    expect(wav.readUInt16LE(22)).toBe(1);
+  });
+});
+
+describe('the player', () => {
+  it('finds the first of pw-play, paplay, aplay on PATH, and the platform players elsewhere', async () => {
+    for (const name of ['paplay', 'aplay']) {
+      await writeFile(join(dir, name), '#!/bin/sh\n');
+      await chmod(join(dir, name), 0o755);
+    }
+    expect(findSoundCommand('linux', { PATH: dir })?.command).toBe('paplay');
+    expect(findSoundCommand('linux', { PATH: '/nonexistent' })).toBeUndefined();
+    expect(findSoundCommand('darwin', {})?.command).toBe('afplay');
+    expect(findSoundCommand('win32', {})?.command).toBe('powershell.exe');
+  });
+
+  it('plays a cue by running the player on its WAV file, and waits for it to end', async () => {
+    const log = join(dir, 'played');
+    const script = join(dir, 'fake-player');
+    await writeFile(script, `#!/bin/sh\nsleep 0.2\ncp "$2" "${log}"\n`);
+    await chmod(script, 0o755);
+    const player = createSoundPlayer({
+      command: { command: script, args: ['--flag'] },
+      volume: 30,
+    });
+    const started = Date.now();
+    await player.play('error');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(await readFile(log)).toEqual(cueWav('error', 30));
+    await player.close();
+  });
+
+  it('never rejects: a missing or failing player is reported and skipped, a hung one stops holding up', async () => {
+    const errors: Error[] = [];
+    const missing = createSoundPlayer({
+      command: { command: join(dir, 'nothing-here'), args: [] },
+      onError: (err) => errors.push(err),
+    });
+    await missing.play('start');
+    expect(errors).toHaveLength(1);
+    const hung = join(dir, 'hung');
+    await writeFile(hung, '#!/bin/sh\nsleep 5\n');
+    await chmod(hung, 0o755);
+    const slow = createSoundPlayer({ command: { command: hung, args: [] }, timeoutMs: 100 });
+    const started = Date.now();
+    await slow.play('start');
+    expect(Date.now() - started).toBeLessThan(2000);
+    await Promise.all([missing.close(), slow.close()]);
+  });
+});

@@ -1,0 +1,204 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { wavFile } from '@whis/contracts';
+
+export type Cue = 'start' | 'stop' | 'error';
+
+export const CUES: readonly Cue[] = ['start', 'stop', 'error'];
+
+/** Sample rate of the cues: what desktop sound servers run at, so nothing is resampled. */
+export const CUE_RATE = 48_000;
+
+interface Note {
+  hz: number;
+  ms: number;
+}
+
+// Short sine notes with raised-cosine edges (no clicks): a rising pair to start, the same pair
+// falling to stop, two low notes for a failure. Made here, so whis ships no sound files.
+const NOTES: Record<Cue, Note[]> = {
+  start: [
+    { hz: 660, ms: 35 },
+    { hz: 990, ms: 45 },
+  ],
+  stop: [
+    { hz: 990, ms: 35 },
+    { hz: 660, ms: 45 },
+  ],
+  error: [
+    { hz: 330, ms: 90 },
+    { hz: 0, ms: 40 },
+    { hz: 330, ms: 90 },
+  ],
+};
+
+/** How long a cue lasts, in ms. */
+export function cueDurationMs(cue: Cue): number {
+  return NOTES[cue].reduce((sum, note) => sum + note.ms, 0);
+}
+
+/** The frequencies (Hz) a cue is made of, for tests that look for it in a recording. */
+export function cueFrequencies(cue: Cue): number[] {
+  return [...new Set(NOTES[cue].map((n) => n.hz).filter((hz) => hz > 0))];
+}
+
+/** A cue as 16-bit mono PCM at CUE_RATE; `volume` 0..100 (100 is half of full scale, to leave headroom). */
+export function synthesizeCue(cue: Cue, volume = 60): Int16Array {
+  const amplitude = Math.max(0, Math.min(100, volume)) / 100 / 2;
+  const edge = Math.round(CUE_RATE * 0.005);
+  const parts = NOTES[cue].map(({ hz, ms }) => {
+    const n = Math.round((CUE_RATE * ms) / 1000);
+    const pcm = new Int16Array(n);
+    if (hz === 0) return pcm;
+    for (let i = 0; i < n; i++) {
+      const fade = Math.min(1, i / edge, (n - 1 - i) / edge);
+      const envelope = 0.5 - 0.5 * Math.cos(Math.PI * Math.max(0, fade));
+      pcm[i] = Math.round(
+        32767 * amplitude * envelope * Math.sin((2 * Math.PI * hz * i) / CUE_RATE),
+      );
+    }
+    return pcm;
+  });
+  const out = new Int16Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** A cue as a WAV file. */
+export function cueWav(cue: Cue, volume?: number): Buffer {
+  return wavFile(synthesizeCue(cue, volume), CUE_RATE);
+}
+
+/** A program that plays a WAV file and exits once it has been heard. */
+export interface SoundCommand {
+  command: string;
+  /** Arguments before the file. */
+  args: string[];
+}
+
+// PipeWire's own player, then PulseAudio's (which PipeWire also serves through pipewire-pulse),
+// then ALSA's. Each exits after the sound has drained, so "exited" means "heard".
+const LINUX_PLAYERS: SoundCommand[] = [
+  { command: 'pw-play', args: ['--media-role=Notification'] },
+  { command: 'paplay', args: ['--property=media.role=event'] },
+  { command: 'aplay', args: ['-q'] },
+];
+
+function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The desktop's own player for this platform, or undefined when there is none: `pw-play`,
+ * `paplay` or `aplay` on Linux (the first on PATH), `afplay` on macOS, PowerShell's SoundPlayer on
+ * Windows.
+ */
+export function findSoundCommand(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): SoundCommand | undefined {
+  if (platform === 'darwin') return { command: 'afplay', args: [] };
+  if (platform === 'win32')
+    return {
+      command: 'powershell.exe',
+      args: [
+        '-NoProfile',
+        '-NonInteractive',
+        '-Command',
+        '(New-Object Media.SoundPlayer $args[0]).PlaySync()',
+      ],
+    };
+  return LINUX_PLAYERS.find((player) => onPath(player.command, env));
+}
+
+/** Plays the cues. */
+export interface SoundPlayer {
+  /** e.g. `paplay`; undefined when there is no player. */
+  readonly command: string | undefined;
+  /** Plays a cue and resolves once it has been heard (or after `timeoutMs`); never rejects. */
+  play(cue: Cue): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SoundPlayerOptions {
+  /** 0..100. Default 60. */
+  volume?: number;
+  /** The player; default `findSoundCommand()`. */
+  command?: SoundCommand;
+  env?: NodeJS.ProcessEnv;
+  /** A cue that has not ended after this long no longer holds anything up. Default 600 ms. */
+  timeoutMs?: number;
+  /** Told when a cue could not be played. */
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Plays cues through the desktop's player (a process per cue, so a broken sound setup can never
+ * take the service down). The WAV files are written once, into a private temporary folder.
+ */
+export function createSoundPlayer(options: SoundPlayerOptions = {}): SoundPlayer {
+  const env = options.env ?? process.env;
+  const player = options.command ?? findSoundCommand(process.platform, env);
+  const timeoutMs = options.timeoutMs ?? 600;
+  let folder: Promise<string> | undefined;
+  const files = new Map<Cue, Promise<string>>();
+  const file = (cue: Cue) => {
+    let path = files.get(cue);
+    if (!path) {
+      folder ??= mkdtemp(join(tmpdir(), 'whis-cues-'));
+      path = folder.then(async (dir) => {
+        const target = join(dir, `${cue}.wav`);
+        await writeFile(target, cueWav(cue, options.volume), { mode: 0o600 });
+        return target;
+      });
+      files.set(cue, path);
+    }
+    return path;
+  };
+  return {
+    command: player?.command,
+    async play(cue) {
+      if (!player) return;
+      try {
+        const path = await file(cue);
+        await new Promise<void>((resolve) => {
+          const child = spawn(player.command, [...player.args, path], {
+            env,
+            stdio: 'ignore',
+            windowsHide: true,
+          });
+          const timer = setTimeout(resolve, timeoutMs);
+          child.once('error', (err) => {
+            clearTimeout(timer);
+            options.onError?.(err);
+            resolve();
+          });
+          child.once('exit', (code) => {
+            clearTimeout(timer);
+            if (code) options.onError?.(new Error(`${player.command} exited with ${code}`));
+            resolve();
+          });
+        });
+      } catch (err) {
+        options.onError?.(err as Error);
+      }
+    },
+    async close() {
+      if (folder) await rm(await folder, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+}
