@@ -6,7 +6,8 @@ export type AudioErrorCode =
   | 'device-lost'
   | 'write-failed'
   | 'disk-full'
-  | 'native-unavailable';
+  | 'native-unavailable'
+  | 'vad-unavailable';
 
 /** A capture failure: `code` for programs, a message naming the device and what to do. */
 export class AudioError extends Error {

@@ -10,4 +10,10 @@ export {
 } from './microphone.js';
 export { createPcmSource, type PcmSource, type PcmSourceOptions } from './pcm-source.js';
 export { AudioError, type AudioErrorCode } from './errors.js';
+export {
+  loadSpeechModel,
+  type SpeechDetector,
+  type SpeechModel,
+  type SpeechModelOptions,
+} from './speech.js';
 export type { AudioSource, Capture, CapturedAudio, AudioChunk, Level } from './types.js';

@@ -74,6 +74,9 @@ function load(): Naudiodon {
   return naudiodon;
 }
 
+/** The speech detector's failure to load is logged once per process. */
+let vadWarned = false;
+
 /** The device list the last lookup found: a recording opens its device without enumerating again. */
 let knownDevices: InputDevice[] | undefined;
 
@@ -423,6 +426,13 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
                 'the microphone fell behind: the end of the recording may be cut',
               );
             await release();
+            // the first recording loads the speech detector here, with the device closed (or
+            // its frames going to the ring): the load cannot make the capture miss audio
+            const vadFailure = await pipeline.prepareSpeech();
+            if (vadFailure && !vadWarned) {
+              vadWarned = true;
+              options.logger?.warn({ err: vadFailure }, vadFailure.message);
+            }
             return pipeline.finish();
           })();
           return result;

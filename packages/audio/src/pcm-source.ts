@@ -60,6 +60,7 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
           result ??= (async () => {
             stopped = true;
             await drained.catch(() => undefined);
+            await pipeline.prepareSpeech();
             return pipeline.finish();
           })();
           return result;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { AudioError } from './errors.js';
 import { downmix, levelOf, Resampler, TARGET_RATE, toInt16 } from './dsp.js';
+import { loadedSpeechModel, loadSpeechModel, type SpeechDetector } from './speech.js';
 import type { AudioChunk, CapturedAudio, Level } from './types.js';
 
 const FRAME = 320; // 20 ms at 16 kHz
@@ -10,6 +11,8 @@ const FRAME_MS = 20;
 const MAX_PAUSE_FRAMES = 2000 / FRAME_MS;
 /** A pause a chunk may end in: about half a second (one frame less, for the frame a word fades in). */
 const CUT_PAUSE_FRAMES = 500 / FRAME_MS - 1;
+/** Audio of a chunk kept for the speech detector while it loads (30 s at most). */
+const MAX_WAITING_FRAMES = 30_000 / FRAME_MS;
 
 export interface PipelineOptions {
   /** Where the chunk files go (`000.mp3`, `001.mp3`, …). */
@@ -41,7 +44,18 @@ export interface PipelineOptions {
   onChunk?: (chunk: AudioChunk) => void;
   /** The audio as it goes into chunk `segment` (16 kHz mono, silence trimmed): what a live transcription streams. */
   onPcm?: (pcm: Int16Array, segment: number) => void;
+  /**
+   * Ask Silero VAD whether each chunk holds speech (`AudioChunk.speech`): a recording without any
+   * is `speechDetected: false` however loud it was. Default true. The model is loaded by
+   * `prepareSpeech()` (the sources call it once the capture has ended), so that the first
+   * recording is not disturbed by the load; after that, chunks are judged as they close. Off, or
+   * when the model cannot load, the loudness of the frames alone decides (`speechThreshold`,
+   * `minSpeechMs`).
+   */
+  detectSpeech?: boolean;
 }
+
+type CallbackOptions = 'onLevel' | 'onFrame' | 'onChunk' | 'onPcm';
 
 interface OpenChunk {
   index: number;
@@ -60,10 +74,8 @@ interface OpenChunk {
  */
 export class RecordingPipeline {
   private readonly resampler: Resampler;
-  private readonly options: Required<
-    Omit<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk' | 'onPcm'>
-  > &
-    Pick<PipelineOptions, 'onLevel' | 'onFrame' | 'onChunk' | 'onPcm'>;
+  private readonly options: Required<Omit<PipelineOptions, CallbackOptions>> &
+    Pick<PipelineOptions, CallbackOptions>;
   private pending = new Float32Array(0);
   private held: Int16Array[] = [];
   private heardSpeech = false;
@@ -79,6 +91,10 @@ export class RecordingPipeline {
   private levelSamples = 0;
   private failed: Error | undefined;
   private readonly tail = 300 / FRAME_MS;
+  /** The speech detector: `loading` until the model is there, `off` without one (or if it failed). */
+  private vad: SpeechDetector | 'loading' | 'off' = 'off';
+  /** The open chunk's audio written before the detector was there; unset when the chunk gets no verdict. */
+  private waiting: Int16Array[] | undefined = [];
 
   constructor(
     readonly inRate: number,
@@ -93,9 +109,37 @@ export class RecordingPipeline {
       speechThreshold: 0.01,
       minSpeechMs: 200,
       levelIntervalMs: 200,
+      detectSpeech: true,
       ...options,
     };
     this.resampler = new Resampler(inRate, TARGET_RATE);
+    if (this.options.detectSpeech) {
+      const model = loadedSpeechModel();
+      this.vad = model === 'failed' ? 'off' : (model?.acquire() ?? 'loading');
+    }
+  }
+
+  /**
+   * Loads the speech detector if it is not there yet (about 10–40 MB and a few hundred ms, once per
+   * process) and gives it the open chunk's audio; `finish()` then judges the last chunk. Never
+   * rejects: it resolves with the reason the detector could not load (then the loudness decides).
+   * Call it once the capture has ended.
+   */
+  async prepareSpeech(): Promise<Error | undefined> {
+    if (this.vad !== 'loading') return undefined;
+    try {
+      const model = await loadSpeechModel();
+      if (this.vad !== 'loading') return; // discarded meanwhile
+      const detector = model.acquire();
+      this.vad = detector;
+      // (a chunk whose audio did not all wait gets no verdict: `waiting` stays unset until the next)
+      if (this.waiting) for (const pcm of this.waiting.splice(0)) detector.push(pcm);
+    } catch (err) {
+      if (this.vad === 'loading') this.vad = 'off';
+      this.waiting = undefined;
+      return err as Error;
+    }
+    return undefined;
   }
 
   /** The first error writing the files (disk full, …), if any: capture should end. */
@@ -118,17 +162,42 @@ export class RecordingPipeline {
       for (const frame of this.held.splice(0, this.tail)) this.write(frame, true);
     this.held = [];
     this.closeChunk(false);
+    this.releaseVad();
+    const loud = this.speechFrames * FRAME_MS >= this.options.minSpeechMs;
+    // a chunk with no verdict (the detector was not there in time) leaves it to the loudness
+    const judged = this.chunks.every((chunk) => chunk.speech !== undefined);
     return {
       chunks: [...this.chunks],
       durationMs: Math.round((this.written / TARGET_RATE) * 1000),
-      speechDetected: this.speechFrames * FRAME_MS >= this.options.minSpeechMs,
+      speechDetected:
+        loud && (!judged || this.chunks.length === 0 || this.chunks.some((c) => c.speech)),
     };
   }
 
   /** Stops and deletes every file written. */
   discard(): void {
     this.closeChunk(false);
+    this.releaseVad();
     for (const chunk of this.chunks) rmSync(chunk.path, { force: true });
+  }
+
+  private releaseVad(): void {
+    if (typeof this.vad === 'object') this.vad.release();
+    this.vad = 'off';
+    this.waiting = undefined;
+  }
+
+  // The chunk's audio goes to the speech detector until it has heard speech (or waits for it).
+  private detect(pcm: Int16Array): void {
+    const vad = this.vad;
+    if (vad === 'off') return;
+    if (vad !== 'loading') {
+      vad.push(pcm);
+      return;
+    }
+    if (!this.waiting) return;
+    if (this.waiting.length < MAX_WAITING_FRAMES) this.waiting.push(pcm);
+    else this.waiting = undefined; // too long: this chunk gets no verdict
   }
 
   private consume(samples: Float32Array, final = false): void {
@@ -199,6 +268,7 @@ export class RecordingPipeline {
     const chunk = (this.chunk ??= this.openChunk());
     this.append(chunk, chunk.encoder.encodeBuffer(pcm));
     this.options.onPcm?.(pcm, chunk.index);
+    this.detect(pcm);
     chunk.samples += pcm.length;
     this.written += pcm.length;
     this.silentRun = silent ? this.silentRun + 1 : 0;
@@ -225,6 +295,8 @@ export class RecordingPipeline {
       throw this.fail(err, path);
     }
     this.wantCut = false;
+    if (typeof this.vad === 'object') this.vad.reset();
+    this.waiting = [];
     return {
       index,
       path,
@@ -277,6 +349,7 @@ export class RecordingPipeline {
         durationMs: Math.round((chunk.samples / TARGET_RATE) * 1000),
         bytes: chunk.bytes,
       };
+      if (typeof this.vad === 'object' && this.waiting) closed.speech = this.vad.end();
       this.chunks.push(closed);
       if (announce) this.options.onChunk?.(closed);
     }

@@ -20,6 +20,12 @@ export interface AudioChunk {
   startMs: number;
   durationMs: number;
   bytes: number;
+  /**
+   * Whether a speech detector heard speech in it; absent when none judged it. A chunk without
+   * speech is not uploaded, and the text of one with speech is kept whatever it says (a
+   * "Thank you." is a reply, not a silence hallucination).
+   */
+  speech?: boolean;
 }
 
 export interface CaptureOptions {

@@ -443,6 +443,22 @@ describe('segments transcribed while recording', () => {
     expect(output.delivered).toEqual(['one two three four five']);
   });
 
+  it('a segment without speech (noise between two replies) is not uploaded, and its place stays empty', async () => {
+    const id = await record('thank you');
+    const capture = audio.current!;
+    await capture.cut();
+    await capture.push(Buffer.from('keyboard clicks'), false);
+    await capture.cut();
+    await capture.push(Buffer.from('bye'));
+    const text = transcriptOf(id);
+    await host.toggle();
+    expect(await text).toBe('thank you bye');
+    expect(transcriber.calls.map((c) => c.chunks.map((chunk) => chunk.path.slice(-7)))).toEqual([
+      ['000.mp3'],
+      ['002.mp3'],
+    ]);
+  });
+
   it('a segment that fails keeps the recording; retry sends only the segments without text', async () => {
     const id = await record('one two');
     const capture = audio.current!;

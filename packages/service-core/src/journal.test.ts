@@ -87,6 +87,26 @@ describe('a recording’s life in the journal', () => {
     expect(await journal.last(5)).toMatchObject([{ id, text: 'hello', audioKept: false }]);
   });
 
+  it('keeps whether each chunk held speech, so that a retry skips the ones without', async () => {
+    const journal = createJournal({ directory: join(dir, 'recordings'), clock: ticking() });
+    const { id, directory } = await journal.create();
+    const chunk = (n: number, speech?: boolean) => ({
+      path: join(directory, `00${n}.mp3`),
+      mimeType: 'audio/mpeg',
+      startMs: n * 1000,
+      durationMs: 1000,
+      bytes: 5,
+      ...(speech === undefined ? {} : { speech }),
+    });
+    for (const n of [0, 1, 2]) await writeFile(join(directory, `00${n}.mp3`), 'audio');
+    await journal.captured(id, {
+      chunks: [chunk(0, true), chunk(1, false), chunk(2)],
+      durationMs: 3000,
+      speechDetected: true,
+    });
+    expect((await journal.get(id))?.chunks).toEqual([chunk(0, true), chunk(1, false), chunk(2)]);
+  });
+
   it('lists transcripts newest first, and keeps audio and transcripts as retention says', async () => {
     const journal = createJournal({
       directory: dir,

@@ -86,6 +86,7 @@ const storedChunk = z.object({
   startMs: z.number().nonnegative(),
   durationMs: z.number().nonnegative(),
   bytes: z.number().int().nonnegative(),
+  speech: z.boolean().optional(),
 });
 
 const storedMeta = z.object({
@@ -184,6 +185,7 @@ export function createJournal(options: JournalOptions): Journal {
         startMs: chunk.startMs,
         durationMs: chunk.durationMs,
         bytes: chunk.bytes,
+        ...(chunk.speech === undefined ? {} : { speech: chunk.speech }),
       });
     }
     return { ...stored, chunks };

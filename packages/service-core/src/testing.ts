@@ -48,12 +48,20 @@ export class FakeCapture implements Capture {
     return join(this.directory, `${String(index).padStart(3, '0')}.mp3`);
   }
 
-  // the chunk being written, as the port describes a closed one
+  // the chunk being written, as the port describes a closed one; it holds speech when a frame
+  // pushed into it did (as the speech detector judges a chunk)
   private current(): AudioChunk | undefined {
     if (this.chunkBytes === 0) return undefined;
     const startMs = this.closed.reduce((sum, c) => sum + c.durationMs, 0);
     const durationMs = this.source.frameMs * Math.max(this.chunkFrames, 1);
-    return { path: this.path, mimeType: 'audio/mpeg', startMs, durationMs, bytes: this.chunkBytes };
+    return {
+      path: this.path,
+      mimeType: 'audio/mpeg',
+      startMs,
+      durationMs,
+      bytes: this.chunkBytes,
+      speech: this.chunkFrames > 0,
+    };
   }
 
   /** Closes the current chunk (announced to `onChunk`) and starts the next file. */

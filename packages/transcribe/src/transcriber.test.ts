@@ -106,10 +106,18 @@ describe('against a scripted OpenAI-compatible server', () => {
     await expect(t.transcribe([chunk])).rejects.toMatchObject({ code: 'bad-response' });
   });
 
-  it('drops a silence hallucination', async () => {
+  it('drops a silence hallucination from a chunk nobody judged', async () => {
     const s = await scripted(ok('Thanks for watching!'));
     const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL });
     expect((await t.transcribe([chunk])).text).toBe('');
+  });
+
+  it('keeps "Thank you." from a chunk that held speech; sends no chunk without speech', async () => {
+    const s = await scripted(ok('Thank you.'));
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL });
+    expect((await t.transcribe([{ ...chunk, speech: true }])).text).toBe('Thank you.');
+    expect((await t.transcribe([{ ...chunk, speech: false }])).text).toBe('');
+    expect(s.requests).toHaveLength(1);
   });
 
   it('transcribes chunks in parallel (at most 3 at once), merged in order, with progress', async () => {

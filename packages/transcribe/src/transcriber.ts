@@ -10,6 +10,12 @@ export interface AudioChunkInput {
   path: string;
   mimeType: string;
   durationMs: number;
+  /**
+   * Whether a speech detector heard speech in it (`AudioChunk.speech`). `false`: not uploaded, its
+   * text is empty. `true`: its text is kept whatever it says, "Thank you." included. Absent: a
+   * text that is only a known silence hallucination is dropped.
+   */
+  speech?: boolean;
 }
 
 export interface TranscribeCallOptions {
@@ -191,6 +197,7 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
     signal: AbortSignal,
     context: string | undefined,
   ): Promise<string> {
+    if (chunk.speech === false) return '';
     // a File over a file-backed Blob: the SDK streams it from disk as it uploads, so the first
     // byte leaves at once whatever the recording's length (toFile would read it all first)
     const blob = await openAsBlob(chunk.path, { type: chunk.mimeType });
@@ -208,7 +215,8 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
         'bad-response',
         'The transcription service answered without a "text" field.',
       );
-    return isSilenceHallucination(result.text) ? '' : result.text.trim();
+    // only audio nobody judged is filtered by its text: a reply heard as speech is kept
+    return chunk.speech !== true && isSilenceHallucination(result.text) ? '' : result.text.trim();
   }
 
   return {

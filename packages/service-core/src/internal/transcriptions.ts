@@ -163,8 +163,10 @@ export class TranscriptionRegistry {
     signal: AbortSignal,
   ): Promise<string> {
     const live = this.live.get(id);
-    let text: string | undefined;
-    if (live) {
+    // a segment the speech detector found empty is neither uploaded nor taken from the live text
+    // (a model given noise answers "Thank you.")
+    let text: string | undefined = chunk.speech === false ? '' : undefined;
+    if (live && text === undefined) {
       try {
         text = (await live.text(index)).trim();
         await this.ctx.journal.segment(id, basename(chunk.path), text).catch(() => undefined);

@@ -1,0 +1,91 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeLabelledClips, type LabelledClip } from '@whis/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingPipeline } from './pipeline.js';
+import { loadSpeechModel } from './speech.js';
+
+const MODEL = new URL('../models/silero_vad.onnx', import.meta.url);
+const SHA256 = '1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3';
+
+let dir: string;
+let clips: LabelledClip[];
+
+// a spoken "thank you", a soft one, and noise loud enough to pass the loudness gate
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'whis-speech-'));
+  clips = await makeLabelledClips(join(dir, 'clips'), {
+    only: /reply-00-|reply-02-|pink-12|keyboard-3-0.08|breathing-12|digital-silence/,
+  });
+}, 120_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function pcmOf(clip: LabelledClip): Promise<Int16Array> {
+  const wav = await readFile(clip.path);
+  const data = Buffer.from(wav.subarray(44));
+  return new Int16Array(data.buffer, data.byteOffset, data.length / 2);
+}
+
+describe('Silero VAD', () => {
+  it('hears the spoken replies and none of the noise', async () => {
+    const model = await loadSpeechModel();
+    const detector = model.acquire();
+    const heard: Record<string, boolean> = {};
+    for (const clip of clips) {
+      detector.reset();
+      const pcm = await pcmOf(clip);
+      for (let i = 0; i < pcm.length; i += 320) detector.push(pcm.subarray(i, i + 320));
+      heard[clip.name] = detector.end();
+    }
+    detector.release();
+    expect(heard).toEqual(Object.fromEntries(clips.map((c) => [c.name, c.kind === 'speech'])));
+  });
+
+  it('refuses a damaged model file before loading it (a damaged model aborts the process)', async () => {
+    const damaged = join(dir, 'damaged.onnx');
+    await copyFile(MODEL, damaged);
+    const bytes = await readFile(damaged);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(damaged, bytes);
+    await expect(
+      loadSpeechModel({ modelPath: damaged, modelSha256: SHA256 }),
+    ).rejects.toMatchObject({ code: 'vad-unavailable', message: expect.stringMatching(/damaged/) });
+  });
+});
+
+describe('the pipeline with speech detection', () => {
+  async function record(clip: LabelledClip, detectSpeech = true) {
+    const out = await mkdtemp(join(dir, 'rec-'));
+    const pipeline = new RecordingPipeline(16_000, 1, { directory: out, detectSpeech });
+    pipeline.push(await pcmOf(clip));
+    await pipeline.prepareSpeech();
+    return pipeline.finish();
+  }
+
+  it('marks a spoken reply as speech, chunk and recording', async () => {
+    for (const clip of clips.filter((c) => c.kind === 'speech')) {
+      const captured = await record(clip);
+      expect(captured.speechDetected, clip.name).toBe(true);
+      expect(
+        captured.chunks.map((c) => c.speech),
+        clip.name,
+      ).toEqual([true]);
+    }
+  });
+
+  it('loud noise passes the loudness gate but is not speech', async () => {
+    for (const clip of clips.filter((c) => c.kind === 'noise' && !/silence/.test(c.name))) {
+      // without the detector the loudness alone lets it through, as before
+      expect((await record(clip, false)).speechDetected, clip.name).toBe(true);
+      const captured = await record(clip);
+      expect(captured.speechDetected, clip.name).toBe(false);
+      expect(
+        captured.chunks.map((c) => c.speech),
+        clip.name,
+      ).toEqual([false]);
+    }
+  });
+});
