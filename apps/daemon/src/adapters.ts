@@ -13,7 +13,14 @@ import {
   describeInsertion,
   insertOptionsFrom,
 } from '@whis/output';
-import type { AudioSource, LiveTranscriber, Logger, Output, Transcriber } from '@whis/service-core';
+import type {
+  AudioSource,
+  LiveTranscriber,
+  Logger,
+  Output,
+  Transcriber,
+  Trigger,
+} from '@whis/service-core';
 import {
   createTranscriber,
   openRealtimeSession,
