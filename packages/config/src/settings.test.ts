@@ -41,6 +41,7 @@ describe('parseSettingValue', () => {
     ['pushToTalk', 'yes', true],
     ['pushToTalk', 'OFF', false],
     ['keepAudio', '12', 12],
+    ['uploadTimeoutScale', '2.5', 2.5],
     ['outputs', 'clipboard, stdout', ['clipboard', 'stdout']],
   ])('%s %j → %j', (key, raw, expected) => {
     expect(parseSettingValue(key, raw)).toEqual(expected);
@@ -52,6 +53,8 @@ describe('parseSettingValue', () => {
     ['keepAudio', '-1', '"keepAudio" takes a whole number ≥ 0, not "-1".'],
     ['outputs', 'clipboard,printer', '"printer" is not one'],
     ['model', '  ', '"model" cannot be empty'],
+    ['uploadTimeoutScale', '0', '"uploadTimeoutScale" takes a number above 0, not "0".'],
+    ['uploadTimeoutScale', 'slow', '"uploadTimeoutScale" takes a number above 0'],
   ])('rejects %s %j', (key, raw, message) => {
     expect(() => parseSettingValue(key, raw)).toThrow(ConfigError);
     expect(() => parseSettingValue(key, raw)).toThrow(message);

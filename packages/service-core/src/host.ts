@@ -281,6 +281,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
             }
           : null,
         transcribing: transcriptions.ids,
+        uploads: transcriptions.uploads(),
         lastError,
         problems: (await options.problems?.()) ?? [],
         ...(await describeTranscription()),

@@ -4,6 +4,7 @@ export { synthesize, recognize, toWav16k } from './speech.js';
 export {
   startTranscriptionServer,
   recognizeUpload,
+  HANG,
   type TranscriptionServer,
   type TranscriptionRequest,
   type TranscriptionHandler,
