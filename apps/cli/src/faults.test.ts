@@ -6,6 +6,7 @@ import { chown, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/pro
 import net from 'node:net';
 import { join } from 'node:path';
 import {
+  HANG,
   recognizeUpload,
   run,
   type ScriptedReply,
@@ -33,16 +34,17 @@ let server: TranscriptionServer;
 let phraseWav: string;
 /** Milliseconds the server waits before answering; tests set it. */
 let delayMs = 0;
+/** The server takes each upload and never answers; tests set it. */
+let hang = false;
 const sandboxes: Sandbox[] = [];
 const services: ChildProcess[] = [];
 
 let rig: Rig;
 
 beforeAll(async () => {
-  rig = await startRig(PHRASE, async (request: TranscriptionRequest): Promise<ScriptedReply> => ({
-    ...(await recognizeUpload(request)),
-    delayMs,
-  }));
+  rig = await startRig(PHRASE, async (request: TranscriptionRequest): Promise<ScriptedReply> =>
+    hang ? HANG : { ...(await recognizeUpload(request)), delayMs },
+  );
   ({ x, mic, server, phraseWav } = rig);
 }, 60_000);
 afterAll(async () => {
@@ -50,6 +52,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   delayMs = 0;
+  hang = false;
   for (const child of services.splice(0)) {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -328,6 +331,58 @@ describe('--wait always ends', () => {
     service.group('SIGINT');
     await service.exit;
   }, 90_000);
+});
+
+describe('an endpoint that takes the upload and never answers', () => {
+  it('a 3 s dictation is kept and the service idle within about 30 s; status, --wait and the log say so', async () => {
+    // the budget as users have it
+    const s = await newSandbox({ WHIS_UPLOAD_TIMEOUT_SCALE: '1' });
+    const service = await listen(s);
+    hang = true;
+    const before = server.requests.length;
+    const started = await s.whis(['toggle']);
+    const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
+    await mic.play(phraseWav);
+    const stopped = Date.now();
+    const waiting = s.whis(['toggle', '--wait'], { timeoutMs: 90_000 });
+    // while it tries again, status names the attempt
+    await waitFor(
+      async () => /Transcribing: \S+ \(attempt [23] of 3\)/.test((await s.whis(['status'])).stdout),
+      45_000,
+    );
+    const during = JSON.parse((await s.whis(['status', '--json'])).stdout) as {
+      uploads: Array<{ recordingId: string; attempt: number; attempts: number }>;
+    };
+    expect(during.uploads).toEqual([
+      expect.objectContaining({ recordingId: id, attempt: expect.any(Number), attempts: 3 }),
+    ]);
+    const waited = await waiting;
+    const idleAfterMs = Date.now() - stopped;
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toMatch(/did not answer \(gave up after \d+ s, [23] attempts\)/);
+    expect(waited.stderr).toContain(`whis retry ${id}`);
+    const after = JSON.parse((await s.whis(['status', '--json'])).stdout) as {
+      state: string;
+      lastError: { recordingId: string; message: string };
+      uploads: unknown[];
+    };
+    expect(after).toMatchObject({ state: 'idle', uploads: [], lastError: { recordingId: id } });
+    expect(after.lastError.message).toMatch(/did not answer/);
+    // the budget of 3 s of audio is 31 s; a busy machine may add a little
+    expect(idleAfterMs).toBeLessThan(45_000);
+    expect(server.requests.length - before).toBeGreaterThanOrEqual(2);
+    const log = await readFile(join(s.env.XDG_STATE_HOME!, 'whis', 'whisd.log'), 'utf8');
+    expect(log).toMatch(/upload attempt 2 of 3 \(the one before: no answer in \d+ s\)/);
+    expect(log).toMatch(/did not answer \(gave up after/);
+    // the audio is kept for `whis retry`
+    const kept = join(s.env.XDG_DATA_HOME!, 'whis', 'recordings', id);
+    expect(JSON.parse(await readFile(join(kept, 'meta.json'), 'utf8'))).toMatchObject({
+      state: 'failed',
+    });
+    expect((await readdir(kept)).filter((f) => f.endsWith('.mp3'))).not.toEqual([]);
+    service.group('SIGINT');
+    await service.exit;
+  }, 150_000);
 });
 
 describe('retry and the journal', () => {

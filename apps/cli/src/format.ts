@@ -1,4 +1,4 @@
-import { STATE_LABELS, type ServiceState, type StatusResult } from '@whis/ipc';
+import { STATE_LABELS, type ServiceState, type StatusResult, type UploadInfo } from '@whis/ipc';
 
 export function stateLabel(state: ServiceState): string {
   return STATE_LABELS[state];
@@ -24,6 +24,15 @@ function describeHotkey(status: StatusResult): string {
   return details.length ? `${status.hotkey} (${details.join(', ')})` : `${status.hotkey}`;
 }
 
+/** ` (attempt 2 of 3)` while an upload of the recording is being tried again, else empty. */
+export function attemptNote(
+  uploads: readonly UploadInfo[] | undefined,
+  recordingId: string,
+): string {
+  const retried = uploads?.find((u) => u.recordingId === recordingId && u.attempt > 1);
+  return retried ? ` (attempt ${retried.attempt} of ${retried.attempts})` : '';
+}
+
 /** The human form of `whis status`, first line as in the original: `Service: Running (Idle)`. */
 export function formatStatus(status: StatusResult): string {
   const lines = [`Service: Running (${stateLabel(status.state)})`];
@@ -37,12 +46,15 @@ export function formatStatus(status: StatusResult): string {
   if (status.output) lines.push(`  Output: ${status.output}`);
   if (status.feedback) lines.push(`  Feedback: ${status.feedback}`);
   if (status.recording) {
+    const retried = attemptNote(status.uploads, status.recording.id);
     lines.push(
-      `  Recording: ${status.recording.id} (${formatDuration(status.recording.durationMs)})`,
+      `  Recording: ${status.recording.id} (${formatDuration(status.recording.durationMs)})${retried ? `, a segment's upload${retried}` : ''}`,
     );
   }
   if (status.transcribing.length > 0)
-    lines.push(`  Transcribing: ${status.transcribing.join(', ')}`);
+    lines.push(
+      `  Transcribing: ${status.transcribing.map((id) => `${id}${attemptNote(status.uploads, id)}`).join(', ')}`,
+    );
   if (status.lastError) {
     const kept = status.lastError.recordingId
       ? ` (recording ${status.lastError.recordingId} kept: \`whis retry\`)`

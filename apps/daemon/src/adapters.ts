@@ -32,7 +32,7 @@ import type { DaemonOptions } from './options.js';
 export function createAudioSource(settings: Settings, logger: Logger): AudioSource {
   return createMicrophone({
     device: settings.device,
-    ...(settings.segmentSeconds ? { maxChunkMs: settings.segmentSeconds * 1000 } : {}),
+    ...(settings.segmentSeconds ? { cutAtPauseMs: settings.segmentSeconds * 1000 } : {}),
     keepOpen: settings.keepMicrophoneOpen ?? false,
     logger: logger.child({ component: 'audio' }),
   });

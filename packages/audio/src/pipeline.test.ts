@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChecked } from '@whis/testkit';
@@ -197,4 +197,41 @@ describe('segments for transcription while recording', () => {
     // the last chunk comes back from finish(), not through onChunk
     expect(closed).toHaveLength(1);
   });
+});
+
+describe('what is left to send at stop', () => {
+  // speech of 2.3 s and pauses of 1.2 s, as someone dictating sentences
+  const dictation = (seconds: number): Array<[number, boolean]> => {
+    const pattern: Array<[number, boolean]> = [];
+    for (let t = 0; t < seconds; t += 3.5) pattern.push([2.3, true], [1.2, false]);
+    return pattern;
+  };
+
+  it.each([10, 17, 24, 31, 38])(
+    'after %i s of dictation with pauses, the last segment holds at most 8 s, and no segment is longer',
+    async (seconds) => {
+      const sub = join(dir, String(seconds));
+      await mkdir(sub);
+      const p = new RecordingPipeline(48_000, 2, { directory: sub });
+      feed(p, dictation(seconds));
+      const { chunks } = p.finish();
+      const durations = chunks.map((c) => c.durationMs);
+      expect(durations.at(-1)).toBeLessThanOrEqual(8000);
+      expect(Math.max(...durations)).toBeLessThanOrEqual(8000);
+      // and no shorter than a few seconds each, but the last: uploads stay few
+      for (const ms of durations.slice(0, -1)) expect(ms).toBeGreaterThanOrEqual(5000);
+    },
+    60_000,
+  );
+
+  it('speech with no pause long enough is still cut at maxChunkMs and 20% past it', () => {
+    const p = new RecordingPipeline(48_000, 2, { directory: dir, maxChunkMs: 10_000 });
+    // 0.3 s gaps: never a pause to cut in
+    const pattern: Array<[number, boolean]> = [];
+    for (let t = 0; t < 30; t += 2) pattern.push([1.7, true], [0.3, false]);
+    feed(p, pattern);
+    const durations = p.finish().chunks.map((c) => c.durationMs);
+    expect(Math.max(...durations)).toBeLessThanOrEqual(12_000 + 20);
+    expect(durations[0]).toBeGreaterThanOrEqual(12_000 - 20);
+  }, 60_000);
 });

@@ -20,8 +20,15 @@ export interface PipelineOptions {
   /** MP3 bit rate. Default 32 kbit/s (about 240 KB a minute). */
   bitrateKbps?: number;
   /**
-   * Close a chunk at the first pause (about 0.5 s of silence) after this long, so that it can be
-   * transcribed while the recording goes on. Default 25 s.
+   * Close a chunk at the first pause (about 0.5 s of silence) once it holds this much audio, so
+   * that it is transcribed while the recording goes on and what is left to send at stop stays
+   * short, whatever the recording's length. Default 5 s (a chunk every sentence or two).
+   */
+  cutAtPauseMs?: number;
+  /**
+   * The longest a chunk grows: it closes at the first pause after the shorter of this and
+   * `cutAtPauseMs` (a live transcription asks for 1 s), and 20% past this (at least 2 s) when no
+   * pause comes. Default 25 s, or `cutAtPauseMs` when that is longer.
    */
   maxChunkMs?: number;
   /** … or after this many bytes. Default 20 MB (the OpenAI limit is 25 MB). */
@@ -103,7 +110,8 @@ export class RecordingPipeline {
   ) {
     this.options = {
       bitrateKbps: 32,
-      maxChunkMs: 25_000,
+      cutAtPauseMs: 5000,
+      maxChunkMs: Math.max(25_000, options.cutAtPauseMs ?? 0),
       maxChunkBytes: 20 * 1024 * 1024,
       trimSilence: true,
       speechThreshold: 0.01,
@@ -278,8 +286,8 @@ export class RecordingPipeline {
       return;
     }
     const ms = (chunk.samples / TARGET_RATE) * 1000;
-    if (ms >= this.options.maxChunkMs || chunk.bytes >= this.options.maxChunkBytes)
-      this.wantCut = true;
+    const cutMs = Math.min(this.options.cutAtPauseMs, this.options.maxChunkMs);
+    if (ms >= cutMs || chunk.bytes >= this.options.maxChunkBytes) this.wantCut = true;
     // no pause for 20% past the limit (at least 2 s): cut anyway
     const forcedMs = Math.max(this.options.maxChunkMs * 1.2, this.options.maxChunkMs + 2000);
     if (ms >= forcedMs || chunk.bytes >= this.options.maxChunkBytes * 1.2) this.closeChunk();

@@ -41,6 +41,7 @@ describe('parseSettingValue', () => {
     ['pushToTalk', 'yes', true],
     ['pushToTalk', 'OFF', false],
     ['keepAudio', '12', 12],
+    ['uploadTimeoutScale', '2.5', 2.5],
     ['outputs', 'clipboard, stdout', ['clipboard', 'stdout']],
     ['notify', 'all', 'all'],
     ['pauseMedia', 'on', true],
@@ -58,6 +59,8 @@ describe('parseSettingValue', () => {
     ['model', '  ', '"model" cannot be empty'],
     ['notify', 'sometimes', '"notify" takes one of errors, all, off, not "sometimes".'],
     ['sounds', 'start,beep', '"beep" is not one'],
+    ['uploadTimeoutScale', '0', '"uploadTimeoutScale" takes a number above 0, not "0".'],
+    ['uploadTimeoutScale', 'slow', '"uploadTimeoutScale" takes a number above 0'],
   ])('rejects %s %j', (key, raw, message) => {
     expect(() => parseSettingValue(key, raw)).toThrow(ConfigError);
     expect(() => parseSettingValue(key, raw)).toThrow(message);

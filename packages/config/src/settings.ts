@@ -12,6 +12,7 @@ export interface Settings {
   language?: string;
   prompt?: string;
   keywords?: string[];
+  uploadTimeoutScale?: number;
   hotkey?: string;
   hotkeyBackend?: string;
   pushToTalk?: boolean;
@@ -35,7 +36,7 @@ export interface Settings {
 
 export type SettingKey = keyof Settings;
 
-type Kind = 'string' | 'boolean' | 'count' | 'list';
+type Kind = 'string' | 'boolean' | 'count' | 'number' | 'list';
 
 interface KeySpec {
   kind: Kind;
@@ -64,6 +65,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   },
   prompt: { kind: 'string', description: 'Context sent with every recording' },
   keywords: { kind: 'list', description: 'Words and names to expect, comma separated' },
+  uploadTimeoutScale: {
+    kind: 'number',
+    description:
+      'Multiplies the time each upload is given before it is retried or given up (default 1: 10 s plus 1 s per second of audio an attempt, 25 s plus 2 s per second in all); e.g. 3 for a slow self-hosted server',
+  },
   hotkey: { kind: 'string', description: 'Global hotkey, e.g. ctrl+shift+r' },
   hotkeyBackend: {
     kind: 'string',
@@ -91,7 +97,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   segmentSeconds: {
     kind: 'count',
     description:
-      'Send a segment for transcription at the first pause after this many seconds of recording (default 25)',
+      'Send a segment for transcription at the first pause once it holds this many seconds (default 5): less is left to send when you stop, more uploads a minute',
   },
   keepMicrophoneOpen: {
     kind: 'boolean',
@@ -200,6 +206,12 @@ export function parseSettingValue(key: string, raw: string): Settings[SettingKey
         throw new ConfigError('invalid-value', `"${key}" takes a whole number ≥ 0, not "${raw}".`);
       return Number(value);
     }
+    case 'number': {
+      const number = Number(value);
+      if (value === '' || !Number.isFinite(number) || number <= 0)
+        throw new ConfigError('invalid-value', `"${key}" takes a number above 0, not "${raw}".`);
+      return number;
+    }
     case 'list': {
       const items = value
         .split(',')
@@ -248,6 +260,7 @@ function validate(file: string, data: unknown): Settings {
       (kind === 'string' && typeof value === 'string') ||
       (kind === 'boolean' && typeof value === 'boolean') ||
       (kind === 'count' && Number.isInteger(value) && (value as number) >= 0) ||
+      (kind === 'number' && typeof value === 'number' && Number.isFinite(value) && value > 0) ||
       (kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string'));
     if (!ok) {
       throw new ConfigError(

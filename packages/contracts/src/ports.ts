@@ -92,6 +92,16 @@ export interface TranscribeOptions {
   context?: string;
   /** Chunk progress for long recordings. */
   onProgress?: (progress: { done: number; total: number }) => void;
+  /**
+   * Each attempt at uploading a chunk as it begins (the first included): `chunk` is its index in
+   * this call, `attempts` the most it makes, `previousError` why the attempt before failed.
+   */
+  onAttempt?: (attempt: {
+    chunk: number;
+    attempt: number;
+    attempts: number;
+    previousError?: string;
+  }) => void;
 }
 
 export interface Transcriber {

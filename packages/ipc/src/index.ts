@@ -8,6 +8,7 @@ export {
   type Level,
   type RecordingInfo,
   type ErrorInfo,
+  type UploadInfo,
   type TranscriptEntry,
   type HelloParams,
   type HelloResult,

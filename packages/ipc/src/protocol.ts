@@ -37,6 +37,18 @@ export interface RecordingInfo {
   segments?: { done: number; total: number };
 }
 
+/** An upload in flight: which of its attempts is running (a retry after a timeout or a 5xx, …). */
+export interface UploadInfo {
+  /** The recording whose audio is being uploaded. */
+  recordingId: string;
+  /** The segment of the recording (0, 1, …). */
+  segment: number;
+  /** 1 for the first attempt; 2 and on are retries. */
+  attempt: number;
+  /** The most attempts the upload makes (fewer when its time budget runs out first). */
+  attempts: number;
+}
+
 export interface ErrorInfo {
   /** Stable machine-readable code, e.g. `transcription-failed`, `no-microphone`. */
   code: string;
@@ -109,6 +121,11 @@ export interface StatusResult {
    * media paused while recording". Absent from services older than this field.
    */
   feedback?: string;
+  /**
+   * The uploads in flight and the attempt each is on, e.g. attempt 2 of 3 after the first got no
+   * answer. Absent from services older than this field.
+   */
+  uploads?: UploadInfo[];
 }
 
 export interface StateChangeResult {
@@ -173,6 +190,8 @@ export type ServiceEvent =
   | { type: 'state'; state: ServiceState; recordingId: string | null }
   | { type: 'level'; recordingId: string; level: Level; durationMs: number }
   | { type: 'progress'; recordingId: string; done: number; total: number }
+  /** An upload is tried again (`attempt` ≥ 2) after `previousError` (e.g. "no answer in 13 s"). */
+  | ({ type: 'attempt'; previousError?: string } & UploadInfo)
   | { type: 'transcript'; recordingId: string; text: string }
   /** A piece of a segment's text as it is recognised (live transcription), to append to what came before. */
   | { type: 'transcript.delta'; recordingId: string; segment: number; text: string }

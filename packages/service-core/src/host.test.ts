@@ -279,6 +279,50 @@ describe('status', () => {
   });
 });
 
+describe('an upload tried again', () => {
+  it('status names the attempt in progress, an event and the log say why, and it clears when the upload ends', async () => {
+    const lines: Array<{ details: object; message: string }> = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (details: object, message: string) => lines.push({ details, message }),
+      child: () => logger,
+    };
+    await host.shutdown();
+    host = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal,
+      logger,
+      info: { version: '1' },
+    });
+    host.subscribe((e) => events.push(e));
+    const release = transcriber.retrying(2, 3);
+    const id = await record('hello again');
+    await host.toggle();
+    await expect
+      .poll(async () => (await host.status()).uploads)
+      .toEqual([{ recordingId: id, segment: 0, attempt: 2, attempts: 3 }]);
+    expect(events).toContainEqual({
+      type: 'attempt',
+      recordingId: id,
+      segment: 0,
+      attempt: 2,
+      attempts: 3,
+      previousError: 'no answer in 13 s',
+    });
+    expect(lines).toContainEqual({
+      details: expect.objectContaining({ recordingId: id, attempt: 2 }),
+      message: 'upload attempt 2 of 3 (the one before: no answer in 13 s)',
+    });
+    release();
+    await expect.poll(async () => (await host.status()).state).toBe('idle');
+    expect((await host.status()).uploads).toEqual([]);
+  });
+});
+
 describe('retry', () => {
   it('finds the latest failed recording while a new one is being recorded', async () => {
     transcriber.fail(new Error('HTTP 503.'));

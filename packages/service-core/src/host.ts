@@ -304,6 +304,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
             }
           : null,
         transcribing: transcriptions.ids,
+        uploads: transcriptions.uploads(),
         lastError,
         problems: (await options.problems?.()) ?? [],
         ...(await describeTranscription()),

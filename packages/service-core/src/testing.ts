@@ -167,7 +167,11 @@ export class FakeAudioSource implements AudioSource {
   }
 }
 
-type Script = { text: string } | { error: Error } | { hang: true } | { gate: Promise<void> };
+type Script =
+  | { text: string }
+  | { error: Error }
+  | { hang: true }
+  | { gate: Promise<void>; retries?: { attempt: number; attempts: number } };
 
 /** A Transcriber that answers from a script, in order; with an empty script it reads the chunk files back as text. */
 export class ScriptedTranscriber implements Transcriber {
@@ -198,6 +202,17 @@ export class ScriptedTranscriber implements Transcriber {
     return open;
   }
 
+  /**
+   * Like `hold()`, but the call first reports its attempts up to `attempt` of `attempts` (each
+   * after the one before got no answer), as a transcriber retrying a silent endpoint does.
+   */
+  retrying(attempt: number, attempts: number): () => void {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    this.script.push({ gate, retries: { attempt, attempts } });
+    return open;
+  }
+
   /** The next call never answers until aborted. */
   hang(): this {
     this.script.push({ hang: true });
@@ -220,6 +235,13 @@ export class ScriptedTranscriber implements Transcriber {
       });
     }
     if (step && 'gate' in step) {
+      for (let n = 1; n <= (step.retries?.attempt ?? 0); n++)
+        options.onAttempt?.({
+          chunk: 0,
+          attempt: n,
+          attempts: step.retries!.attempts,
+          ...(n > 1 ? { previousError: 'no answer in 13 s' } : {}),
+        });
       await new Promise<void>((resolve, reject) => {
         const abort = () => reject(Object.assign(new Error('aborted'), { code: 'aborted' }));
         options.signal?.addEventListener('abort', abort, { once: true });

@@ -5,6 +5,7 @@ export { makeLabelledClips, SHORT_REPLIES, type LabelledClip } from './clips.js'
 export {
   startTranscriptionServer,
   recognizeUpload,
+  HANG,
   type TranscriptionServer,
   type TranscriptionRequest,
   type TranscriptionHandler,

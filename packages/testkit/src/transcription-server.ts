@@ -37,7 +37,15 @@ export interface ScriptedReply {
   headers?: Record<string, string>;
   /** Wait this long before answering (to test timeouts). */
   delayMs?: number;
+  /**
+   * Take the upload and never answer (a proxy that swallows requests, a half-dead server): the
+   * connection stays open until the client gives up or the server closes.
+   */
+  hang?: boolean;
 }
+
+/** A reply that never comes: the server takes the upload and keeps the connection open, silent. */
+export const HANG: ScriptedReply = { status: 0, body: '', hang: true };
 
 export { recognizeUpload };
 
@@ -145,6 +153,7 @@ export async function startTranscriptionServer(
         const reply = options.retiredModels?.includes(request.model)
           ? modelNotFound(request.model)
           : await handler(request);
+        if (reply.hang) return;
         if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
         if (res.destroyed) return;
         res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });

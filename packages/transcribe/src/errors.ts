@@ -11,6 +11,8 @@ export type TranscribeErrorCode =
   | 'aborted'
   | 'bad-response'
   | 'model-unavailable'
+  /** A setting the transcriber reads has a value it cannot use. */
+  | 'invalid-setting'
   /** A segment could not be transcribed live (dropped connection, refused session): it is uploaded. */
   | 'live-failed';
 

@@ -4,7 +4,9 @@ export {
   type TranscriberOptions,
   type TranscribeCallOptions,
   type AudioChunkInput,
+  type UploadAttempt,
 } from './transcriber.js';
+export { uploadBudget, type UploadBudget } from './budget.js';
 // the Realtime client (and `ws`) load with the first session, or from `@whis/transcribe/realtime`
 export type { RealtimeOptions } from './realtime.js';
 export { openRealtimeSession } from './live.js';

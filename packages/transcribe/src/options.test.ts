@@ -30,3 +30,17 @@ it('says how to set a key when there is none', () => {
     /whis config --api-key/,
   );
 });
+
+it('takes the upload time scale from the settings or WHIS_UPLOAD_TIMEOUT_SCALE, and refuses one ≤ 0', () => {
+  const settings = { apiKey: 'k', uploadTimeoutScale: 2.5 };
+  expect(resolveTranscriberOptions({ env: {}, settings }).timeoutScale).toBe(2.5);
+  expect(
+    resolveTranscriberOptions({ env: { WHIS_UPLOAD_TIMEOUT_SCALE: '4' }, settings }).timeoutScale,
+  ).toBe(4);
+  expect(resolveTranscriberOptions({ env: {}, settings: { apiKey: 'k' } })).not.toHaveProperty(
+    'timeoutScale',
+  );
+  expect(() =>
+    resolveTranscriberOptions({ env: { WHIS_UPLOAD_TIMEOUT_SCALE: 'slow' }, settings }),
+  ).toThrow(/uploadTimeoutScale must be a number above 0/);
+});

@@ -12,12 +12,14 @@ export interface TranscriberSettings {
   language?: string;
   prompt?: string;
   keywords?: string[];
+  /** Multiplies every upload's time budget (slow self-hosted servers); default 1. */
+  uploadTimeoutScale?: number;
 }
 
 /**
  * Resolves the transcriber's options: command-line flag, then environment (`OPENAI_API_KEY`,
- * `OPENAI_BASE_URL`, `WHIS_MODEL`, `WHIS_LANGUAGE`, `WHIS_PROMPT`, `WHIS_KEYWORDS`), then the settings file, then
- * the default. Throws `no-api-key` with the fix when no key is found anywhere.
+ * `OPENAI_BASE_URL`, `WHIS_MODEL`, `WHIS_LANGUAGE`, `WHIS_PROMPT`, `WHIS_KEYWORDS`, `WHIS_UPLOAD_TIMEOUT_SCALE`), then
+ * the settings file, then the default. Throws `no-api-key` with the fix when no key is found anywhere.
  */
 export function resolveTranscriberOptions(
   sources: {
@@ -55,6 +57,20 @@ export function resolveTranscriberOptions(
   const keywords = flags.keywords ?? env.WHIS_KEYWORDS?.split(',') ?? file.keywords;
   const cleaned = keywords?.map((k) => k.trim()).filter(Boolean) ?? [];
   if (cleaned.length > 0) options.keywords = cleaned;
+  const envScale = env.WHIS_UPLOAD_TIMEOUT_SCALE
+    ? Number(env.WHIS_UPLOAD_TIMEOUT_SCALE)
+    : undefined;
+  const scale = [flags.uploadTimeoutScale, envScale, file.uploadTimeoutScale].find(
+    (v) => v !== undefined,
+  );
+  if (scale !== undefined) {
+    if (!(Number.isFinite(scale) && scale > 0))
+      throw new TranscribeError(
+        'invalid-setting',
+        `uploadTimeoutScale must be a number above 0 (e.g. 3 for a slow server), not "${scale}".`,
+      );
+    if (scale !== 1) options.timeoutScale = scale;
+  }
   return options;
 }
 

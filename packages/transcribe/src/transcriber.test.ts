@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  HANG,
   runChecked,
   startTranscriptionServer,
   synthesize,
@@ -10,7 +11,8 @@ import {
 } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeTranscriberContract } from '@whis/testkit/contracts';
-import { createTranscriber, type AudioChunkInput } from './transcriber.js';
+import { uploadBudget } from './budget.js';
+import { createTranscriber, type AudioChunkInput, type UploadAttempt } from './transcriber.js';
 
 let dir: string;
 let server: TranscriptionServer | undefined;
@@ -96,7 +98,12 @@ describe('against a scripted OpenAI-compatible server', () => {
 
   it('times out a hanging server', async () => {
     const s = await scripted({ ...ok('late'), delayMs: 5000 });
-    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL, timeoutMs: 200, maxRetries: 0 });
+    const t = createTranscriber({
+      apiKey: 'k',
+      baseURL: s.baseURL,
+      timeoutScale: 0.02,
+      maxRetries: 0,
+    });
     await expect(t.transcribe([chunk])).rejects.toMatchObject({ code: 'timeout' });
   });
 
@@ -160,6 +167,9 @@ describe('against a scripted OpenAI-compatible server', () => {
   });
 });
 
+// pocketsphinx on a shared machine is a slow self-hosted server: it gets the time such a server is given
+const SLOW_SERVER = 6;
+
 // flite speaks the phrase; ffmpeg makes the 16 kHz mono 32 kbit/s MP3 whis uploads
 async function spokenMp3(text: string, name: string): Promise<string> {
   const wav = join(dir, `${name}.wav`);
@@ -182,11 +192,90 @@ async function spokenMp3(text: string, name: string): Promise<string> {
   return mp3;
 }
 
+describe('the time budget of an upload', () => {
+  it('is a floor plus a multiple of the audio, for each attempt and for all of them, times the scale', () => {
+    expect(uploadBudget({ durationMs: 3000 })).toEqual({ attemptMs: 13_000, totalMs: 31_000 });
+    expect(uploadBudget({ durationMs: 25_000 })).toEqual({ attemptMs: 35_000, totalMs: 75_000 });
+    expect(uploadBudget({ durationMs: 600_000 })).toEqual({
+      attemptMs: 610_000,
+      totalMs: 1_225_000,
+    });
+    expect(uploadBudget({ durationMs: 3000 }, 3)).toEqual({ attemptMs: 39_000, totalMs: 93_000 });
+    // unknown length (a file given to `whis transcribe`): its size at 16 kbit/s
+    expect(uploadBudget({ durationMs: 0, bytes: 120_000 })).toEqual(
+      uploadBudget({ durationMs: 60_000 }),
+    );
+  });
+
+  it('a server that takes the upload and never answers: attempts reported, then a timeout within the budget', async () => {
+    const s = await scripted(HANG);
+    // 1 s of audio at a tenth of the time: 1.1 s an attempt, 2.7 s in all
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL, timeoutScale: 0.1 });
+    const attempts: UploadAttempt[] = [];
+    const started = Date.now();
+    const error = await t
+      .transcribe([chunk], { onAttempt: (a) => attempts.push(a) })
+      .catch((err: unknown) => err);
+    expect(error).toMatchObject({
+      code: 'timeout',
+      message: expect.stringMatching(
+        /did not answer \(gave up after 3 s, 2 attempts\).*uploadTimeoutScale/,
+      ),
+    });
+    expect(Date.now() - started).toBeLessThan(2700 + 1000);
+    expect(attempts).toEqual([
+      { chunk: 0, attempt: 1, attempts: 3, timeoutMs: 1100 },
+      {
+        chunk: 0,
+        attempt: 2,
+        attempts: 3,
+        timeoutMs: expect.any(Number),
+        previousError: 'no answer in 1 s',
+      },
+    ]);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('a longer piece of audio gets the longer time it needs', async () => {
+    const s = await scripted({ ...ok('slow but there'), delayMs: 1500 });
+    const t = createTranscriber({
+      apiKey: 'k',
+      baseURL: s.baseURL,
+      timeoutScale: 0.1,
+      maxRetries: 0,
+    });
+    // 1 s of audio: 1.1 s, too short for this server; 20 s of audio: 3 s, enough
+    await expect(t.transcribe([chunk])).rejects.toMatchObject({ code: 'timeout' });
+    expect(await t.transcribe([{ ...chunk, durationMs: 20_000 }])).toEqual({
+      text: 'slow but there',
+    });
+  });
+
+  it('reports each attempt with why the one before failed', async () => {
+    const s = await scripted(fail(503), ok('second time'));
+    const t = createTranscriber({ apiKey: 'k', baseURL: s.baseURL });
+    const attempts: UploadAttempt[] = [];
+    expect(await t.transcribe([chunk], { onAttempt: (a) => attempts.push(a) })).toEqual({
+      text: 'second time',
+    });
+    expect(
+      attempts.map(({ attempt, attempts, previousError }) => [attempt, attempts, previousError]),
+    ).toEqual([
+      [1, 3, undefined],
+      [2, 3, 'HTTP 503'],
+    ]);
+  });
+});
+
 describe('against a server that really transcribes (pocketsphinx)', () => {
   it('a spoken phrase, encoded as 16 kHz mono MP3, comes back as text', async () => {
     server = await startTranscriptionServer();
     const mp3 = await spokenMp3('hello world', 'phrase');
-    const t = createTranscriber({ apiKey: 'k', baseURL: server.baseURL });
+    const t = createTranscriber({
+      apiKey: 'k',
+      baseURL: server.baseURL,
+      timeoutScale: SLOW_SERVER,
+    });
     expect(
       (await t.transcribe([{ path: mp3, mimeType: 'audio/mpeg', durationMs: 1500 }])).text,
     ).toBe('hello world');
@@ -197,7 +286,11 @@ describeTranscriberContract('openai SDK against the pocketsphinx server', async 
   const own = await startTranscriptionServer();
   const mp3 = await spokenMp3('hello world', 'contract');
   return {
-    transcriber: createTranscriber({ apiKey: 'k', baseURL: own.baseURL }),
+    transcriber: createTranscriber({
+      apiKey: 'k',
+      baseURL: own.baseURL,
+      timeoutScale: SLOW_SERVER,
+    }),
     chunk: { path: mp3, mimeType: 'audio/mpeg', startMs: 0, durationMs: 1500, bytes: 1 },
     expected: 'hello world',
     cleanup: () => own.close(),

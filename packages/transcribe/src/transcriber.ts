@@ -1,6 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import OpenAI from 'openai';
+import { retryDelayMs, uploadBudget } from './budget.js';
 import { TranscribeError } from './errors.js';
 import { isSilenceHallucination, mergeTranscripts } from './merge.js';
 import { DEFAULT_MODEL, LEGACY_SHUTDOWN, modelFamily, requestFields } from './models.js';
@@ -26,6 +27,22 @@ export interface TranscribeCallOptions {
    */
   context?: string;
   onProgress?: (progress: { done: number; total: number }) => void;
+  /** Each attempt of a chunk's upload as it begins (the first included), for status and logs. */
+  onAttempt?: (attempt: UploadAttempt) => void;
+}
+
+/** An attempt at uploading one chunk. */
+export interface UploadAttempt {
+  /** The chunk's index in the call. */
+  chunk: number;
+  /** 1 for the first; 2 and on are retries. */
+  attempt: number;
+  /** The most attempts this upload makes (fewer when its time budget runs out first). */
+  attempts: number;
+  /** How long this attempt may take (ms). */
+  timeoutMs: number;
+  /** Why the attempt before failed, e.g. "no answer in 13 s" or "HTTP 503". */
+  previousError?: string;
 }
 
 export interface TranscriberOptions {
@@ -40,11 +57,17 @@ export interface TranscriberOptions {
   prompt?: string;
   /** Words and names to expect (for legacy models: added to the prompt). */
   keywords?: string[];
-  /** Per request. Default 60 s. */
-  timeoutMs?: number;
+  /**
+   * Multiplies every upload's time budget (see `uploadBudget`: a floor plus a multiple of the
+   * audio's length), for slow self-hosted servers. Default 1.
+   */
+  timeoutScale?: number;
   /** Chunks uploaded at once. Default 3. */
   maxConcurrency?: number;
-  /** Retries on 408, 409, 429, 5xx, connection errors and timeouts. Default 3. */
+  /**
+   * Retries on 408, 409, 429, 5xx, connection errors and timeouts, within the upload's time
+   * budget. Default 2 (three attempts).
+   */
   maxRetries?: number;
 }
 
@@ -61,25 +84,43 @@ const CONTEXT_CHARS = 800;
 const KEY_HELP =
   'Set it with `whis config --api-key sk-…` or the OPENAI_API_KEY environment variable.';
 
-// The SDK's errors become TranscribeErrors that say what to do. Its retry policy is used as is:
-// it retries exactly 408, 409, 429 (honouring retry-after), 5xx, connection errors and timeouts,
-// with exponential backoff and jitter, and never 400/401/403/413.
-function translate(err: unknown, signal: AbortSignal | undefined, model: string): TranscribeError {
+/** An attempt that got no answer within its share of the budget. */
+class AttemptTimeout extends Error {}
+
+/** What an upload's attempts came to, for the message of the error that ends it. */
+interface Tries {
+  attempts: number;
+  elapsedMs: number;
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+// The SDK's errors become TranscribeErrors that say what to do. Retries are ours (the SDK's are off):
+// exactly 408, 409, 429 (honouring retry-after), 5xx, connection errors and timeouts, with the SDK's
+// backoff, within the upload's time budget; never 400/401/403/413.
+function translate(
+  err: unknown,
+  signal: AbortSignal | undefined,
+  model: string,
+  tries?: Tries,
+): TranscribeError {
   if (err instanceof TranscribeError) return err;
   if (signal?.aborted || err instanceof OpenAI.APIUserAbortError) {
     return new TranscribeError('aborted', 'The transcription was cancelled.', { cause: err });
   }
-  if (err instanceof OpenAI.APIConnectionTimeoutError) {
+  const retried = tries && tries.attempts > 1 ? `, ${tries.attempts} attempts` : '';
+  if (err instanceof AttemptTimeout || err instanceof OpenAI.APIConnectionTimeoutError) {
     return new TranscribeError(
       'timeout',
-      'The transcription service did not answer in time (retried). Check the network, or raise the timeout.',
+      `The transcription service did not answer (gave up after ${seconds(tries?.elapsedMs ?? 0)}${retried}). ` +
+        'Check the network and the endpoint; for a slow self-hosted server give it more time: `whis config set uploadTimeoutScale 3`.',
       { cause: err },
     );
   }
   if (err instanceof OpenAI.APIConnectionError) {
     return new TranscribeError(
       'network',
-      `Cannot reach the transcription service (${(err.cause as Error)?.message ?? err.message}). Check the network or baseURL.`,
+      `Cannot reach the transcription service (${(err.cause as Error)?.message ?? err.message}${retried}). Check the network or baseURL.`,
       { cause: err },
     );
   }
@@ -125,7 +166,7 @@ function translate(err: unknown, signal: AbortSignal | undefined, model: string)
       case 429:
         return new TranscribeError(
           'rate-limited',
-          `Rate limited or out of quota (429, retried): ${detail}`,
+          `Rate limited or out of quota (429${retried}): ${detail}`,
           { cause: err, status },
         );
       case 400:
@@ -138,7 +179,7 @@ function translate(err: unknown, signal: AbortSignal | undefined, model: string)
         if (status !== undefined && status >= 500) {
           return new TranscribeError(
             'server',
-            `The transcription service failed (HTTP ${status}, retried): ${detail}`,
+            `The transcription service failed (HTTP ${status}${retried}): ${detail}`,
             { cause: err, status },
           );
         }
@@ -174,17 +215,49 @@ async function mapBounded<T, R>(
   return results;
 }
 
+/** Is this failure worth another attempt? The SDK's own rule (its retries are off). */
+function retryable(err: unknown): boolean {
+  if (err instanceof AttemptTimeout || err instanceof OpenAI.APIConnectionError) return true;
+  if (!(err instanceof OpenAI.APIError) || err instanceof OpenAI.APIUserAbortError) return false;
+  const should = err.headers?.get('x-should-retry');
+  if (should === 'true' || should === 'false') return should === 'true';
+  const status = err.status ?? 0;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof AttemptTimeout) return err.message;
+  if (err instanceof OpenAI.APIError && err.status) return `HTTP ${err.status}`;
+  return (err as Error)?.message ?? String(err);
+}
+
+/** Waits `ms`, or rejects at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** A Transcriber over the openai SDK's `audio.transcriptions.create`. */
 export function createTranscriber(options: TranscriberOptions): Transcriber {
   if (!options.apiKey) throw new TranscribeError('no-api-key', `No API key. ${KEY_HELP}`);
+  // the SDK neither times out nor retries on its own: each upload's attempts follow its budget
   const client = new OpenAI({
     apiKey: options.apiKey,
     baseURL: options.baseURL,
-    timeout: options.timeoutMs ?? 60_000,
-    maxRetries: options.maxRetries ?? 3,
+    maxRetries: 0,
   });
   const model = options.model ?? DEFAULT_MODEL;
   const concurrency = Math.max(1, options.maxConcurrency ?? 3);
+  const attempts = Math.max(0, options.maxRetries ?? 2) + 1;
   const fieldsFor = (context: string | undefined) =>
     requestFields(model, {
       languages: options.language?.split(',').map((l) => l.trim()),
@@ -192,10 +265,40 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
       keywords: options.keywords,
     });
 
+  // One attempt, ended by its own timer, by the caller's signal or by a failing sibling.
+  async function attempt(
+    params: OpenAI.Audio.TranscriptionCreateParamsNonStreaming,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<{ text?: unknown }> {
+    const own = new AbortController();
+    const timer = setTimeout(
+      () => own.abort(new AttemptTimeout(`no answer in ${seconds(timeoutMs)}`)),
+      timeoutMs,
+    );
+    const forward = () => own.abort(signal.reason);
+    if (signal.aborted) forward();
+    signal.addEventListener('abort', forward, { once: true });
+    try {
+      return await client.audio.transcriptions.create(params, {
+        signal: own.signal,
+        // the SDK's timeout stays out of the way of ours
+        timeout: timeoutMs + 60_000,
+      });
+    } catch (err) {
+      if (!signal.aborted && own.signal.reason instanceof AttemptTimeout) throw own.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', forward);
+    }
+  }
+
   async function one(
     chunk: AudioChunkInput,
+    index: number,
     signal: AbortSignal,
-    context: string | undefined,
+    call: TranscribeCallOptions,
   ): Promise<string> {
     if (chunk.speech === false) return '';
     // a File over a file-backed Blob: the SDK streams it from disk as it uploads, so the first
@@ -207,16 +310,52 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
     const params = {
       file,
       model,
-      ...fieldsFor(context),
+      ...fieldsFor(call.context),
     } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming;
-    const result = await client.audio.transcriptions.create(params, { signal });
-    if (typeof result?.text !== 'string')
-      throw new TranscribeError(
-        'bad-response',
-        'The transcription service answered without a "text" field.',
-      );
-    // only audio nobody judged is filtered by its text: a reply heard as speech is kept
-    return chunk.speech !== true && isSilenceHallucination(result.text) ? '' : result.text.trim();
+    const budget = uploadBudget(
+      { durationMs: chunk.durationMs, bytes: blob.size },
+      options.timeoutScale,
+    );
+    const started = Date.now();
+    const deadline = started + budget.totalMs;
+    let previousError: string | undefined;
+    for (let n = 1; ; n++) {
+      const timeoutMs = Math.min(budget.attemptMs, deadline - Date.now());
+      call.onAttempt?.({
+        chunk: index,
+        attempt: n,
+        attempts,
+        timeoutMs,
+        ...(previousError ? { previousError } : {}),
+      });
+      let result: { text?: unknown };
+      try {
+        result = await attempt(params, signal, timeoutMs);
+      } catch (err) {
+        const tries = { attempts: n, elapsedMs: Date.now() - started };
+        if (signal.aborted || n >= attempts || !retryable(err))
+          throw translate(err, signal, model, tries);
+        const wait = retryDelayMs(n, err instanceof OpenAI.APIError ? err.headers : undefined);
+        // another attempt needs time to send the audio and hear back: a second at least
+        if (Date.now() + wait + 1000 > deadline) throw translate(err, signal, model, tries);
+        previousError = describeFailure(err);
+        try {
+          await pause(wait, signal);
+        } catch {
+          throw translate(err, signal, model, tries);
+        }
+        continue;
+      }
+      if (typeof result?.text !== 'string')
+        throw new TranscribeError(
+          'bad-response',
+          'The transcription service answered without a "text" field.',
+        );
+      // only audio nobody judged is filtered by its text: a reply heard as speech is kept
+      return chunk.speech !== true && isSilenceHallucination(result.text)
+        ? ''
+        : result.text.trim();
+    }
   }
 
   return {
@@ -229,9 +368,9 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
       let done = 0;
       call.onProgress?.({ done, total: chunks.length });
       try {
-        const texts = await mapBounded(chunks, concurrency, async (chunk) => {
+        const texts = await mapBounded(chunks, concurrency, async (chunk, index) => {
           try {
-            const text = await one(chunk, abort.signal, call.context);
+            const text = await one(chunk, index, abort.signal, call);
             call.onProgress?.({ done: ++done, total: chunks.length });
             return text;
           } catch (err) {

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     hooks: feedback,
     audio: createMicrophone({
       device,
-      ...(settings.segmentSeconds ? { maxChunkMs: settings.segmentSeconds * 1000 } : {}),
+      ...(settings.segmentSeconds ? { cutAtPauseMs: settings.segmentSeconds * 1000 } : {}),
     }),
     transcriber: createTranscriber(resolveTranscriberOptions({ env: process.env, settings })),
     output: noOutput,

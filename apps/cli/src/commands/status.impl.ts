@@ -113,6 +113,18 @@ async function follow(format: Format): Promise<number> {
         } else if (event.type === 'error') {
           error = event.error.message;
           show(state, { error });
+        } else if (event.type === 'attempt') {
+          const retry = `upload attempt ${event.attempt} of ${event.attempts} (the one before: ${event.previousError ?? 'failed'})`;
+          if (format === 'text') emit(`Service: Running (${stateLabel(state)}) — ${retry}`);
+          else if (format === 'json')
+            emit(
+              JSON.stringify({
+                state,
+                recordingId: event.recordingId,
+                attempt: event.attempt,
+                attempts: event.attempts,
+              }),
+            );
         } else if (event.type === 'level' && format === 'waybar') {
           const second = Math.floor(event.durationMs / 1000);
           if (second !== lastSecond) {

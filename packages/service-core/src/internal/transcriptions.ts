@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { ErrorInfo, ServiceEvent } from '@whis/ipc';
+import type { ErrorInfo, ServiceEvent, UploadInfo } from '@whis/ipc';
 import type { Journal, RecordingMeta } from '../journal.js';
 import type {
   AudioChunk,
@@ -86,6 +86,8 @@ export class TranscriptionRegistry {
   private readonly early = new Map<string, Segments>();
   /** Recordings streamed to a live transcription. */
   private readonly live = new Map<string, LiveSession>();
+  /** Segment uploads in flight, by `<id>/<segment>`: the attempt each is on. */
+  private readonly attempts = new Map<string, UploadInfo>();
   private readonly settledListeners = new Set<
     (job: TranscriptionJob, r: TranscriptionResult) => void
   >();
@@ -148,6 +150,11 @@ export class TranscriptionRegistry {
     this.live.delete(id);
   }
 
+  /** The uploads in flight and the attempt each is on, oldest first. */
+  uploads(): UploadInfo[] {
+    return [...this.attempts.values()];
+  }
+
   /** Segments of a recording in progress: transcribed so far, and closed so far. */
   segmentProgress(id: string): { done: number; total: number } | undefined {
     const segments = this.early.get(id);
@@ -177,7 +184,7 @@ export class TranscriptionRegistry {
         );
       }
     }
-    text ??= await this.uploadSegment(id, chunk, context, signal);
+    text ??= await this.uploadSegment(id, chunk, index, context, signal);
     this.ctx.emit({ type: 'transcript.segment', recordingId: id, segment: index, text });
     return text;
   }
@@ -185,10 +192,35 @@ export class TranscriptionRegistry {
   private async uploadSegment(
     id: string,
     chunk: AudioChunk,
+    segment: number,
     context: string,
     signal: AbortSignal,
   ): Promise<string> {
-    const { text } = await this.ctx.transcriber.transcribe([chunk], { signal, context });
+    const key = `${id}/${segment}`;
+    const onAttempt = ({
+      attempt,
+      attempts,
+      previousError,
+    }: {
+      attempt: number;
+      attempts: number;
+      previousError?: string;
+    }) => {
+      const info: UploadInfo = { recordingId: id, segment, attempt, attempts };
+      this.attempts.set(key, info);
+      if (attempt < 2) return;
+      this.ctx.logger.warn(
+        { recordingId: id, segment, attempt, attempts, previousError },
+        `upload attempt ${attempt} of ${attempts} (the one before: ${previousError ?? 'failed'})`,
+      );
+      this.ctx.emit({ type: 'attempt', ...info, ...(previousError ? { previousError } : {}) });
+    };
+    let text: string;
+    try {
+      ({ text } = await this.ctx.transcriber.transcribe([chunk], { signal, context, onAttempt }));
+    } finally {
+      this.attempts.delete(key);
+    }
     const clean = text.trim();
     // best effort: a stored segment is one `retry` need not send again
     await this.ctx.journal.segment(id, basename(chunk.path), clean).catch(() => undefined);
