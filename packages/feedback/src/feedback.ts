@@ -28,7 +28,7 @@ export interface FeedbackSettings {
 export type FeedbackEvent =
   | NotifiableEvent
   | { type: 'state'; state: string; recordingId: string | null }
-  | { type: 'level' | 'progress' | 'transcript.delta' | 'transcript.segment' };
+  | { type: 'level' | 'progress' | 'attempt' | 'transcript.delta' | 'transcript.segment' };
 
 export interface FeedbackOptions extends FeedbackSettings {
   env?: NodeJS.ProcessEnv;
