@@ -33,6 +33,7 @@ export function createAudioSource(settings: Settings, logger: Logger): AudioSour
     device: settings.device,
     ...(settings.segmentSeconds ? { maxChunkMs: settings.segmentSeconds * 1000 } : {}),
     keepOpen: settings.keepMicrophoneOpen ?? false,
+    detectSpeech: settings.speechDetection ?? true,
     logger: logger.child({ component: 'audio' }),
   });
 }

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     audio: createMicrophone({
       device,
       ...(settings.segmentSeconds ? { maxChunkMs: settings.segmentSeconds * 1000 } : {}),
+      detectSpeech: settings.speechDetection ?? true,
     }),
     transcriber: createTranscriber(resolveTranscriberOptions({ env: process.env, settings })),
     output: noOutput,
