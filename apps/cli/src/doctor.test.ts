@@ -46,6 +46,7 @@ describe('whis doctor against real conditions', () => {
       'Node.js',
       'Audio library',
       'Microphone',
+      'Speech detection',
       'Session',
       'Hotkey',
       'Clipboard',

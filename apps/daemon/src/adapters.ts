@@ -34,6 +34,7 @@ export function createAudioSource(settings: Settings, logger: Logger): AudioSour
     device: settings.device,
     ...(settings.segmentSeconds ? { cutAtPauseMs: settings.segmentSeconds * 1000 } : {}),
     keepOpen: settings.keepMicrophoneOpen ?? false,
+    detectSpeech: settings.speechDetection ?? true,
     logger: logger.child({ component: 'audio' }),
   });
 }

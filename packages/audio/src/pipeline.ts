@@ -171,14 +171,15 @@ export class RecordingPipeline {
     this.held = [];
     this.closeChunk(false);
     this.releaseVad();
-    const loud = this.speechFrames * FRAME_MS >= this.options.minSpeechMs;
-    // a chunk with no verdict (the detector was not there in time) leaves it to the loudness
-    const judged = this.chunks.every((chunk) => chunk.speech !== undefined);
+    // the detector's verdict where it judged every chunk (a short "no" is speech however brief);
+    // otherwise the loudness decides
+    const judged = this.chunks.length > 0 && this.chunks.every((c) => c.speech !== undefined);
     return {
       chunks: [...this.chunks],
       durationMs: Math.round((this.written / TARGET_RATE) * 1000),
-      speechDetected:
-        loud && (!judged || this.chunks.length === 0 || this.chunks.some((c) => c.speech)),
+      speechDetected: judged
+        ? this.chunks.some((c) => c.speech)
+        : this.speechFrames * FRAME_MS >= this.options.minSpeechMs,
     };
   }
 

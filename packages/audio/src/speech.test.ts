@@ -12,11 +12,12 @@ const SHA256 = '1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3
 let dir: string;
 let clips: LabelledClip[];
 
-// a spoken "thank you", a soft one, and noise loud enough to pass the loudness gate
+// a spoken "thank you", a soft "thank you very much", a short "no", and noise loud enough to pass
+// the loudness gate
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'whis-speech-'));
   clips = await makeLabelledClips(join(dir, 'clips'), {
-    only: /reply-00-|reply-02-|pink-12|keyboard-3-0.08|breathing-12|digital-silence/,
+    only: /reply-00-|reply-02-|reply-07-|pink-12|keyboard-3-0.08|breathing-12|digital-silence/,
   });
 }, 120_000);
 afterAll(async () => {
@@ -74,6 +75,12 @@ describe('the pipeline with speech detection', () => {
         clip.name,
       ).toEqual([true]);
     }
+  });
+
+  it('a short "no", under the 200 ms of loud frames the gate asks for, is speech', async () => {
+    const no = clips.find((c) => c.text === 'no')!;
+    expect((await record(no, false)).speechDetected).toBe(false);
+    expect((await record(no)).speechDetected).toBe(true);
   });
 
   it('loud noise passes the loudness gate but is not speech', async () => {

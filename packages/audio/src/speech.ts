@@ -33,7 +33,7 @@ export interface SpeechModelOptions {
   modelSha256?: string;
   /** Probability above which a 32 ms window is speech. Default 0.5. */
   threshold?: number;
-  /** Speech shorter than this is not speech (a click, a breath). Default 250 ms. */
+  /** Speech shorter than this is not speech (a click, a breath). Default 150 ms: a quick "no" is longer. */
   minSpeechMs?: number;
 }
 
@@ -108,7 +108,7 @@ async function load(options: SpeechModelOptions): Promise<SpeechModel> {
     sileroVad: {
       model,
       threshold: options.threshold ?? 0.5,
-      minSpeechDuration: (options.minSpeechMs ?? 250) / 1000,
+      minSpeechDuration: (options.minSpeechMs ?? 150) / 1000,
       minSilenceDuration: 0.3,
       windowSize: 512,
     },

@@ -23,6 +23,7 @@ export interface Settings {
   keepAudio?: number;
   segmentSeconds?: number;
   keepMicrophoneOpen?: boolean;
+  speechDetection?: boolean;
   typeTool?: string;
   pasteChord?: string[];
   clipboardRestoreMs?: number;
@@ -103,6 +104,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
     kind: 'boolean',
     description:
       'Keep the microphone open while the service runs and begin each recording with the half second before the hotkey (the desktop shows the microphone in use)',
+  },
+  speechDetection: {
+    kind: 'boolean',
+    description:
+      'Judge by speech detection (Silero VAD) whether a recording holds speech: noise is not sent, and a short reply ("thank you") is kept (default true; false: loudness and a list of known silence hallucinations decide)',
   },
   typeTool: {
     kind: 'string',

@@ -67,6 +67,31 @@ async function checkMicrophone(settings: Settings): Promise<Check[]> {
   return [library, microphone];
 }
 
+// Silero VAD, loaded as the service loads it after a first recording (its model checked first).
+async function checkSpeechDetection(settings: Settings): Promise<Check> {
+  const name = 'Speech detection';
+  if (settings.speechDetection === false)
+    return {
+      name,
+      ok: true,
+      required: false,
+      detail: 'off (speechDetection false): loudness and the list of silence hallucinations decide',
+    };
+  try {
+    const audio = await loadPackage<typeof import('@whis/audio')>('@whis/audio');
+    await audio.loadSpeechModel();
+    return { name, ok: true, required: false, detail: 'Silero VAD loads (sherpa-onnx)' };
+  } catch (err) {
+    return {
+      name,
+      ok: false,
+      required: false,
+      detail: `${(err as Error).message}`,
+      fix: 'Reinstall whis (./scripts/setup.sh, or npm ci); until then short replies such as "thank you" may be dropped and noise sent.',
+    };
+  }
+}
+
 function needs(settings: Settings) {
   const outputs = settings.outputs ?? ['clipboard'];
   return {
@@ -328,14 +353,15 @@ async function checkFeedback(settings: Settings): Promise<Check[]> {
 export async function runDoctor(args: DoctorArgs): Promise<number> {
   const settings = await readSettings(resolvePaths().settingsFile).catch(() => ({}) as Settings);
   const checks: Check[] = [checkNode()];
-  const [microphone, session, directories, transcription, feedback] = await Promise.all([
+  const [microphone, speech, session, directories, transcription, feedback] = await Promise.all([
     checkMicrophone(settings),
+    checkSpeechDetection(settings),
     checkSession(settings),
     checkDirectories(),
     checkTranscription(settings),
     checkFeedback(settings),
   ]);
-  checks.push(...microphone, ...session, directories, ...transcription, ...feedback);
+  checks.push(...microphone, speech, ...session, directories, ...transcription, ...feedback);
   const failed = checks.filter((c) => !c.ok && c.required);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks })}\n`);

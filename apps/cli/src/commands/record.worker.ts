@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     audio: createMicrophone({
       device,
       ...(settings.segmentSeconds ? { cutAtPauseMs: settings.segmentSeconds * 1000 } : {}),
+      detectSpeech: settings.speechDetection ?? true,
     }),
     transcriber: createTranscriber(resolveTranscriberOptions({ env: process.env, settings })),
     output: noOutput,
