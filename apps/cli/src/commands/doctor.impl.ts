@@ -7,6 +7,7 @@ import { checkRuntimeDir, runtimeDirPath } from '@whis/ipc';
 import { ExitCode } from '../errors.js';
 import { probeMicrophone } from '../internal/mic-probe.js';
 import { loadPackage } from '../lazy.js';
+import { checkBindings } from './bindings.impl.js';
 import type { DoctorArgs } from './doctor.js';
 
 /** One check's verdict: `required` ones decide the exit code. */
@@ -279,13 +280,14 @@ async function checkFileTranscription(
 export async function runDoctor(args: DoctorArgs): Promise<number> {
   const settings = await readSettings(resolvePaths().settingsFile).catch(() => ({}) as Settings);
   const checks: Check[] = [checkNode()];
-  const [microphone, session, directories, transcription] = await Promise.all([
+  const [microphone, session, bindings, directories, transcription] = await Promise.all([
     checkMicrophone(settings),
     checkSession(settings),
+    checkBindings(settings),
     checkDirectories(),
     checkTranscription(settings),
   ]);
-  checks.push(...microphone, ...session, directories, ...transcription);
+  checks.push(...microphone, ...session, ...bindings, directories, ...transcription);
   const failed = checks.filter((c) => !c.ok && c.required);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks })}\n`);

@@ -174,9 +174,29 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     }
   }
 
+  // 6. where the compositor binds keys itself (sway, Hyprland, river, COSMIC): its bindings
+  if (args.bindings !== 'skip') {
+    const { applyBindings, planBindings } = await import('./bindings.impl.js');
+    const plan = await planBindings(await readSettings(file));
+    if (plan) {
+      let mode = args.bindings ?? (prompts ? undefined : 'print');
+      if (mode === undefined && prompts) {
+        say(`  ${plan.label} binds the hotkey itself; whis would add these lines to ${plan.file}:`);
+        for (const line of plan.lines) say(`    ${line}`);
+        mode = (await prompts.confirm({
+          message: `Write them into ${plan.file}? (the file is backed up first)`,
+          default: true,
+        }))
+          ? 'write'
+          : 'print';
+      }
+      await applyBindings(plan, mode ?? 'print', say);
+    }
+  }
+
   say(`\nSaved in ${file}.`);
 
-  // 6. a test dictation, through the same path as `whis`
+  // 7. a test dictation, through the same path as `whis`
   if (!args.test) return ExitCode.Ok;
   say(interactive ? '\nA test dictation: speak, then press Enter.' : '\nA test dictation:');
   const { runRecord } = await import('./record.impl.js');
