@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run, runChecked, stopChild } from './process.js';
 import type { VirtualDisplay } from './xvfb.js';
 
@@ -129,6 +129,8 @@ export interface WaylandSession {
   ): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** A directory that user can read and write, for scripts and copies of code. */
   shared: string;
+  /** sway's configuration, `~/.config/sway/config` of the session's HOME (writable by its user). */
+  configFile: string;
   /** Ends the terminal's input (Return, ctrl+d) and resolves with what it received. */
   finish(): Promise<string>;
   stop(): Promise<void>;
@@ -170,10 +172,15 @@ export async function startSway(): Promise<WaylandSession> {
   await mkdir(runtime, { mode: 0o700 });
   const file = join(shared, 'received.txt');
   await writeFile(file, '');
-  const config = join(shared, 'config');
+  // where sway looks for the user's configuration (HOME is `shared`), so that a program that edits
+  // it (`whis setup`) edits the file this sway reloads
+  const configDir = join(shared, '.config', 'sway');
+  await mkdir(configDir, { recursive: true });
+  const config = join(configDir, 'config');
   await writeFile(config, `exec foot -e sh -c 'cat > ${file}'\n`);
   if (asRoot) {
-    for (const path of [runtime, file, shared]) await chown(path, uid, gid);
+    for (const path of [runtime, file, shared, dirname(configDir), configDir, config])
+      await chown(path, uid, gid);
   }
   const base: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -272,6 +279,7 @@ export async function startSway(): Promise<WaylandSession> {
     },
     run: runAs,
     shared,
+    configFile: config,
     async finish() {
       await runAs('wtype', ['-s', '30', '-k', 'Return', '-M', 'ctrl', '-k', 'd', '-m', 'ctrl']);
       await new Promise((r) => setTimeout(r, 500));

@@ -7,6 +7,7 @@ import { checkRuntimeDir, runtimeDirPath } from '@whis/ipc';
 import { ExitCode } from '../errors.js';
 import { probeMicrophone } from '../internal/mic-probe.js';
 import { loadPackage } from '../lazy.js';
+import { checkBindings } from './bindings.impl.js';
 import type { DoctorArgs } from './doctor.js';
 
 /** One check's verdict: `required` ones decide the exit code. */
@@ -353,15 +354,25 @@ async function checkFeedback(settings: Settings): Promise<Check[]> {
 export async function runDoctor(args: DoctorArgs): Promise<number> {
   const settings = await readSettings(resolvePaths().settingsFile).catch(() => ({}) as Settings);
   const checks: Check[] = [checkNode()];
-  const [microphone, speech, session, directories, transcription, feedback] = await Promise.all([
-    checkMicrophone(settings),
-    checkSpeechDetection(settings),
-    checkSession(settings),
-    checkDirectories(),
-    checkTranscription(settings),
-    checkFeedback(settings),
-  ]);
-  checks.push(...microphone, speech, ...session, directories, ...transcription, ...feedback);
+  const [microphone, speech, session, bindings, directories, transcription, feedback] =
+    await Promise.all([
+      checkMicrophone(settings),
+      checkSpeechDetection(settings),
+      checkSession(settings),
+      checkBindings(settings),
+      checkDirectories(),
+      checkTranscription(settings),
+      checkFeedback(settings),
+    ]);
+  checks.push(
+    ...microphone,
+    speech,
+    ...session,
+    ...bindings,
+    directories,
+    ...transcription,
+    ...feedback,
+  );
   const failed = checks.filter((c) => !c.ok && c.required);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks })}\n`);

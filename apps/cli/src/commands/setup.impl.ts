@@ -245,6 +245,26 @@ export async function runSetup(args: SetupArgs): Promise<number> {
   }
   if (pauseMedia !== undefined) await save('pauseMedia', String(pauseMedia));
 
+  // 7. where the compositor binds keys itself (sway, Hyprland, river, COSMIC): its bindings
+  if (args.bindings !== 'skip') {
+    const { applyBindings, planBindings } = await import('./bindings.impl.js');
+    const plan = await planBindings(await readSettings(file));
+    if (plan) {
+      let mode = args.bindings ?? (prompts ? undefined : 'print');
+      if (mode === undefined && prompts) {
+        say(`  ${plan.label} binds the hotkey itself; whis would add these lines to ${plan.file}:`);
+        for (const line of plan.lines) say(`    ${line}`);
+        mode = (await prompts.confirm({
+          message: `Write them into ${plan.file}? (the file is backed up first)`,
+          default: true,
+        }))
+          ? 'write'
+          : 'print';
+      }
+      await applyBindings(plan, mode ?? 'print', say);
+    }
+  }
+
   say(`\nSaved in ${file}.`);
 
   // 7. a test dictation, through the same path as `whis`

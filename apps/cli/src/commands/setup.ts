@@ -13,6 +13,7 @@ export interface SetupArgs {
   test: boolean;
   testSeconds: number;
   yes?: boolean;
+  bindings?: 'write' | 'print' | 'skip';
 }
 
 export const setupCommand: CommandModule<object, SetupArgs> = {
@@ -52,6 +53,12 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
         type: 'number',
         default: 5,
         describe: 'Without a terminal, how long the test dictation records',
+      })
+      .option('bindings', {
+        type: 'string',
+        choices: ['write', 'print', 'skip'],
+        describe:
+          'On sway, Hyprland, river and COSMIC: write the hotkey bindings into the compositor configuration, print them, or skip (default: ask; print without a terminal)',
       })
       .option('yes', {
         alias: 'y',
