@@ -16,12 +16,15 @@ import {
 import {
   createAudioSource,
   createSettingsTranscriber,
+  createSettingsTextProcessor,
   createLiveTranscriber,
   createOutputs,
   describeOutputs,
   createTriggers,
   describeProblems,
   describeTranscription,
+  describePostProcess,
+  prepareTextProcessor,
 } from './adapters.js';
 import { createLogger } from './logger.js';
 import { parseDaemonArgs, UsageError } from './options.js';
@@ -115,18 +118,21 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     live: createLiveTranscriber(paths.settingsFile, logger),
     output,
     ...(segmentOutput ? { segmentOutput } : {}),
+    processor: createSettingsTextProcessor(paths.settingsFile, logger),
     journal,
     triggers,
     logger: logger.child({ component: 'host' }),
     info: { version, hotkey: options.hotkey, output: describeOutputs(settings) },
     problems: () => describeProblems(paths.settingsFile, settings),
     transcription: () => describeTranscription(paths.settingsFile),
+    postProcess: () => describePostProcess(paths.settingsFile),
   });
   const server = await serveOverIpc(host, instance, {
     version,
     logger: logger.child({ component: 'ipc' }),
   });
   logger.info({ socket: instance.socketPath }, 'whisd listening');
+  prepareTextProcessor(settings);
   if (terminal) reportProgress(host, options, terminal.progress);
 
   // 6. signals: the first stops gracefully, a second (SIGINT/SIGTERM) stops at once, keeping audio

@@ -19,6 +19,7 @@ import {
   maskSecret,
   maskSettings,
   parseSettingValue,
+  formatSettingValue,
   readSettings,
   setSetting,
   unsetSetting,
@@ -35,6 +36,23 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+it.each([
+  ['outputs', ['clipboard', 'paste'], 'clipboard,paste'],
+  [
+    'replacements',
+    { 'kuber netties': 'Kubernetes', whis: 'whis' },
+    'kuber netties=Kubernetes;whis=whis',
+  ],
+  [
+    'profiles',
+    { xterm: { finalPunctuation: 'remove' } },
+    '{"xterm":{"finalPunctuation":"remove"}}',
+  ],
+  ['llmTimeoutMs', 4000, '4000'],
+])('formats %s for display', (key, value, shown) => {
+  expect(formatSettingValue(key, value)).toBe(shown);
+});
+
 describe('parseSettingValue', () => {
   it.each([
     ['model', ' whisper-1 ', 'whisper-1'],
@@ -42,6 +60,18 @@ describe('parseSettingValue', () => {
     ['pushToTalk', 'OFF', false],
     ['keepAudio', '12', 12],
     ['outputs', 'clipboard, stdout', ['clipboard', 'stdout']],
+    ['postProcess', 'replacements,spoken,llm', ['replacements', 'spoken', 'llm']],
+    [
+      'replacements',
+      'kuber netties=Kubernetes;Pie  Torch = PyTorch; e g=e.g.,',
+      { 'kuber netties': 'Kubernetes', 'pie torch': 'PyTorch', 'e g': 'e.g.,' },
+    ],
+    ['finalPunctuation', 'remove', 'remove'],
+    [
+      'profiles',
+      '{"xterm,kitty":{"postProcess":["replacements"],"finalPunctuation":"remove"}}',
+      { 'xterm,kitty': { postProcess: ['replacements'], finalPunctuation: 'remove' } },
+    ],
   ])('%s %j → %j', (key, raw, expected) => {
     expect(parseSettingValue(key, raw)).toEqual(expected);
   });
@@ -52,6 +82,12 @@ describe('parseSettingValue', () => {
     ['keepAudio', '-1', '"keepAudio" takes a whole number ≥ 0, not "-1".'],
     ['outputs', 'clipboard,printer', '"printer" is not one'],
     ['model', '  ', '"model" cannot be empty'],
+    ['postProcess', 'spoken,magic', '"magic" is not one'],
+    ['replacements', 'Kubernetes', 'write what is heard, =, and what to write instead'],
+    ['finalPunctuation', 'sometimes', 'takes one of keep, add, remove'],
+    ['profiles', 'xterm=replacements', '"profiles" takes JSON'],
+    ['profiles', '{"xterm":{"postProcess":["magic"]}}', 'postProcess takes a list of replacements'],
+    ['profiles', '{"xterm":{"submit":true}}', 'unknown field "submit"'],
   ])('rejects %s %j', (key, raw, message) => {
     expect(() => parseSettingValue(key, raw)).toThrow(ConfigError);
     expect(() => parseSettingValue(key, raw)).toThrow(message);

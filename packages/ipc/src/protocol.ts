@@ -56,6 +56,13 @@ export interface TranscriptEntry {
   durationMs: number;
   /** True while the audio is still on disk (for `retry`). */
   audioKept: boolean;
+  /**
+   * The transcript as the recogniser gave it, when post-processing changed it (`text` is what was
+   * delivered). Absent when the two are the same, and from services older than this field.
+   */
+  raw?: string;
+  /** The post-processing steps that changed the text, in order (e.g. `replacements`, `llm`). */
+  applied?: string[];
 }
 
 export interface HelloParams {
@@ -97,6 +104,11 @@ export interface StatusResult {
    * (missed segments uploaded with gpt-transcribe)". Absent from services older than this field.
    */
   transcription?: string;
+  /**
+   * What post-processing does to transcripts, e.g. "replacements (3 set) → spoken; xterm:
+   * replacements, final punctuation: remove", or "none". Absent from services older than this field.
+   */
+  postProcess?: string;
 }
 
 export interface StateChangeResult {
@@ -161,7 +173,8 @@ export type ServiceEvent =
   | { type: 'state'; state: ServiceState; recordingId: string | null }
   | { type: 'level'; recordingId: string; level: Level; durationMs: number }
   | { type: 'progress'; recordingId: string; done: number; total: number }
-  | { type: 'transcript'; recordingId: string; text: string }
+  /** The final text (post-processed), and the recogniser's own when post-processing changed it. */
+  | { type: 'transcript'; recordingId: string; text: string; raw?: string }
   /** A piece of a segment's text as it is recognised (live transcription), to append to what came before. */
   | { type: 'transcript.delta'; recordingId: string; segment: number; text: string }
   /** The final text of a segment (0, 1, …), while the recording may still go on. */

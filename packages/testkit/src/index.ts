@@ -20,3 +20,11 @@ export {
   type EntryWindow,
   type WaylandSession,
 } from './windows.js';
+export {
+  startChatServer,
+  tidyLikeAModel,
+  obeyLikeAModel,
+  type ChatServer,
+  type ChatRequest,
+  type ChatBehaviour,
+} from './chat-server.js';

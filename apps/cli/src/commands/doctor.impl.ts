@@ -276,16 +276,36 @@ async function checkFileTranscription(
   }
 }
 
+// Each step the chain (or a profile) names. Not required: a step that cannot work leaves the text
+// as heard, so a dictation still succeeds; the check says what the user is missing.
+async function checkPostProcess(settings: Settings): Promise<Check[]> {
+  const named = [
+    ...(settings.postProcess ?? []),
+    ...Object.values(settings.profiles ?? {}).flatMap((p) => p.postProcess ?? []),
+  ];
+  if (named.length === 0) return [];
+  const { checkChain } = await loadPackage<typeof import('@whis/postprocess')>('@whis/postprocess');
+  const checks = await checkChain(settings, process.env);
+  return checks.map((c) => ({
+    name: `Post-processing: ${c.step}`,
+    ok: c.ok,
+    required: false,
+    detail: c.detail,
+    ...(c.fix ? { fix: c.fix } : {}),
+  }));
+}
+
 export async function runDoctor(args: DoctorArgs): Promise<number> {
   const settings = await readSettings(resolvePaths().settingsFile).catch(() => ({}) as Settings);
   const checks: Check[] = [checkNode()];
-  const [microphone, session, directories, transcription] = await Promise.all([
+  const [microphone, session, directories, transcription, postProcess] = await Promise.all([
     checkMicrophone(settings),
     checkSession(settings),
     checkDirectories(),
     checkTranscription(settings),
+    checkPostProcess(settings),
   ]);
-  checks.push(...microphone, ...session, directories, ...transcription);
+  checks.push(...microphone, ...session, directories, ...transcription, ...postProcess);
   const failed = checks.filter((c) => !c.ok && c.required);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks })}\n`);
