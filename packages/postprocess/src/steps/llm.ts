@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 
 /** What the model is told when `llmPrompt` is not set. The transcript follows in the user message. */
@@ -124,11 +126,37 @@ export function createLlmTidy(
 }
 
 /**
- * Loads Node's HTTP client (fetch) ahead of the first tidy-up: its first use compiles it
- * synchronously (tens of ms, hundreds on a busy machine), during which no timer can fire, so the
- * first request would overrun its budget by that much. Sends nothing. Call it when the service
- * starts or a recording begins, where the chain names `llm`.
+ * Loads Node's HTTP client (fetch, and the HTTP parser it compiles on its first connection) and
+ * runs the SDK's first request ahead of the first tidy-up: that costs tens of ms (hundreds on a
+ * busy machine), partly synchronously, so the first tidy-up would overrun its budget by that much.
+ * It asks a server of its own on 127.0.0.1 for the length of one request: nothing leaves the
+ * machine. Call it when the service starts or a recording begins, where the chain names `llm`.
  */
 export async function prepareLlm(): Promise<void> {
-  await fetch('http://127.0.0.1:9/', { signal: AbortSignal.abort() }).catch(() => undefined);
+  // answers any request with an empty completion
+  const server = createServer((req, res) => {
+    req.resume();
+    res.setHeader('content-type', 'application/json');
+    res.end(
+      '{"id":"prepare","object":"chat.completion","created":0,"model":"prepare","choices":[]}',
+    );
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    // one request through the SDK, as a tidy-up goes: its own first-use work is done here too
+    await new OpenAI({
+      apiKey: 'prepare',
+      baseURL: `http://127.0.0.1:${port}/v1`,
+      maxRetries: 0,
+    }).chat.completions.create({ model: 'prepare', messages: [{ role: 'user', content: '' }] });
+  } catch {
+    // only a head start: the first request pays for it instead
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 }
