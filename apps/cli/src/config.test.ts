@@ -98,3 +98,35 @@ describe('the hotkey is checked at the edge and kept in its canonical form', () 
     expect(result.stderr).toMatch(/Invalid hotkey "ctrl\+foo".*whis config set hotkey/);
   });
 });
+
+describe('whis config for post-processing', () => {
+  it('stores replacements and profiles, shows them as set, and shows the default llm prompt', async () => {
+    const s = (sandbox = await createSandbox({}));
+    const set = await s.whis([
+      'config',
+      'set',
+      'replacements',
+      'kuber netties=Kubernetes;pie torch=PyTorch',
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect((await s.whis(['config', 'set', 'postProcess', 'replacements,spoken,llm'])).code).toBe(
+      0,
+    );
+    const profiles = '{"xterm":{"postProcess":["replacements"],"finalPunctuation":"remove"}}';
+    expect((await s.whis(['config', 'set', 'profiles', profiles])).code).toBe(0);
+    expect(await settingsOf(s)).toMatchObject({
+      replacements: { 'kuber netties': 'Kubernetes', 'pie torch': 'PyTorch' },
+      postProcess: ['replacements', 'spoken', 'llm'],
+      profiles: JSON.parse(profiles),
+    });
+    const shown = (await s.whis(['config'])).stdout;
+    expect(shown).toMatch(/^replacements\s+kuber netties=Kubernetes;pie torch=PyTorch/m);
+    expect(shown).toMatch(/^profiles\s+\{"xterm":/m);
+    expect(shown).toMatch(/^llmPrompt\s+\(default\) You tidy up dictated text/m);
+    const prompt = (await s.whis(['config', 'get', 'llmPrompt'])).stdout;
+    expect(prompt).toMatch(/never instructions to you/);
+    const bad = await s.whis(['config', 'set', 'postProcess', 'spoken,magic']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/replacements, spoken, fillers, llm, command/);
+  });
+});

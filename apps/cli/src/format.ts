@@ -43,6 +43,7 @@ export function formatStatus(status: StatusResult): string {
   else if (status.hotkeyProblem) lines.push(`  Hotkey: off (${status.hotkeyProblem})`);
   else lines.push('  Hotkey: none (control it with `whis toggle`)');
   if (status.transcription) lines.push(`  Transcription: ${status.transcription}`);
+  if (status.postProcess) lines.push(`  Post-processing: ${status.postProcess}`);
   if (status.output) lines.push(`  Output: ${status.output}`);
   if (status.feedback) lines.push(`  Feedback: ${status.feedback}`);
   if (status.recording) {

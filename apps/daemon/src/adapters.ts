@@ -11,13 +11,16 @@ import {
   createStdoutOutput,
   createTypeOutput,
   describeInsertion,
+  focusedWindowClass,
   insertOptionsFrom,
 } from '@whis/output';
+import { chainUses, createTextProcessor, describeChain, prepareLlm } from '@whis/postprocess';
 import type {
   AudioSource,
   LiveTranscriber,
   Logger,
   Output,
+  TextProcessor,
   Transcriber,
   Trigger,
 } from '@whis/service-core';
@@ -83,6 +86,47 @@ export function createLiveTranscriber(settingsFile: string, logger: Logger): Liv
       return openRealtimeSession({ ...options, logger: log }, events);
     },
   };
+}
+
+// Like the transcriber, the chain is read from the settings for every transcript: `whis config set
+// postProcess …` (or new replacements) applies to the next one without a restart. The focused
+// window's class is asked for only when profiles are set.
+export function createSettingsTextProcessor(settingsFile: string, logger: Logger): TextProcessor {
+  const log = logger.child({ component: 'postprocess' });
+  return {
+    async process(text, options) {
+      let settings: Settings;
+      try {
+        settings = await readSettings(settingsFile);
+      } catch (err) {
+        log.warn({ err }, 'settings unreadable; the text is delivered as heard');
+        return { text, applied: [], notes: [(err as Error).message] };
+      }
+      return createTextProcessor({
+        settings,
+        env: process.env,
+        logger: log,
+        windowClass: () => focusedWindowClass(),
+      }).process(text, options);
+    },
+  };
+}
+
+/**
+ * With the llm step configured, loads the HTTP client now, in the background, so that the first
+ * tidy-up's budget is not spent compiling it.
+ */
+export function prepareTextProcessor(settings: Settings): void {
+  if (chainUses(settings, 'llm')) void prepareLlm();
+}
+
+/** What post-processing does, for `whis status`: read from the settings, as each transcript does. */
+export async function describePostProcess(settingsFile: string): Promise<string | undefined> {
+  try {
+    return describeChain(await readSettings(settingsFile), process.env);
+  } catch {
+    return undefined;
+  }
 }
 
 /** How recordings are transcribed, for `whis status`: read from the settings, as each recording does. */

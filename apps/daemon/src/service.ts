@@ -17,6 +17,7 @@ import {
 import {
   createAudioSource,
   createSettingsTranscriber,
+  createSettingsTextProcessor,
   createLiveTranscriber,
   createOutputs,
   createServiceFeedback,
@@ -24,6 +25,8 @@ import {
   createTriggers,
   describeProblems,
   describeTranscription,
+  describePostProcess,
+  prepareTextProcessor,
 } from './adapters.js';
 import { createLogger } from './logger.js';
 import { parseDaemonArgs, UsageError } from './options.js';
@@ -124,6 +127,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     live: createLiveTranscriber(paths.settingsFile, logger),
     output,
     ...(segmentOutput ? { segmentOutput } : {}),
+    processor: createSettingsTextProcessor(paths.settingsFile, logger),
     journal,
     triggers,
     hooks: feedback,
@@ -137,6 +141,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     },
     problems: () => describeProblems(paths.settingsFile, settings),
     transcription: () => describeTranscription(paths.settingsFile),
+    postProcess: () => describePostProcess(paths.settingsFile),
   });
   host.subscribe((event) => feedback.handle(event));
   const server = await serveOverIpc(host, instance, {
@@ -144,6 +149,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     logger: logger.child({ component: 'ipc' }),
   });
   logger.info({ socket: instance.socketPath }, 'whisd listening');
+  prepareTextProcessor(settings);
   if (terminal) reportProgress(host, options, terminal.progress);
 
   // 6. signals: the first stops gracefully, a second (SIGINT/SIGTERM) stops at once, keeping audio

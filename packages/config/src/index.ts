@@ -9,7 +9,11 @@ export {
   unsetSetting,
   maskSecret,
   maskSettings,
+  formatSettingValue,
+  parsePairs,
+  POST_PROCESS_STEPS,
   type ConfigErrorCode,
+  type Profile,
   type Settings,
   type SettingKey,
 } from './settings.js';

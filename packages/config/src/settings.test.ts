@@ -19,6 +19,7 @@ import {
   maskSecret,
   maskSettings,
   parseSettingValue,
+  formatSettingValue,
   readSettings,
   setSetting,
   unsetSetting,
@@ -35,6 +36,23 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+it.each([
+  ['outputs', ['clipboard', 'paste'], 'clipboard,paste'],
+  [
+    'replacements',
+    { 'kuber netties': 'Kubernetes', whis: 'whis' },
+    'kuber netties=Kubernetes;whis=whis',
+  ],
+  [
+    'profiles',
+    { xterm: { finalPunctuation: 'remove' } },
+    '{"xterm":{"finalPunctuation":"remove"}}',
+  ],
+  ['llmTimeoutMs', 4000, '4000'],
+])('formats %s for display', (key, value, shown) => {
+  expect(formatSettingValue(key, value)).toBe(shown);
+});
+
 describe('parseSettingValue', () => {
   it.each([
     ['model', ' whisper-1 ', 'whisper-1'],
@@ -47,6 +65,18 @@ describe('parseSettingValue', () => {
     ['pauseMedia', 'on', true],
     ['sounds', 'start,error', ['start', 'error']],
     ['soundVolume', '40', 40],
+    ['postProcess', 'replacements,spoken,llm', ['replacements', 'spoken', 'llm']],
+    [
+      'replacements',
+      'kuber netties=Kubernetes;Pie  Torch = PyTorch; e g=e.g.,',
+      { 'kuber netties': 'Kubernetes', 'pie torch': 'PyTorch', 'e g': 'e.g.,' },
+    ],
+    ['finalPunctuation', 'remove', 'remove'],
+    [
+      'profiles',
+      '{"xterm,kitty":{"postProcess":["replacements"],"finalPunctuation":"remove"}}',
+      { 'xterm,kitty': { postProcess: ['replacements'], finalPunctuation: 'remove' } },
+    ],
   ])('%s %j → %j', (key, raw, expected) => {
     expect(parseSettingValue(key, raw)).toEqual(expected);
   });
@@ -61,6 +91,12 @@ describe('parseSettingValue', () => {
     ['sounds', 'start,beep', '"beep" is not one'],
     ['uploadTimeoutScale', '0', '"uploadTimeoutScale" takes a number above 0, not "0".'],
     ['uploadTimeoutScale', 'slow', '"uploadTimeoutScale" takes a number above 0'],
+    ['postProcess', 'spoken,magic', '"magic" is not one'],
+    ['replacements', 'Kubernetes', 'write what is heard, =, and what to write instead'],
+    ['finalPunctuation', 'sometimes', 'takes one of keep, add, remove'],
+    ['profiles', 'xterm=replacements', '"profiles" takes JSON'],
+    ['profiles', '{"xterm":{"postProcess":["magic"]}}', 'postProcess takes a list of replacements'],
+    ['profiles', '{"xterm":{"submit":true}}', 'unknown field "submit"'],
   ])('rejects %s %j', (key, raw, message) => {
     expect(() => parseSettingValue(key, raw)).toThrow(ConfigError);
     expect(() => parseSettingValue(key, raw)).toThrow(message);

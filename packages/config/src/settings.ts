@@ -33,17 +33,77 @@ export interface Settings {
   pauseMedia?: boolean;
   sounds?: string[];
   soundVolume?: number;
+  postProcess?: string[];
+  replacements?: Record<string, string>;
+  replacementsFile?: string;
+  llmModel?: string;
+  llmBaseURL?: string;
+  llmApiKey?: string;
+  llmPrompt?: string;
+  llmTimeoutMs?: number;
+  postProcessCommand?: string;
+  finalPunctuation?: string;
+  profiles?: Record<string, Profile>;
+}
+
+/** What a per-application profile (`profiles`, by window class) overrides. */
+export interface Profile {
+  postProcess?: string[];
+  finalPunctuation?: string;
 }
 
 export type SettingKey = keyof Settings;
 
-type Kind = 'string' | 'boolean' | 'count' | 'number' | 'list';
+type Kind = 'string' | 'boolean' | 'count' | 'number' | 'list' | 'pairs' | 'profiles';
 
 interface KeySpec {
   kind: Kind;
   description: string;
   secret?: boolean;
   choices?: readonly string[];
+}
+
+/** The post-processing steps `postProcess` (and a profile's) may name. */
+export const POST_PROCESS_STEPS = ['replacements', 'spoken', 'fillers', 'llm', 'command'] as const;
+
+/** Parses `heard=written` pairs separated by `;` or line breaks; throws on a pair without `=`. */
+export function parsePairs(key: string, raw: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const item of raw.split(/[;\n]/)) {
+    const line = item.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    const from = eq < 0 ? '' : line.slice(0, eq).trim().replace(/\s+/g, ' ').toLowerCase();
+    if (from === '')
+      throw new ConfigError(
+        'invalid-value',
+        `"${line}" is not a ${key} pair: write what is heard, =, and what to write instead, separated by ; (kuber netties=Kubernetes;pie torch=PyTorch).`,
+      );
+    pairs[from] = line.slice(eq + 1).trim();
+  }
+  return pairs;
+}
+
+function profilesProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'an object by window class';
+  for (const [cls, profile] of Object.entries(value)) {
+    if (typeof profile !== 'object' || profile === null || Array.isArray(profile))
+      return `"${cls}" must map to an object`;
+    for (const [field, v] of Object.entries(profile as Record<string, unknown>)) {
+      if (field === 'postProcess') {
+        if (
+          !Array.isArray(v) ||
+          !v.every((step) => (POST_PROCESS_STEPS as readonly unknown[]).includes(step))
+        )
+          return `"${cls}".postProcess takes a list of ${POST_PROCESS_STEPS.join(', ')}`;
+      } else if (field === 'finalPunctuation') {
+        if (!['keep', 'add', 'remove'].includes(v as string))
+          return `"${cls}".finalPunctuation takes keep, add or remove`;
+      } else return `"${cls}" has an unknown field "${field}" (postProcess, finalPunctuation)`;
+    }
+  }
+  return undefined;
 }
 
 /** The settings file's keys, their types and what they do. */
@@ -159,6 +219,60 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
     kind: 'count',
     description: 'How many transcribed recordings keep their audio (failed ones are always kept)',
   },
+  postProcess: {
+    kind: 'list',
+    choices: POST_PROCESS_STEPS,
+    description:
+      'Steps that tidy each transcript, in order: replacements, spoken (punctuation), fillers, llm, command (default: none, the text as heard)',
+  },
+  replacements: {
+    kind: 'pairs',
+    description:
+      "Your fixes, whole words and phrases, any case in, your case out: 'kuber netties=Kubernetes;pie torch=PyTorch'",
+  },
+  replacementsFile: {
+    kind: 'string',
+    description: 'A file of more replacements, one heard=written pair a line',
+  },
+  llmModel: {
+    kind: 'string',
+    description: 'The chat model of the llm step (default gpt-5-mini)',
+  },
+  llmBaseURL: {
+    kind: 'string',
+    description:
+      'OpenAI-compatible chat endpoint of the llm step: Groq, Ollama, llama.cpp, LM Studio (default: baseURL)',
+  },
+  llmApiKey: {
+    kind: 'string',
+    secret: true,
+    description: 'API key for llmBaseURL (default: apiKey)',
+  },
+  llmPrompt: {
+    kind: 'string',
+    description: 'What the llm step tells the model (the transcript follows as data)',
+  },
+  llmTimeoutMs: {
+    kind: 'count',
+    description:
+      'How long the llm step may take; after it the text is delivered without it (default 4000)',
+  },
+  postProcessCommand: {
+    kind: 'string',
+    description:
+      'The command step: a shell command that reads the text on stdin and prints the new text',
+  },
+  finalPunctuation: {
+    kind: 'string',
+    choices: ['keep', 'add', 'remove'],
+    description:
+      'How a transcript ends: keep (default), add (a period where none), remove (a final period, comma, colon, semicolon)',
+  },
+  profiles: {
+    kind: 'profiles',
+    description:
+      'By focused window class, what overrides postProcess and finalPunctuation: {"xterm,kitty":{"postProcess":["replacements"],"finalPunctuation":"remove"}}',
+  },
 };
 
 export type ConfigErrorCode = 'invalid-settings' | 'unknown-key' | 'invalid-value' | 'write-failed';
@@ -243,7 +357,42 @@ export function parseSettingValue(key: string, raw: string): Settings[SettingKey
       }
       return items;
     }
+    case 'pairs': {
+      const pairs = parsePairs(key, value);
+      if (Object.keys(pairs).length === 0)
+        throw new ConfigError(
+          'invalid-value',
+          `"${key}" takes heard=written pairs separated by ;, e.g. 'kuber netties=Kubernetes;pie torch=PyTorch'.`,
+        );
+      return pairs;
+    }
+    case 'profiles': {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        parsed = undefined;
+      }
+      const problem = parsed === undefined ? 'JSON' : profilesProblem(parsed);
+      if (problem)
+        throw new ConfigError(
+          'invalid-value',
+          `"${key}" takes ${problem}, e.g. '{"xterm":{"postProcess":["replacements"],"finalPunctuation":"remove"}}'.`,
+        );
+      return parsed as Record<string, Profile>;
+    }
   }
+}
+
+/** A setting's value as `whis config` prints it: lists comma separated, pairs as a=b;c=d, profiles as JSON. */
+export function formatSettingValue(key: string, value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (isSettingKey(key) && SETTING_KEYS[key].kind === 'pairs' && typeof value === 'object' && value)
+    return Object.entries(value as Record<string, string>)
+      .map(([from, to]) => `${from}=${to}`)
+      .join(';');
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
 }
 
 function validate(file: string, data: unknown): Settings {
@@ -267,7 +416,13 @@ function validate(file: string, data: unknown): Settings {
       (kind === 'boolean' && typeof value === 'boolean') ||
       (kind === 'count' && Number.isInteger(value) && (value as number) >= 0) ||
       (kind === 'number' && typeof value === 'number' && Number.isFinite(value) && value > 0) ||
-      (kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string'));
+      (kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) ||
+      (kind === 'pairs' &&
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.values(value).every((v) => typeof v === 'string')) ||
+      (kind === 'profiles' && profilesProblem(value) === undefined);
     if (!ok) {
       throw new ConfigError(
         'invalid-settings',

@@ -143,6 +143,29 @@ export interface Output {
   deliver(text: string): Promise<void>;
 }
 
+export interface TextProcessOptions {
+  /** The focused window's class (`xterm`, `kitty`, …), for per-application profiles; looked up when absent. */
+  windowClass?: string;
+  signal?: AbortSignal;
+}
+
+/** A transcript after post-processing, with what was done to it. */
+export interface ProcessedText {
+  text: string;
+  /** The steps that ran and changed or kept the text, in order (e.g. `replacements`, `llm`). */
+  applied: string[];
+  /** Why a step left the text as it was (timed out, rejected, failed), one line each. */
+  notes: string[];
+}
+
+/**
+ * Tidies a transcript between "transcribed" and "delivered" (replacements, spoken punctuation, a
+ * language model, …). It never rejects for a step's failure: the text before that step is kept.
+ */
+export interface TextProcessor {
+  process(text: string, options?: TextProcessOptions): Promise<ProcessedText>;
+}
+
 export type TriggerEvent =
   | { type: 'toggle' }
   | { type: 'start' }

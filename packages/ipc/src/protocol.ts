@@ -68,6 +68,13 @@ export interface TranscriptEntry {
   durationMs: number;
   /** True while the audio is still on disk (for `retry`). */
   audioKept: boolean;
+  /**
+   * The transcript as the recogniser gave it, when post-processing changed it (`text` is what was
+   * delivered). Absent when the two are the same, and from services older than this field.
+   */
+  raw?: string;
+  /** The post-processing steps that changed the text, in order (e.g. `replacements`, `llm`). */
+  applied?: string[];
 }
 
 export interface HelloParams {
@@ -126,6 +133,11 @@ export interface StatusResult {
    * answer. Absent from services older than this field.
    */
   uploads?: UploadInfo[];
+  /**
+   * What post-processing does to transcripts, e.g. "replacements (3 set) → spoken; xterm:
+   * replacements, final punctuation: remove", or "none". Absent from services older than this field.
+   */
+  postProcess?: string;
 }
 
 export interface StateChangeResult {
@@ -192,7 +204,8 @@ export type ServiceEvent =
   | { type: 'progress'; recordingId: string; done: number; total: number }
   /** An upload is tried again (`attempt` ≥ 2) after `previousError` (e.g. "no answer in 13 s"). */
   | ({ type: 'attempt'; previousError?: string } & UploadInfo)
-  | { type: 'transcript'; recordingId: string; text: string }
+  /** The final text (post-processed), and the recogniser's own when post-processing changed it. */
+  | { type: 'transcript'; recordingId: string; text: string; raw?: string }
   /** A piece of a segment's text as it is recognised (live transcription), to append to what came before. */
   | { type: 'transcript.delta'; recordingId: string; segment: number; text: string }
   /** The final text of a segment (0, 1, …), while the recording may still go on. */

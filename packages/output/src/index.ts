@@ -11,6 +11,7 @@ export {
   createTypeOutput,
   describeInsertion,
   insertOptionsFrom,
+  focusedWindowClass,
   type InsertOptions,
   type InsertSettings,
 } from './insert.js';

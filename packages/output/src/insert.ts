@@ -207,6 +207,16 @@ async function focusedClass(ctx: Context): Promise<string | undefined> {
 }
 
 /**
+ * The focused window's class (`xterm`, `kitty`, `zenity`, …) on X11, sway and Hyprland, as the
+ * paste chord is chosen; undefined elsewhere or when it cannot be read.
+ */
+export function focusedWindowClass(
+  options: Pick<InsertOptions, 'env' | 'platform' | 'timeoutMs'> = {},
+): Promise<string | undefined> {
+  return focusedClass(context({ timeoutMs: 2000, ...options }));
+}
+
+/**
  * The paste output: the text goes on the clipboard, the focused window's paste chord is pressed,
  * and the clipboard the user had is given back once the paste has been taken, unless they copied
  * something new in between. A failed chord leaves the text on the clipboard and says so.

@@ -11,6 +11,7 @@ import {
   FakeLiveTranscriber,
   ManualTrigger,
   MemoryOutput,
+  ScriptedProcessor,
   ScriptedTranscriber,
 } from './testing.js';
 
@@ -706,5 +707,98 @@ describe('recording hooks', () => {
       info: { version: '9.9.9' },
     });
     expect((await host.start()).state).toBe('recording');
+  });
+});
+
+describe('post-processing', () => {
+  let processor: ScriptedProcessor;
+  let processed: ServiceHost;
+  let seen: ServiceEvent[];
+  beforeEach(async () => {
+    await host.shutdown();
+    processor = new ScriptedProcessor();
+    processed = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      processor,
+      journal,
+      info: { version: '9.9.9' },
+      postProcess: () => 'upper',
+    });
+    seen = [];
+    processed.subscribe((e) => seen.push(e));
+  });
+  afterEach(() => processed.shutdown());
+
+  async function dictate(words: string): Promise<string> {
+    const { recordingId } = await processed.toggle();
+    await audio.current!.push(Buffer.from(words));
+    await processed.toggle();
+    await expect.poll(async () => (await processed.status()).state).toBe('idle');
+    return recordingId!;
+  }
+
+  it('delivers and announces the processed text; the journal keeps the raw one beside it', async () => {
+    const id = await dictate('hello world');
+    expect(output.delivered).toEqual(['HELLO WORLD']);
+    expect(seen.find((e) => e.type === 'transcript')).toEqual({
+      type: 'transcript',
+      recordingId: id,
+      text: 'HELLO WORLD',
+      raw: 'hello world',
+    });
+    expect((await processed.last(1)).transcripts).toMatchObject([
+      { id, text: 'HELLO WORLD', raw: 'hello world', applied: ['upper'] },
+    ]);
+    expect(processor.calls.map((c) => c.text)).toEqual(['hello world']);
+    expect((await processed.status()).postProcess).toBe('upper');
+  });
+
+  it('segments are announced as heard; the whole transcript is processed once', async () => {
+    const { recordingId } = await processed.toggle();
+    await audio.current!.push(Buffer.from('first'));
+    await audio.current!.cut();
+    await audio.current!.push(Buffer.from('second'));
+    await processed.toggle();
+    await expect.poll(() => output.delivered).toEqual(['FIRST SECOND']);
+    expect(
+      seen.filter((e) => e.type === 'transcript.segment').map((e) => (e as { text: string }).text),
+    ).toEqual(['first', 'second']);
+    expect(processor.calls).toHaveLength(1);
+    expect(recordingId).toBeDefined();
+  });
+
+  it('keeps no raw copy when processing changed nothing', async () => {
+    processor = new ScriptedProcessor((text) => ({ text, applied: [], notes: ['llm: slow'] }));
+    await processed.shutdown();
+    processed = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      processor,
+      journal,
+      info: { version: '1' },
+    });
+    const id = await dictate('as heard');
+    const [entry] = (await processed.last(1)).transcripts;
+    expect(entry).toMatchObject({ id, text: 'as heard' });
+    expect(entry!.raw).toBeUndefined();
+  });
+
+  it('a processor that fails never costs the text: it is delivered as heard', async () => {
+    processor.failNext(new Error('model exploded'));
+    const id = await dictate('still here');
+    expect(output.delivered).toEqual(['still here']);
+    expect((await processed.last(1)).transcripts).toMatchObject([{ id, text: 'still here' }]);
+  });
+
+  it('retry delivers the processed text', async () => {
+    transcriber.fail(new Error('network down'));
+    const id = await dictate('try again');
+    expect(output.delivered).toEqual([]);
+    const retried = await processed.retry(id);
+    expect(retried).toMatchObject({ id, text: 'TRY AGAIN' });
+    expect(output.delivered).toEqual(['TRY AGAIN']);
   });
 });

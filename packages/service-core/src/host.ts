@@ -28,6 +28,7 @@ import type {
   Logger,
   Output,
   RecordingHooks,
+  TextProcessor,
   Transcriber,
   Trigger,
 } from './ports.js';
@@ -48,6 +49,12 @@ export interface ServiceHostOptions {
    * (typing as the user speaks); `output` still gets the whole transcript. Optional.
    */
   segmentOutput?: Output;
+  /**
+   * Tidies each whole transcript between "transcribed" and "delivered" (replacements, spoken
+   * punctuation, a language model, …); the journal keeps the text as heard beside it. Segments
+   * (`transcript.segment` events, `segmentOutput`) stay as heard. Optional: default, as heard.
+   */
+  processor?: TextProcessor;
   journal: Journal;
   triggers?: Trigger[];
   /** Runs before each recording's microphone opens (a start sound, pausing media). Optional. */
@@ -67,6 +74,8 @@ export interface ServiceHostOptions {
   problems?: () => string[] | Promise<string[]>;
   /** How recordings are transcribed, for `status` (see StatusResult.transcription); read at each call. */
   transcription?: () => string | undefined | Promise<string | undefined>;
+  /** What post-processing does, for `status` (see StatusResult.postProcess); read at each call. */
+  postProcess?: () => string | undefined | Promise<string | undefined>;
   /** How long shutdown waits for a transcription before keeping its audio for `retry`. Default 30 s. */
   shutdownTimeoutMs?: number;
 }
@@ -155,6 +164,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     transcriber,
     ...(options.live ? { live: options.live } : {}),
     output,
+    ...(options.processor ? { processor: options.processor } : {}),
     logger,
     emit,
     reportError,
@@ -270,9 +280,13 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       logger.warn({ err }, 'the microphone is not ready; the next recording tries again'),
     );
 
-  const describeTranscription = async (): Promise<{ transcription?: string }> => {
+  const describeTranscription = async (): Promise<{
+    transcription?: string;
+    postProcess?: string;
+  }> => {
     const transcription = await options.transcription?.();
-    return transcription ? { transcription } : {};
+    const postProcess = await options.postProcess?.();
+    return { ...(transcription ? { transcription } : {}), ...(postProcess ? { postProcess } : {}) };
   };
 
   const host: ServiceHost = {

@@ -53,8 +53,16 @@ export interface Journal {
   /** Creates the entry for a new recording; the audio source writes into `directory`. */
   create(): Promise<{ id: string; directory: string; startedAt: string }>;
   captured(id: string, audio: CapturedAudio): Promise<void>;
-  /** Stores the transcript atomically, then applies retention (deletes audio it no longer needs). */
-  transcribed(id: string, text: string): Promise<void>;
+  /**
+   * Stores the transcript atomically, then applies retention (deletes audio it no longer needs).
+   * `processed`: the recogniser's own text and the post-processing steps, when `text` is the
+   * post-processed one (kept beside it, so nothing the recogniser heard is lost).
+   */
+  transcribed(
+    id: string,
+    text: string,
+    processed?: { raw: string; applied: string[] },
+  ): Promise<void>;
   failed(id: string, error: { code: string; message: string }): Promise<void>;
   /** Deletes a recording entirely (cancelled, or empty). */
   remove(id: string): Promise<void>;
@@ -105,6 +113,8 @@ const storedTranscript = z.object({
   createdAt: z.string(),
   durationMs: z.number().nonnegative(),
   audioKept: z.boolean().optional(),
+  raw: z.string().optional(),
+  applied: z.array(z.string()).optional(),
 });
 
 const storedSegments = z.record(z.string().regex(CHUNK_FILE), z.string());
@@ -327,7 +337,7 @@ export function createJournal(options: JournalOptions): Journal {
       // only once the entry says `captured`: until then a reader must not take it for a crashed one
       live.delete(id);
     },
-    async transcribed(id, text) {
+    async transcribed(id, text, processed) {
       const meta = await get(id);
       if (!meta) throw new JournalError('not-found', `No recording ${id} in ${root}.`);
       const record: TranscriptRecord = {
@@ -336,6 +346,9 @@ export function createJournal(options: JournalOptions): Journal {
         createdAt: clock().toISOString(),
         durationMs: meta.durationMs,
         audioKept: true,
+        // the raw text only when it differs: an entry without it was delivered as heard
+        ...(processed && processed.raw !== text ? { raw: processed.raw } : {}),
+        ...(processed && processed.applied.length > 0 ? { applied: processed.applied } : {}),
       };
       // the transcript is safe on disk before any audio is deleted
       try {

@@ -12,6 +12,9 @@ import type {
   LiveSessionOptions,
   LiveTranscriber,
   Output,
+  ProcessedText,
+  TextProcessor,
+  TextProcessOptions,
   TranscribeOptions,
   Transcriber,
   Trigger,
@@ -353,6 +356,37 @@ export class MemoryOutput implements Output {
       throw error;
     }
     this.delivered.push(text);
+  }
+}
+
+/**
+ * A TextProcessor that applies `edit` (default: upper case) and remembers what it was given;
+ * `failNext` makes the next call reject, as a broken processor would.
+ */
+export class ScriptedProcessor implements TextProcessor {
+  readonly calls: Array<{ text: string; options: TextProcessOptions }> = [];
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly edit: (text: string) => ProcessedText = (text) => ({
+      text: text.toUpperCase(),
+      applied: ['upper'],
+      notes: [],
+    }),
+  ) {}
+
+  failNext(error: Error): void {
+    this.failure = error;
+  }
+
+  async process(text: string, options: TextProcessOptions = {}): Promise<ProcessedText> {
+    this.calls.push({ text, options });
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = undefined;
+      throw error;
+    }
+    return this.edit(text);
   }
 }
 

@@ -50,3 +50,11 @@ export {
   type NotificationDaemon,
   type MediaPlayer,
 } from './desktop.js';
+export {
+  startChatServer,
+  tidyLikeAModel,
+  obeyLikeAModel,
+  type ChatServer,
+  type ChatRequest,
+  type ChatBehaviour,
+} from './chat-server.js';

@@ -1,5 +1,6 @@
 import {
   SETTING_KEYS,
+  formatSettingValue,
   maskSettings,
   readSettings,
   resolvePaths,
@@ -13,6 +14,19 @@ import type { ConfigArgs } from './config.js';
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+const firstLine = (text: string) => {
+  const [first, ...rest] = text.split('\n');
+  return rest.length > 0 ? `${first} … (\`whis config get llmPrompt\` prints it all)` : first!;
+};
+
+/** The default of a setting whose default is long enough to be worth showing: the llm prompt. */
+async function defaultOf(key: string): Promise<string | undefined> {
+  if (key !== 'llmPrompt') return undefined;
+  const { DEFAULT_LLM_PROMPT } =
+    await loadPackage<typeof import('@whis/postprocess')>('@whis/postprocess');
+  return DEFAULT_LLM_PROMPT;
 }
 
 export async function runConfig(args: ConfigArgs): Promise<number> {
@@ -55,9 +69,9 @@ export async function runConfig(args: ConfigArgs): Promise<number> {
           hint: `Valid settings: ${Object.keys(SETTING_KEYS).join(', ')}.`,
         });
       }
-      const value = shown[args.key!];
+      const value = shown[args.key!] ?? (await defaultOf(args.key!));
       if (value === undefined) return ExitCode.Failure;
-      print(Array.isArray(value) ? value.join(',') : String(value));
+      print(formatSettingValue(args.key!, value));
       return ExitCode.Ok;
     }
   }
@@ -80,8 +94,13 @@ export async function runConfig(args: ConfigArgs): Promise<number> {
   }
   for (const key of Object.keys(SETTING_KEYS) as SettingKey[]) {
     const value = shown[key];
+    const fallback = value === undefined ? await defaultOf(key) : undefined;
     const text =
-      value === undefined ? '(unset)' : Array.isArray(value) ? value.join(',') : String(value);
+      value !== undefined
+        ? formatSettingValue(key, value)
+        : fallback !== undefined
+          ? `(default) ${firstLine(fallback)}`
+          : '(unset)';
     print(`${key.padEnd(11)} ${text}${args.show ? '' : `    # ${SETTING_KEYS[key].description}`}`);
   }
   if (!args.show) {

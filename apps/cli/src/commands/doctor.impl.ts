@@ -351,10 +351,29 @@ async function checkFeedback(settings: Settings): Promise<Check[]> {
   return probes.map((probe) => ({ ...probe, required: false }));
 }
 
+// Each step the chain (or a profile) names. Not required: a step that cannot work leaves the text
+// as heard, so a dictation still succeeds; the check says what the user is missing.
+async function checkPostProcess(settings: Settings): Promise<Check[]> {
+  const named = [
+    ...(settings.postProcess ?? []),
+    ...Object.values(settings.profiles ?? {}).flatMap((p) => p.postProcess ?? []),
+  ];
+  if (named.length === 0) return [];
+  const { checkChain } = await loadPackage<typeof import('@whis/postprocess')>('@whis/postprocess');
+  const checks = await checkChain(settings, process.env);
+  return checks.map((c) => ({
+    name: `Post-processing: ${c.step}`,
+    ok: c.ok,
+    required: false,
+    detail: c.detail,
+    ...(c.fix ? { fix: c.fix } : {}),
+  }));
+}
+
 export async function runDoctor(args: DoctorArgs): Promise<number> {
   const settings = await readSettings(resolvePaths().settingsFile).catch(() => ({}) as Settings);
   const checks: Check[] = [checkNode()];
-  const [microphone, speech, session, bindings, directories, transcription, feedback] =
+  const [microphone, speech, session, bindings, directories, transcription, feedback, postProcess] =
     await Promise.all([
       checkMicrophone(settings),
       checkSpeechDetection(settings),
@@ -363,6 +382,7 @@ export async function runDoctor(args: DoctorArgs): Promise<number> {
       checkDirectories(),
       checkTranscription(settings),
       checkFeedback(settings),
+      checkPostProcess(settings),
     ]);
   checks.push(
     ...microphone,
@@ -372,6 +392,7 @@ export async function runDoctor(args: DoctorArgs): Promise<number> {
     directories,
     ...transcription,
     ...feedback,
+    ...postProcess,
   );
   const failed = checks.filter((c) => !c.ok && c.required);
   if (args.json) {

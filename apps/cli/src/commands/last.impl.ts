@@ -31,7 +31,9 @@ export async function runLast(args: LastArgs): Promise<number> {
   const { transcripts } = await withDaemon((client) => client.request('last', { limit: args.n }));
   if (args.paste) return paste(transcripts[args.n - 1]?.text);
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(transcripts)}\n`);
+    // both texts, always: `raw` is the text itself when post-processing changed nothing
+    const both = transcripts.map((entry) => ({ ...entry, raw: entry.raw ?? entry.text }));
+    process.stdout.write(`${JSON.stringify(both)}\n`);
     return ExitCode.Ok;
   }
   if (transcripts.length === 0) {
@@ -41,7 +43,7 @@ export async function runLast(args: LastArgs): Promise<number> {
   // newest last, so the most recent text is what stays on screen
   for (const entry of [...transcripts].reverse()) {
     if (args.n > 1) process.stdout.write(`# ${entry.id} (${entry.createdAt})\n`);
-    process.stdout.write(`${entry.text}\n`);
+    process.stdout.write(`${args.raw ? (entry.raw ?? entry.text) : entry.text}\n`);
   }
   return ExitCode.Ok;
 }

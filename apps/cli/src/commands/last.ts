@@ -4,6 +4,7 @@ export interface LastArgs {
   n: number;
   json?: boolean;
   paste?: boolean;
+  raw?: boolean;
 }
 
 export const lastCommand: CommandModule<object, LastArgs> = {
@@ -12,7 +13,14 @@ export const lastCommand: CommandModule<object, LastArgs> = {
   builder: (yargs) =>
     yargs
       .option('n', { alias: 'count', type: 'number', default: 1, describe: 'How many' })
-      .option('json', { type: 'boolean', describe: 'Print JSON' })
+      .option('json', {
+        type: 'boolean',
+        describe: 'Print JSON (text as delivered, and raw: as the recogniser heard it)',
+      })
+      .option('raw', {
+        type: 'boolean',
+        describe: 'Print the text as the recogniser heard it, before post-processing',
+      })
       .option('paste', {
         type: 'boolean',
         describe: 'Paste the latest (or the nth latest, with -n) into the focused window',

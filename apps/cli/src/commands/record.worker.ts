@@ -5,6 +5,8 @@
 import { createMicrophone } from '@whis/audio';
 import { readSettings, resolvePaths } from '@whis/config';
 import { createFeedback, feedbackSettingsFrom } from '@whis/feedback';
+import { focusedWindowClass } from '@whis/output';
+import { chainUses, createTextProcessor, prepareLlm } from '@whis/postprocess';
 import { createJournal, createServiceHost, type Output } from '@whis/service-core';
 import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
 
@@ -33,6 +35,12 @@ async function main(): Promise<void> {
     }),
     transcriber: createTranscriber(resolveTranscriberOptions({ env: process.env, settings })),
     output: noOutput,
+    // the transcript the parent prints and copies is the post-processed one; the journal keeps both
+    processor: createTextProcessor({
+      settings,
+      env: process.env,
+      windowClass: () => focusedWindowClass(),
+    }),
     journal: createJournal({ directory: paths.recordingsDir, keepAudio: settings.keepAudio ?? 0 }),
     info: { version: 'one-shot', hotkey: null },
   });
@@ -63,6 +71,8 @@ async function main(): Promise<void> {
       );
   });
   const { recordingId } = await host.start();
+  // while the user speaks: the llm step's first request must not pay for loading the HTTP client
+  if (chainUses(settings, 'llm')) void prepareLlm();
   send({ type: 'recording', id: recordingId! });
   await done;
   await host.shutdown();

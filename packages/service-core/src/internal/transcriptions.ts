@@ -8,6 +8,8 @@ import type {
   LiveTranscriber,
   Logger,
   Output,
+  ProcessedText,
+  TextProcessor,
   Transcriber,
 } from '../ports.js';
 import { errorCode } from './atomic.js';
@@ -36,6 +38,8 @@ export interface RegistryContext {
   /** Transcribes while recording; the segments it misses are uploaded. */
   live?: LiveTranscriber;
   output: Output;
+  /** Tidies each whole transcript before it is stored and delivered; segments stay as heard. */
+  processor?: TextProcessor;
   logger: Logger;
   emit(event: ServiceEvent): void;
   reportError(code: string, message: string, recordingId?: string): ErrorInfo;
@@ -370,6 +374,29 @@ export class TranscriptionRegistry {
     }
   }
 
+  // The post-processed transcript, or undefined when there is no processor, nothing to process, or
+  // the processor failed: the text as heard is never lost to a step.
+  private async postProcess(
+    id: string,
+    raw: string,
+    signal: AbortSignal,
+  ): Promise<ProcessedText | undefined> {
+    const { processor, logger } = this.ctx;
+    if (!processor || raw.length === 0) return undefined;
+    try {
+      const processed = await processor.process(raw, { signal });
+      if (processed.notes.length > 0)
+        logger.warn({ recordingId: id, notes: processed.notes }, 'post-processing left parts out');
+      return processed;
+    } catch (err) {
+      logger.warn(
+        { err, recordingId: id },
+        'post-processing failed; the text is delivered as heard',
+      );
+      return undefined;
+    }
+  }
+
   // Uploads, stores the transcript, announces it and delivers it; on failure the audio is kept and
   // the error (with the recording id and the `retry` to run) is reported, then rethrown.
   private async transcribe(
@@ -400,8 +427,15 @@ export class TranscriptionRegistry {
       );
       throw err;
     }
+    const raw = text;
+    const processed = await this.postProcess(id, raw, signal);
+    text = processed?.text ?? raw;
     try {
-      await journal.transcribed(id, text);
+      await journal.transcribed(
+        id,
+        text,
+        processed ? { raw, applied: processed.applied } : undefined,
+      );
     } catch (err) {
       reportError(
         errorCode(err, 'journal-failed'),
@@ -409,7 +443,7 @@ export class TranscriptionRegistry {
         id,
       );
     }
-    emit({ type: 'transcript', recordingId: id, text });
+    emit({ type: 'transcript', recordingId: id, text, ...(text !== raw ? { raw } : {}) });
     if (text.length > 0) {
       try {
         await output.deliver(text);
