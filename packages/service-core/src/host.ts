@@ -50,7 +50,10 @@ export interface ServiceHostOptions {
   segmentOutput?: Output;
   journal: Journal;
   triggers?: Trigger[];
-  /** Runs before each recording's microphone opens (a start sound, pausing media). Optional. */
+  /**
+   * Runs before each recording's microphone opens (a start sound, pausing media) and once it has
+   * stopped (a stop sound, resuming media). Optional.
+   */
   hooks?: RecordingHooks;
   logger?: Logger;
   clock?: Clock;
@@ -161,9 +164,20 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     ...(options.hooks?.beforeCapture
       ? {
           beforeCapture: () =>
-            options.hooks!.beforeCapture!().catch((err: unknown) =>
-              logger.warn({ err }, 'the start of recording feedback failed'),
-            ),
+            options.hooks!.beforeCapture!().catch((err: unknown) => {
+              logger.warn({ err }, 'the start of recording feedback failed');
+            }),
+        }
+      : {}),
+    ...(options.hooks?.afterCapture
+      ? {
+          afterCapture: () => {
+            try {
+              options.hooks!.afterCapture!();
+            } catch (err) {
+              logger.warn({ err }, 'the end of recording feedback failed');
+            }
+          },
         }
       : {}),
     openLive: (id) => transcriptions.openLive(id),

@@ -14,6 +14,7 @@ export type {
   TriggerEvent,
   Trigger,
   RecordingHooks,
+  CapturePrelude,
   Logger,
   Clock,
 } from './ports.js';

@@ -28,3 +28,4 @@ export {
   type NotificationDaemon,
   type MediaPlayer,
 } from './desktop.js';
+export { toneShare, strongestTone, decodeAudio, recordSink } from './tone.js';
