@@ -32,6 +32,8 @@ Object.assign(process.env, mic.env);
 const bus = await startSessionBus();
 const root = mkdtempSync(join(tmpdir(), 'whis-feedback-bench-'));
 const microphone = createMicrophone({});
+// one player for the whole run, as the service has: its WAV files are written once
+const player = createSoundPlayer({});
 
 async function round({ sounds, pauseMedia }) {
   let startCalled = 0;
@@ -43,7 +45,6 @@ async function round({ sounds, pauseMedia }) {
       return capture;
     },
   };
-  const player = createSoundPlayer({});
   let cueEnd = 0;
   const feedback = createFeedback({
     notify: 'off',
@@ -56,7 +57,7 @@ async function round({ sounds, pauseMedia }) {
         await player.play(cue);
         if (cue === 'start') cueEnd = performance.now();
       },
-      close: () => player.close(),
+      close: async () => undefined,
     },
   });
   const host = createServiceHost({
@@ -104,16 +105,16 @@ try {
     `   ratio on/off                      ${(median(on.map((r) => r.firstSample)) / median(off.map((r) => r.firstSample))).toFixed(2)}×`,
   );
 
-  const player = await startMediaPlayer(bus);
+  const mpv = await startMediaPlayer(bus);
   const paused = [];
   const plain = [];
   for (let i = 0; i < ROUNDS; i++) {
     paused.push(await round({ sounds: false, pauseMedia: true }));
     plain.push(await round({ sounds: false, pauseMedia: false }));
-    const status = await player.status();
+    const status = await mpv.status();
     if (status !== 'Playing') throw new Error(`the player was left ${status}`);
   }
-  await player.stop();
+  await mpv.stop();
   const on2 = median(paused.map((r) => r.recording));
   const off2 = median(plain.map((r) => r.recording));
   console.log('2. pausing media, one mpv playing (median of 10)');
@@ -124,6 +125,7 @@ try {
   console.log(`   stop → settled, pauseMedia off    ${fmt(median(plain.map((r) => r.resumed)))}`);
 } finally {
   await microphone.close();
+  await player.close();
   await bus.stop();
   await mic.stop();
   rmSync(root, { recursive: true, force: true });
