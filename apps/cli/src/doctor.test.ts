@@ -1,17 +1,30 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  startMediaPlayer,
+  startNotificationDaemon,
+  startSessionBus,
+  type NotificationDaemon,
+  type SessionBus,
+} from '@whis/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, startRig, type Rig, type Sandbox } from './internal/harness.js';
 
 let rig: Rig;
+let bus: SessionBus;
+let dunst: NotificationDaemon;
 const sandboxes: Sandbox[] = [];
 
 beforeAll(async () => {
   rig = await startRig('one two three');
+  bus = await startSessionBus();
+  dunst = await startNotificationDaemon(bus, rig.x);
 }, 60_000);
 afterAll(async () => {
   for (const s of sandboxes) await s.cleanup();
+  await dunst?.stop();
+  await bus?.stop();
   await rig?.stop();
 });
 
@@ -27,6 +40,7 @@ async function doctor(
   const s = await createSandbox({
     ...rig.env,
     OPENAI_API_KEY: 'sk-doctor',
+    DBUS_SESSION_BUS_ADDRESS: bus.address,
     ...change,
   });
   sandboxes.push(s);
@@ -53,6 +67,7 @@ describe('whis doctor against real conditions', () => {
       'Directories',
       'API key',
       'Endpoint and model',
+      'Notifications',
     ]);
     expect(check(report, 'Microphone').detail).toMatch(/delivers audio/);
     expect(check(report, 'Endpoint and model').detail).toMatch(/accepts gpt-transcribe/);
@@ -110,6 +125,27 @@ describe('whis doctor against real conditions', () => {
       rig.server.realtime.refuseSessions = null;
     }
   }, 60_000);
+
+  it('feedback: the notification service and the media players are checked, not required', async () => {
+    const player = await startMediaPlayer(bus);
+    try {
+      const on = await doctor();
+      expect(check(on.report, 'Notifications')).toMatchObject({ ok: true, required: false });
+      const s = sandboxes.at(-1)!;
+      await s.whis(['config', 'set', 'pauseMedia', 'true']);
+      await s.whis(['config', 'set', 'sounds', 'stop']);
+      const result = await s.whis(['doctor', '--json'], { timeoutMs: 60_000 });
+      const report = JSON.parse(result.stdout) as Report;
+      expect(check(report, 'Media players').detail).toMatch(/1 MPRIS player reachable: mpv/);
+      expect(check(report, 'Sounds').detail).toMatch(/stop through (pw-play|paplay|aplay)/);
+      const none = await doctor({ DBUS_SESSION_BUS_ADDRESS: `unix:path=${bus.directory}/none` });
+      expect(check(none.report, 'Notifications')).toMatchObject({ ok: false, required: false });
+      expect(check(none.report, 'Notifications').fix).toMatch(/notification daemon/);
+      expect(none.code).toBe(0);
+    } finally {
+      await player.stop();
+    }
+  }, 120_000);
 
   it('no clipboard tool on PATH: the clipboard check names the package', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'whis-nopath-'));

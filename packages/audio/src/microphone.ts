@@ -331,7 +331,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       await stream?.close();
     },
 
-    async start({ directory, onPcm, segmentMs }) {
+    async start({ directory, onPcm, segmentMs, quietUntil }) {
       const startedAt = performance.now();
       const opened = keepOpen ? await openKept() : open();
       const { stream, device } = opened;
@@ -368,6 +368,9 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         listeners.emitError(error);
       };
       opened.onError(fail);
+      // a start sound plays while the device opens: until it is over, what is heard is recorded as
+      // silence (the timing stays, the sound does not); the pre-roll, from before the press, is kept
+      let quiet = false;
       const preRolledMs = opened.route((pcm) => {
         if (ended) return;
         if (stats.startLagMs === undefined) {
@@ -376,9 +379,14 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
           const readMs = (pcm.length / stream.channels / stream.rate) * 1000;
           stats.startLagMs = performance.now() - readMs - startedAt;
         }
-        pipeline.push(pcm);
+        pipeline.push(quiet ? new Int16Array(pcm.length) : pcm);
         if (pipeline.error) fail(pipeline.error);
       });
+      if (quietUntil) {
+        quiet = true;
+        const speak = () => void (quiet = false);
+        quietUntil.then(speak, speak);
+      }
       if (preRolledMs > 0) {
         // the pre-roll went through the same function first: the recording began this long before
         stats.startLagMs = -preRolledMs;

@@ -42,6 +42,11 @@ export interface CaptureOptions {
   onPcm?: (pcm: Int16Array, segment: number) => void;
   /** Close a chunk at the first pause after this long (ms), for this recording; default: the source's own. */
   segmentMs?: number;
+  /**
+   * Until this resolves, what the microphone hears is recorded as silence (a start sound plays
+   * while it opens); the audio from before `start()` (a pre-roll) is kept. Optional.
+   */
+  quietUntil?: Promise<void>;
 }
 
 /** What a finished capture left on disk. */
@@ -193,9 +198,21 @@ export interface Trigger {
 export interface RecordingHooks {
   /**
    * Runs when a recording is asked for, before the microphone opens; the capture waits for it, so
-   * it must be short (and bounded). A failure is only logged: the recording starts anyway.
+   * it must be short (and bounded). It may return a `quietUntil` (a start sound that is still
+   * playing), passed on to the capture. A failure is only logged: the recording starts anyway.
    */
-  beforeCapture?(): Promise<void>;
+  beforeCapture?(): Promise<CapturePrelude | void>;
+  /**
+   * The microphone has stopped (the recording finished, was cancelled or failed, or the
+   * microphone never started): a sound played from here on cannot be recorded.
+   */
+  afterCapture?(): void;
+}
+
+/** What `beforeCapture` left running that the capture must know of. */
+export interface CapturePrelude {
+  /** Resolves once the start sound is over (see CaptureOptions.quietUntil). */
+  quietUntil?: Promise<void>;
 }
 
 /** A pino-compatible logger; every package takes one optionally and defaults to silence. */

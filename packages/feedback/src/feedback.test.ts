@@ -23,12 +23,13 @@ const state = (s: string, recordingId: string | null = 'r1') =>
   ({ type: 'state', state: s, recordingId }) as const;
 
 describe('createFeedback', () => {
-  it('plays start before capture, stop when the recording ends, error on a failure', async () => {
+  it('plays start before capture, stop once the microphone stopped, error on a failure', async () => {
     const t = twins();
     const feedback = createFeedback({ ...t, sounds: ['start', 'stop', 'error'] });
     await feedback.beforeCapture();
     feedback.handle(state('recording'));
     feedback.handle(state('transcribing'));
+    feedback.afterCapture();
     feedback.handle({
       type: 'error',
       error: { code: 'transcription-failed', message: 'x', recordingId: 'r1' },
@@ -48,6 +49,7 @@ describe('createFeedback', () => {
       error: { code: 'device-lost', message: 'gone', recordingId: 'r1' },
     });
     feedback.handle(state('idle'));
+    feedback.afterCapture();
     await feedback.settled();
     expect(t.played).toEqual(['error']);
   });
@@ -84,12 +86,22 @@ describe('createFeedback', () => {
     }
   });
 
-  it('beforeCapture waits at most its budget for a slow start cue', async () => {
+  it('beforeCapture does not wait for the start cue: quietUntil resolves once it is over', async () => {
     const t = twins();
-    t.player.play = () => new Promise((r) => setTimeout(r, 5000));
-    const feedback = createFeedback({ ...t, sounds: ['start'], startBudgetMs: 50 });
-    const started = Date.now();
-    await feedback.beforeCapture();
-    expect(Date.now() - started).toBeLessThan(1000);
+    let over!: () => void;
+    t.player.play = () => new Promise((r) => (over = r));
+    const feedback = createFeedback({ ...t, sounds: ['start'], echoMs: 0 });
+    const prelude = await feedback.beforeCapture();
+    let quiet = true;
+    void prelude!.quietUntil!.then(() => (quiet = false));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(quiet).toBe(true);
+    over();
+    await expect.poll(() => quiet).toBe(false);
+  });
+
+  it('without a start cue there is nothing to keep quiet for', async () => {
+    const t = twins();
+    expect(await createFeedback({ ...t, sounds: ['stop'] }).beforeCapture()).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { Logger } from '@whis/contracts';
+import type { CapturePrelude, Logger } from '@whis/contracts';
 import { silentLogger } from '@whis/contracts';
 import { connectSessionBus, type SessionBus } from './dbus.js';
 import { createMediaPauser, type MediaPauser, type PausedMedia } from './media.js';
@@ -40,18 +40,26 @@ export interface FeedbackOptions extends FeedbackSettings {
   notifier?: Notifier;
   /** Replaces the desktop's sound player (tests). */
   player?: SoundPlayer;
-  /** The longest a recording's start waits for the start cue and the pause of media. Default 500 ms. */
+  /** The longest a recording's start waits for the media to pause. Default 500 ms. */
   startBudgetMs?: number;
+  /**
+   * How long after the start cue has drained the microphone still records silence: the way from
+   * the speaker back into the microphone (device and sound-server buffers). Default 60 ms.
+   */
+  echoMs?: number;
 }
 
 /** Sounds, notifications and paused media around the service's recordings. */
 export interface Feedback {
   /**
-   * Before the microphone opens: plays the start cue to its end (so it is not recorded) while the
-   * playing media are paused. Waits at most `startBudgetMs`; never rejects.
+   * Before the microphone opens: pauses the playing media (waiting at most `startBudgetMs`) and
+   * starts the start cue without waiting for it; returns `quietUntil`, resolved once the cue is
+   * over, for the capture to record silence until then. Never rejects.
    */
-  beforeCapture(): Promise<void>;
-  /** Every service event: stop and error cues, media resumed when the recording ends, notifications. */
+  beforeCapture(): Promise<CapturePrelude | undefined>;
+  /** The microphone has stopped: the stop cue (unless the recording failed), the paused media resumed. */
+  afterCapture(): void;
+  /** Every service event: the error cue, notifications. */
   handle(event: FeedbackEvent): void;
   /** Resolves once the cues, notifications and resumes started so far are done (tests, shutdown). */
   settled(): Promise<void>;
@@ -66,6 +74,7 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
   const level = options.notify ?? 'errors';
   const cues = new Set(options.sounds ?? []);
   const budgetMs = options.startBudgetMs ?? 500;
+  const echoMs = options.echoMs ?? 60;
   const connect = options.connect ?? (() => connectSessionBus({ env, timeoutMs: 1000 }));
   // one connection shared by notifications and media, made on first use
   let shared: Promise<SessionBus> | undefined;
@@ -115,41 +124,58 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
     );
   };
 
-  let paused: Promise<PausedMedia | undefined> | undefined;
-  let recording: string | null = null;
+  // One entry per recording, oldest first: each beforeCapture opens one and each afterCapture
+  // closes the oldest, so a recording that starts while the last one's microphone is still
+  // closing keeps its own paused players.
+  interface Session {
+    paused: Promise<PausedMedia | undefined> | undefined;
+    recordingId: string | null;
+  }
+  const sessions: Session[] = [];
   const failed = new Set<string>();
-  const resume = () => {
-    const was = paused;
-    paused = undefined;
-    if (was) track(was.then((p) => p?.resume()));
+  const resume = (session: Session | undefined) => {
+    if (session?.paused) track(session.paused.then((p) => p?.resume()));
   };
 
   return {
     async beforeCapture() {
-      paused = media?.pause().catch((err: unknown) => {
-        logger.debug({ err }, 'media players could not be paused');
-        return undefined;
-      });
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all([play('start'), paused]),
-        new Promise((resolve) => (timer = setTimeout(resolve, budgetMs))),
-      ]);
-      clearTimeout(timer);
+      const session: Session = {
+        paused: media?.pause().catch((err: unknown) => {
+          logger.debug({ err }, 'media players could not be paused');
+          return undefined;
+        }),
+        recordingId: null,
+      };
+      sessions.push(session);
+      // the cue is not waited for: the microphone opens while it plays, and records silence until
+      // it is over and back from the speaker (quietUntil)
+      const quietUntil =
+        player && cues.has('start')
+          ? player.play('start').then(() => new Promise<void>((r) => setTimeout(r, echoMs)))
+          : undefined;
+      if (session.paused) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([session.paused, new Promise((r) => (timer = setTimeout(r, budgetMs)))]);
+        clearTimeout(timer);
+      }
+      return quietUntil ? { quietUntil } : undefined;
+    },
+    afterCapture() {
+      const session = sessions.shift();
+      const id = session?.recordingId ?? null;
+      // the stop cue once the microphone is closed, so that the tail of the recording cannot hold
+      // it; none for a recording that never started or failed (the error cue says it)
+      if (id !== null && !failed.has(id)) track(play('stop'));
+      if (id !== null) failed.delete(id);
+      resume(session);
     },
     handle(event) {
       switch (event.type) {
         case 'state':
           if (event.state === 'recording') {
-            recording = event.recordingId;
-            return;
+            const session = sessions.findLast((s) => s.recordingId === null);
+            if (session) session.recordingId = event.recordingId;
           }
-          if (recording !== null) {
-            if (!failed.has(recording)) track(play('stop'));
-            failed.delete(recording);
-            recording = null;
-          }
-          resume();
           return;
         case 'error': {
           const failure = notificationFor(event, 'errors') !== undefined;
@@ -157,8 +183,6 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
             track(play('error'));
             if (event.error.recordingId) failed.add(event.error.recordingId);
           }
-          // the microphone did not start: no state change comes, the media paused for it resume now
-          if (recording === null) resume();
           show(event);
           return;
         }
@@ -174,7 +198,7 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     async close() {
-      resume();
+      for (const session of sessions.splice(0)) resume(session);
       await this.settled();
       notifier?.close();
       media?.close();

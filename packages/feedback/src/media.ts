@@ -32,7 +32,9 @@ interface Paused {
   owner: string;
   /** The user played, paused or stopped it after whis paused it: it is left alone. */
   touched: boolean;
-  /** Status signals seen since whis's pause: the first `Paused` is whis's own. */
+  /** The status last announced: players repeat it (mpv does on other property changes). */
+  last: string;
+  /** Status changes seen since whis's pause: the first to `Paused` is whis's own. */
   ownPauseSeen: boolean;
   dispose?: () => void;
 }
@@ -95,14 +97,21 @@ export function createMediaPauser(
     if (!unique || owners.has(unique)) return undefined;
     owners.add(unique);
     if ((await status(b, name)) !== 'Playing') return undefined;
-    const paused: Paused = { name, owner: unique, touched: false, ownPauseSeen: false };
+    const paused: Paused = {
+      name,
+      owner: unique,
+      touched: false,
+      last: 'Playing',
+      ownPauseSeen: false,
+    };
     // watched before the pause, so that no change after it is missed
     paused.dispose = await b.onSignal(
       `type='signal',sender='${unique}',path='${MPRIS_PATH}',interface='${PROPERTIES}',member='PropertiesChanged',arg0='${PLAYER}'`,
       (message) => {
         const changed = message.body[1] as Record<string, { value: unknown }>;
         const playback = changed.PlaybackStatus?.value;
-        if (playback === undefined) return;
+        if (playback === undefined || playback === paused.last) return;
+        paused.last = playback as string;
         if (playback === 'Paused' && !paused.ownPauseSeen) paused.ownPauseSeen = true;
         else paused.touched = true;
       },

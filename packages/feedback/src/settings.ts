@@ -14,8 +14,8 @@ export interface FeedbackSettingsInput {
 
 /**
  * Feedback settings from the settings file. With `keepMicrophoneOpen` the start cue is left out:
- * the microphone already listens when the hotkey is pressed, and the recording begins with the half
- * second before it, so a cue could not be over before capture begins.
+ * the recording then begins with the half second before the press, taken from a microphone that is
+ * already listening, and a cue that began before that audio was taken would be in it.
  */
 export function feedbackSettingsFrom(settings: FeedbackSettingsInput): FeedbackSettings {
   const notify = NOTIFY_LEVELS.includes(settings.notify as NotifyLevel)

@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toneShare } from '@whis/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createSoundPlayer,
@@ -11,23 +12,6 @@ import {
   findSoundCommand,
   synthesizeCue,
 } from './sounds.js';
-
-// Goertzel: the power of one frequency in a block, relative to the block's energy.
-export function toneShare(pcm: Int16Array, rate: number, hz: number): number {
-  const k = (2 * Math.PI * hz) / rate;
-  const coeff = 2 * Math.cos(k);
-  let s1 = 0;
-  let s2 = 0;
-  let energy = 0;
-  for (const sample of pcm) {
-    const s = sample + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s;
-    energy += sample * sample;
-  }
-  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return energy === 0 ? 0 : (2 * power) / (pcm.length * energy);
-}
 
 let dir: string;
 beforeEach(async () => {

@@ -84,10 +84,12 @@ export interface SoundCommand {
 }
 
 // PipeWire's own player, then PulseAudio's (which PipeWire also serves through pipewire-pulse),
-// then ALSA's. Each exits after the sound has drained, so "exited" means "heard".
+// then ALSA's. Each exits after the sound has drained, so "exited" means "heard". A short latency:
+// the sound server's default (up to 2 s of buffer) makes the drain, and every stream on the same
+// device, run in large blocks.
 const LINUX_PLAYERS: SoundCommand[] = [
-  { command: 'pw-play', args: ['--media-role=Notification'] },
-  { command: 'paplay', args: ['--property=media.role=event'] },
+  { command: 'pw-play', args: ['--media-role=Notification', '--latency=30ms'] },
+  { command: 'paplay', args: ['--property=media.role=event', '--latency-msec=30'] },
   { command: 'aplay', args: ['-q'] },
 ];
 

@@ -696,6 +696,51 @@ describe('recording hooks', () => {
     expect(order).toEqual(['hook', 'hook done', 'microphone']);
   });
 
+  it("passes beforeCapture's quietUntil on to the capture", async () => {
+    await host.shutdown();
+    const quietUntil = Promise.resolve();
+    const seen: unknown[] = [];
+    const start = audio.start.bind(audio);
+    audio.start = (options) => {
+      seen.push(options.quietUntil);
+      return start(options);
+    };
+    host = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal,
+      hooks: { beforeCapture: async () => ({ quietUntil }) },
+      info: { version: '9.9.9' },
+    });
+    await host.start();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(quietUntil);
+  });
+
+  it('runs afterCapture once the microphone has stopped: finished, cancelled, or never started', async () => {
+    await host.shutdown();
+    const after: string[] = [];
+    host = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal,
+      hooks: { afterCapture: () => after.push(audio.current?.stopped ? 'stopped' : 'open') },
+      info: { version: '9.9.9' },
+    });
+    await host.start();
+    await audio.current!.push(Buffer.from('hello'));
+    await host.finish();
+    await expect.poll(() => after).toEqual(['stopped']);
+    await host.start();
+    await host.cancel();
+    expect(after).toHaveLength(2);
+    audio.failNextStart(new Error('no microphone'));
+    await expect(host.start()).rejects.toThrow('no microphone');
+    expect(after).toHaveLength(3);
+  });
+
   it('a failing beforeCapture does not stop the recording', async () => {
     await host.shutdown();
     host = createServiceHost({

@@ -57,7 +57,10 @@ export interface ServiceHostOptions {
   processor?: TextProcessor;
   journal: Journal;
   triggers?: Trigger[];
-  /** Runs before each recording's microphone opens (a start sound, pausing media). Optional. */
+  /**
+   * Runs before each recording's microphone opens (a start sound, pausing media) and once it has
+   * stopped (a stop sound, resuming media). Optional.
+   */
   hooks?: RecordingHooks;
   logger?: Logger;
   clock?: Clock;
@@ -177,9 +180,20 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     ...(options.hooks?.beforeCapture
       ? {
           beforeCapture: () =>
-            options.hooks!.beforeCapture!().catch((err: unknown) =>
-              logger.warn({ err }, 'the start of recording feedback failed'),
-            ),
+            options.hooks!.beforeCapture!().catch((err: unknown) => {
+              logger.warn({ err }, 'the start of recording feedback failed');
+            }),
+        }
+      : {}),
+    ...(options.hooks?.afterCapture
+      ? {
+          afterCapture: () => {
+            try {
+              options.hooks!.afterCapture!();
+            } catch (err) {
+              logger.warn({ err }, 'the end of recording feedback failed');
+            }
+          },
         }
       : {}),
     openLive: (id) => transcriptions.openLive(id),

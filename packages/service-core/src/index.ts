@@ -17,6 +17,7 @@ export type {
   TriggerEvent,
   Trigger,
   RecordingHooks,
+  CapturePrelude,
   Logger,
   Clock,
 } from './ports.js';

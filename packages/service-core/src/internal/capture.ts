@@ -7,6 +7,7 @@ import type {
   AudioSource,
   Capture,
   CapturedAudio,
+  CapturePrelude,
   Clock,
   LiveSession,
 } from '../ports.js';
@@ -30,7 +31,9 @@ export interface CaptureContext {
   clock: Clock;
   reportError(code: string, message: string, recordingId?: string): unknown;
   /** Awaited before the microphone opens (a start sound, pausing media); never rejects. */
-  beforeCapture?(): Promise<void>;
+  beforeCapture?(): Promise<CapturePrelude | void>;
+  /** The microphone has stopped (finished, discarded, failed, or it never started). */
+  afterCapture?(): void;
   onLevel(recording: CurrentRecording, level: Level): void;
   /** A live transcription for a recording that begins, when one is configured. */
   openLive?(recordingId: string): Promise<LiveSession | undefined>;
@@ -66,7 +69,7 @@ export class CaptureLifecycle {
         : new JournalError('journal-failed', (err as Error).message, { cause: err });
     }
     const live = await this.ctx.openLive?.(created.id);
-    await prelude;
+    const quietUntil = (await prelude)?.quietUntil;
     const recording: CurrentRecording = {
       ...created,
       startedMs: clock.now(),
@@ -75,6 +78,7 @@ export class CaptureLifecycle {
       live,
       capture: audio.start({
         directory: created.directory,
+        ...(quietUntil ? { quietUntil } : {}),
         ...(live
           ? {
               onPcm: (pcm: Int16Array, segment: number) => live.append(pcm, segment),
@@ -92,6 +96,7 @@ export class CaptureLifecycle {
       this.ctx.onStartFailed?.(created.id);
       await journal.remove(created.id).catch(() => undefined);
       reportError(errorCode(err, 'audio-failed'), (err as Error).message);
+      this.ctx.afterCapture?.();
       throw new HostError('unavailable', (err as Error).message, { cause: err });
     }
     capture.onLevel((level) => {
@@ -128,6 +133,7 @@ export class CaptureLifecycle {
     if (!recording) return undefined;
     recording.dropped = true;
     await recording.capture.then((c) => c.abort()).catch(() => undefined);
+    this.ctx.afterCapture?.();
     await this.ctx.journal.remove(recording.id).catch(() => undefined);
     return recording.id;
   }
@@ -155,7 +161,12 @@ export class CaptureLifecycle {
 
   // Stops the microphone and records the finished audio in the journal.
   private async save(recording: CurrentRecording): Promise<CapturedAudio> {
-    const captured = await (await recording.capture).stop();
+    let captured: CapturedAudio;
+    try {
+      captured = await (await recording.capture).stop();
+    } finally {
+      this.ctx.afterCapture?.();
+    }
     await this.ctx.journal.captured(recording.id, captured);
     return captured;
   }
