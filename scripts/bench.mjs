@@ -53,6 +53,9 @@ const env = {
   XDG_DATA_HOME: join(root, 'data'),
   XDG_STATE_HOME: join(root, 'state'),
   OPENAI_API_KEY: 'sk-bench',
+  // the local server runs pocketsphinx on a shared machine: a slow self-hosted server, given the
+  // time such a server is given
+  WHIS_UPLOAD_TIMEOUT_SCALE: '6',
 };
 const cli = new URL('../apps/cli/bin/whis.cjs', import.meta.url).pathname;
 const whisd = new URL('../apps/daemon/dist/main.js', import.meta.url).pathname;

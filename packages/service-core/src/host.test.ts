@@ -527,6 +527,22 @@ describe('segments transcribed while recording', () => {
     expect(sent).toContain('001.mp3');
   });
 
+  it('a recording given up stops the uploads of its other segments (no attempts left running)', async () => {
+    const id = await record('one two');
+    const capture = audio.current!;
+    transcriber.fail(Object.assign(new Error('no answer'), { code: 'timeout' }));
+    await capture.cut();
+    await capture.push(Buffer.from('three four'));
+    transcriber.hang();
+    await capture.cut();
+    await expect.poll(() => transcriber.calls.length).toBe(2);
+    await capture.push(Buffer.from('five'));
+    await host.toggle();
+    await expect.poll(async () => (await host.status()).state).toBe('idle');
+    expect((await journal.get(id))?.state).toBe('failed');
+    expect(transcriber.calls[1]!.signal?.aborted).toBe(true);
+  });
+
   it('cancel during the recording stops the segment uploads in flight', async () => {
     await record('one two');
     transcriber.hang();

@@ -15,10 +15,11 @@ const TOTAL_PER_AUDIO_SECOND_MS = 2000;
 
 /**
  * Audio of unknown length (a file given to `whis transcribe`) is taken to be as long as its size
- * at 16 kbit/s, the lowest rate speech files commonly have (voice messages): no file gets less time
- * than its own length, and a higher-rate file gets more.
+ * at 32 kbit/s, the rate whis records at: a file of a higher rate gets more time than its length, a
+ * 16 kbit/s voice message half its length (plus the floor, still far more than a cloud endpoint
+ * takes; `uploadTimeoutScale` is there for slow servers).
  */
-const ASSUMED_BYTES_PER_SECOND = 2000;
+const ASSUMED_BYTES_PER_SECOND = 4000;
 
 /**
  * The time budget of an upload of `audioMs` of audio (or, when that is unknown, of `bytes` of it):

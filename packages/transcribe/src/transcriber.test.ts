@@ -201,8 +201,8 @@ describe('the time budget of an upload', () => {
       totalMs: 1_225_000,
     });
     expect(uploadBudget({ durationMs: 3000 }, 3)).toEqual({ attemptMs: 39_000, totalMs: 93_000 });
-    // unknown length (a file given to `whis transcribe`): its size at 16 kbit/s
-    expect(uploadBudget({ durationMs: 0, bytes: 120_000 })).toEqual(
+    // unknown length (a file given to `whis transcribe`): its size at 32 kbit/s
+    expect(uploadBudget({ durationMs: 0, bytes: 240_000 })).toEqual(
       uploadBudget({ durationMs: 60_000 }),
     );
   });

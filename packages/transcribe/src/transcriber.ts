@@ -352,9 +352,7 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
           'The transcription service answered without a "text" field.',
         );
       // only audio nobody judged is filtered by its text: a reply heard as speech is kept
-      return chunk.speech !== true && isSilenceHallucination(result.text)
-        ? ''
-        : result.text.trim();
+      return chunk.speech !== true && isSilenceHallucination(result.text) ? '' : result.text.trim();
     }
   }
 

@@ -365,7 +365,12 @@ export class TranscriptionRegistry {
             return text;
           }),
         ),
-      );
+      ).catch((err: unknown) => {
+        // one segment failed: the recording is kept for `retry`, and the uploads of the others
+        // (each with attempts and a budget of its own) stop instead of running on unseen
+        stopUploads();
+        throw err;
+      });
       return texts.filter(Boolean).join(' ');
     } finally {
       signal.removeEventListener('abort', stopUploads);
