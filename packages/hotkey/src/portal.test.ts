@@ -132,6 +132,21 @@ describe('through the real portal frontend, with a spec-following backend', () =
     await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
   });
 
+  it('a first auto-repeat late after the press (a loaded desktop) does not end push-to-talk', async () => {
+    const { events } = await listen('push-to-talk');
+    await expect.poll(() => types(events)).toEqual(['available']);
+    backend.press('dictate');
+    await new Promise((r) => setTimeout(r, 1300)); // the first repeat, late
+    for (let i = 0; i < 5; i++) {
+      backend.press('dictate');
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(types(events)).toEqual(['available', 'start']);
+    backend.release('dictate');
+    await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
+  });
+
   it('a repeat that arrives just after the release (KWin under load) is not a new press', async () => {
     const { events } = await listen('push-to-talk');
     await expect.poll(() => types(events)).toEqual(['available']);
@@ -166,11 +181,11 @@ describe('through the real portal frontend, with a spec-following backend', () =
   });
 
   it('a Deactivated that never comes: the next press ends push-to-talk, and a bound ends a hold', async () => {
-    const { events } = await listen('push-to-talk', { maxHoldMs: 1500 });
+    const { events } = await listen('push-to-talk', { maxHoldMs: 3000 });
     await expect.poll(() => types(events)).toEqual(['available']);
     backend.press('dictate'); // and the release is lost
     await expect.poll(() => types(events)).toEqual(['available', 'start']);
-    await new Promise((r) => setTimeout(r, 1100)); // longer than auto-repeat
+    await new Promise((r) => setTimeout(r, 2200)); // longer than a first auto-repeat can take
     backend.press('dictate');
     await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
     backend.release('dictate'); // that press's release ends nothing more

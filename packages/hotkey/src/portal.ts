@@ -31,10 +31,15 @@ export interface PortalTriggerOptions {
   /** The app id registered with the portal's host Registry (xdg-desktop-portal 1.19+). Default `whis`. */
   appId?: string;
   /**
-   * An `Activated` while the key is held, within this long of the previous one, is the desktop's
-   * auto-repeat (GNOME sends them); later, the release was lost. Default 1000 ms.
+   * An `Activated` while the key is held, within this long of the previous repeat, is the desktop's
+   * auto-repeat (GNOME and KDE send them); later, the release was lost. Default 1000 ms.
    */
   repeatWindowMs?: number;
+  /**
+   * The same for the first repeat after the press, which comes after the desktop's repeat delay
+   * (0.5–0.6 s by default, more on a loaded machine). Default 2000 ms.
+   */
+  repeatDelayMs?: number;
   /** Push-to-talk: a hold longer than this is ended as if released (a lost `Deactivated`). Default 10 min. */
   maxHoldMs?: number;
 }
@@ -257,6 +262,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   const log = options.logger;
   const token = options.sessionToken ?? 'whis';
   const repeatWindowMs = options.repeatWindowMs ?? 1000;
+  const repeatDelayMs = options.repeatDelayMs ?? 2000;
   const maxHoldMs = options.maxHoldMs ?? 600_000;
   const state: PortalTriggerState = {};
   let emit: (event: TriggerEvent) => void = () => undefined;
@@ -319,14 +325,16 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       repeating = false;
       held = true;
       press();
-    } else if (since < repeatWindowMs) {
+    } else if (since < (repeating ? repeatWindowMs : repeatDelayMs)) {
       // the desktop's auto-repeat: one press
       repeating = true;
     } else if (options.mode === 'push-to-talk' && passed) {
       // the release was lost: this press ends the hold, and its own release is absorbed
       log?.debug({}, 'press while held: the release was lost');
+      repeating = false;
       release();
     } else {
+      repeating = false;
       release();
       press();
     }
@@ -363,11 +371,11 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     const path = `${PORTAL_PATH}/request/${sender}/${handleToken}`;
     const rule = `type='signal',interface='org.freedesktop.portal.Request',member='Response',path='${path}'`;
     await addMatch(rule);
+    let onMessage: ((msg: DBusMessage) => void) | undefined;
     try {
       const answer = new Promise<{ response: number; results: Vardict }>((resolve) => {
-        const onMessage = (msg: DBusMessage) => {
+        onMessage = (msg: DBusMessage) => {
           if (msg.member !== 'Response' || msg.path !== path) return;
-          bus!.off('message', onMessage);
           resolve({ response: Number(msg.body[0]), results: msg.body[1] as Vardict });
         };
         bus!.on('message', onMessage);
@@ -375,6 +383,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       await call(member, signature, body(handleToken));
       return await answer;
     } finally {
+      if (onMessage) bus?.off('message', onMessage);
       void removeMatch(rule);
     }
   };

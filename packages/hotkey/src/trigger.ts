@@ -43,7 +43,10 @@ export interface HotkeyTriggerOptions {
   /** Default `auto`: the portal on Wayland, uiohook on X11 (see `resolveHotkeyBackend`). */
   backend?: HotkeyBackend;
   /** Portal backend: its session token, auto-repeat window and longest hold (see `PortalTriggerOptions`). */
-  portal?: Pick<PortalTriggerOptions, 'sessionToken' | 'appId' | 'repeatWindowMs' | 'maxHoldMs'>;
+  portal?: Pick<
+    PortalTriggerOptions,
+    'sessionToken' | 'appId' | 'repeatWindowMs' | 'repeatDelayMs' | 'maxHoldMs'
+  >;
 }
 
 /**

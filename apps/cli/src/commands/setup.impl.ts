@@ -176,19 +176,21 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     }
     if (unavailable) say(`  ${unavailable}`);
     else if (backend !== 'none' && interactive) {
-      say(`  Press ${hotkey} now to try it (15 s)…`);
       const trigger = createHotkeyTrigger({ hotkey, backend });
       let binding: string | undefined;
       let problem: string | undefined;
+      // "Press now" only once the key is listened for (the listener started, the desktop bound it)
       const seen = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 15_000);
+        let timer: NodeJS.Timeout | undefined;
         trigger.onEvent((event) => {
-          if (event.type === 'available' && event.binding) {
+          if (event.type === 'available') {
             binding = event.binding;
-            if (
-              binding.toLowerCase().replace(/\s/g, '') !== hotkey.toLowerCase().replace(/\s/g, '')
-            )
-              say(`  The desktop bound it to ${binding}: press that.`);
+            const shown =
+              binding && binding.toLowerCase().replace(/\s/g, '') !== hotkey.toLowerCase();
+            say(
+              `  Press ${shown ? `${binding} (what the desktop bound)` : hotkey} now to try it (15 s)…`,
+            );
+            timer ??= setTimeout(() => resolve(false), 15_000);
           } else if (event.type === 'unavailable') {
             problem = event.reason;
             clearTimeout(timer);

@@ -19,6 +19,7 @@ export class TriggerAvailability {
         if (event.type === 'unavailable') {
           this.problem = event.reason;
           this.active = false;
+          this.binding = undefined;
           this.logger.warn(
             { trigger: trigger.description, reason: event.reason },
             'trigger unavailable',
