@@ -261,7 +261,10 @@ describe('the clipboard after the service ends', () => {
         await new Promise((r) => setTimeout(r, 300));
         expect(await readClipboard(x.env)).toBe(text);
         // the next round starts from other text, so that a stale one cannot pass it
-        await run('sh', ['-c', 'printf other | xclip -selection clipboard -in'], { env: x.env });
+        // (xclip's selection server must not hold the pipes `run` waits on)
+        await run('sh', ['-c', 'printf other | xclip -selection clipboard -in >/dev/null 2>&1'], {
+          env: x.env,
+        });
         await expect.poll(() => readClipboard(x.env), { timeout: 5_000 }).toBe('other');
       }
     }, 300_000);
