@@ -54,6 +54,8 @@ async function checkRound(runtime: RuntimeDir, contenders: Contender[]): Promise
 }
 
 describe('32 processes racing for one runtime directory', () => {
+  // 640 process starts: on a busy 2-core machine (two CPU-bound processes beside it) they took
+  // over 240 s, every round still correct; the assertion is about owners, not time
   it('exactly one owner per round, from a clean directory (10 rounds) and with a stale socket (10 rounds)', async () => {
     for (let round = 0; round < 20; round++) {
       const runtime = await freshRuntime();
@@ -61,7 +63,7 @@ describe('32 processes racing for one runtime directory', () => {
       const contenders = await race(runtime.dir, 32);
       await checkRound(runtime, contenders);
     }
-  }, 240_000);
+  }, 900_000);
 });
 
 describe('crashed and stopped owners', () => {
