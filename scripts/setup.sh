@@ -20,7 +20,7 @@ APT_PACKAGES=(
   xdg-desktop-portal xdg-desktop-portal-kde kwin-wayland libkf5globalaccel-bin dbus-x11 qtwayland5
   plasma-wayland-protocols libwayland-dev gcc pkg-config
   # feedback tests: a private session bus, a notification daemon, an MPRIS player
-  dbus dbus-x11 dunst libnotify-bin mpv mpv-mpris playerctl
+  dbus dunst libnotify-bin mpv mpv-mpris playerctl
 )
 
 missing=()
