@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Hotkey, Modifier } from '@whis/hotkey/spec';
+import { KEYSYMS as X_KEYSYMS, type Hotkey, type Modifier } from '@whis/hotkey/spec';
 
 // Compositors that offer no GlobalShortcuts portal bind keys in their own configuration: whis
 // writes the lines there, in a marked block that a later `whis setup` replaces.
@@ -46,48 +46,8 @@ export function bindingsFile(compositor: Compositor, env: NodeJS.ProcessEnv): st
   }
 }
 
-// uiohook key names (what parseHotkey gives) to X keysym names, which every one of these
-// compositors reads
-const KEYSYMS: Record<string, string> = {
-  Space: 'space',
-  Enter: 'Return',
-  Escape: 'Escape',
-  Tab: 'Tab',
-  Backspace: 'BackSpace',
-  Delete: 'Delete',
-  Insert: 'Insert',
-  Home: 'Home',
-  End: 'End',
-  PageUp: 'Prior',
-  PageDown: 'Next',
-  ArrowUp: 'Up',
-  ArrowDown: 'Down',
-  ArrowLeft: 'Left',
-  ArrowRight: 'Right',
-  CapsLock: 'Caps_Lock',
-  PrintScreen: 'Print',
-  ScrollLock: 'Scroll_Lock',
-  NumLock: 'Num_Lock',
-  Semicolon: 'semicolon',
-  Equal: 'equal',
-  Comma: 'comma',
-  Minus: 'minus',
-  Period: 'period',
-  Slash: 'slash',
-  Backquote: 'grave',
-  BracketLeft: 'bracketleft',
-  Backslash: 'backslash',
-  BracketRight: 'bracketright',
-  Quote: 'apostrophe',
-  Ctrl: 'Control_L',
-  CtrlRight: 'Control_R',
-  Shift: 'Shift_L',
-  ShiftRight: 'Shift_R',
-  Alt: 'Alt_L',
-  AltRight: 'Alt_R',
-  Meta: 'Super_L',
-  MetaRight: 'Super_R',
-};
+// the binding files use the older names of the two page keys
+const KEYSYMS: Record<string, string> = { ...X_KEYSYMS, PageUp: 'Prior', PageDown: 'Next' };
 
 /** The X keysym name of a parsed hotkey's key: `R` → `r`, `F9` → `F9`, `PageUp` → `Prior`. */
 export function keysym(key: string): string {

@@ -5,7 +5,7 @@ import type {
 } from '@particle/dbus-next';
 import type { Logger, TriggerEvent } from '@whis/contracts';
 import { createPressLogic, type PressMode } from './internal/press.js';
-import type { Hotkey } from './spec.js';
+import { KEYSYMS, type Hotkey } from './spec.js';
 
 const PORTAL = 'org.freedesktop.portal.Desktop';
 const PORTAL_PATH = '/org/freedesktop/portal/desktop';
@@ -56,48 +56,6 @@ const LATE_REPEAT_MS = 150;
 
 /** The id of the one shortcut whis asks for. */
 export const PORTAL_SHORTCUT_ID = 'dictate';
-
-// libuiohook key names (spec.ts) → xkb keysym names, which `preferred_trigger` takes
-const KEYSYMS: Record<string, string> = {
-  Space: 'space',
-  Enter: 'Return',
-  Escape: 'Escape',
-  Tab: 'Tab',
-  Backspace: 'BackSpace',
-  Delete: 'Delete',
-  Insert: 'Insert',
-  Home: 'Home',
-  End: 'End',
-  PageUp: 'Page_Up',
-  PageDown: 'Page_Down',
-  ArrowUp: 'Up',
-  ArrowDown: 'Down',
-  ArrowLeft: 'Left',
-  ArrowRight: 'Right',
-  CapsLock: 'Caps_Lock',
-  PrintScreen: 'Print',
-  ScrollLock: 'Scroll_Lock',
-  NumLock: 'Num_Lock',
-  Semicolon: 'semicolon',
-  Equal: 'equal',
-  Comma: 'comma',
-  Minus: 'minus',
-  Period: 'period',
-  Slash: 'slash',
-  Backquote: 'grave',
-  BracketLeft: 'bracketleft',
-  Backslash: 'backslash',
-  BracketRight: 'bracketright',
-  Quote: 'apostrophe',
-  Ctrl: 'Control_L',
-  CtrlRight: 'Control_R',
-  Shift: 'Shift_L',
-  ShiftRight: 'Shift_R',
-  Alt: 'Alt_L',
-  AltRight: 'Alt_R',
-  Meta: 'Super_L',
-  MetaRight: 'Super_R',
-};
 
 /**
  * The hotkey as the GlobalShortcuts portal's `preferred_trigger` takes it (the XDG shortcuts

@@ -177,3 +177,50 @@ export function formatHotkey(hotkey: Hotkey): string {
   }
   return parts.join('+');
 }
+
+/**
+ * libuiohook key names (what `parseHotkey` gives) → X keysym names, which the GlobalShortcuts
+ * portal and the compositors' binding files read. Letters and digits are not listed (a letter's
+ * keysym is its lower case); `PageUp`/`PageDown` are `Page_Up`/`Page_Down` (xkb also knows them
+ * as `Prior`/`Next`).
+ */
+export const KEYSYMS: Readonly<Record<string, string>> = {
+  Space: 'space',
+  Enter: 'Return',
+  Escape: 'Escape',
+  Tab: 'Tab',
+  Backspace: 'BackSpace',
+  Delete: 'Delete',
+  Insert: 'Insert',
+  Home: 'Home',
+  End: 'End',
+  PageUp: 'Page_Up',
+  PageDown: 'Page_Down',
+  ArrowUp: 'Up',
+  ArrowDown: 'Down',
+  ArrowLeft: 'Left',
+  ArrowRight: 'Right',
+  CapsLock: 'Caps_Lock',
+  PrintScreen: 'Print',
+  ScrollLock: 'Scroll_Lock',
+  NumLock: 'Num_Lock',
+  Semicolon: 'semicolon',
+  Equal: 'equal',
+  Comma: 'comma',
+  Minus: 'minus',
+  Period: 'period',
+  Slash: 'slash',
+  Backquote: 'grave',
+  BracketLeft: 'bracketleft',
+  Backslash: 'backslash',
+  BracketRight: 'bracketright',
+  Quote: 'apostrophe',
+  Ctrl: 'Control_L',
+  CtrlRight: 'Control_R',
+  Shift: 'Shift_L',
+  ShiftRight: 'Shift_R',
+  Alt: 'Alt_L',
+  AltRight: 'Alt_R',
+  Meta: 'Super_L',
+  MetaRight: 'Super_R',
+};
