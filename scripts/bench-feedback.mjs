@@ -1,7 +1,8 @@
 // Feedback benchmarks, on the virtual microphone (a PulseAudio null sink whose monitor is the
 // default input) with the service host, the real microphone and the desktop's sound player:
 //  1. press → start cue over (the player has drained it) and press → first sample captured, start
-//     cue on vs off (median of 10, interleaved). The cue's onset is its end minus its length.
+//     cue on vs off (median of 10, interleaved). The capture plays the cue once its first sample is
+//     in. The cue's onset is its end minus its length.
 //  2. with one MPRIS player (mpv) playing on a private session bus: what pausing media adds to a
 //     dictation's start (press → recording, pauseMedia on vs off) and how long the resume takes
 //     after the recording ends (stop → the player plays again).

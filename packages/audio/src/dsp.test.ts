@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downmix, levelOf, Resampler, toInt16 } from './dsp.js';
+import { downmix, levelOf, NotchFilter, Resampler, toInt16 } from './dsp.js';
 
 function sine(freq: number, rate: number, seconds: number): Float32Array {
   const out = new Float32Array(Math.round(rate * seconds));
@@ -56,5 +56,69 @@ describe('downmix, toInt16, levelOf', () => {
     const level = levelOf(sine(1000, 16_000, 1));
     expect(level.rms).toBeCloseTo(0.5 / Math.SQRT2, 3);
     expect(level.peak).toBeCloseTo(0.5, 3);
+  });
+});
+
+describe('NotchFilter', () => {
+  // a short note with 15 ms raised-cosine edges, as a cue is made of
+  function note(hz: number, ms: number, rate: number): Int16Array {
+    const n = Math.round((rate * ms) / 1000);
+    const edge = rate * 0.015;
+    const out = new Int16Array(n);
+    for (let i = 0; i < n; i++) {
+      const fade = Math.min(1, i / edge, (n - 1 - i) / edge);
+      out[i] = Math.round(
+        16000 * (0.5 - 0.5 * Math.cos(Math.PI * fade)) * Math.sin((2 * Math.PI * hz * i) / rate),
+      );
+    }
+    return out;
+  }
+  const energy = (pcm: Int16Array) => pcm.reduce((sum, s) => sum + s * s, 0);
+  const interleave = (mono: Int16Array, channels: number) =>
+    Int16Array.from({ length: mono.length * channels }, (_, i) => mono[Math.floor(i / channels)]!);
+  // the cue in blocks of 10 ms, then 100 ms of silence for the filter's ring to die out
+  function filtered(pcm: Int16Array, filter: NotchFilter, block: number): Int16Array {
+    const padded = new Int16Array(pcm.length + block * 10);
+    padded.set(pcm);
+    const parts: Int16Array[] = [];
+    for (let i = 0; i < padded.length; i += block)
+      parts.push(filter.process(padded.subarray(i, i + block)));
+    return Int16Array.from(parts.flatMap((p) => [...p]));
+  }
+
+  for (const [rate, channels] of [
+    [16_000, 1],
+    [44_100, 2],
+    [48_000, 2],
+  ] as const) {
+    it(`takes a cue of short 660 and 990 Hz notes out by more than 30 dB (${rate} Hz, ${channels} ch)`, () => {
+      const cue = interleave(
+        Int16Array.from([...note(660, 50, rate), ...note(990, 60, rate)]),
+        channels,
+      );
+      const out = filtered(
+        cue,
+        new NotchFilter([660, 990], rate, channels),
+        (rate / 100) * channels,
+      );
+      expect(10 * Math.log10(energy(out) / energy(cue))).toBeLessThan(-30);
+    });
+  }
+
+  it('leaves the rest of the band: tones away from the notches keep their level', () => {
+    for (const [hz, db] of [
+      [200, 0.5],
+      [1500, 2],
+      [3000, 0.5],
+    ] as const) {
+      const tone = note(hz, 500, 16_000);
+      const out = filtered(tone, new NotchFilter([660, 990], 16_000, 1), 160);
+      expect(Math.abs(10 * Math.log10(energy(out) / energy(tone)))).toBeLessThan(db);
+    }
+  });
+
+  it('passes audio through unchanged when it has no frequency to cut', () => {
+    const tone = note(660, 100, 16_000);
+    expect(new NotchFilter([], 16_000, 1).process(tone)).toEqual(tone);
   });
 });

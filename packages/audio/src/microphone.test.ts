@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  notesWav,
   recognize,
   run,
   startVirtualMicrophone,
+  strongestTone,
   synthesize,
   type VirtualMicrophone,
 } from '@whis/testkit';
@@ -30,7 +32,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const wav = (pcm: Int16Array) => wavFile(pcm, 16_000);
 
@@ -124,6 +126,82 @@ describe('a real capture through the virtual microphone', () => {
       ),
     });
   });
+});
+
+describe('the start cue, played into the virtual microphone (as a speaker is heard by a microphone)', () => {
+  // the start cue's shape: 660 Hz then 990 Hz, soft edges
+  let cue: string;
+  beforeAll(async () => {
+    cue = join(dir, 'cue.wav');
+    await writeFile(
+      cue,
+      notesWav([
+        { hz: 660, ms: 50 },
+        { hz: 990, ms: 60 },
+      ]),
+    );
+  });
+
+  /** Records while `during` runs; the 16 kHz frames before trimming, and the capture's timing. */
+  async function record(
+    name: string,
+    options: { startCue?: { frequencies: number[]; play(): Promise<void> } },
+    during: () => Promise<void>,
+  ) {
+    const raw: Int16Array[] = [];
+    const directory = join(dir, name);
+    await (await import('node:fs/promises')).mkdir(directory);
+    const startedAt = performance.now();
+    const capture = await createMicrophone({ onFrame: (pcm) => raw.push(pcm) }).start({
+      directory,
+      ...options,
+    });
+    await during();
+    await capture.stop();
+    const firstSampleAt = startedAt + capture.stats.startLagMs!;
+    return { pcm: Int16Array.from(raw.flatMap((f) => [...f])), firstSampleAt };
+  }
+
+  it('control: a cue the capture is not told of is in the recording (so the next test can fail)', async () => {
+    const { pcm } = await record('cue-control', {}, () => mic.play(cue));
+    expect(strongestTone(pcm, 16_000, 660).share).toBeGreaterThan(0.5);
+    expect(strongestTone(pcm, 16_000, 990).share).toBeGreaterThan(0.5);
+  }, 30_000);
+
+  it('the capture plays it once the first sample is in, and no window of the recording holds it', async () => {
+    let playedAt = 0;
+    let played: Promise<void> | undefined;
+    const startCue = {
+      frequencies: [660, 990],
+      play: () => {
+        playedAt = performance.now();
+        played = mic.play(cue).then(() => sleep(100));
+        return played;
+      },
+    };
+    const { pcm, firstSampleAt } = await record('cue-filtered', { startCue }, async () => {
+      await expect.poll(() => playedAt, { timeout: 10_000 }).toBeGreaterThan(0);
+      await played;
+    });
+    expect(playedAt).toBeGreaterThan(firstSampleAt);
+    expect(strongestTone(pcm, 16_000, 660).share).toBeLessThan(0.3);
+    expect(strongestTone(pcm, 16_000, 990).share).toBeLessThan(0.3);
+  }, 30_000);
+
+  it('words spoken over the cue are kept', async () => {
+    let played: Promise<void> | undefined;
+    const startCue = {
+      frequencies: [660, 990],
+      play: () => (played = mic.play(cue).then(() => sleep(100))),
+    };
+    const { pcm } = await record('cue-speech', { startCue }, async () => {
+      await mic.play(phrase);
+      await played;
+    });
+    const wavPath = join(dir, 'cue-speech.wav');
+    await writeFile(wavPath, wav(pcm));
+    expect(await recognize(wavPath)).toBe('one two three four five');
+  }, 30_000);
 });
 
 it('with no sound server running, a clear error (in a process of its own)', async () => {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { AudioError } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
+import { startCueStep } from './internal/start-cue.js';
 import { DeviceStream, type NaudiodonStream } from './internal/device-stream.js';
 import type { Logger } from '@whis/contracts';
 import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
@@ -331,7 +332,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       await stream?.close();
     },
 
-    async start({ directory, onPcm, segmentMs, quietUntil }) {
+    async start({ directory, onPcm, segmentMs, startCue }) {
       const startedAt = performance.now();
       const opened = keepOpen ? await openKept() : open();
       const { stream, device } = opened;
@@ -368,9 +369,8 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         listeners.emitError(error);
       };
       opened.onError(fail);
-      // a start sound plays while the device opens: until it is over, what is heard is recorded as
-      // silence (the timing stays, the sound does not); the pre-roll, from before the press, is kept
-      let quiet = false;
+      // the start cue plays once the first block is in, and is filtered out of what is recorded
+      const cue = startCueStep(startCue, stream.rate, stream.channels);
       const preRolledMs = opened.route((pcm) => {
         if (ended) return;
         if (stats.startLagMs === undefined) {
@@ -379,14 +379,9 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
           const readMs = (pcm.length / stream.channels / stream.rate) * 1000;
           stats.startLagMs = performance.now() - readMs - startedAt;
         }
-        pipeline.push(quiet ? new Int16Array(pcm.length) : pcm);
+        pipeline.push(cue(pcm));
         if (pipeline.error) fail(pipeline.error);
       });
-      if (quietUntil) {
-        quiet = true;
-        const speak = () => void (quiet = false);
-        quietUntil.then(speak, speak);
-      }
       if (preRolledMs > 0) {
         // the pre-roll went through the same function first: the recording began this long before
         stats.startLagMs = -preRolledMs;

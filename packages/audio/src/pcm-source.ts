@@ -1,5 +1,6 @@
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
+import { startCueStep } from './internal/start-cue.js';
 import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
 
 export interface PcmSourceOptions extends Omit<
@@ -23,7 +24,7 @@ export interface PcmSource extends AudioSource {
  */
 export function createPcmSource(options: PcmSourceOptions): PcmSource {
   return {
-    async start({ directory, onPcm, segmentMs }) {
+    async start({ directory, onPcm, segmentMs, startCue }) {
       const listeners = captureListeners();
       const pipeline = new RecordingPipeline(options.sampleRate, options.channels, {
         ...options,
@@ -33,6 +34,7 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
         onPcm,
         ...(segmentMs ? { maxChunkMs: segmentMs } : {}),
       });
+      const cue = startCueStep(startCue, options.sampleRate, options.channels);
       let stopped = false;
       let leftover: Buffer | undefined;
       const frameBytes = 2 * options.channels;
@@ -43,7 +45,7 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
           const usable = data.length - (data.length % frameBytes);
           leftover = usable < data.length ? Buffer.from(data.subarray(usable)) : undefined;
           const aligned = Buffer.from(data.subarray(0, usable));
-          pipeline.push(new Int16Array(aligned.buffer, aligned.byteOffset, usable / 2));
+          pipeline.push(cue(new Int16Array(aligned.buffer, aligned.byteOffset, usable / 2)));
           if (pipeline.error) {
             listeners.emitError(pipeline.error);
             break;

@@ -43,10 +43,27 @@ export interface CaptureOptions {
   /** Close a chunk at the first pause after this long (ms), for this recording; default: the source's own. */
   segmentMs?: number;
   /**
-   * Until this resolves, what the microphone hears is recorded as silence (a start sound plays
-   * while it opens); the audio from before `start()` (a pre-roll) is kept. Optional.
+   * A sound to play once the recording is live (its first sample is in), so that what the user
+   * hears means "speak now"; the source removes the sound's frequencies from what it records until
+   * it is over. Optional.
    */
-  quietUntil?: Promise<void>;
+  startCue?: StartCue;
+}
+
+/**
+ * A short sound made of a few known frequencies (the start cue). The audio source plays it when
+ * its first sample is in, never before, so the cue cannot delay the recording; and keeps it out
+ * of the recording by filtering those frequencies out while it plays, so that no word spoken
+ * over it is lost.
+ */
+export interface StartCue {
+  /** The frequencies (Hz) the sound is made of. */
+  readonly frequencies: readonly number[];
+  /**
+   * Plays the sound; resolves once it is over and back from the speaker (what the microphone can
+   * still hear of it). Never rejects.
+   */
+  play(): Promise<void>;
 }
 
 /** What a finished capture left on disk. */
@@ -192,14 +209,14 @@ export interface Trigger {
 }
 
 /**
- * What the service does around each recording besides capturing it: a start sound that must be
- * over before the microphone opens, pausing the media that play. Optional for the host.
+ * What the service does around each recording besides capturing it: pausing the media that play,
+ * a start sound once the microphone is live, a stop sound once it is closed. Optional for the host.
  */
 export interface RecordingHooks {
   /**
    * Runs when a recording is asked for, before the microphone opens; the capture waits for it, so
-   * it must be short (and bounded). It may return a `quietUntil` (a start sound that is still
-   * playing), passed on to the capture. A failure is only logged: the recording starts anyway.
+   * it must be short (and bounded). It may return a `startCue`, passed on to the capture, which
+   * plays it once live. A failure is only logged: the recording starts anyway.
    */
   beforeCapture?(): Promise<CapturePrelude | void>;
   /**
@@ -209,10 +226,10 @@ export interface RecordingHooks {
   afterCapture?(): void;
 }
 
-/** What `beforeCapture` left running that the capture must know of. */
+/** What `beforeCapture` gives the capture. */
 export interface CapturePrelude {
-  /** Resolves once the start sound is over (see CaptureOptions.quietUntil). */
-  quietUntil?: Promise<void>;
+  /** The start sound, for the capture to play once live (see CaptureOptions.startCue). */
+  startCue?: StartCue;
 }
 
 /** A pino-compatible logger; every package takes one optionally and defaults to silence. */

@@ -23,10 +23,11 @@ const state = (s: string, recordingId: string | null = 'r1') =>
   ({ type: 'state', state: s, recordingId }) as const;
 
 describe('createFeedback', () => {
-  it('plays start before capture, stop once the microphone stopped, error on a failure', async () => {
+  it('start when the capture plays it, stop once the microphone stopped, error on a failure', async () => {
     const t = twins();
-    const feedback = createFeedback({ ...t, sounds: ['start', 'stop', 'error'] });
-    await feedback.beforeCapture();
+    const feedback = createFeedback({ ...t, sounds: ['start', 'stop', 'error'], echoMs: 0 });
+    const prelude = await feedback.beforeCapture();
+    await prelude?.startCue?.play(); // what the capture does once live
     feedback.handle(state('recording'));
     feedback.handle(state('transcribing'));
     feedback.afterCapture();
@@ -86,21 +87,28 @@ describe('createFeedback', () => {
     }
   });
 
-  it('beforeCapture does not wait for the start cue: quietUntil resolves once it is over', async () => {
+  it('beforeCapture plays nothing itself: it hands the start cue to the capture, which plays it once live', async () => {
     const t = twins();
+    const played: string[] = [];
     let over!: () => void;
-    t.player.play = () => new Promise((r) => (over = r));
+    t.player.play = (cue) => {
+      played.push(cue);
+      return new Promise((r) => (over = r));
+    };
     const feedback = createFeedback({ ...t, sounds: ['start'], echoMs: 0 });
     const prelude = await feedback.beforeCapture();
-    let quiet = true;
-    void prelude!.quietUntil!.then(() => (quiet = false));
+    expect(played).toEqual([]);
+    expect(prelude!.startCue!.frequencies).toEqual([660, 990]);
+    let done = false;
+    void prelude!.startCue!.play().then(() => (done = true));
+    expect(played).toEqual(['start']);
     await new Promise((r) => setTimeout(r, 20));
-    expect(quiet).toBe(true);
+    expect(done).toBe(false);
     over();
-    await expect.poll(() => quiet).toBe(false);
+    await expect.poll(() => done).toBe(true);
   });
 
-  it('without a start cue there is nothing to keep quiet for', async () => {
+  it('without a start cue there is nothing to hand over', async () => {
     const t = twins();
     expect(await createFeedback({ ...t, sounds: ['stop'] }).beforeCapture()).toBeUndefined();
   });

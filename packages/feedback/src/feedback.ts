@@ -1,4 +1,4 @@
-import type { CapturePrelude, Logger } from '@whis/contracts';
+import type { CapturePrelude, Logger, StartCue } from '@whis/contracts';
 import { silentLogger } from '@whis/contracts';
 import { connectSessionBus, type SessionBus } from './dbus.js';
 import { createMediaPauser, type MediaPauser, type PausedMedia } from './media.js';
@@ -10,7 +10,7 @@ import {
   type Notifier,
   type NotifyLevel,
 } from './notify.js';
-import { createSoundPlayer, type Cue, type SoundPlayer } from './sounds.js';
+import { createSoundPlayer, cueFrequencies, type Cue, type SoundPlayer } from './sounds.js';
 
 /** The feedback settings (the keys of the same names in the settings file). */
 export interface FeedbackSettings {
@@ -43,8 +43,8 @@ export interface FeedbackOptions extends FeedbackSettings {
   /** The longest a recording's start waits for the media to pause. Default 500 ms. */
   startBudgetMs?: number;
   /**
-   * How long after the start cue has drained the microphone still records silence: the way from
-   * the speaker back into the microphone (device and sound-server buffers). Default 60 ms.
+   * How long after the start cue has drained the capture still filters it out: the way from the
+   * speaker back into the microphone (device and sound-server buffers). Default 100 ms.
    */
   echoMs?: number;
 }
@@ -52,9 +52,8 @@ export interface FeedbackOptions extends FeedbackSettings {
 /** Sounds, notifications and paused media around the service's recordings. */
 export interface Feedback {
   /**
-   * Before the microphone opens: pauses the playing media (waiting at most `startBudgetMs`) and
-   * starts the start cue without waiting for it; returns `quietUntil`, resolved once the cue is
-   * over, for the capture to record silence until then. Never rejects.
+   * Before the microphone opens: pauses the playing media (waiting at most `startBudgetMs`);
+   * returns the start cue, for the capture to play once it is live. Never rejects.
    */
   beforeCapture(): Promise<CapturePrelude | undefined>;
   /** The microphone has stopped: the stop cue (unless the recording failed), the paused media resumed. */
@@ -74,7 +73,7 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
   const level = options.notify ?? 'errors';
   const cues = new Set(options.sounds ?? []);
   const budgetMs = options.startBudgetMs ?? 500;
-  const echoMs = options.echoMs ?? 60;
+  const echoMs = options.echoMs ?? 100;
   const connect = options.connect ?? (() => connectSessionBus({ env, timeoutMs: 1000 }));
   // one connection shared by notifications and media, made on first use
   let shared: Promise<SessionBus> | undefined;
@@ -147,18 +146,22 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
         recordingId: null,
       };
       sessions.push(session);
-      // the cue is not waited for: the microphone opens while it plays, and records silence until
-      // it is over and back from the speaker (quietUntil)
-      const quietUntil =
+      // played by the capture once it is live, which filters it out until it is over and back
+      // from the speaker
+      const startCue: StartCue | undefined =
         player && cues.has('start')
-          ? player.play('start').then(() => new Promise<void>((r) => setTimeout(r, echoMs)))
+          ? {
+              frequencies: cueFrequencies('start'),
+              play: () =>
+                player.play('start').then(() => new Promise<void>((r) => setTimeout(r, echoMs))),
+            }
           : undefined;
       if (session.paused) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([session.paused, new Promise((r) => (timer = setTimeout(r, budgetMs)))]);
         clearTimeout(timer);
       }
-      return quietUntil ? { quietUntil } : undefined;
+      return startCue ? { startCue } : undefined;
     },
     afterCapture() {
       const session = sessions.shift();

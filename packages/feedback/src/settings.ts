@@ -8,23 +8,14 @@ export interface FeedbackSettingsInput {
   pauseMedia?: boolean;
   sounds?: readonly string[];
   soundVolume?: number;
-  /** With the microphone kept open, a recording begins with the audio before the press. */
-  keepMicrophoneOpen?: boolean;
 }
 
-/**
- * Feedback settings from the settings file. With `keepMicrophoneOpen` the start cue is left out:
- * the recording then begins with the half second before the press, taken from a microphone that is
- * already listening, and a cue that began before that audio was taken would be in it.
- */
+/** Feedback settings from the settings file; unknown values fall back to the defaults. */
 export function feedbackSettingsFrom(settings: FeedbackSettingsInput): FeedbackSettings {
   const notify = NOTIFY_LEVELS.includes(settings.notify as NotifyLevel)
     ? (settings.notify as NotifyLevel)
     : 'errors';
-  const sounds = (settings.sounds ?? []).filter(
-    (cue): cue is Cue =>
-      CUES.includes(cue as Cue) && !(cue === 'start' && settings.keepMicrophoneOpen),
-  );
+  const sounds = (settings.sounds ?? []).filter((cue): cue is Cue => CUES.includes(cue as Cue));
   return {
     notify,
     pauseMedia: settings.pauseMedia ?? false,
@@ -47,8 +38,6 @@ export function describeFeedback(
       `sounds: ${resolved.sounds.join(', ')} ${player ? `(${player.command}, volume ${resolved.soundVolume ?? 60})` : '(no player found: install pipewire-bin, pulseaudio-utils or alsa-utils)'}`,
     );
   } else parts.push('sounds: off');
-  if (settings.keepMicrophoneOpen && settings.sounds?.includes('start'))
-    parts.push('no start sound with keepMicrophoneOpen');
   parts.push(resolved.pauseMedia ? 'media paused while recording' : 'media not paused');
   return parts.join('; ');
 }

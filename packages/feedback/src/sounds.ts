@@ -17,16 +17,19 @@ interface Note {
   ms: number;
 }
 
-// Short sine notes with raised-cosine edges (no clicks): a rising pair to start, the same pair
+// Short sine notes with raised-cosine edges (no clicks; the soft 15 ms fades keep each note's
+// spectrum narrow, so that the capture's notch filter takes the start cue out completely): a rising pair to start, the same pair
 // falling to stop, two low notes for a failure. Made here, so whis ships no sound files.
+const EDGE_S = 0.015;
+
 const NOTES: Record<Cue, Note[]> = {
   start: [
-    { hz: 660, ms: 35 },
-    { hz: 990, ms: 45 },
+    { hz: 660, ms: 50 },
+    { hz: 990, ms: 60 },
   ],
   stop: [
-    { hz: 990, ms: 35 },
-    { hz: 660, ms: 45 },
+    { hz: 990, ms: 50 },
+    { hz: 660, ms: 60 },
   ],
   error: [
     { hz: 330, ms: 90 },
@@ -48,7 +51,7 @@ export function cueFrequencies(cue: Cue): number[] {
 /** A cue as 16-bit mono PCM at CUE_RATE; `volume` 0..100 (100 is half of full scale, to leave headroom). */
 export function synthesizeCue(cue: Cue, volume = 60): Int16Array {
   const amplitude = Math.max(0, Math.min(100, volume)) / 100 / 2;
-  const edge = Math.round(CUE_RATE * 0.005);
+  const edge = Math.round(CUE_RATE * EDGE_S);
   const parts = NOTES[cue].map(({ hz, ms }) => {
     const n = Math.round((CUE_RATE * ms) / 1000);
     const pcm = new Int16Array(n);

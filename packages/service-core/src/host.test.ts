@@ -712,13 +712,13 @@ describe('recording hooks', () => {
     expect(order).toEqual(['hook', 'hook done', 'microphone']);
   });
 
-  it("passes beforeCapture's quietUntil on to the capture", async () => {
+  it("passes beforeCapture's start cue on to the capture", async () => {
     await host.shutdown();
-    const quietUntil = Promise.resolve();
+    const startCue = { frequencies: [660], play: async () => undefined };
     const seen: unknown[] = [];
     const start = audio.start.bind(audio);
     audio.start = (options) => {
-      seen.push(options.quietUntil);
+      seen.push(options.startCue);
       return start(options);
     };
     host = createServiceHost({
@@ -726,12 +726,12 @@ describe('recording hooks', () => {
       transcriber,
       output,
       journal,
-      hooks: { beforeCapture: async () => ({ quietUntil }) },
+      hooks: { beforeCapture: async () => ({ startCue }) },
       info: { version: '9.9.9' },
     });
     await host.start();
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toBe(quietUntil);
+    expect(seen[0]).toBe(startCue);
   });
 
   it('runs afterCapture once the microphone has stopped: finished, cancelled, or never started', async () => {

@@ -165,6 +165,8 @@ export class FakeAudioSource implements AudioSource {
     const capture = new FakeCapture(options.directory, this, options.onPcm);
     await writeFile(capture.path, '');
     this.captures.push(capture);
+    // live at once: the start cue plays now, as the contract asks
+    void options.startCue?.play();
     for (const waiter of this.waiters.splice(0)) waiter(capture);
     return capture;
   }

@@ -149,6 +149,23 @@ export function describeAudioSourceContract(
     );
 
     it(
+      'plays the start cue it is given exactly once',
+      async () => {
+        await withHarness(setup, async (harness) => {
+          await inTempDir(async (directory) => {
+            let plays = 0;
+            const startCue = { frequencies: [660, 990], play: async () => void plays++ };
+            const capture = await harness.source.start({ directory, startCue });
+            await harness.speak();
+            await capture.stop();
+            expect(plays).toBe(1);
+          });
+        });
+      },
+      options.timeoutMs ?? 60_000,
+    );
+
+    it(
       'abort() deletes what it wrote',
       async () => {
         await withHarness(setup, async (harness) => {

@@ -58,4 +58,4 @@ export {
   type ChatRequest,
   type ChatBehaviour,
 } from './chat-server.js';
-export { toneShare, strongestTone, decodeAudio, recordSink } from './tone.js';
+export { toneShare, strongestTone, decodeAudio, recordSink, notesWav } from './tone.js';

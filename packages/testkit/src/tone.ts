@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { runChecked, stopChild } from './process.js';
+import { wavFile } from '@whis/contracts';
 
 /**
  * The share of a block's energy at one frequency (Goertzel), 0..1: near 1 for a pure tone at
@@ -101,4 +102,23 @@ export function recordSink(
       );
     },
   };
+}
+
+/**
+ * Short sine notes one after another, each with raised-cosine fades of `edgeMs` (the shape of
+ * whis's cues), as a 16 kHz WAV at about a third of full scale.
+ */
+export function notesWav(notes: readonly { hz: number; ms: number }[], edgeMs = 15): Buffer {
+  const rate = 16_000;
+  const edge = (rate * edgeMs) / 1000;
+  const samples: number[] = [];
+  for (const { hz, ms } of notes) {
+    const n = Math.round((rate * ms) / 1000);
+    for (let i = 0; i < n; i++) {
+      const fade = Math.min(1, i / edge, (n - 1 - i) / edge);
+      const envelope = 0.5 - 0.5 * Math.cos(Math.PI * Math.max(0, fade));
+      samples.push(Math.round(10_000 * envelope * Math.sin((2 * Math.PI * hz * i) / rate)));
+    }
+  }
+  return wavFile(Int16Array.from(samples), rate);
 }

@@ -69,7 +69,7 @@ export class CaptureLifecycle {
         : new JournalError('journal-failed', (err as Error).message, { cause: err });
     }
     const live = await this.ctx.openLive?.(created.id);
-    const quietUntil = (await prelude)?.quietUntil;
+    const startCue = (await prelude)?.startCue;
     const recording: CurrentRecording = {
       ...created,
       startedMs: clock.now(),
@@ -78,7 +78,7 @@ export class CaptureLifecycle {
       live,
       capture: audio.start({
         directory: created.directory,
-        ...(quietUntil ? { quietUntil } : {}),
+        ...(startCue ? { startCue } : {}),
         ...(live
           ? {
               onPcm: (pcm: Int16Array, segment: number) => live.append(pcm, segment),
