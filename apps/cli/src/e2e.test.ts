@@ -9,6 +9,7 @@ import {
   type VirtualDisplay,
   type VirtualMicrophone,
 } from '@whis/testkit';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -190,6 +191,21 @@ describe('the whole chain on real components', () => {
     expect(finished.stdout.trim()).toBe(PHRASE);
     // the transcript is stored before it is delivered: the clipboard follows a moment later
     await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
+  }, 120_000);
+
+  it('outputs command: each transcript goes to your command on stdin', async () => {
+    const s = await newSandbox();
+    const notes = join(s.root, 'notes.md');
+    expect((await s.whis(['config', 'set', 'outputs', 'command'])).code).toBe(0);
+    expect((await s.whis(['config', 'set', 'outputCommand', `tee -a '${notes}'`])).code).toBe(0);
+    await listen(s, ['--no-hotkey']);
+    await s.whis(['toggle']);
+    await mic.play(phraseWav);
+    expect((await s.whis(['toggle', '--wait'], { timeoutMs: 60_000 })).stdout.trim()).toBe(PHRASE);
+    // the command gets the text as it is, with no newline added
+    await expect
+      .poll(() => readFile(notes, 'utf8').catch(() => ''), { timeout: 10_000 })
+      .toBe(PHRASE);
   }, 120_000);
 
   it('one-shot `whis`: Enter on stdin stops, the text goes to stdout and the clipboard', async () => {

@@ -1,1 +1,1 @@
-export { runService } from './service.js';
+export { runService } from '@whis/service';

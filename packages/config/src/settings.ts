@@ -20,6 +20,7 @@ export interface Settings {
   device?: string;
   outputs?: string[];
   outputFile?: string;
+  outputCommand?: string;
   keepAudio?: number;
   segmentSeconds?: number;
   keepMicrophoneOpen?: boolean;
@@ -150,11 +151,16 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   device: { kind: 'string', description: 'Microphone name or index (see `whis devices`)' },
   outputs: {
     kind: 'list',
-    choices: ['clipboard', 'paste', 'type', 'stdout', 'file'],
+    choices: ['clipboard', 'paste', 'type', 'stdout', 'file', 'command'],
     description:
-      'Where transcripts go, comma separated: clipboard, paste (into the focused window, then the clipboard you had is given back), type (typed into the focused window), stdout, file',
+      'Where transcripts go, comma separated: clipboard, paste (into the focused window, then the clipboard you had is given back), type (typed into the focused window), stdout, file, command (outputCommand)',
   },
   outputFile: { kind: 'string', description: 'File that the `file` output appends to' },
+  outputCommand: {
+    kind: 'string',
+    description:
+      "The `command` output: a shell command that gets each transcript on its stdin, e.g. 'tee -a ~/notes.md'",
+  },
   segmentSeconds: {
     kind: 'count',
     description:

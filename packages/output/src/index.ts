@@ -37,4 +37,5 @@ export {
   combineOutputs,
   type Output,
 } from './outputs.js';
+export { createCommandOutput, type CommandOutputOptions } from './command.js';
 export { OutputError, type OutputErrorCode } from './errors.js';

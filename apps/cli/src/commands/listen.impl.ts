@@ -35,17 +35,13 @@ async function canonicalHotkey(spec: string): Promise<string> {
   }
 }
 
-interface DaemonEntry {
-  runService(argv: string[]): Promise<number>;
-}
-
 // In the foreground, this process becomes the service (one process, signals straight to it); with
 // --detach, whisd is started in its own session and this returns once it answers on the socket.
 export async function runListen(args: ListenArgs): Promise<number> {
   // the hotkey is checked here, before a service starts, and handed on in its canonical form
   if (args.hotkey && !args.noHotkey) args = { ...args, hotkey: await canonicalHotkey(args.hotkey) };
   if (!args.detach) {
-    const { runService } = await loadPackage<DaemonEntry>('@whis/daemon');
+    const { runService } = await loadPackage<typeof import('@whis/service')>('@whis/service');
     return runService(daemonArgs(args, true));
   }
 

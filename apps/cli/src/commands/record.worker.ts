@@ -2,13 +2,10 @@
 // cannot be turned off, and `whis` must print nothing but the transcript there. The parent talks
 // to this worker over the IPC channel: it sends {type:'finish'|'cancel'}, and gets
 // {type:'recording', id} | {type:'transcribing'} | {type:'transcript', text} | {type:'failed', message}.
-import { createMicrophone } from '@whis/audio';
+import { join } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
-import { createFeedback, feedbackSettingsFrom } from '@whis/feedback';
-import { focusedWindowClass } from '@whis/output';
-import { chainUses, createTextProcessor, prepareLlm } from '@whis/postprocess';
-import { createJournal, createServiceHost, type Output } from '@whis/service-core';
-import { createTranscriber, resolveTranscriberOptions } from '@whis/transcribe';
+import { composeService } from '@whis/service';
+import { createJournal, createServiceHost } from '@whis/service-core';
 
 type ToParent =
   | { type: 'recording'; id: string }
@@ -21,26 +18,24 @@ const send = (message: ToParent) => process.send?.(message);
 async function main(): Promise<void> {
   const paths = resolvePaths();
   const settings = await readSettings(paths.settingsFile);
-  const device = process.env.WHIS_RECORD_DEVICE || settings.device;
-  // the parent delivers the text (stdout, clipboard): here the transcript is only stored
-  const noOutput: Output = { name: 'parent', deliver: async () => undefined };
-  // the same sounds, notifications and paused media as the service
-  const feedback = createFeedback(feedbackSettingsFrom(settings));
+  // the same parts as the service, from the settings read once: a missing key fails before the
+  // recording; no outputs (the parent prints and copies the text) and no hotkey; the microphone is
+  // opened for this one recording
+  const parts = composeService({
+    settings: { ...settings, keepMicrophoneOpen: false },
+    source: { fixed: settings },
+    defaultTranscriptFile: join(paths.dataDir, 'transcripts.txt'),
+    outputs: [],
+    device: process.env.WHIS_RECORD_DEVICE || settings.device,
+  });
+  const feedback = parts.feedback;
   const host = createServiceHost({
     hooks: feedback,
-    audio: createMicrophone({
-      device,
-      ...(settings.segmentSeconds ? { cutAtPauseMs: settings.segmentSeconds * 1000 } : {}),
-      detectSpeech: settings.speechDetection ?? true,
-    }),
-    transcriber: createTranscriber(resolveTranscriberOptions({ env: process.env, settings })),
-    output: noOutput,
+    audio: parts.audio,
+    transcriber: parts.transcriber,
+    output: parts.output,
     // the transcript the parent prints and copies is the post-processed one; the journal keeps both
-    processor: createTextProcessor({
-      settings,
-      env: process.env,
-      windowClass: () => focusedWindowClass(),
-    }),
+    processor: parts.processor,
     journal: createJournal({ directory: paths.recordingsDir, keepAudio: settings.keepAudio ?? 0 }),
     info: { version: 'one-shot', hotkey: null },
   });
@@ -72,7 +67,7 @@ async function main(): Promise<void> {
   });
   const { recordingId } = await host.start();
   // while the user speaks: the llm step's first request must not pay for loading the HTTP client
-  if (chainUses(settings, 'llm')) void prepareLlm();
+  parts.prepare();
   send({ type: 'recording', id: recordingId! });
   await done;
   await host.shutdown();

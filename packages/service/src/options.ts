@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatHotkey, parseHotkey } from '@whis/hotkey/spec';
+import { TRIGGERS } from './catalogue.js';
 
 export interface DaemonOptions {
   /** Hotkey spec, or null for socket-only control (`--no-hotkey`). */
@@ -43,9 +44,9 @@ export function parseDaemonArgs(
     );
   }
   const backend = values['hotkey-backend'] ?? defaults.hotkeyBackend ?? 'auto';
-  if (!['auto', 'x11', 'portal', 'none'].includes(backend)) {
+  if (!Object.hasOwn(TRIGGERS, backend)) {
     throw new UsageError(
-      `Unknown hotkey backend "${backend}": use auto, x11, portal or none${values['hotkey-backend'] ? '' : ' (the hotkeyBackend setting: `whis config set hotkeyBackend …`)'}.`,
+      `Unknown hotkey backend "${backend}": use ${Object.keys(TRIGGERS).join(', ')}${values['hotkey-backend'] ? '' : ' (the hotkeyBackend setting: `whis config set hotkeyBackend …`)'}.`,
     );
   }
   let hotkey: string | null = null;

@@ -1,11 +1,10 @@
 // The whis service, as one function: `whisd` runs it, and so does a foreground `whis listen`, in
-// its own process (no wrapper). It reads top to bottom: config → logger → adapters → journal lock →
-// single instance → service host → IPC server → signals.
+// its own process (no wrapper). It reads top to bottom: settings → logger → composition → single
+// instance and journal lock → service host → IPC server → signals.
 import { createRequire } from 'node:module';
 import { ExitCode } from '@whis/contracts';
 import { join } from 'node:path';
 import { ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
-import { describeFeedback } from '@whis/feedback';
 import {
   acquireInstance,
   createJournal,
@@ -14,20 +13,7 @@ import {
   resolveRuntimeDir,
   serveOverIpc,
 } from '@whis/service-core';
-import {
-  createAudioSource,
-  createSettingsTranscriber,
-  createSettingsTextProcessor,
-  createLiveTranscriber,
-  createOutputs,
-  createServiceFeedback,
-  describeOutputs,
-  createTriggers,
-  describeProblems,
-  describeTranscription,
-  describePostProcess,
-  prepareTextProcessor,
-} from './adapters.js';
+import { composeService } from './compose.js';
 import { createLogger } from './logger.js';
 import { parseDaemonArgs, UsageError } from './options.js';
 import { reportProgress } from './progress.js';
@@ -90,16 +76,23 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     'whisd starting',
   );
 
-  // 3. adapters: the microphone and the hotkey listener load their native parts on first use
-  const audio = createAudioSource(settings, logger);
-  const transcriber = createSettingsTranscriber(paths.settingsFile, logger);
-  const { output, segmentOutput } = createOutputs(
+  // 3. the parts, from the catalogue: the microphone and the hotkey listener load their native
+  // parts on first use
+  const parts = composeService({
     settings,
-    join(paths.dataDir, 'transcripts.txt'),
+    source: { file: paths.settingsFile },
+    defaultTranscriptFile: join(paths.dataDir, 'transcripts.txt'),
     logger,
-  );
-  const triggers = createTriggers(options, settings, logger);
-  const feedback = createServiceFeedback(settings, triggers, logger);
+    ...(options.hotkey
+      ? {
+          trigger: {
+            hotkey: options.hotkey,
+            pushToTalk: options.pushToTalk,
+            backend: options.hotkeyBackend,
+          },
+        }
+      : {}),
+  });
 
   // 4. the single instance comes first, so a second `whis listen` exits before touching anything;
   // then the journal's one owner: a second service on the same data directory (another runtime
@@ -122,34 +115,28 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
 
   // 5. the service and its socket
   const host = createServiceHost({
-    audio,
-    transcriber,
-    live: createLiveTranscriber(paths.settingsFile, logger),
-    output,
-    ...(segmentOutput ? { segmentOutput } : {}),
-    processor: createSettingsTextProcessor(paths.settingsFile, logger),
+    audio: parts.audio,
+    transcriber: parts.transcriber,
+    live: parts.live,
+    output: parts.output,
+    ...(parts.segmentOutput ? { segmentOutput: parts.segmentOutput } : {}),
+    processor: parts.processor,
     journal,
-    triggers,
-    hooks: feedback,
+    triggers: parts.triggers,
+    hooks: parts.feedback,
     logger: logger.child({ component: 'host' }),
-    info: {
-      version,
-      hotkey: options.hotkey,
-      ...(triggers[0] ? { hotkeyBackend: triggers[0].backend } : {}),
-      output: describeOutputs(settings),
-      feedback: describeFeedback(settings),
-    },
-    problems: () => describeProblems(paths.settingsFile, settings),
-    transcription: () => describeTranscription(paths.settingsFile),
-    postProcess: () => describePostProcess(paths.settingsFile),
+    info: { version, hotkey: options.hotkey, ...parts.info },
+    problems: parts.problems,
+    transcription: parts.transcription,
+    postProcess: parts.postProcess,
   });
-  host.subscribe((event) => feedback.handle(event));
+  host.subscribe((event) => parts.feedback.handle(event));
   const server = await serveOverIpc(host, instance, {
     version,
     logger: logger.child({ component: 'ipc' }),
   });
   logger.info({ socket: instance.socketPath }, 'whisd listening');
-  prepareTextProcessor(settings);
+  parts.prepare();
   if (terminal) reportProgress(host, options, terminal.progress);
 
   // 6. signals: the first stops gracefully, a second (SIGINT/SIGTERM) stops at once, keeping audio
@@ -191,7 +178,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     stop('socket lost');
   });
   await stopped;
-  await feedback.close();
+  await parts.close();
   await server.close();
   await instance.release();
   await journalLock.release();

@@ -1,0 +1,44 @@
+import type { Output } from '@whis/contracts';
+import { OutputError } from './errors.js';
+import { runTool } from './internal/run.js';
+
+export interface CommandOutputOptions {
+  /** How long the command may take for one transcript. Default 10 s. */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Each transcript to a command of the user's, on its stdin (run by the shell: `sh -c` on Unix,
+ * `cmd /c` on Windows): a note-taking script, `tee -a notes.md`, a chat client. A command that
+ * exits non-zero, or runs past `timeoutMs`, is a failed delivery with its stderr in the message;
+ * the text stays in `whis last` either way.
+ */
+export function createCommandOutput(command: string, options: CommandOutputOptions = {}): Output {
+  const windows = process.platform === 'win32';
+  return {
+    name: `command ${command}`,
+    async deliver(text) {
+      const shell = windows ? 'cmd.exe' : 'sh';
+      try {
+        await runTool({
+          command: shell,
+          args: windows ? ['/d', '/s', '/c', command] : ['-c', command],
+          input: text,
+          env: options.env ?? process.env,
+          timeoutMs: options.timeoutMs ?? 10_000,
+        });
+      } catch (err) {
+        // the message names the user's command, not the shell that ran it
+        const { code, message } = err as OutputError;
+        throw new OutputError(
+          code,
+          `The output command \`${command}\`${message.slice(shell.length)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    },
+  };
+}

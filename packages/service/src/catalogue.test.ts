@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, SETTING_KEYS, type Settings } from '@whis/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, OUTPUTS, outputNeeds, TRIGGERS } from './catalogue.js';
+import { composeService } from './compose.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'whis-catalogue-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const compose = (settings: Settings, outputs?: string[]) =>
+  composeService({
+    settings,
+    source: { fixed: { ...settings, apiKey: 'sk-test' } },
+    defaultTranscriptFile: join(dir, 'transcripts.txt'),
+    env: { PATH: process.env.PATH },
+    ...(outputs ? { outputs } : {}),
+  });
+
+describe('the catalogue', () => {
+  it('the settings accept exactly the names it has: outputs, hotkeyBackend, mode', () => {
+    expect(SETTING_KEYS.outputs.choices).toEqual(Object.keys(OUTPUTS));
+    expect(SETTING_KEYS.hotkeyBackend.choices).toEqual(Object.keys(TRIGGERS));
+    expect(SETTING_KEYS.mode.choices).toEqual(Object.keys(ENGINES));
+    // and each is explained where the setting is
+    for (const name of Object.keys(OUTPUTS))
+      expect(SETTING_KEYS.outputs.description).toContain(name);
+  });
+
+  it('what outputs need follows from their rows', () => {
+    expect(outputNeeds(['stdout', 'file', 'command'])).toEqual({
+      display: false,
+      clipboard: false,
+      keyboard: false,
+    });
+    expect(outputNeeds(['paste'])).toEqual({ display: true, clipboard: true, keyboard: true });
+    expect(outputNeeds(['clipboard', 'type'])).toEqual({
+      display: true,
+      clipboard: true,
+      keyboard: true,
+    });
+  });
+});
+
+describe('composeService', () => {
+  it('an output no row has is an error that names the ones there are (never a quiet clipboard)', () => {
+    expect(() => compose({ outputs: ['printer'] })).toThrow(ConfigError);
+    expect(() => compose({ outputs: ['printer'] })).toThrow(
+      /Unknown output "printer": outputs takes clipboard, paste, type, stdout, file, command/,
+    );
+  });
+
+  it('builds each output of the settings from its row, and delivers to all of them', async () => {
+    const file = join(dir, 'out.txt');
+    const piped = join(dir, 'piped.txt');
+    const parts = compose({
+      outputs: ['file', 'command'],
+      outputFile: file,
+      outputCommand: `cat > '${piped}'`,
+    });
+    expect(parts.output.name).toBe(`file ${file} + command cat > '${piped}'`);
+    await parts.output.deliver('hello world');
+    expect(await readFile(file, 'utf8')).toBe('hello world\n');
+    expect(await readFile(piped, 'utf8')).toBe('hello world');
+    await parts.close();
+  });
+
+  it('a failing command is a failed delivery that names the command and says what it printed', async () => {
+    const parts = compose({ outputs: ['command'], outputCommand: 'echo nope >&2; exit 3' });
+    await expect(parts.output.deliver('x')).rejects.toMatchObject({
+      code: 'tool-failed',
+      message: 'The output command `echo nope >&2; exit 3` failed (3): nope',
+    });
+    await parts.close();
+  });
+
+  it('status problems: the command output without a command, from the row', async () => {
+    const parts = compose({ outputs: ['command'] });
+    expect(await parts.problems()).toEqual([
+      'The command output has no command: `whis config set outputCommand "tee -a ~/notes.md"`.',
+    ]);
+    await parts.close();
+  });
+
+  it('typeSegments: the type output types segments and leaves the whole transcript to the rest', async () => {
+    const parts = compose({ outputs: ['type', 'stdout'], typeSegments: true });
+    expect(parts.output.name).toBe('stdout');
+    expect(parts.segmentOutput?.name).toMatch(/^type/);
+    await parts.close();
+  });
+
+  it('the one-shot: no outputs, no trigger', async () => {
+    const parts = compose({ outputs: ['clipboard'] }, []);
+    expect(parts.output.name).toBe('none');
+    expect(parts.triggers).toEqual([]);
+    await parts.close();
+  });
+});
