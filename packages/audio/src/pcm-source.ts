@@ -39,6 +39,8 @@ export function createPcmSource(options: PcmSourceOptions): PcmSource {
       let leftover: Buffer | undefined;
       const frameBytes = 2 * options.channels;
       const drained = (async () => {
+        // the caller subscribes (levels, chunks) once start() resolves: the audio flows after that
+        await new Promise((resolve) => setImmediate(resolve));
         for await (const raw of options.open() as AsyncIterable<Buffer>) {
           if (stopped) break;
           const data = leftover ? Buffer.concat([leftover, raw]) : raw;

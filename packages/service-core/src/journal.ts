@@ -5,7 +5,7 @@ import { audioMimeType } from '@whis/contracts';
 import { writeFileAtomic } from '@whis/config';
 import { z } from 'zod';
 import { JournalError } from './errors.js';
-import { journalError } from './internal/atomic.js';
+import { journalError } from './internal/error-codes.js';
 import { isAlive, thisProcess, type ProcessIdentity } from './internal/process-identity.js';
 import type { TranscriptEntry } from '@whis/ipc';
 import type { AudioChunk, CapturedAudio, Logger } from './ports.js';
@@ -41,8 +41,6 @@ export interface JournalOptions {
     /** How many transcribed recordings are kept at all (older ones are deleted). Default: all. */
     keepTranscripts?: number;
   };
-  /** @deprecated Use `retention.keepAudio`. */
-  keepAudio?: number;
   clock?: () => Date;
   /** Told about entries that are skipped because they are damaged or point outside their recording. */
   logger?: Pick<Logger, 'warn'>;
@@ -134,7 +132,7 @@ export function newRecordingId(date: Date): string {
 
 export function createJournal(options: JournalOptions): Journal {
   const root = options.directory;
-  const keepAudio = options.retention?.keepAudio ?? options.keepAudio ?? 0;
+  const keepAudio = options.retention?.keepAudio ?? 0;
   const keepTranscripts = options.retention?.keepTranscripts ?? Infinity;
   const clock = options.clock ?? (() => new Date());
   const dirOf = (id: string) => join(root, id);

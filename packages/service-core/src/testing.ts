@@ -8,6 +8,7 @@ import type {
   CapturedAudio,
   CaptureOptions,
   Level,
+  Logger,
   LiveSession,
   LiveSessionOptions,
   LiveTranscriber,
@@ -417,5 +418,54 @@ export class ManualTrigger implements Trigger {
   onEvent(listener: (event: TriggerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+}
+
+/** One line a MemoryLogger was given. */
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  /** The object logged with it, the child loggers' bindings merged in. */
+  fields: Record<string, unknown>;
+}
+
+/**
+ * A Logger that keeps what it is told, children included, so that a test can assert the log lines
+ * a user or an operator relies on (`lines`, `find`).
+ */
+export class MemoryLogger implements Logger {
+  constructor(
+    readonly lines: LogLine[] = [],
+    private readonly bindings: Record<string, unknown> = {},
+  ) {}
+
+  private log(level: LogLine['level'], obj: object | string, msg?: string): void {
+    const fields = typeof obj === 'string' ? {} : { ...obj };
+    this.lines.push({
+      level,
+      msg: typeof obj === 'string' ? obj : (msg ?? ''),
+      fields: { ...this.bindings, ...fields },
+    });
+  }
+
+  debug(obj: object | string, msg?: string): void {
+    this.log('debug', obj, msg);
+  }
+  info(obj: object | string, msg?: string): void {
+    this.log('info', obj, msg);
+  }
+  warn(obj: object | string, msg?: string): void {
+    this.log('warn', obj, msg);
+  }
+  error(obj: object | string, msg?: string): void {
+    this.log('error', obj, msg);
+  }
+  child(bindings: Record<string, unknown>): Logger {
+    return new MemoryLogger(this.lines, { ...this.bindings, ...bindings });
+  }
+
+  /** The lines with this message. */
+  find(msg: string): LogLine[] {
+    return this.lines.filter((line) => line.msg === msg);
   }
 }

@@ -2,6 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, SETTING_KEYS, type Settings } from '@whis/config';
+import { MemoryLogger } from '@whis/service-core/testing';
+import { startTranscriptionServer } from '@whis/testkit';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, OUTPUTS, outputNeeds, TRIGGERS } from './catalogue.js';
 import { composeService } from './compose.js';
@@ -100,5 +103,39 @@ describe('composeService', () => {
     expect(parts.output.name).toBe('none');
     expect(parts.triggers).toEqual([]);
     await parts.close();
+  });
+});
+
+describe('the file engine, reading the settings file for each transcription', () => {
+  it('logs "transcriber configured" once per new model or endpoint: the line the log reader relies on', async () => {
+    const server = await startTranscriptionServer(() => ({
+      status: 200,
+      body: JSON.stringify({ text: 'hello' }),
+    }));
+    try {
+      const settingsFile = join(dir, 'settings.json');
+      const audio = join(dir, 'a.wav');
+      await writeFile(audio, Buffer.alloc(64));
+      const chunk = { path: audio, mimeType: 'audio/wav', durationMs: 1000 };
+      const write = (model: string) =>
+        writeFile(settingsFile, JSON.stringify({ apiKey: 'sk-x', baseURL: server.baseURL, model }));
+      const logger = new MemoryLogger();
+      const transcriber = ENGINES.file.create(
+        { settings: {}, logger, env: {}, defaultTranscriptFile: join(dir, 't.txt') },
+        { file: settingsFile },
+      );
+      await write('whisper-1');
+      expect((await transcriber.transcribe([chunk])).text).toBe('hello');
+      expect((await transcriber.transcribe([chunk])).text).toBe('hello');
+      await write('gpt-transcribe');
+      await transcriber.transcribe([chunk]);
+      expect(logger.find('transcriber configured').map((l) => l.fields.model)).toEqual([
+        'whisper-1',
+        'gpt-transcribe',
+      ]);
+      expect(logger.find('transcriber configured')[0]!.fields.baseURL).toBe(server.baseURL);
+    } finally {
+      await server.close();
+    }
   });
 });

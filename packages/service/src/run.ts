@@ -109,7 +109,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
   }
   const journal = createJournal({
     directory: paths.recordingsDir,
-    keepAudio: settings.keepAudio ?? 0,
+    retention: { keepAudio: settings.keepAudio ?? 0 },
     logger: logger.child({ component: 'journal' }),
   });
 

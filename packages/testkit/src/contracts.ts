@@ -1,11 +1,11 @@
 // Contract suites every adapter of a port must pass: the in-memory twins of @whis/service-core run
 // them, and so do the real adapters (@whis/audio, @whis/transcribe, @whis/output) in their own
 // tests. Call them inside a vitest test file (`@whis/testkit/contracts`).
-import { access } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeAudio } from './tone.js';
 import type {
   AudioChunk,
   AudioSource,
@@ -110,7 +110,11 @@ export interface AudioSourceHarness {
   cleanup?(): Promise<void>;
 }
 
-/** An AudioSource writes decodable chunk files into the directory it is given, reports speech, and deletes them on abort. */
+/**
+ * An AudioSource writes chunk files into the directory it is given that decode to as much audio as
+ * they say, reports levels, hands the kept audio to `onPcm`, reports speech, plays the start cue
+ * once, and deletes its files on abort.
+ */
 export function describeAudioSourceContract(
   name: string,
   setup: () => Promise<AudioSourceHarness>,
@@ -127,21 +131,39 @@ export function describeAudioSourceContract(
     };
 
     it(
-      'records into the directory it is given, and stop() returns the chunks',
+      'records into the directory it is given, and stop() returns chunks that decode to the audio heard',
       async () => {
         await withHarness(setup, async (harness) => {
           await inTempDir(async (directory) => {
-            const capture = await harness.source.start({ directory });
+            const levels: number[] = [];
+            const pcm: number[] = [];
+            const capture = await harness.source.start({
+              directory,
+              onPcm: (samples) => void pcm.push(samples.length),
+            });
+            capture.onLevel((level) => levels.push(level.rms));
             await harness.speak();
             const audio = await capture.stop();
             expect(audio.speechDetected).toBe(true);
             expect(audio.durationMs).toBeGreaterThan(0);
             expect(audio.chunks.length).toBeGreaterThan(0);
+            let decodedMs = 0;
             for (const chunk of audio.chunks) {
               expect(chunk.path.startsWith(directory)).toBe(true);
               expect(chunk.bytes).toBeGreaterThan(0);
-              await access(chunk.path);
+              // what the chunk promises: audio of its type that a decoder reads, as long as it says
+              const decoded = await decodeAudio(await readFile(chunk.path));
+              const ms = (decoded.length / 16_000) * 1000;
+              expect(Math.abs(ms - chunk.durationMs)).toBeLessThan(100);
+              decodedMs += ms;
             }
+            expect(Math.abs(decodedMs - audio.durationMs)).toBeLessThan(100 * audio.chunks.length);
+            // while it recorded: levels a few times a second, one above silence; the kept audio
+            // handed out as it was written, as long as the chunks
+            expect(levels.length).toBeGreaterThan(0);
+            expect(Math.max(...levels)).toBeGreaterThan(0.01);
+            const pcmMs = (pcm.reduce((a, b) => a + b, 0) / 16_000) * 1000;
+            expect(Math.abs(pcmMs - audio.durationMs)).toBeLessThan(100);
           });
         });
       },

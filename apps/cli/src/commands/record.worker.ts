@@ -36,7 +36,10 @@ async function main(): Promise<void> {
     output: parts.output,
     // the transcript the parent prints and copies is the post-processed one; the journal keeps both
     processor: parts.processor,
-    journal: createJournal({ directory: paths.recordingsDir, keepAudio: settings.keepAudio ?? 0 }),
+    journal: createJournal({
+      directory: paths.recordingsDir,
+      retention: { keepAudio: settings.keepAudio ?? 0 },
+    }),
     info: { version: 'one-shot', hotkey: null },
   });
   const done = new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import type { Level } from '@whis/ipc';
 import { HostError, JournalError } from '../errors.js';
-import { errorCode } from './atomic.js';
+import { errorCode } from './error-codes.js';
 import type { Journal } from '../journal.js';
 import type {
   AudioChunk,
@@ -18,8 +18,6 @@ export interface CurrentRecording {
   readonly startedAt: string;
   readonly startedMs: number;
   readonly capture: Promise<Capture>;
-  /** The live transcription the audio streams to, when one is configured. */
-  readonly live: LiveSession | undefined;
   level: Level | null;
   /** Discarded, or kept untranscribed: its segments are no longer sent. */
   dropped: boolean;
@@ -75,7 +73,6 @@ export class CaptureLifecycle {
       startedMs: clock.now(),
       level: null,
       dropped: false,
-      live,
       capture: audio.start({
         directory: created.directory,
         ...(startCue ? { startCue } : {}),

@@ -12,7 +12,7 @@ import type {
   TextProcessor,
   Transcriber,
 } from '../ports.js';
-import { errorCode } from './atomic.js';
+import { errorCode } from './error-codes.js';
 
 export type Outcome = 'transcribed' | 'kept' | 'discarded';
 
