@@ -116,7 +116,7 @@ describe('the file engine, reading the settings file for each transcription', ()
       const settingsFile = join(dir, 'settings.json');
       const audio = join(dir, 'a.wav');
       await writeFile(audio, Buffer.alloc(64));
-      const chunk = { path: audio, mimeType: 'audio/wav', durationMs: 1000 };
+      const chunk = { path: audio, mimeType: 'audio/wav', startMs: 0, durationMs: 1000, bytes: 64 };
       const write = (model: string) =>
         writeFile(settingsFile, JSON.stringify({ apiKey: 'sk-x', baseURL: server.baseURL, model }));
       const logger = new MemoryLogger();
