@@ -40,7 +40,9 @@ export {
   EVDEV_KEYS,
   QT_KEYS,
   type KdeSession,
+  type KdeSessionOptions,
   type KeyInjector,
+  type TextWindow,
 } from './kde-session.js';
 export { startSessionBus, type SessionBus } from './session-bus.js';
 export {
