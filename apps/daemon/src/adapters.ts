@@ -232,6 +232,7 @@ export async function describeProblems(settingsFile: string, running: Settings):
   if (running.outputs?.some(insertsText)) {
     const insertion = describeInsertion(insertOptionsFrom(running));
     if (!insertion.tool) problems.push(`Cannot type or paste into windows: ${insertion.why}.`);
+    else if (insertion.desktop?.problem) problems.push(insertion.desktop.problem);
   }
   if (!hasDisplay(process.env) && process.platform === 'linux') {
     problems.push(

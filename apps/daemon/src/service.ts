@@ -136,7 +136,10 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
       version,
       hotkey: options.hotkey,
       ...(triggers[0] ? { hotkeyBackend: triggers[0].backend } : {}),
-      output: describeOutputs(settings),
+      // read at each status: the desktop portal's answer changes while the service runs
+      get output() {
+        return describeOutputs(settings);
+      },
       feedback: describeFeedback(settings),
     },
     problems: () => describeProblems(paths.settingsFile, settings),

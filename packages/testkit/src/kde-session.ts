@@ -65,6 +65,11 @@ export interface KdeSession {
    * typed or pasted into it can be read back. Closed by `stop` if not before.
    */
   openTextWindow(): Promise<TextWindow>;
+  /**
+   * Ends every session the KDE portal holds (RemoteDesktop, GlobalShortcuts), as its tray icon's
+   * "end session" does; resolves with how many it closed.
+   */
+  endPortalSessions(): Promise<number>;
   /** Stops everything this call started. */
   stop(): Promise<void>;
 }
@@ -253,7 +258,8 @@ export async function startKdeSession(options: KdeSessionOptions = {}): Promise<
       windows.add(window);
       return window;
     };
-    return { bus, env, keys, frontend, rebind, openTextWindow, stop };
+    const endPortalSessions = () => endSessions(bus.address);
+    return { bus, env, keys, frontend, rebind, openTextWindow, endPortalSessions, stop };
   } catch (err) {
     const why = started
       .map((c) => (c as ChildProcess & { lastStderr: () => string }).lastStderr().trim())
@@ -305,4 +311,39 @@ async function startTextWindow(env: NodeJS.ProcessEnv, file: string): Promise<Te
     },
     close: () => stopChild(child),
   };
+}
+
+async function endSessions(address: string): Promise<number> {
+  const connection = dbus.sessionBus({ busAddress: address });
+  const backend = 'org.freedesktop.impl.portal.desktop.kde';
+  const children = async (path: string): Promise<string[]> => {
+    const reply = await connection.call(
+      new dbus.Message({
+        destination: backend,
+        path,
+        interface: 'org.freedesktop.DBus.Introspectable',
+        member: 'Introspect',
+      }),
+    );
+    const xml = String(reply?.body[0] ?? '');
+    return [...xml.matchAll(/<node name="([^"]+)"/g)].map((m) => `${path}/${m[1]}`);
+  };
+  let closed = 0;
+  try {
+    for (const sender of await children('/org/freedesktop/portal/desktop/session'))
+      for (const session of await children(sender)) {
+        await connection.call(
+          new dbus.Message({
+            destination: backend,
+            path: session,
+            interface: 'org.freedesktop.impl.portal.Session',
+            member: 'Close',
+          }),
+        );
+        closed++;
+      }
+  } finally {
+    connection.disconnect();
+  }
+  return closed;
 }
