@@ -49,10 +49,13 @@ async function status(s: Sandbox): Promise<Record<string, unknown>> {
   return JSON.parse((await s.whis(['status', '--json'])).stdout) as Record<string, unknown>;
 }
 
-async function waitForStatus(s: Sandbox, check: (st: Record<string, unknown>) => boolean) {
+async function waitForStatus(
+  s: Sandbox,
+  check: (st: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const st = await status(s).catch(() => ({}));
+    const st: Record<string, unknown> = await status(s).catch(() => ({}));
     if (check(st)) return st;
     if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(st)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
