@@ -86,7 +86,7 @@ kdeSuite('us', (ctx) => {
     await createTypeOutput(ctx.options()).deliver('un café');
     expect(await window.waitForText((t) => t.length >= 7)).toBe('un café');
     expect(ctx.notices.map(([m]) => m)).toEqual([
-      'portal cannot type every character here: the text is pasted instead',
+      'the portal types only what is on the "us" keyboard layout: the text is pasted instead',
       'pasting',
     ]);
     expect(ctx.notices[1]![1]).toMatchObject({ tool: 'portal', chord: 'ctrl+v' });

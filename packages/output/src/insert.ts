@@ -343,12 +343,10 @@ export function createTypeOutput(
         throw await keptOnClipboard(ctx, raw, 'type-failed', err);
       }
       if (cannot) {
-        ctx.notice(
-          keyboard.unicode === false && keyboard.name !== 'portal'
-            ? `${keyboard.name} types ASCII only: the text is pasted instead`
-            : `${keyboard.name} cannot type every character here: the text is pasted instead`,
-          { tool: keyboard.name, characters: cannot.characters, why: cannot.why },
-        );
+        ctx.notice(`${cannot.why}: the text is pasted instead`, {
+          tool: keyboard.name,
+          characters: cannot.characters,
+        });
         return paster.paste(text, keyboard, driver);
       }
       ctx.notice('typing', { tool: keyboard.name, characters: text.length });

@@ -30,7 +30,7 @@ export const portal: Keyboard = {
           return characters
             ? {
                 characters,
-                why: `not all on the ${layout ? `"${layout}"` : 'unknown'} keyboard layout the desktop types with`,
+                why: `the portal types only what is on the ${layout ? `"${layout}"` : 'unknown'} keyboard layout`,
               }
             : undefined;
         }),
