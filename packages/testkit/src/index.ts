@@ -46,6 +46,11 @@ export {
 } from './kde-session.js';
 export { startSessionBus, type SessionBus } from './session-bus.js';
 export {
+  startRemoteDesktopPortal,
+  type RemoteDesktopPortal,
+  type RemoteDesktopCall,
+} from './remote-desktop-portal.js';
+export {
   startNotificationDaemon,
   startMediaPlayer,
   toneWav,
