@@ -2,6 +2,11 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MessageBus, Message as DBusMessage, Variant } from '@particle/dbus-next';
 import type { Chord } from '../chords.js';
+import { firstKeyboardLayout } from './keyboard-layout.js';
+import { keyKeysym, keysymOf, MODIFIER_KEYS } from './keysyms.js';
+import { RemoteDesktopError, remoteDesktopProblem } from './remote-desktop-errors.js';
+
+export { RemoteDesktopError, type RemoteDesktopProblem } from './remote-desktop-errors.js';
 
 const PORTAL = 'org.freedesktop.portal.Desktop';
 const PORTAL_PATH = '/org/freedesktop/portal/desktop';
@@ -10,99 +15,6 @@ const KEYBOARD = 1;
 
 type DBus = typeof import('@particle/dbus-next');
 type Vardict = Record<string, Variant>;
-
-/** Why the desktop's RemoteDesktop portal cannot type. */
-export type RemoteDesktopProblem =
-  'no-bus' | 'no-portal' | 'no-remote-desktop' | 'refused' | 'closed' | 'failed';
-
-/** A RemoteDesktop failure; `unavailable`: the desktop has no such portal (another keyboard may do). */
-export class RemoteDesktopError extends Error {
-  readonly unavailable: boolean;
-  constructor(
-    readonly problem: RemoteDesktopProblem,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'RemoteDesktopError';
-    this.unavailable =
-      problem === 'no-bus' || problem === 'no-portal' || problem === 'no-remote-desktop';
-  }
-}
-
-const FIX_UINPUT =
-  'or set `whis config set typeTool ydotool` (needs /dev/uinput and the input group), or use `outputs clipboard`';
-
-/** The one message for each problem, with the fix. */
-export function remoteDesktopProblem(problem: RemoteDesktopProblem, detail = ''): string {
-  const why = detail ? ` (${detail})` : '';
-  switch (problem) {
-    case 'no-bus':
-      return `No D-Bus session bus${why}, so no desktop portal to type through. Run whis inside your desktop session, ${FIX_UINPUT}.`;
-    case 'no-portal':
-      return `No desktop portal (xdg-desktop-portal) answers on the session bus${why}. Install xdg-desktop-portal and your desktop's backend (xdg-desktop-portal-kde or xdg-desktop-portal-gnome), ${FIX_UINPUT}.`;
-    case 'no-remote-desktop':
-      return `The desktop portal offers no RemoteDesktop keyboard${why}: KDE Plasma 5.27+ and GNOME have it (xdg-desktop-portal-kde, xdg-desktop-portal-gnome); ${FIX_UINPUT}.`;
-    case 'refused':
-      return `The desktop did not allow whis to type${why}: the remote-control request was declined or its dialog closed. The next dictation asks again (allow it, and tick "remember" where offered), ${FIX_UINPUT}.`;
-    case 'closed':
-      return `The desktop ended whis's remote-control session${why} (from its tray icon or notification). The next dictation starts a new one.`;
-    case 'failed':
-      return `Typing through the desktop portal failed${why}. The next dictation starts a new session, ${FIX_UINPUT}.`;
-  }
-}
-
-// keysyms: Latin-1 is its own code; other Unicode is 0x01000000 + the code point
-const NAMED_KEYS: Record<string, number> = {
-  return: 0xff0d,
-  enter: 0xff0d,
-  tab: 0xff09,
-  escape: 0xff1b,
-  backspace: 0xff08,
-  insert: 0xff63,
-  delete: 0xffff,
-  home: 0xff50,
-  end: 0xff57,
-  space: 0x20,
-};
-const MODIFIER_KEYS = { ctrl: 0xffe3, shift: 0xffe1, alt: 0xffe9, super: 0xffeb } as const;
-
-/** The X keysym that types `ch`. */
-export function keysymOf(ch: string): number {
-  if (ch === '\n') return NAMED_KEYS.return!;
-  if (ch === '\t') return NAMED_KEYS.tab!;
-  const cp = ch.codePointAt(0)!;
-  if ((cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff)) return cp;
-  return 0x01000000 + cp;
-}
-
-/** The keysym of a chord's key: `v`, `Insert`, `Return`, `F5`. */
-export function keyKeysym(key: string): number {
-  if (key.length === 1) return keysymOf(key.toLowerCase());
-  const named = NAMED_KEYS[key.toLowerCase()];
-  if (named !== undefined) return named;
-  const f = /^f(\d{1,2})$/i.exec(key);
-  if (f && Number(f[1]) >= 1 && Number(f[1]) <= 24) return 0xffbe + Number(f[1]) - 1;
-  throw new Error(`The desktop portal cannot press the key "${key}".`);
-}
-
-// Layouts whose first group has no Latin letters: every letter would be dropped
-const NON_LATIN = new Set(
-  'ru ua by bg mk rs gr il ara ir af iq sy th la kh mm ge am kz kg mn tj in bd np lk et'.split(' '),
-);
-
-/**
- * The characters of `text` the portal would drop or mistype on `layout` (its short name, as KDE
- * reports it; undefined when it cannot be read). The portal maps each keysym through the first
- * layout only, so: on US, printable ASCII types; on another Latin layout, letters, digits, space,
- * `.` and `,` (on every Latin layout at most a Shift away); on a non-Latin layout, nothing.
- */
-export function untypeableOn(layout: string | undefined, text: string): string {
-  const base = layout?.toLowerCase().split(/[(+:]/)[0]?.trim();
-  if (base && NON_LATIN.has(base)) return text.replace(/[ 0-9]/g, '');
-  if (base === 'us') return text.replace(/[\x20-\x7e]/g, '');
-  return text.replace(/[A-Za-z0-9 .,]/g, '');
-}
 
 export interface RemoteDesktopOptions {
   env: NodeJS.ProcessEnv;
@@ -191,38 +103,12 @@ export class RemoteDesktop {
     return this.opening;
   }
 
-  /**
-   * The first keyboard layout's short name, the one the portal types with: KDE says it over D-Bus
-   * when several are configured (KWin offers org.kde.keyboard only then), else its `kxkbrc` names
-   * it; `XKB_DEFAULT_LAYOUT` elsewhere. Undefined when unknown (GNOME keeps it in dconf).
-   */
-  async layout(): Promise<string | undefined> {
-    const env = this.options.env;
-    const kde = /kde/i.test(env.XDG_CURRENT_DESKTOP ?? '');
-    if (kde && this.bus && this.dbus) {
-      try {
-        const reply = await this.bus.call(
-          new this.dbus.Message({
-            destination: 'org.kde.keyboard',
-            path: '/Layouts',
-            interface: 'org.kde.KeyboardLayouts',
-            member: 'getLayoutsList',
-          }),
-        );
-        const list = reply?.body[0] as Array<[string, string, string]> | undefined;
-        if (list?.[0]?.[0]) return list[0][0];
-      } catch {
-        // one layout (or an older KWin): the settings file says it
-      }
-    }
-    if (kde) {
-      const home = env.XDG_CONFIG_HOME || join(env.HOME ?? '', '.config');
-      const config = await readFile(join(home, 'kxkbrc'), 'utf8').catch(() => '');
-      const use = /^\s*Use\s*=\s*true\s*$/m.test(config);
-      const list = /^\s*LayoutList\s*=\s*([^\s,]+)/m.exec(config)?.[1];
-      if (use && list) return list;
-    }
-    return env.XKB_DEFAULT_LAYOUT?.split(',')[0] || undefined;
+  /** The first keyboard layout's short name (see `firstKeyboardLayout`). */
+  layout(): Promise<string | undefined> {
+    return firstKeyboardLayout(
+      this.options.env,
+      this.bus && this.dbus ? { bus: this.bus, dbus: this.dbus } : undefined,
+    );
   }
 
   async type(text: string): Promise<void> {

@@ -1,9 +1,6 @@
 import { isWaylandSession } from '@whis/contracts';
-import {
-  existingRemoteDesktop,
-  remoteDesktopFor,
-  untypeableOn,
-} from '../internal/remote-desktop.js';
+import { untypeableOn } from '../internal/keysyms.js';
+import { existingRemoteDesktop, remoteDesktopFor } from '../internal/remote-desktop.js';
 import type { Keyboard } from './keyboard.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyKeysym, keysymOf, untypeableOn } from './remote-desktop.js';
+import { keyKeysym, keysymOf, untypeableOn } from './keysyms.js';
 
 describe('keysyms', () => {
   it('Latin-1 is its own code, other characters 0x01000000 + the code point', () => {
