@@ -20,6 +20,9 @@
 //  8. live text (mode realtime, against the test kit's Realtime server) vs file mode, the same
 //     dictation of 10 phrases with pauses on the virtual microphone: end of a phrase → its text at
 //     a subscriber (median and worst), and stop → final text in both modes
+//  9. typing per character through the desktop's RemoteDesktop portal (headless KDE, a GTK window)
+//     vs xdotool under Xvfb, and the portal session's cost: the first dictation after start vs the
+//     next ones, one session for the service's life vs one per dictation (scripts/bench-typing.mjs)
 // Usage: npm run bench   (builds first)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPcmSource } from '@whis/audio';
 import { createPasteOutput, createTypeOutput } from '@whis/output';
+import { benchPortalTyping } from './bench-typing.mjs';
 import { connectToDaemon, createIpcServer } from '@whis/ipc';
 import { createJournal, createServiceHost } from '@whis/service-core';
 import { createTranscriber } from '@whis/transcribe';
@@ -708,4 +712,6 @@ api.close();
     `   stop → final text: live ${live.stopToText.toFixed(0)} ms vs file mode ${file.stopToText.toFixed(0)} ms → ${(live.stopToText / file.stopToText).toFixed(2)}×; the text complete: live ${live.text === expected}, file ${file.text === expected}`,
   );
 }
+// 9. typing through the desktop portal vs xdotool; the portal session's cost
+await benchPortalTyping();
 rmSync(root, { recursive: true, force: true });

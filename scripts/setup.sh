@@ -19,6 +19,8 @@ APT_PACKAGES=(
   # and its frontend) on a private session bus, and a fake-input key injector built with gcc
   xdg-desktop-portal xdg-desktop-portal-kde kwin-wayland libkf5globalaccel-bin dbus-x11 qtwayland5
   plasma-wayland-protocols libwayland-dev gcc pkg-config
+  # typing through the RemoteDesktop portal on that stack: a GTK3 text window (Python GI bindings)
+  gir1.2-gtk-3.0 python3-gi
   # feedback tests: a private session bus, a notification daemon, an MPRIS player
   dbus dunst libnotify-bin mpv mpv-mpris playerctl
 )

@@ -72,6 +72,8 @@ describe('parseSettingValue', () => {
       { 'kuber netties': 'Kubernetes', 'pie torch': 'PyTorch', 'e g': 'e.g.,' },
     ],
     ['finalPunctuation', 'remove', 'remove'],
+    ['typeTool', 'portal', 'portal'],
+    ['typeTool', 'dotool', 'dotool'],
     [
       'profiles',
       '{"xterm,kitty":{"postProcess":["replacements"],"finalPunctuation":"remove"}}',
@@ -94,6 +96,11 @@ describe('parseSettingValue', () => {
     ['postProcess', 'spoken,magic', '"magic" is not one'],
     ['replacements', 'Kubernetes', 'write what is heard, =, and what to write instead'],
     ['finalPunctuation', 'sometimes', 'takes one of keep, add, remove'],
+    [
+      'typeTool',
+      'robot',
+      '"typeTool" takes one of xdotool, wtype, ydotool, dotool, portal, osascript, powershell, not "robot".',
+    ],
     ['profiles', 'xterm=replacements', '"profiles" takes JSON'],
     ['profiles', '{"xterm":{"postProcess":["magic"]}}', 'postProcess takes a list of replacements'],
     ['profiles', '{"xterm":{"submit":true}}', 'unknown field "submit"'],

@@ -1,3 +1,4 @@
+import { KEYBOARD_NAMES } from '@whis/contracts';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from './files.js';
@@ -178,9 +179,9 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   },
   typeTool: {
     kind: 'string',
-    choices: ['xdotool', 'wtype', 'ydotool', 'dotool'],
+    choices: KEYBOARD_NAMES,
     description:
-      'The tool that types and presses the paste chord (default: by session: xdotool on X11, wtype on wlroots, ydotool or dotool on GNOME and KDE)',
+      "The tool that types and presses the paste chord (default: by session: xdotool on X11, wtype on wlroots; on GNOME and KDE Wayland the desktop's remote-control portal, then ydotool or dotool)",
   },
   pasteChord: {
     kind: 'list',

@@ -7,4 +7,6 @@ export {
   isWaylandSession,
   hasDisplay,
   wavFile,
+  KEYBOARD_NAMES,
+  type KeyboardName,
 } from './values.js';

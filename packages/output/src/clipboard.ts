@@ -62,9 +62,15 @@ function writeWith(
   timeoutMs: number,
   extraArgs: string[] = [],
 ): Promise<void> {
+  // wl-copy guesses the type of what comes on stdin, and 2.1 offers a garbled name for text: GTK
+  // then pastes nothing. Text is offered as UTF-8 text, which also offers the usual aliases.
+  const typed =
+    tool === WL_COPY && typeof text === 'string' && !extraArgs.includes('--type')
+      ? ['--type', 'text/plain;charset=utf-8']
+      : [];
   return runTool({
     command: tool.command,
-    args: [...tool.args, ...extraArgs],
+    args: [...tool.args, ...typed, ...extraArgs],
     input: typeof text !== 'string' ? text : tool.encode ? tool.encode(text) : text,
     env,
     timeoutMs,

@@ -15,21 +15,13 @@ export {
   type InsertOptions,
   type InsertSettings,
 } from './insert.js';
-export {
-  detectSession,
-  keyboardsFor,
-  pasteChordFor,
-  parseChord,
-  formatChord,
-  activeWindowQuery,
-  escapeSendKeys,
-  onPath,
-  KEYBOARDS,
-  type Session,
-  type Keyboard,
-  type Chord,
-  type Command,
-} from './keyboard.js';
+export { detectSession, type Session } from './session.js';
+export { parseChord, formatChord, pasteChordFor, type Chord } from './chords.js';
+export { activeWindowQuery } from './window-class.js';
+export { KEYBOARDS, KEYBOARD_NAMES, keyboardsFor, type KeyboardName } from './keyboards/index.js';
+export { onPath, type Keyboard, type Command } from './keyboards/keyboard.js';
+export { escapeSendKeys } from './keyboards/powershell.js';
+export { probeRemoteDesktop, closeRemoteDesktops } from './remote-desktop.js';
 export {
   createClipboardOutput,
   createStdoutOutput,

@@ -6,25 +6,19 @@ import {
 } from './clipboard.js';
 import { OutputError } from './errors.js';
 import { runTool } from './internal/run.js';
-import {
-  activeWindowQuery,
-  detectSession,
-  formatChord,
-  KEYBOARDS,
-  keyboardsFor,
-  onPath,
-  pasteChordFor,
-  type Command,
-  type Keyboard,
-  type Session,
-} from './keyboard.js';
+import { RemoteDesktopError } from './internal/remote-desktop.js';
+import { formatChord, pasteChordFor } from './chords.js';
+import { KEYBOARDS, keyboardsFor, type KeyboardName } from './keyboards/index.js';
+import type { Command, KeyDriver, Keyboard } from './keyboards/keyboard.js';
+import { detectSession, type Session } from './session.js';
+import { activeWindowQuery } from './window-class.js';
 import type { Output } from './outputs.js';
 
 export interface InsertOptions {
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
-  /** Force a typing tool (xdotool, wtype, ydotool, dotool) instead of the session's choice. */
-  tool?: Keyboard['name'];
+  /** Force a keyboard (a name of `KEYBOARDS`: xdotool, wtype, ydotool, dotool, portal, …) instead of the session's choice. */
+  tool?: KeyboardName;
   /** `ctrl+v` (the default chord) and/or `class=chord` overrides, e.g. `kitty=ctrl+shift+v`. */
   pasteChord?: readonly string[];
   /** How long after the paste chord the previous clipboard is given back. Default 1500 ms. */
@@ -50,7 +44,7 @@ export function insertOptionsFrom(
   settings: InsertSettings,
   onNotice?: InsertOptions['onNotice'],
 ): InsertOptions {
-  const tool = settings.typeTool as Keyboard['name'] | undefined;
+  const tool = settings.typeTool as KeyboardName | undefined;
   if (tool !== undefined && !Object.hasOwn(KEYBOARDS, tool))
     throw new OutputError(
       'missing-tool',
@@ -68,62 +62,55 @@ export function insertOptionsFrom(
 }
 
 /**
- * The keyboards for the session (or the one forced), why those, and the first that is installed;
+ * The keyboards for the session (or the one forced), why those, and those whose needs are met
+ * (a program on PATH, a session bus), skipping a portal the desktop said it does not have;
  * `missing` says what to install when none is.
  */
-function findKeyboard(
+function findKeyboards(
   env: NodeJS.ProcessEnv,
   session: Session,
-  forced: Keyboard['name'] | undefined,
-): { keyboard: Keyboard | undefined; keyboards: Keyboard[]; why: string; missing?: string } {
+  forced: KeyboardName | undefined,
+): { usable: Keyboard[]; keyboards: Keyboard[]; why: string; missing?: string } {
   const { keyboards, why } = forced
     ? { keyboards: [KEYBOARDS[forced]], why: 'the typeTool setting' }
     : keyboardsFor(session);
-  const keyboard = keyboards.find((k) => onPath(k.command, env));
-  if (keyboard || keyboards.length === 0) return { keyboard, keyboards, why };
+  const usable = keyboards.filter(
+    (k) => k.usable(env) && (forced || !k.describe?.(env)?.unavailable),
+  );
+  if (usable.length > 0 || keyboards.length === 0) return { usable, keyboards, why };
   return {
-    keyboard,
+    usable,
     keyboards,
     why,
     missing: `${why}: none of ${keyboards.map((k) => k.name).join(', ')} is installed; install ${keyboards[0]!.install}`,
   };
 }
 
-/** Which tool would type, and why; or what to install. For `whis status` and `whis config`. */
+/**
+ * Which keyboard would type, and why (with what the desktop answered, for the portal); or what to
+ * install. For `whis status`, `whis config` and `whis doctor`.
+ */
 export function describeInsertion(options: InsertOptions = {}): {
-  tool: Keyboard['name'] | null;
+  tool: KeyboardName | null;
   why: string;
+  /** What the desktop answered the portal, once asked; `problem` when it refused or ended. */
+  desktop?: { answer: string; problem?: string };
 } {
   const env = options.env ?? process.env;
   const session = detectSession(env, options.platform ?? process.platform);
-  const { keyboard, why, missing } = findKeyboard(env, session, options.tool);
-  return { tool: keyboard?.name ?? null, why: missing ?? why };
+  const { usable, why, missing } = findKeyboards(env, session, options.tool);
+  const keyboard = usable[0];
+  const desktop = keyboard?.describe?.(env);
+  return {
+    tool: (keyboard?.name as KeyboardName | undefined) ?? null,
+    why: missing ?? (desktop ? `${why}; the desktop answered: ${desktop.answer}` : why),
+    ...(desktop ? { desktop } : {}),
+  };
 }
 
-/** Why a keyboard tool failed, when its message shows it: added to the error. */
-function keyboardHint(message: string): string {
-  if (/permission denied|uinput|ydotoold|socket/i.test(message))
-    return ' (uinput tools need the user in the input group: `sudo usermod -aG input $USER`, then log in again)';
-  if (/virtual keyboard|not supported/i.test(message))
-    return ' (this compositor refuses virtual keyboards: GNOME and KDE need ydotool or dotool)';
-  return '';
-}
-
-/** Runs one command of a keyboard tool (or, without `keyboard`, a query such as xprop). */
-async function execute(
-  cmd: Command,
-  keyboard: Keyboard | undefined,
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): Promise<string> {
-  const out = await runTool({
-    ...cmd,
-    env,
-    timeoutMs,
-    output: true,
-    hint: keyboardHint,
-    ...(keyboard ? { install: keyboard.install } : {}),
-  });
+/** Runs a query such as xprop; its output. */
+async function execute(cmd: Command, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
+  const out = await runTool({ ...cmd, env, timeoutMs, output: true });
   return out.toString('utf8');
 }
 
@@ -147,15 +134,44 @@ function context(options: InsertOptions): Context {
   };
 }
 
-/** The first keyboard of the session (or the forced one) that is installed, or an OutputError. */
-function chooseKeyboard(ctx: Context, forced: Keyboard['name'] | undefined): Keyboard {
-  const { keyboard, keyboards, why } = findKeyboard(ctx.env, ctx.session, forced);
-  if (keyboard) return keyboard;
+/**
+ * The first keyboard of the session (or the forced one) that is installed and opens, or an
+ * OutputError. A portal the desktop does not have gives way to the next keyboard, unless forced.
+ */
+async function openKeyboard(
+  ctx: Context,
+  forced: KeyboardName | undefined,
+): Promise<{ keyboard: Keyboard; driver: KeyDriver }> {
+  const { usable, keyboards, why } = findKeyboards(ctx.env, ctx.session, forced);
   if (keyboards.length === 0)
     throw new OutputError(
       'no-clipboard',
       `Cannot type: ${why}. Run whis inside your graphical session, or use the clipboard output.`,
     );
+  for (const [i, keyboard] of usable.entries()) {
+    const driver = keyboard.open({ env: ctx.env, timeoutMs: ctx.timeoutMs, notice: ctx.notice });
+    try {
+      await driver.ready?.();
+      return { keyboard, driver };
+    } catch (err) {
+      if (
+        !forced &&
+        err instanceof RemoteDesktopError &&
+        err.unavailable &&
+        i < usable.length - 1
+      ) {
+        ctx.notice(`${keyboard.name} is not available: trying ${usable[i + 1]!.name}`, {
+          reason: err.message,
+        });
+        continue;
+      }
+      throw new OutputError(
+        'type-failed',
+        err instanceof RemoteDesktopError ? err.message : (err as Error).message,
+        { cause: err },
+      );
+    }
+  }
   throw new OutputError(
     'missing-tool',
     `Cannot type into windows (${why}): install ${keyboards.map((k) => k.install).join(', or ')}.`,
@@ -163,14 +179,48 @@ function chooseKeyboard(ctx: Context, forced: Keyboard['name'] | undefined): Key
 }
 
 /** Presses Return when the `submit` setting asks for it: never otherwise. */
-async function submitIfAsked(keyboard: Keyboard, ctx: Context, submit: boolean | undefined) {
-  if (submit)
-    await execute(
-      keyboard.press({ modifiers: [], key: 'Return' }),
-      keyboard,
-      ctx.env,
-      ctx.timeoutMs,
-    );
+async function submitIfAsked(driver: KeyDriver, submit: boolean | undefined) {
+  if (submit) await driver.press({ modifiers: [], key: 'Return' });
+}
+
+/** An error's message as a sentence: ending with one full stop. */
+const sentence = (err: unknown) => (err as Error).message.replace(/\.?\s*$/, '.');
+
+/** An OutputError saying the text is on the clipboard (put there now) after `err`. */
+async function keptOnClipboard(
+  ctx: Context,
+  text: string,
+  code: 'type-failed' | 'paste-failed',
+  err: unknown,
+): Promise<OutputError> {
+  const kept = await copyToClipboard(text, { env: ctx.env, platform: ctx.platform }).then(
+    () => true,
+    () => false,
+  );
+  return new OutputError(
+    code,
+    kept ? `${sentence(err)} The text is on the clipboard; paste it yourself.` : sentence(err),
+    { cause: err },
+  );
+}
+
+/**
+ * Opens the keyboard; a desktop that refused or ended the session leaves the text on the
+ * clipboard. A missing tool is reported as it is (nothing was tried).
+ */
+async function openOrKeep(
+  ctx: Context,
+  forced: KeyboardName | undefined,
+  text: string,
+  code: 'type-failed' | 'paste-failed',
+): Promise<{ keyboard: Keyboard; driver: KeyDriver }> {
+  try {
+    return await openKeyboard(ctx, forced);
+  } catch (err) {
+    if (err instanceof OutputError && err.cause instanceof RemoteDesktopError)
+      throw await keptOnClipboard(ctx, text, code, err.cause);
+    throw err;
+  }
 }
 
 /**
@@ -180,26 +230,12 @@ async function submitIfAsked(keyboard: Keyboard, ctx: Context, submit: boolean |
 const oneLine = (text: string) =>
   (/^[ \t]/.test(text) ? ' ' : '') + text.replace(/\s*\r?\n\s*/g, ' ').trim();
 
-const CHUNK = 200;
-
-async function typeWith(keyboard: Keyboard, text: string, ctx: Context): Promise<void> {
-  let start = 0;
-  while (start < text.length) {
-    let end = Math.min(text.length, start + CHUNK);
-    // never split a surrogate pair (an emoji) between two calls
-    if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end++;
-    for (const cmd of keyboard.type(text.slice(start, end)))
-      await execute(cmd, keyboard, ctx.env, ctx.timeoutMs);
-    start = end;
-  }
-}
-
 async function focusedClass(ctx: Context): Promise<string | undefined> {
   const query = activeWindowQuery(ctx.session, ctx.env);
   if (!query) return undefined;
   try {
-    let out = await execute(query.command, undefined, ctx.env, ctx.timeoutMs);
-    if (query.then) out = await execute(query.then(out), undefined, ctx.env, ctx.timeoutMs);
+    let out = await execute(query.command, ctx.env, ctx.timeoutMs);
+    if (query.then) out = await execute(query.then(out), ctx.env, ctx.timeoutMs);
     return query.parse(out);
   } catch {
     return undefined;
@@ -221,15 +257,17 @@ export function focusedWindowClass(
  * and the clipboard the user had is given back once the paste has been taken, unless they copied
  * something new in between. A failed chord leaves the text on the clipboard and says so.
  */
-export function createPasteOutput(
-  options: InsertOptions = {},
-): Output & { settled(): Promise<void> } {
+export function createPasteOutput(options: InsertOptions = {}): Output & {
+  settled(): Promise<void>;
+  /** Pastes with a keyboard already open (the type output's, when its keyboard cannot type the text). */
+  paste(text: string, keyboard: Keyboard, driver: KeyDriver): Promise<void>;
+} {
   const ctx = context(options);
   const restoreDelayMs = options.restoreDelayMs ?? 1500;
   const pending = new Set<Promise<void>>();
   const clip = { env: ctx.env, platform: ctx.platform };
 
-  async function paste(text: string, keyboard: Keyboard): Promise<void> {
+  async function paste(text: string, keyboard: Keyboard, driver: KeyDriver): Promise<void> {
     const previous = await readClipboard(clip).catch(() => undefined);
     await copyToClipboard(text, clip);
     const windowClass = await focusedClass(ctx);
@@ -242,12 +280,12 @@ export function createPasteOutput(
       why,
     });
     try {
-      await execute(keyboard.press(chord), keyboard, ctx.env, ctx.timeoutMs);
-      await submitIfAsked(keyboard, ctx, options.submit);
+      await driver.press(chord);
+      await submitIfAsked(driver, options.submit);
     } catch (err) {
       throw new OutputError(
         'paste-failed',
-        `The text is on the clipboard, but pasting it failed: ${(err as Error).message}. Paste it yourself (${formatChord(chord)}).`,
+        `The text is on the clipboard, but pasting it failed: ${sentence(err)} Paste it yourself (${formatChord(chord)}).`,
         { cause: err },
       );
     }
@@ -273,9 +311,10 @@ export function createPasteOutput(
   return {
     name: 'paste',
     async deliver(text) {
-      const keyboard = chooseKeyboard(ctx, options.tool);
-      await paste(text, keyboard);
+      const { keyboard, driver } = await openOrKeep(ctx, options.tool, text, 'paste-failed');
+      await paste(text, keyboard, driver);
     },
+    paste,
     async settled() {
       while (pending.size > 0) await Promise.all(pending);
     },
@@ -295,23 +334,30 @@ export function createTypeOutput(
   return {
     name: 'type',
     async deliver(raw) {
-      const keyboard = chooseKeyboard(ctx, options.tool);
+      const { keyboard, driver } = await openOrKeep(ctx, options.tool, raw, 'type-failed');
       const text = oneLine(raw);
-      if (!keyboard.unicode && /[^\x20-\x7e]/.test(text)) {
-        ctx.notice(`${keyboard.name} types ASCII only: the text is pasted instead`, {
+      let cannot;
+      try {
+        cannot = await driver.untypeable(text);
+      } catch (err) {
+        throw await keptOnClipboard(ctx, raw, 'type-failed', err);
+      }
+      if (cannot) {
+        ctx.notice(`${cannot.why}: the text is pasted instead`, {
           tool: keyboard.name,
+          characters: cannot.characters,
         });
-        return paster.deliver(text);
+        return paster.paste(text, keyboard, driver);
       }
       ctx.notice('typing', { tool: keyboard.name, characters: text.length });
       try {
-        await typeWith(keyboard, text, ctx);
-        await submitIfAsked(keyboard, ctx, options.submit);
+        await driver.type(text);
+        await submitIfAsked(driver, options.submit);
       } catch (err) {
         await copyToClipboard(raw, { env: ctx.env, platform: ctx.platform }).catch(() => undefined);
         throw new OutputError(
           'type-failed',
-          `Typing failed: ${(err as Error).message}. The text is on the clipboard; paste it yourself.`,
+          `Typing failed: ${sentence(err)} The text is on the clipboard; paste it yourself.`,
           { cause: err },
         );
       }

@@ -70,12 +70,12 @@ export const OUTPUTS = {
   paste: {
     summary: 'pasted into the focused window, then the clipboard you had is given back',
     needs: { display: true, clipboard: true, keyboard: true },
-    create: (context) => createPasteOutput(insertion(context)),
+    create: (context): Output => createPasteOutput(insertion(context)),
   },
   type: {
     summary: 'typed into the focused window',
     needs: { display: true, keyboard: true },
-    create: (context) => createTypeOutput(insertion(context)),
+    create: (context): Output => createTypeOutput(insertion(context)),
   },
   stdout: {
     summary: "printed on the service's standard output",
@@ -140,6 +140,7 @@ export function outputProblems(settings: Settings): string[] {
   if (outputNeeds(names).keyboard) {
     const how = describeInsertion(insertOptionsFrom(settings));
     if (!how.tool) problems.push(`Cannot type or paste into windows: ${how.why}.`);
+    else if (how.desktop?.problem) problems.push(how.desktop.problem);
   }
   return problems;
 }

@@ -8,7 +8,7 @@ import {
   feedbackSettingsFrom,
   type Feedback,
 } from '@whis/feedback';
-import { focusedWindowClass } from '@whis/output';
+import { closeRemoteDesktops, focusedWindowClass } from '@whis/output';
 import { chainUses, createTextProcessor, describeChain, prepareLlm } from '@whis/postprocess';
 import type {
   AudioSource,
@@ -134,7 +134,10 @@ export function composeService(options: CompositionOptions): Composition {
     triggers,
     feedback,
     info: {
-      output: describeOutputs(settings),
+      // described at each read: the desktop portal's answer (typing) changes while the service runs
+      get output() {
+        return describeOutputs(settings);
+      },
       feedback: describeFeedback(settings),
       ...(trigger ? { hotkeyBackend: trigger.backend } : {}),
     },
@@ -158,7 +161,11 @@ export function composeService(options: CompositionOptions): Composition {
       // the llm step's first request must not pay for loading the HTTP client
       if (chainUses(settings, 'llm')) void prepareLlm();
     },
-    close: () => feedback.close(),
+    async close() {
+      await feedback.close();
+      // the typing session with the desktop (RemoteDesktop portal), when one was opened
+      await closeRemoteDesktops();
+    },
   };
 }
 

@@ -125,7 +125,16 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     triggers: parts.triggers,
     hooks: parts.feedback,
     logger: logger.child({ component: 'host' }),
-    info: { version, hotkey: options.hotkey, ...parts.info },
+    info: {
+      version,
+      hotkey: options.hotkey,
+      ...(parts.info.hotkeyBackend ? { hotkeyBackend: parts.info.hotkeyBackend } : {}),
+      // read at each status: the desktop portal's answer changes while the service runs
+      get output() {
+        return parts.info.output;
+      },
+      feedback: parts.info.feedback,
+    },
     problems: parts.problems,
     transcription: parts.transcription,
     postProcess: parts.postProcess,

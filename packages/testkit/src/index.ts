@@ -40,9 +40,16 @@ export {
   EVDEV_KEYS,
   QT_KEYS,
   type KdeSession,
+  type KdeSessionOptions,
   type KeyInjector,
+  type TextWindow,
 } from './kde-session.js';
 export { startSessionBus, type SessionBus } from './session-bus.js';
+export {
+  startRemoteDesktopPortal,
+  type RemoteDesktopPortal,
+  type RemoteDesktopCall,
+} from './remote-desktop-portal.js';
 export {
   startNotificationDaemon,
   startMediaPlayer,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -60,11 +60,39 @@ export interface KdeSession {
    * with modifiers (see `QT_KEYS`).
    */
   rebind(component: string, action: string, qtKeys: number): Promise<void>;
+  /**
+   * Opens a GTK3 text view under KWin (Wayland) and resolves once it has keyboard focus: what is
+   * typed or pasted into it can be read back. Closed by `stop` if not before.
+   */
+  openTextWindow(): Promise<TextWindow>;
+  /**
+   * Ends every session the KDE portal holds (RemoteDesktop, GlobalShortcuts), as its tray icon's
+   * "end session" does; resolves with how many it closed.
+   */
+  endPortalSessions(): Promise<number>;
   /** Stops everything this call started. */
   stop(): Promise<void>;
 }
 
+/** A focused GTK text view whose text is mirrored to a file. */
+export interface TextWindow {
+  /** Its text now. */
+  text(): Promise<string>;
+  /** Resolves with its text once `done` holds for it (or rejects with the last text after `timeoutMs`). */
+  waitForText(done: (text: string) => boolean, timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface KdeSessionOptions {
+  /**
+   * Keyboard layouts written to `kxkbrc` before KWin starts, e.g. `['fr']` (the first is active).
+   * Default: none written (KWin's default, US).
+   */
+  layouts?: string[];
+}
+
 const SOURCE = fileURLToPath(new URL('../native/fake-input.c', import.meta.url));
+const TEXT_WINDOW = fileURLToPath(new URL('../native/text-window.py', import.meta.url));
 const PROTOCOL = '/usr/share/plasma-wayland-protocols/fake-input.xml';
 
 /**
@@ -151,12 +179,14 @@ function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): 
  * `--virtual` and `KWIN_WAYLAND_NO_PERMISSION_CHECKS=1` (for fake-input), which hosts
  * kglobalaccel; `xdg-desktop-portal-kde`; the `xdg-desktop-portal` frontend; a key injector.
  */
-export async function startKdeSession(): Promise<KdeSession> {
+export async function startKdeSession(options: KdeSessionOptions = {}): Promise<KdeSession> {
   const bus = await startPortalBus();
   const started: ChildProcess[] = [];
+  const windows = new Set<TextWindow>();
   let keys: KeyInjector | undefined;
   let frontend: PortalFrontend | undefined;
   const stop = async () => {
+    for (const window of windows) await window.close();
     await keys?.stop();
     await frontend?.stop();
     for (const child of started.reverse()) await stopChild(child);
@@ -176,6 +206,14 @@ export async function startKdeSession(): Promise<KdeSession> {
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
     delete env.XDG_DESKTOP_PORTAL_DIR;
+    if (options.layouts) {
+      const config = env.XDG_CONFIG_HOME!;
+      await mkdir(config, { recursive: true });
+      await writeFile(
+        join(config, 'kxkbrc'),
+        `[Layout]\nLayoutList=${options.layouts.join(',')}\nUse=true\n`,
+      );
+    }
     started.push(
       startProcess(
         kwin,
@@ -215,7 +253,13 @@ export async function startKdeSession(): Promise<KdeSession> {
         connection.disconnect();
       }
     };
-    return { bus, env, keys, frontend, rebind, stop };
+    const openTextWindow = async () => {
+      const window = await startTextWindow(env, join(bus.dir, `window-${windows.size}.txt`));
+      windows.add(window);
+      return window;
+    };
+    const endPortalSessions = () => endSessions(bus.address);
+    return { bus, env, keys, frontend, rebind, openTextWindow, endPortalSessions, stop };
   } catch (err) {
     const why = started
       .map((c) => (c as ChildProcess & { lastStderr: () => string }).lastStderr().trim())
@@ -226,4 +270,80 @@ export async function startKdeSession(): Promise<KdeSession> {
       cause: err,
     });
   }
+}
+
+async function startTextWindow(env: NodeJS.ProcessEnv, file: string): Promise<TextWindow> {
+  // Debian's python3 has the GTK bindings (gir1.2-gtk-3.0); another python3 on PATH may not
+  const child = spawn('/usr/bin/python3', [TEXT_WINDOW, file], {
+    env: { ...env, GDK_BACKEND: 'wayland' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the text window never got focus: ${stderr}`)),
+      30_000,
+    );
+    child.once('error', (e) => reject(new Error(`python3 could not start: ${e.message}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`the text window exited (${code}): ${stderr.trim()}. Run ./scripts/setup.sh`),
+      );
+    });
+    createInterface({ input: child.stdout! }).once('line', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const text = () => readFile(file, 'utf8').catch(() => '');
+  return {
+    text,
+    async waitForText(done, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const now = await text();
+        if (done(now)) return now;
+        if (Date.now() > deadline) throw new Error(`the text window holds ${JSON.stringify(now)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    close: () => stopChild(child),
+  };
+}
+
+async function endSessions(address: string): Promise<number> {
+  const connection = dbus.sessionBus({ busAddress: address });
+  const backend = 'org.freedesktop.impl.portal.desktop.kde';
+  const children = async (path: string): Promise<string[]> => {
+    const reply = await connection.call(
+      new dbus.Message({
+        destination: backend,
+        path,
+        interface: 'org.freedesktop.DBus.Introspectable',
+        member: 'Introspect',
+      }),
+    );
+    const xml = String(reply?.body[0] ?? '');
+    return [...xml.matchAll(/<node name="([^"]+)"/g)].map((m) => `${path}/${m[1]}`);
+  };
+  let closed = 0;
+  try {
+    for (const sender of await children('/org/freedesktop/portal/desktop/session'))
+      for (const session of await children(sender)) {
+        await connection.call(
+          new dbus.Message({
+            destination: backend,
+            path: session,
+            interface: 'org.freedesktop.impl.portal.Session',
+            member: 'Close',
+          }),
+        );
+        closed++;
+      }
+  } finally {
+    connection.disconnect();
+  }
+  return closed;
 }

@@ -193,14 +193,30 @@ async function checkSession(settings: Settings): Promise<Check[]> {
   }
   if (need.insertion) {
     const insertion = output.describeInsertion(output.insertOptionsFrom(settings));
+    let detail = insertion.tool ? `${insertion.tool} (${insertion.why})` : insertion.why;
+    let fix = insertion.tool
+      ? undefined
+      : 'Install the tool named above, or `whis config set outputs clipboard`.';
+    if (insertion.tool === 'portal') {
+      // what the desktop answers, without starting a session (no dialog, no notification)
+      const probe = await output.probeRemoteDesktop(env);
+      const fallback = settings.typeTool
+        ? undefined
+        : (['ydotool', 'dotool', 'wtype'] as const).find((n) => output.KEYBOARDS[n].usable(env));
+      if (probe.ok && probe.keyboard) detail = `desktop portal (${probe.detail}; ${insertion.why})`;
+      else if (fallback)
+        detail = `${fallback} (the desktop portal cannot type: ${probe.ok ? 'no keyboard' : probe.reason})`;
+      else {
+        detail = probe.ok ? 'the desktop portal offers no keyboard' : probe.reason;
+        fix = 'Follow the advice above, or `whis config set outputs clipboard`.';
+      }
+    }
     checks.push({
       name: 'Typing and pasting',
-      ok: insertion.tool !== null,
+      ok: fix === undefined,
       required: true,
-      detail: insertion.tool ? `${insertion.tool} (${insertion.why})` : insertion.why,
-      ...(insertion.tool
-        ? {}
-        : { fix: 'Install the tool named above, or `whis config set outputs clipboard`.' }),
+      detail,
+      ...(fix ? { fix } : {}),
     });
   }
   return checks;

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       void host.cancel().finally(
         () =>
           void host.shutdown().then(async () => {
-            await feedback.close();
+            await parts.close();
             process.disconnect();
           }),
       );
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   send({ type: 'recording', id: recordingId! });
   await done;
   await host.shutdown();
-  await feedback.close();
+  await parts.close();
   process.disconnect();
 }
 

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  activeWindowQuery,
-  detectSession,
-  escapeSendKeys,
-  KEYBOARDS,
-  keyboardsFor,
-  parseChord,
-  pasteChordFor,
-} from './keyboard.js';
+import { parseChord, pasteChordFor } from '../chords.js';
+import { detectSession } from '../session.js';
+import { activeWindowQuery } from '../window-class.js';
+import { KEYBOARDS, KEYBOARD_NAMES, keyboardsFor } from './index.js';
+import { escapeSendKeys } from './powershell.js';
 
 const ctrlShiftV = parseChord('ctrl+shift+v');
 
@@ -30,13 +26,13 @@ describe('the session decides the tools', () => {
       { WAYLAND_DISPLAY: 'wayland-0', XDG_CURRENT_DESKTOP: 'GNOME' },
       'linux',
       'wayland',
-      ['ydotool', 'dotool', 'wtype'],
+      ['portal', 'ydotool', 'dotool', 'wtype'],
     ],
     [
       { XDG_SESSION_TYPE: 'wayland', XDG_CURRENT_DESKTOP: 'KDE', DISPLAY: ':1' },
       'linux',
       'wayland',
-      ['ydotool', 'dotool', 'wtype'],
+      ['portal', 'ydotool', 'dotool', 'wtype'],
     ],
     [{}, 'darwin', 'macos', ['osascript']],
     [{}, 'win32', 'windows', ['powershell']],
@@ -45,6 +41,22 @@ describe('the session decides the tools', () => {
     const session = detectSession(env, platform);
     expect(session.kind).toBe(kind);
     expect(keyboardsFor(session).keyboards.map((k) => k.name)).toEqual(tools);
+  });
+
+  it('the catalogue names every keyboard, the portal among them', () => {
+    expect(KEYBOARD_NAMES).toEqual([
+      'xdotool',
+      'wtype',
+      'ydotool',
+      'dotool',
+      'portal',
+      'osascript',
+      'powershell',
+    ]);
+    expect(
+      KEYBOARDS.portal.usable({ WAYLAND_DISPLAY: 'w', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }),
+    ).toBe(true);
+    expect(KEYBOARDS.portal.usable({ WAYLAND_DISPLAY: 'w' })).toBe(false);
   });
 
   it('says why there is nothing to type with', () => {
