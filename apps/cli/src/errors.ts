@@ -1,4 +1,4 @@
-import { ExitCode } from '@whis/contracts';
+import { ExitCode, exitCodeFor, isWhisError } from '@whis/contracts';
 
 /** Exit codes, documented in the README: one table for the CLI and the service. */
 export { ExitCode };
@@ -18,49 +18,40 @@ export class CliError extends Error {
   }
 }
 
-interface CodedError extends Error {
-  code?: unknown;
-  rpcCode?: number;
-}
-
-// Every library error class carries a string `code`; this is the one place that turns those codes
-// into what the user reads and the exit code scripts test.
+// The one place that turns library errors into what the user reads; the exit code comes from the
+// one table in @whis/contracts (`exitCodeFor`), which the service uses too. Errors are matched by
+// `domain/code`, so that two parts' codes of the same name cannot be confused.
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
-  const e = err instanceof Error ? (err as CodedError) : new Error(String(err));
-  switch ((e as CodedError).code) {
-    case 'not-running':
+  const e = err instanceof Error ? err : new Error(String(err));
+  const exitCode = exitCodeFor(e);
+  switch (isWhisError(e) ? e.id : undefined) {
+    case 'ipc/not-running':
       return new CliError('Service: Not running', {
-        exitCode: ExitCode.NotRunning,
+        exitCode,
         hint: 'Start it with `whis listen` (or `whis listen --detach`).',
         cause: e,
       });
-    case 'stale':
+    case 'ipc/stale':
       return new CliError('Service: Not running (a crashed daemon left its socket behind)', {
-        exitCode: ExitCode.NotRunning,
+        exitCode,
         hint: 'Start it with `whis listen`; it cleans up the stale socket.',
         cause: e,
       });
-    case 'unresponsive':
+    case 'ipc/unresponsive':
       return new CliError('Service: Not responding', {
-        exitCode: ExitCode.Unresponsive,
+        exitCode,
         hint: 'The daemon holds the socket but does not answer (stopped or busy). Check `whis logs`; if it stays stuck, stop its process.',
         cause: e,
       });
-    case 'protocol':
+    case 'ipc/protocol':
       return new CliError(`Cannot talk to the daemon: ${e.message}`, {
-        exitCode: ExitCode.Incompatible,
+        exitCode,
         hint: 'The running daemon is another version of whis. Restart it: `whis stop && whis listen`.',
         cause: e,
       });
-    // a setting refused at the edge (`whis config set`): the input is wrong, as with a bad flag
-    case 'invalid-value':
-    case 'unknown-key':
-      return new CliError(e.message, { exitCode: ExitCode.Usage, cause: e });
-    case 'already-running':
-      return new CliError(e.message, { exitCode: ExitCode.AlreadyRunning, cause: e });
     default:
-      return new CliError(e.message, { cause: e });
+      return new CliError(e.message, { exitCode, cause: e });
   }
 }
 

@@ -1,3 +1,4 @@
+import { WhisError } from '@whis/contracts';
 export type AudioErrorCode =
   | 'no-device'
   | 'device-not-found'
@@ -10,11 +11,8 @@ export type AudioErrorCode =
   | 'vad-unavailable';
 
 /** A capture failure: `code` for programs, a message naming the device and what to do. */
-export class AudioError extends Error {
-  readonly code: AudioErrorCode;
+export class AudioError extends WhisError<'audio', AudioErrorCode> {
   constructor(code: AudioErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'AudioError';
-    this.code = code;
+    super('AudioError', 'audio', code, message, options);
   }
 }

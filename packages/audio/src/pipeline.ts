@@ -1,6 +1,7 @@
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Mp3Encoder } from '@breezystack/lamejs';
+import { diskFullMessage } from '@whis/contracts';
 import { AudioError } from './errors.js';
 import { downmix, levelOf, Resampler, TARGET_RATE, toInt16 } from './dsp.js';
 import { loadedSpeechModel, loadSpeechModel, type SpeechDetector } from './speech.js';
@@ -333,7 +334,7 @@ export class RecordingPipeline {
     this.failed ??= new AudioError(
       code === 'ENOSPC' || code === 'EDQUOT' ? 'disk-full' : 'write-failed',
       code === 'ENOSPC' || code === 'EDQUOT'
-        ? `The disk is full while recording to ${path}. What was recorded so far is kept; free some space.`
+        ? diskFullMessage(`record to ${path}`)
         : `Cannot write the recording to ${path}: ${(err as Error).message}`,
       { cause: err },
     );

@@ -1,3 +1,4 @@
+import { diskFullMessage } from '@whis/contracts';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -29,11 +30,7 @@ export class FileError extends Error {
 function fileError(err: unknown, action: string): FileError {
   const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new FileError(
-      code,
-      `No space left to ${action}. Free some disk space; what was saved before is unchanged.`,
-      { cause: err },
-    );
+    return new FileError(code, diskFullMessage(action), { cause: err });
   }
   if (code === 'ELOOP' || code === 'EEXIST') {
     return new FileError(

@@ -1,4 +1,4 @@
-import { KEYBOARD_NAMES } from '@whis/contracts';
+import { KEYBOARD_NAMES, WhisError } from '@whis/contracts';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from './files.js';
@@ -284,12 +284,9 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
 
 export type ConfigErrorCode = 'invalid-settings' | 'unknown-key' | 'invalid-value' | 'write-failed';
 
-export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
-  constructor(code: ConfigErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ConfigError';
-    this.code = code;
+export class ConfigError extends WhisError<'config', ConfigErrorCode> {
+  constructor(code: ConfigErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super('ConfigError', 'config', code, message, options);
   }
 }
 

@@ -1,5 +1,6 @@
 export type * from './ports.js';
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
+export { WhisError, isWhisError, exitCodeFor, diskFullMessage } from './errors.js';
 export { silentLogger } from './logger.js';
 export {
   AUDIO_MIME_TYPES,

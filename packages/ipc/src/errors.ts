@@ -1,3 +1,4 @@
+import { WhisError } from '@whis/contracts';
 export type IpcErrorCode =
   | 'not-running'
   | 'stale'
@@ -10,8 +11,7 @@ export type IpcErrorCode =
   | 'connect-failed';
 
 /** A client-side failure talking to the daemon; `code` tells a CLI what to print and how to exit. */
-export class IpcError extends Error {
-  readonly code: IpcErrorCode;
+export class IpcError extends WhisError<'ipc', IpcErrorCode> {
   /** For `remote`: the daemon's JSON-RPC error code. */
   readonly rpcCode: number | undefined;
   /** For `remote`: the daemon's error data. */
@@ -21,9 +21,7 @@ export class IpcError extends Error {
     message: string,
     options: { cause?: unknown; rpcCode?: number; data?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = 'IpcError';
-    this.code = code;
+    super('IpcError', 'ipc', code, message, options);
     this.rpcCode = options.rpcCode;
     this.data = options.data;
   }

@@ -1,3 +1,4 @@
+import { OutputError } from './errors.js';
 /** A key chord, e.g. ctrl+shift+v: modifiers (ctrl, shift, alt, super) and one key. */
 export interface Chord {
   modifiers: Array<'ctrl' | 'shift' | 'alt' | 'super'>;
@@ -20,7 +21,8 @@ export function parseChord(spec: string): Chord {
   const key = parts.pop();
   const modifiers = parts.map((p) => MODIFIERS[p.toLowerCase() as keyof typeof MODIFIERS]);
   if (!key || modifiers.some((m) => m === undefined) || !/^[A-Za-z0-9]+$/.test(key)) {
-    throw new Error(
+    throw new OutputError(
+      'invalid-chord',
       `"${spec}" is not a key chord: modifiers (ctrl, shift, alt, super) and one key joined by +, e.g. ctrl+shift+v or shift+Insert.`,
     );
   }

@@ -1,3 +1,4 @@
+import { WhisError } from '@whis/contracts';
 export type OutputErrorCode =
   | 'missing-tool'
   | 'no-clipboard'
@@ -5,14 +6,13 @@ export type OutputErrorCode =
   | 'write-failed'
   | 'outputs-failed'
   | 'paste-failed'
-  | 'type-failed';
+  | 'type-failed'
+  /** A paste chord that is not modifiers and one key. */
+  | 'invalid-chord';
 
 /** A delivery failure: `code` for programs, a message naming what to install or fix. */
-export class OutputError extends Error {
-  readonly code: OutputErrorCode;
+export class OutputError extends WhisError<'output', OutputErrorCode> {
   constructor(code: OutputErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'OutputError';
-    this.code = code;
+    super('OutputError', 'output', code, message, options);
   }
 }

@@ -2,7 +2,7 @@
 // its own process (no wrapper). It reads top to bottom: settings → logger → composition → single
 // instance and journal lock → service host → IPC server → signals.
 import { createRequire } from 'node:module';
-import { ExitCode } from '@whis/contracts';
+import { ExitCode, exitCodeFor } from '@whis/contracts';
 import { join } from 'node:path';
 import { ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
 import {
@@ -40,16 +40,10 @@ export async function runService(argv: string[]): Promise<number> {
   try {
     return await serve(argv, terminal);
   } catch (err) {
-    const code = (err as { code?: string }).code;
     const message = `whis: ${(err as Error).message}\n`;
     if (terminal) terminal.stderr.write(message);
     else process.stderr.write(message);
-    if (err instanceof UsageError) return ExitCode.Usage;
-    return code === 'already-running' || code === 'journal-locked'
-      ? ExitCode.AlreadyRunning
-      : code === 'unresponsive'
-        ? ExitCode.Unresponsive
-        : ExitCode.Failure;
+    return err instanceof UsageError ? ExitCode.Usage : exitCodeFor(err);
   }
 }
 

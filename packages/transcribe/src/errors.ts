@@ -1,3 +1,4 @@
+import { WhisError } from '@whis/contracts';
 export type TranscribeErrorCode =
   | 'no-api-key'
   | 'auth'
@@ -17,17 +18,14 @@ export type TranscribeErrorCode =
   | 'live-failed';
 
 /** A transcription failure: `code` for programs, a message that says what to do, the SDK's error as `cause`. */
-export class TranscribeError extends Error {
-  readonly code: TranscribeErrorCode;
+export class TranscribeError extends WhisError<'transcribe', TranscribeErrorCode> {
   readonly status: number | undefined;
   constructor(
     code: TranscribeErrorCode,
     message: string,
     options: { cause?: unknown; status?: number } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = 'TranscribeError';
-    this.code = code;
+    super('TranscribeError', 'transcribe', code, message, options);
     this.status = options.status;
   }
 }

@@ -1,3 +1,4 @@
+import { diskFullMessage } from '@whis/contracts';
 import { JournalError } from '../errors.js';
 
 /** An error's string `code` (JournalError, HostError, FileError, errno, the SDK's), or `fallback`. */
@@ -11,11 +12,7 @@ export function journalError(err: unknown, action: string): JournalError {
   if (err instanceof JournalError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new JournalError(
-      'disk-full',
-      `No space left to ${action}. Free some disk space; what was saved before is unchanged.`,
-      { cause: err },
-    );
+    return new JournalError('disk-full', diskFullMessage(action), { cause: err });
   }
   return new JournalError('journal-failed', `Cannot ${action}: ${(err as Error).message}`, {
     cause: err,
