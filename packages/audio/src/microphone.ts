@@ -370,7 +370,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       };
       opened.onError(fail);
       // the start cue plays once the first block is in, and is filtered out of what is recorded
-      const cue = startCueStep(startCue, stream.rate, stream.channels);
+      const cue = startCueStep(startCue, stream.rate, stream.channels, (at) => stream.waitFor(at));
       const preRolledMs = opened.route((pcm) => {
         if (ended) return;
         if (stats.startLagMs === undefined) {

@@ -216,7 +216,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
     kind: 'list',
     choices: ['start', 'stop', 'error'],
     description:
-      'Sounds to play, comma separated: start (over before the microphone opens), stop, error (default: none)',
+      'Sounds to play, comma separated: start (as soon as the microphone records; kept out of the recording), stop, error (default: none)',
   },
   soundVolume: {
     kind: 'count',

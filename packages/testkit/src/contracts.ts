@@ -152,12 +152,13 @@ export function describeAudioSourceContract(
               expect(chunk.path.startsWith(directory)).toBe(true);
               expect(chunk.bytes).toBeGreaterThan(0);
               // what the chunk promises: audio of its type that a decoder reads, as long as it says
+              // (give or take what an encoder pads: MP3 adds up to a few 36 ms frames)
               const decoded = await decodeAudio(await readFile(chunk.path));
               const ms = (decoded.length / 16_000) * 1000;
-              expect(Math.abs(ms - chunk.durationMs)).toBeLessThan(100);
+              expect(Math.abs(ms - chunk.durationMs)).toBeLessThan(200);
               decodedMs += ms;
             }
-            expect(Math.abs(decodedMs - audio.durationMs)).toBeLessThan(100 * audio.chunks.length);
+            expect(Math.abs(decodedMs - audio.durationMs)).toBeLessThan(200 * audio.chunks.length);
             // while it recorded: levels a few times a second, one above silence; the kept audio
             // handed out as it was written, as long as the chunks
             expect(levels.length).toBeGreaterThan(0);

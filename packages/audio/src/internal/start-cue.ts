@@ -11,6 +11,13 @@ export function startCueStep(
   cue: StartCue | undefined,
   rate: number,
   channels: number,
+  /**
+   * Resolves once the audio captured up to `instant` (performance.now() time) has come in: the
+   * device's sample clock. Under load the audio arrives late; the filter stays on until what was
+   * heard while the cue played has passed through it. Without it (a stream, not a device), the
+   * filter ends when the cue does.
+   */
+  arrived?: (instant: number) => Promise<unknown>,
 ): (pcm: Int16Array) => Int16Array {
   if (!cue) return (pcm) => pcm;
   let filter: NotchFilter | undefined;
@@ -22,7 +29,11 @@ export function startCueStep(
       // started once this block is through the pipeline
       queueMicrotask(() => {
         const over = () => void (state = 'over');
-        cue.play().then(over, over);
+        const played = () => {
+          if (!arrived) return over();
+          arrived(performance.now()).then(over, over);
+        };
+        cue.play().then(played, played);
       });
     }
     return state === 'playing' ? filter!.process(pcm) : pcm;
