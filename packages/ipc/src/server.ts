@@ -28,8 +28,12 @@ export interface RequestContext {
 /** A handler's result; the server adds `protocolVersion`. */
 export type HandlerResult<M extends MethodName> = Omit<ResultOf<M>, 'protocolVersion'>;
 
+/**
+ * A handler for every method but `hello` (the server answers that one): leaving one out is a
+ * compile error, so a method added to the protocol cannot be forgotten where the service is wired.
+ */
 export type IpcHandlers = {
-  [M in Exclude<MethodName, 'hello'>]?: (
+  [M in Exclude<MethodName, 'hello'>]: (
     params: ParamsOf<M>,
     ctx: RequestContext,
   ) => HandlerResult<M> | Promise<HandlerResult<M>>;
@@ -137,10 +141,6 @@ class Connection {
       owner.forget(this);
       this.settle();
     });
-  }
-
-  get idle(): boolean {
-    return this.inFlight === 0;
   }
 
   /** Stops taking requests; resolves when the ones in flight have answered. */
