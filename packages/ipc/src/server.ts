@@ -1,13 +1,12 @@
 import { silentLogger, type Logger } from '@whis/contracts';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { RpcError } from './errors.js';
-import { LineSplitter, decodeLine } from './framing.js';
 import { answerLegacy, type LegacyRequest } from './legacy.js';
-import { classify, errorResponse, type JsonRpcRequest, type RequestId } from './messages.js';
+import { classify, type JsonRpcRequest, type JsonRpcResponse, type RequestId } from './messages.js';
 import { isMethod, METHOD_NAMES, METHOD_TABLE, validateParams } from './methods.js';
 import {
   ErrorCodes,
-  EVENT_METHOD,
   MAX_LINE_BYTES,
   PROTOCOL_VERSION,
   type HelloParams,
@@ -16,6 +15,14 @@ import {
   type ResultOf,
   type ServiceEvent,
 } from './protocol.js';
+import {
+  errorReply,
+  eventNotification,
+  failureReply,
+  resultReply,
+  type ErrorMapper,
+} from './replies.js';
+import { MessageReader, MessageWriter, type Incoming } from './transport.js';
 
 /** What a handler gets beside its params. */
 export interface RequestContext {
@@ -67,15 +74,26 @@ export interface IpcServerOptions {
   maxPendingBytes?: number;
   /** How long `close()` waits for in-flight requests. Default 30 s. */
   drainTimeoutMs?: number;
+  /**
+   * Turns a domain error a handler throws into the JSON-RPC error it answers (an RpcError always
+   * answers as given); an error it leaves (`undefined`) answers -32603 and is logged.
+   */
+  toRpcError?: ErrorMapper;
   logger?: IpcLogger;
 }
 
-export interface IpcServer {
-  readonly server: net.Server;
+/** Serves the protocol on connections handed to it: any duplex stream (socket, pipe, in memory). */
+export interface IpcConnections {
   /** Connections being served. */
   readonly connectionCount: number;
-  /** Serves a socket accepted elsewhere (e.g. queued before this server was attached). */
-  handleConnection(socket: net.Socket): void;
+  /** Serves one connection: a socket accepted elsewhere, one end of `memoryPair()`, … */
+  handleConnection(stream: Duplex): void;
+  /** Stops accepting, lets in-flight requests answer, ends subscriptions, closes every connection. */
+  close(): Promise<void>;
+}
+
+export interface IpcServer extends IpcConnections {
+  readonly server: net.Server;
   /** Stops accepting, lets in-flight requests answer, ends subscriptions, closes every connection. */
   close(): Promise<void>;
 }
@@ -99,9 +117,13 @@ export const IPC_SERVER_DEFAULTS = {
 
 type Handler = (params: unknown, ctx: RequestContext) => unknown;
 
+/** One client, over any duplex stream: a socket, a pipe, one end of `memoryPair()`. */
 class Connection {
-  private readonly splitter: LineSplitter;
+  private readonly reader: MessageReader;
+  private readonly writer: MessageWriter;
   private readonly abort = new AbortController();
+  /** Closes a connection with nothing in flight and no subscription after a silence. */
+  private readonly idleTimer: NodeJS.Timeout;
   private inFlight = 0;
   private readingPaused = false;
   private inputEnded = false;
@@ -112,32 +134,35 @@ class Connection {
   private readonly ctx: RequestContext;
 
   constructor(
-    readonly socket: net.Socket,
+    readonly stream: Duplex,
     private readonly owner: ServerCore,
   ) {
     this.ctx = { signal: this.abort.signal, notify: (event) => this.notify(event) };
-    this.splitter = new LineSplitter(
-      MAX_LINE_BYTES,
-      (line) => this.onLine(line),
-      () => this.onOverflow(),
+    stream.allowHalfOpen = true;
+    this.writer = new MessageWriter(stream);
+    this.reader = new MessageReader(
+      stream,
+      { maxLineBytes: MAX_LINE_BYTES, lenient: true },
+      {
+        message: (message) => this.onMessage(message),
+        overflow: () => this.onOverflow(),
+        end: () => {
+          this.inputEnded = true;
+          this.maybeEnd();
+        },
+      },
     );
-    socket.allowHalfOpen = true;
-    socket.setTimeout(owner.idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.splitter.push(chunk));
-    socket.on('end', () => {
-      this.inputEnded = true;
-      this.splitter.flush();
-      this.maybeEnd();
-    });
-    socket.on('timeout', () => {
-      if (this.inFlight === 0 && this.subscription === 'none') socket.destroy();
-    });
-    socket.on('drain', () => this.updateFlow());
+    this.idleTimer = setTimeout(() => {
+      if (this.inFlight === 0 && this.subscription === 'none') stream.destroy();
+    }, owner.idleTimeoutMs).unref();
+    stream.on('data', () => this.touch());
+    stream.on('drain', () => this.updateFlow());
     // EPIPE, ECONNRESET, …: the client is gone; 'close' follows and cleans up.
-    socket.on('error', (err) => owner.logger.debug({ err }, 'ipc connection error'));
-    socket.on('close', () => {
+    stream.on('error', (err) => owner.logger.debug({ err }, 'ipc connection error'));
+    stream.on('close', () => {
+      clearTimeout(this.idleTimer);
       this.abort.abort();
-      this.splitter.stop();
+      this.reader.stop();
       owner.forget(this);
       this.settle();
     });
@@ -146,18 +171,18 @@ class Connection {
   /** Stops taking requests; resolves when the ones in flight have answered. */
   drain(): Promise<void> {
     this.draining = true;
-    this.splitter.stop();
-    this.socket.pause();
-    if (this.inFlight === 0 || this.socket.destroyed) return Promise.resolve();
+    this.reader.stop();
+    this.reader.pause();
+    if (this.inFlight === 0 || this.stream.destroyed) return Promise.resolve();
     return new Promise((resolve) => this.settledListeners.push(resolve));
   }
 
   /** Ends the connection after what was written is flushed. */
   finish(): void {
     this.abort.abort();
-    this.socket.end();
+    this.stream.end();
     // a client that never reads would keep a half-closed socket open: bound it
-    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+    setTimeout(() => this.stream.destroy(), END_GRACE_MS).unref();
   }
 
   private settle(): void {
@@ -165,50 +190,56 @@ class Connection {
   }
 
   private send(message: unknown): void {
-    if (this.socket.destroyed || !this.socket.writable) return;
+    if (!this.writer.open) return;
     // what the client left unread is bounded, not the size of one reply: a large `last` goes out
-    if (this.socket.writableLength > this.owner.maxPendingBytes) {
+    if (this.writer.pendingBytes > this.owner.maxPendingBytes) {
       this.owner.logger.warn(
-        { pending: this.socket.writableLength, limit: this.owner.maxPendingBytes },
+        { pending: this.writer.pendingBytes, limit: this.owner.maxPendingBytes },
         'ipc client left too much output unread; disconnecting it',
       );
-      this.socket.destroy();
+      this.stream.destroy();
       return;
     }
-    this.socket.write(`${JSON.stringify(message)}\n`);
+    this.writer.write(message);
+    this.touch();
     this.updateFlow();
   }
 
+  // Traffic either way restarts the idle timer, as a socket's own timeout does; a subscription has none.
+  private touch(): void {
+    if (this.subscription !== 'active') this.idleTimer.refresh();
+  }
+
   private notify(event: ServiceEvent): void {
-    this.send({ jsonrpc: '2.0', method: EVENT_METHOD, params: event });
+    this.send(eventNotification(event));
   }
 
   // Reading pauses while the client has too many requests in flight or does not read its replies,
   // so one hostile client costs bounded memory and never delays another.
   private updateFlow(): void {
     const shouldPause =
-      this.inFlight >= this.owner.maxInFlight || this.socket.writableLength > PAUSE_WRITABLE_BYTES;
+      this.inFlight >= this.owner.maxInFlight || this.writer.pendingBytes > PAUSE_WRITABLE_BYTES;
     if (shouldPause && !this.readingPaused) {
       this.readingPaused = true;
-      this.socket.pause();
+      this.reader.pause();
     } else if (!shouldPause && this.readingPaused && !this.draining) {
       this.readingPaused = false;
-      this.socket.resume();
+      this.reader.resume();
     }
   }
 
   // After the client's input ends (a half-close, or a full close we cannot tell apart on a Unix
   // socket) the pending replies are still sent; then the connection and any subscription end.
   private maybeEnd(): void {
-    if (this.inputEnded && this.inFlight === 0 && !this.socket.destroyed) {
+    if (this.inputEnded && this.inFlight === 0 && !this.stream.destroyed) {
       this.abort.abort();
-      this.socket.end();
+      this.stream.end();
     }
   }
 
   private onOverflow(): void {
     this.send(
-      errorResponse(
+      errorReply(
         null,
         ErrorCodes.LineTooLong,
         `Line too long: requests are limited to ${MAX_LINE_BYTES} bytes. Closing the connection.`,
@@ -217,28 +248,15 @@ class Connection {
     this.finish();
   }
 
-  private onLine(bytes: Buffer): void {
-    if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
-    if (bytes.length === 0) return;
-    const text = decodeLine(bytes);
-    if (text === undefined) {
-      this.send(
-        errorResponse(null, ErrorCodes.ParseError, 'Parse error: the line is not valid UTF-8'),
-      );
+  private onMessage(incoming: Incoming): void {
+    if (!incoming.ok) {
+      const why = incoming.why === 'utf8' ? 'the line is not valid UTF-8' : incoming.message;
+      this.send(errorReply(null, ErrorCodes.ParseError, `Parse error: ${why}`));
       return;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      this.send(
-        errorResponse(null, ErrorCodes.ParseError, `Parse error: ${(err as Error).message}`),
-      );
-      return;
-    }
-    const message = classify(value);
+    const message = classify(incoming.value);
     if (message.kind === 'invalid')
-      this.send(errorResponse(message.id, message.code, message.message));
+      this.send(errorReply(message.id, message.code, message.message));
     else if (message.kind === 'legacy') this.track(this.legacy(message.request));
     else this.track(this.dispatch(message.request, message.notification));
   }
@@ -254,116 +272,77 @@ class Connection {
     });
   }
 
+  // Every answer to a JSON-RPC request, result or error, is built here and only here.
   private async dispatch(request: JsonRpcRequest, notification: boolean): Promise<void> {
     const id: RequestId = request.id ?? null;
-    const reply = (message: unknown) => {
-      if (!notification) this.send(message);
-    };
+    let reply: JsonRpcResponse;
+    try {
+      reply = resultReply(id, await this.run(request));
+    } catch (err) {
+      const failure = failureReply(id, request.method, err, this.owner.toRpcError);
+      if (failure.unexpected)
+        this.owner.logger.error({ err, method: request.method }, 'ipc handler failed');
+      reply = failure.reply;
+    }
+    if (!notification) this.send(reply);
+  }
+
+  /** The result of a request, or an RpcError saying why there is none. */
+  private async run(request: JsonRpcRequest): Promise<object> {
     const method = request.method;
     if (!isMethod(method)) {
-      reply(
-        errorResponse(
-          id,
-          ErrorCodes.MethodNotFound,
-          `Method not found: "${method.slice(0, 100)}". Methods: ${METHOD_NAMES.join(', ')}`,
-        ),
+      throw new RpcError(
+        ErrorCodes.MethodNotFound,
+        `Method not found: "${method.slice(0, 100)}". Methods: ${METHOD_NAMES.join(', ')}`,
       );
-      return;
     }
     const checked = validateParams(method, request.params);
-    if (!checked.ok) {
-      reply(errorResponse(id, ErrorCodes.InvalidParams, checked.message));
-      return;
-    }
-    if (method === 'hello') {
-      reply(this.hello(id, checked.params as HelloParams));
-      return;
-    }
+    if (!checked.ok) throw new RpcError(ErrorCodes.InvalidParams, checked.message);
+    if (method === 'hello') return this.hello(checked.params as HelloParams);
+    // required by the type, but a JavaScript caller may still leave one out
     const handler = this.owner.handlers[method] as Handler | undefined;
-    const subscription = METHOD_TABLE[method].subscription === true;
     if (!handler) {
-      reply(
-        errorResponse(
-          id,
-          ErrorCodes.MethodNotFound,
-          `Method not supported by this server: "${method}"`,
-        ),
+      throw new RpcError(
+        ErrorCodes.MethodNotFound,
+        `Method not supported by this server: "${method}"`,
       );
-      return;
     }
-    if (subscription) {
-      if (this.subscription !== 'none') {
-        // already subscribed (or subscribing): one listener per connection, however often asked
-        reply({
-          jsonrpc: '2.0',
-          id,
-          result: { protocolVersion: PROTOCOL_VERSION, subscribed: true },
-        });
-        return;
-      }
-      if (!this.owner.claimSubscription(this)) {
-        reply(
-          errorResponse(
-            id,
-            ErrorCodes.Busy,
-            `Too many subscribers (${this.owner.maxSubscriptions}); close one (a status bar?) and try again.`,
-          ),
-        );
-        return;
-      }
-      this.subscription = 'pending';
+    if (METHOD_TABLE[method].subscription === true) return this.subscribe(handler, checked.params);
+    return (await handler(checked.params, this.ctx)) as object;
+  }
+
+  private async subscribe(handler: Handler, params: unknown): Promise<object> {
+    // already subscribed (or subscribing): one listener per connection, however often asked
+    if (this.subscription !== 'none') return { subscribed: true };
+    if (!this.owner.claimSubscription(this)) {
+      throw new RpcError(
+        ErrorCodes.Busy,
+        `Too many subscribers (${this.owner.maxSubscriptions}); close one (a status bar?) and try again.`,
+      );
     }
+    this.subscription = 'pending';
     try {
-      const result = await handler(checked.params, this.ctx);
-      if (subscription) {
-        this.subscription = 'active';
-        this.socket.setTimeout(0);
-      }
-      reply({
-        jsonrpc: '2.0',
-        id,
-        result: { protocolVersion: PROTOCOL_VERSION, ...(result as object) },
-      });
+      const result = (await handler(params, this.ctx)) as object;
+      this.subscription = 'active';
+      clearTimeout(this.idleTimer);
+      return result;
     } catch (err) {
-      if (subscription) {
-        this.subscription = 'none';
-        this.owner.releaseSubscription(this);
-      }
-      if (err instanceof RpcError) {
-        reply(errorResponse(id, err.code, err.message, err.data));
-      } else {
-        this.owner.logger.error({ err, method }, 'ipc handler failed');
-        reply(
-          errorResponse(
-            id,
-            ErrorCodes.InternalError,
-            `Internal error in "${method}": ${(err as Error)?.message ?? String(err)}`,
-          ),
-        );
-      }
+      this.subscription = 'none';
+      this.owner.releaseSubscription(this);
+      throw err;
     }
   }
 
-  private hello(id: RequestId, params: HelloParams): unknown {
+  private hello(params: HelloParams): object {
     if (params.protocolVersion !== PROTOCOL_VERSION) {
-      return errorResponse(
-        id,
+      throw new RpcError(
         ErrorCodes.IncompatibleProtocol,
         `Incompatible protocol: the client speaks version ${params.protocolVersion}, this daemon ${PROTOCOL_VERSION}. Use a client and daemon of the same whis release.`,
         { serverProtocolVersion: PROTOCOL_VERSION },
       );
     }
     const info = this.owner.serverInfo;
-    return {
-      jsonrpc: '2.0',
-      id,
-      result: {
-        protocolVersion: PROTOCOL_VERSION,
-        server: 'whis',
-        version: info.version,
-        pid: info.pid ?? process.pid,
-      },
-    };
+    return { server: 'whis', version: info.version, pid: info.pid ?? process.pid };
   }
 
   // The original's clients send a bare JSON string and read one JSON value back.
@@ -381,15 +360,17 @@ class ServerCore implements IpcServer {
   readonly drainTimeoutMs: number;
   readonly logger: IpcLogger;
   readonly serverInfo: { version: string; pid?: number };
+  readonly toRpcError: ErrorMapper | undefined;
   private readonly connections = new Set<Connection>();
   private readonly subscribers = new Set<Connection>();
   private closing: Promise<void> | undefined;
   private readonly onConnection = (socket: net.Socket) => this.handleConnection(socket);
 
   constructor(
-    readonly server: net.Server,
     readonly handlers: IpcHandlers,
     options: IpcServerOptions,
+    /** The listener whose connections are served; none when they are handed in one by one. */
+    private readonly listener?: net.Server,
   ) {
     this.serverInfo = options.serverInfo;
     const d = IPC_SERVER_DEFAULTS;
@@ -399,31 +380,38 @@ class ServerCore implements IpcServer {
     this.maxInFlight = options.maxInFlightPerConnection ?? d.maxInFlightPerConnection;
     this.maxPendingBytes = options.maxPendingBytes ?? d.maxPendingBytes;
     this.drainTimeoutMs = options.drainTimeoutMs ?? d.drainTimeoutMs;
+    this.toRpcError = options.toRpcError;
     this.logger = options.logger ?? silentLogger;
-    server.on('connection', this.onConnection);
+    listener?.on('connection', this.onConnection);
+  }
+
+  get server(): net.Server {
+    // only reachable through createIpcServer, which always passes one
+    if (!this.listener) throw new Error('This IPC server has no listener.');
+    return this.listener;
   }
 
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  handleConnection(socket: net.Socket): void {
+  handleConnection(stream: Duplex): void {
     if (this.closing) {
-      socket.on('error', () => undefined);
-      socket.end(
-        `${JSON.stringify(errorResponse(null, ErrorCodes.Busy, 'The daemon is shutting down.'))}\n`,
-      );
+      this.refuse(stream, 'The daemon is shutting down.');
       return;
     }
     if (this.connections.size - this.subscribers.size >= this.maxConnections) {
-      socket.on('error', () => undefined);
-      socket.end(
-        `${JSON.stringify(errorResponse(null, ErrorCodes.Busy, `Too many connections (${this.maxConnections}); try again.`))}\n`,
-      );
-      setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+      this.refuse(stream, `Too many connections (${this.maxConnections}); try again.`);
+      setTimeout(() => stream.destroy(), END_GRACE_MS).unref();
       return;
     }
-    this.connections.add(new Connection(socket, this));
+    this.connections.add(new Connection(stream, this));
+  }
+
+  private refuse(stream: Duplex, why: string): void {
+    stream.on('error', () => undefined);
+    new MessageWriter(stream).write(errorReply(null, ErrorCodes.Busy, why));
+    stream.end();
   }
 
   forget(connection: Connection): void {
@@ -448,10 +436,11 @@ class ServerCore implements IpcServer {
   }
 
   private async shutdown(): Promise<void> {
-    this.server.off('connection', this.onConnection);
+    const listener = this.listener;
+    listener?.off('connection', this.onConnection);
     const closed = new Promise<void>((resolve) => {
-      if (!this.server.listening) resolve();
-      else this.server.close(() => resolve());
+      if (!listener?.listening) resolve();
+      else listener.close(() => resolve());
     });
     const connections = [...this.connections];
     let timer: NodeJS.Timeout | undefined;
@@ -474,9 +463,9 @@ export async function createIpcServer(
   handlers: IpcHandlers,
   options: IpcServerOptions,
 ): Promise<IpcServer> {
-  if (typeof target !== 'string') return new ServerCore(target, handlers, options);
+  if (typeof target !== 'string') return new ServerCore(handlers, options, target);
   const server = net.createServer({ allowHalfOpen: true });
-  const core = new ServerCore(server, handlers, options);
+  const core = new ServerCore(handlers, options, server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ path: target, backlog: LISTEN_BACKLOG }, () => {
@@ -485,4 +474,12 @@ export async function createIpcServer(
     });
   });
   return core;
+}
+
+/**
+ * Serves the whis protocol on the connections handed to `handleConnection`, with no listener of
+ * its own: the transport is the caller's (one end of `memoryPair()`, a pipe, stdio).
+ */
+export function serveConnections(handlers: IpcHandlers, options: IpcServerOptions): IpcConnections {
+  return new ServerCore(handlers, options);
 }
