@@ -70,6 +70,7 @@ export class Connection {
       stream,
       { maxLineBytes: MAX_LINE_BYTES, lenient: true },
       {
+        data: () => this.touch(),
         message: (message) => this.onMessage(message),
         overflow: () => this.onOverflow(),
         end: () => {
@@ -81,7 +82,6 @@ export class Connection {
     this.idleTimer = setTimeout(() => {
       if (this.inFlight === 0 && this.subscription === 'none') stream.destroy();
     }, owner.idleTimeoutMs).unref();
-    stream.on('data', () => this.touch());
     stream.on('drain', () => this.updateFlow());
     // EPIPE, ECONNRESET, …: the client is gone; 'close' follows and cleans up.
     stream.on('error', (err) => owner.logger.debug({ err }, 'ipc connection error'));
@@ -213,8 +213,8 @@ export class Connection {
     if (!notification) this.send(reply);
   }
 
-  /** The result of a request, or an RpcError saying why there is none. */
-  private async run(request: JsonRpcRequest): Promise<object> {
+  /** The result of a request, or an RpcError saying why there is none (thrown, or rejected). */
+  private run(request: JsonRpcRequest): object | Promise<object> {
     const method = request.method;
     if (!isMethod(method)) {
       throw new RpcError(
@@ -234,7 +234,7 @@ export class Connection {
       );
     }
     if (METHOD_TABLE[method].subscription === true) return this.subscribe(handler, checked.params);
-    return (await handler(checked.params, this.ctx)) as object;
+    return handler(checked.params, this.ctx) as object | Promise<object>;
   }
 
   private async subscribe(handler: Handler, params: unknown): Promise<object> {

@@ -19,6 +19,8 @@ export interface MessageReaderOptions {
 }
 
 export interface MessageReaderEvents {
+  /** Bytes arrived (before they are split into lines): the peer is active. */
+  data?(): void;
   /** A line, decoded (a blank one too, unless the reader is lenient). */
   message(message: Incoming): void;
   /** A line grew past the cap: the reader has stopped; the connection is to be closed. */
@@ -49,7 +51,11 @@ export class MessageReader {
       },
       events.overflow,
     );
-    readable.on('data', (chunk: Buffer) => this.splitter.push(chunk));
+    const onData = events.data;
+    readable.on('data', (chunk: Buffer) => {
+      onData?.();
+      this.splitter.push(chunk);
+    });
     readable.on('end', () => {
       if (lenient) this.splitter.flush();
       events.end();
