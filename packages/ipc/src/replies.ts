@@ -22,8 +22,9 @@ import {
  * for an error reply, the original code as `data.cause`).
  */
 
-const RPC_CODES = new Set<number>(Object.values(ErrorCodes));
-const INFO_CODES = new Set<string>(ERROR_INFO_CODES);
+// pure: a bundle of only the client (the CLI's fast path) leaves them out
+const RPC_CODES = /* @__PURE__ */ new Set<number>(Object.values(ErrorCodes));
+const INFO_CODES = /* @__PURE__ */ new Set<string>(ERROR_INFO_CODES);
 
 /** The code as documented, or `failed`. */
 export function wireCode(code: string): string {
