@@ -1,6 +1,6 @@
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { IpcError } from './errors.js';
-import { LineSplitter, decodeLine } from './framing.js';
 import { isPlainObject } from './messages.js';
 import {
   ErrorCodes,
@@ -12,6 +12,7 @@ import {
   type ResultOf,
   type ServiceEvent,
 } from './protocol.js';
+import { MessageReader, MessageWriter, type Incoming } from './transport.js';
 
 export interface ConnectOptions {
   /** Connect, `hello` and default reply timeout. Default 2000 ms. */
@@ -87,29 +88,35 @@ class Client implements IpcClient {
   private readonly eventListeners = new Set<(event: ServiceEvent) => void>();
   private readonly closeListeners = new Set<() => void>();
   private closed = false;
-  private readonly splitter: LineSplitter;
+  private readonly reader: MessageReader;
+  private readonly writer: MessageWriter;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly stream: Duplex,
     private readonly endpoint: string,
     private readonly timeoutMs: number,
     maxReplyBytes: number,
   ) {
-    this.splitter = new LineSplitter(
-      maxReplyBytes,
-      (line) => this.onLine(line),
-      () =>
-        this.fail(
-          new IpcError('protocol', `The daemon sent a reply longer than ${maxReplyBytes} bytes.`),
-        ),
+    this.writer = new MessageWriter(stream);
+    this.reader = new MessageReader(
+      stream,
+      { maxLineBytes: maxReplyBytes },
+      {
+        message: (message) => this.onMessage(message),
+        overflow: () =>
+          this.fail(
+            new IpcError('protocol', `The daemon sent a reply longer than ${maxReplyBytes} bytes.`),
+          ),
+        // 'close' follows and fails what is pending
+        end: () => undefined,
+      },
     );
-    socket.on('data', (chunk: Buffer) => this.splitter.push(chunk));
-    socket.on('error', (err) =>
+    stream.on('error', (err) =>
       this.fail(
         new IpcError('closed', `Connection to the daemon failed: ${err.message}`, { cause: err }),
       ),
     );
-    socket.on('close', () =>
+    stream.on('close', () =>
       this.fail(new IpcError('closed', 'The daemon closed the connection.')),
     );
   }
@@ -137,7 +144,7 @@ class Client implements IpcClient {
         params === undefined
           ? { jsonrpc: '2.0', id, method }
           : { jsonrpc: '2.0', id, method, params };
-      this.socket.write(`${JSON.stringify(message)}\n`);
+      this.writer.write(message);
     });
   }
 
@@ -168,8 +175,8 @@ class Client implements IpcClient {
   private fail(err: IpcError): void {
     if (this.closed) return;
     this.closed = true;
-    this.splitter.stop();
-    this.socket.destroy();
+    this.reader.stop();
+    this.stream.destroy();
     clearTimeout(this.sweepTimer);
     this.sweepAt = Infinity;
     for (const pending of this.pending.values()) pending.reject(err);
@@ -211,15 +218,9 @@ class Client implements IpcClient {
     if (next < Infinity) this.armSweep(next);
   }
 
-  private onLine(bytes: Buffer): void {
-    const text = decodeLine(bytes);
-    if (text === undefined) return this.protocolError('not UTF-8');
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return this.protocolError('not JSON');
-    }
+  private onMessage(incoming: Incoming): void {
+    if (!incoming.ok) return this.protocolError(incoming.why === 'utf8' ? 'not UTF-8' : 'not JSON');
+    const message = incoming.value;
     if (!isPlainObject(message) || message.jsonrpc !== '2.0')
       return this.protocolError('not JSON-RPC 2.0');
     if (message.method === EVENT_METHOD && message.id === undefined) {
@@ -266,6 +267,30 @@ class Client implements IpcClient {
 }
 
 /**
+ * Speaks the protocol over a stream already connected to a whis server (one end of `memoryPair()`,
+ * a pipe, a socket connected elsewhere): says `hello`, and resolves once the server answered it.
+ * `name` stands for the endpoint in error messages. Errors as {@link connectToDaemon}'s.
+ */
+export async function connectOverStream(
+  stream: Duplex,
+  options: ConnectOptions & { name?: string } = {},
+): Promise<IpcClient> {
+  const client = new Client(
+    stream,
+    options.name ?? 'the stream',
+    options.timeoutMs ?? 2000,
+    options.maxReplyBytes ?? 64 * 1024 * 1024,
+  );
+  try {
+    await client.hello(options.client);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  return client;
+}
+
+/**
  * Connects to the daemon at `endpoint` and checks that it speaks this protocol version. Errors are
  * `IpcError`s: `not-running` (no socket), `stale` (a socket nobody listens on), `unresponsive`
  * (no answer within the timeout), `protocol` (not whis, or another major version).
@@ -305,19 +330,7 @@ export function connectToDaemon(
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
-        const client = new Client(
-          socket,
-          endpoint,
-          timeoutMs,
-          options.maxReplyBytes ?? 64 * 1024 * 1024,
-        );
-        client.hello(options.client).then(
-          () => resolve(client),
-          (err: IpcError) => {
-            client.close();
-            reject(err);
-          },
-        );
+        connectOverStream(socket, { ...options, timeoutMs, name: endpoint }).then(resolve, reject);
       });
     };
     attempt(5);

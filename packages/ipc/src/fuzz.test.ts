@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createIpcServer, type IpcServer } from './server.js';
+import { createIpcServer, type IpcHandlers, type IpcServer } from './server.js';
 import { RawClient, idleStatus, tempSocket } from './internal/test-support.js';
 
 // A seeded generator, so that a failure can be replayed.
@@ -64,7 +64,7 @@ beforeAll(async () => {
       retry: () => (handled++, { id: 'x', text: '' }),
       toggle: () => (handled++, { state: 'idle', recordingId: null }),
       shutdown: () => (handled++, { recordings: [] }),
-    },
+    } as Partial<IpcHandlers> as IpcHandlers,
     { serverInfo: { version: 'fuzz' } },
   );
 });

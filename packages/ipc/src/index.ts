@@ -3,6 +3,7 @@ export {
   MAX_LINE_BYTES,
   EVENT_METHOD,
   ErrorCodes,
+  ERROR_INFO_CODES,
   STATE_LABELS,
   type ServiceState,
   type Level,
@@ -31,7 +32,9 @@ export { resolveEndpoint, tempSocketPath, SOCKET_NAME, type EndpointOptions } fr
 export { runtimeDirPath, checkRuntimeDir, type RuntimeDirOptions } from './runtime-dir.js';
 export {
   createIpcServer,
+  serveConnections,
   type IpcServer,
+  type IpcConnections,
   type IpcServerOptions,
   type IpcHandlers,
   type HandlerResult,
@@ -40,7 +43,17 @@ export {
 } from './server.js';
 export {
   connectToDaemon,
+  connectOverStream,
   type IpcClient,
   type ConnectOptions,
   type RequestOptions,
 } from './client.js';
+export type { ErrorMapper } from './replies.js';
+export {
+  memoryPair,
+  MessageReader,
+  MessageWriter,
+  type Incoming,
+  type MessageReaderEvents,
+  type MessageReaderOptions,
+} from './transport.js';

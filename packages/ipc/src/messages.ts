@@ -24,17 +24,6 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function errorResponse(
-  id: RequestId,
-  code: number,
-  message: string,
-  data?: unknown,
-): JsonRpcResponse {
-  const error: JsonRpcErrorObject =
-    data === undefined ? { code, message } : { code, message, data };
-  return { jsonrpc: '2.0', id, error };
-}
-
 export type Classified =
   | { kind: 'request'; request: JsonRpcRequest; notification: boolean }
   | { kind: 'legacy'; request: LegacyRequest }

@@ -49,8 +49,76 @@ export interface UploadInfo {
   attempts: number;
 }
 
+/**
+ * Every code a whis error may carry on the wire, in `ErrorInfo.code` and in an error reply's
+ * `data.code`: stable, for scripts to switch on. Anything else a service reports (an errno such as
+ * `ENOSPC`, an SDK's code) goes out as `failed`; the message keeps the detail.
+ */
+export const ERROR_INFO_CODES = [
+  // the service's own
+  'failed',
+  'audio-failed',
+  'transcription-failed',
+  'output-failed',
+  'journal-failed',
+  'no-speech',
+  'cancelled',
+  'interrupted',
+  // requests
+  'not-recording',
+  'not-found',
+  'unavailable',
+  'shutting-down',
+  'busy-elsewhere',
+  // the journal
+  'journal-locked',
+  'disk-full',
+  // the microphone
+  'no-device',
+  'device-not-found',
+  'device-busy',
+  'device-failed',
+  'device-lost',
+  'write-failed',
+  'native-unavailable',
+  'vad-unavailable',
+  // transcription
+  'no-api-key',
+  'auth',
+  'forbidden',
+  'bad-request',
+  'too-large',
+  'rate-limited',
+  'server',
+  'network',
+  'timeout',
+  'aborted',
+  'bad-response',
+  'model-unavailable',
+  'invalid-setting',
+  'live-failed',
+  // output
+  'missing-tool',
+  'no-clipboard',
+  'tool-failed',
+  'outputs-failed',
+  'paste-failed',
+  'type-failed',
+  // post-processing
+  'invalid-replacements',
+  'invalid-settings',
+  'unknown-step',
+  'llm-failed',
+  'command-failed',
+  // feedback
+  'no-session-bus',
+  'dbus-failed',
+  'dbus-timeout',
+  'no-player',
+] as const;
+
 export interface ErrorInfo {
-  /** Stable machine-readable code, e.g. `transcription-failed`, `no-microphone`. */
+  /** Stable machine-readable code, one of {@link ERROR_INFO_CODES}, e.g. `transcription-failed`. */
   code: string;
   message: string;
   /** ISO 8601. */

@@ -11,21 +11,20 @@ const RPC_CODES: Partial<Record<HostErrorCode | JournalErrorCode, number>> = {
   'busy-elsewhere': ErrorCodes.Busy,
 };
 
-// Domain errors travel as JSON-RPC errors with whis codes and the error's own code as data.
-function rpc<T>(work: () => Promise<T>): Promise<T> {
-  return work().catch((err: unknown) => {
-    if (err instanceof HostError || err instanceof JournalError) {
-      throw new RpcError(RPC_CODES[err.code] ?? ErrorCodes.InternalError, err.message, {
-        code: err.code,
-      });
-    }
-    const code = (err as { code?: unknown }).code;
-    throw new RpcError(
-      ErrorCodes.InternalError,
-      (err as Error).message,
-      typeof code === 'string' ? { code } : undefined,
-    );
-  });
+// Domain errors travel as JSON-RPC errors with whis codes and the error's own code as data (the
+// IPC server's reply builder keeps only documented codes on the wire).
+function toRpcError(err: unknown): RpcError {
+  if (err instanceof HostError || err instanceof JournalError) {
+    return new RpcError(RPC_CODES[err.code] ?? ErrorCodes.InternalError, err.message, {
+      code: err.code,
+    });
+  }
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return new RpcError(
+    ErrorCodes.InternalError,
+    (err as Error | undefined)?.message ?? String(err),
+    typeof code === 'string' ? { code } : undefined,
+  );
 }
 
 export interface ServeOptions {
@@ -44,14 +43,14 @@ export async function serveOverIpc(
   const server = await createIpcServer(
     instance.server,
     {
-      status: () => rpc(() => host.status()),
-      toggle: () => rpc(() => host.toggle()),
-      start: () => rpc(() => host.start()),
-      finish: () => rpc(() => host.finish()),
-      cancel: () => rpc(() => host.cancel()),
-      last: (params) => rpc(() => host.last(params?.limit ?? 1)),
-      retry: (params) => rpc(() => host.retry(params?.id)),
-      shutdown: () => rpc(() => host.shutdown()),
+      status: () => host.status(),
+      toggle: () => host.toggle(),
+      start: () => host.start(),
+      finish: () => host.finish(),
+      cancel: () => host.cancel(),
+      last: (params) => host.last(params?.limit ?? 1),
+      retry: (params) => host.retry(params?.id),
+      shutdown: () => host.shutdown(),
       subscribe: (_params, ctx) => {
         const dispose = host.subscribe(ctx.notify);
         ctx.signal.addEventListener('abort', dispose, { once: true });
@@ -63,6 +62,7 @@ export async function serveOverIpc(
       logger: options.logger,
       maxConnections: options.maxConnections,
       idleTimeoutMs: options.idleTimeoutMs,
+      toRpcError,
     },
   );
   instance.handOver(server);
