@@ -63,7 +63,11 @@ describe('pausing media while dictating', () => {
     const other = await player();
     const paused = await pauser.pause();
     await settle();
+    // as a person does it: play, and pause a moment later (a pause in the same instant as the
+    // play can reach the player as no change at all)
     await touched.play();
+    await expect.poll(() => touched.status()).toBe('Playing');
+    await settle();
     await touched.pause();
     await settle();
     expect(await paused.resume()).toEqual([other.name]);

@@ -65,4 +65,11 @@ export {
   type ChatRequest,
   type ChatBehaviour,
 } from './chat-server.js';
-export { toneShare, strongestTone, decodeAudio, recordSink, notesWav } from './tone.js';
+export {
+  toneShare,
+  strongestTone,
+  toneAmplitude,
+  decodeAudio,
+  recordSink,
+  notesWav,
+} from './tone.js';

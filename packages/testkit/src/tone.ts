@@ -46,6 +46,29 @@ export function strongestTone(
   return best;
 }
 
+/**
+ * The largest amplitude (0..32767) of the `hz` component in any `windowMs` window (half-overlapping):
+ * how loud a tone at that frequency is in the audio, whatever else is there. Unlike the share, a
+ * faint remainder of a tone in near-silence stays small.
+ */
+export function toneAmplitude(pcm: Int16Array, rate: number, hz: number, windowMs = 30): number {
+  const size = Math.round((rate * windowMs) / 1000);
+  const coeff = 2 * Math.cos((2 * Math.PI * hz) / rate);
+  let best = 0;
+  for (let start = 0; start + size <= pcm.length; start += size >> 1) {
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = start; i < start + size; i++) {
+      const s = pcm[i]! + coeff * s1 - s2;
+      s2 = s1;
+      s1 = s;
+    }
+    const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    best = Math.max(best, (2 * Math.sqrt(Math.max(0, power))) / size);
+  }
+  return best;
+}
+
 /** Any audio file ffmpeg reads (MP3, WAV, …), as 16 kHz mono PCM. */
 export async function decodeAudio(audio: Buffer): Promise<Int16Array> {
   const dir = await mkdtemp(join(tmpdir(), 'whis-decode-'));
