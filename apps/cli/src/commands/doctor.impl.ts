@@ -93,15 +93,6 @@ async function checkSpeechDetection(settings: Settings): Promise<Check> {
   }
 }
 
-function needs(settings: Settings) {
-  const outputs = settings.outputs ?? ['clipboard'];
-  return {
-    clipboard: outputs.includes('clipboard') || outputs.includes('paste'),
-    insertion: outputs.includes('type') || outputs.includes('paste'),
-    display: outputs.some((o) => o === 'clipboard' || o === 'paste' || o === 'type'),
-  };
-}
-
 // The backend `whis listen` would use, and whether it can work here: on Wayland, the desktop
 // portal is asked whether it offers GlobalShortcuts.
 async function checkHotkey(settings: Settings, session: string): Promise<Check> {
@@ -161,7 +152,9 @@ async function checkSession(settings: Settings): Promise<Check[]> {
   const output = await loadPackage<typeof import('@whis/output')>('@whis/output');
   const env = process.env;
   const session = output.detectSession(env, process.platform);
-  const need = needs(settings);
+  // what the outputs need, from their rows in the catalogue
+  const { outputNeeds } = await loadPackage<typeof import('@whis/service')>('@whis/service');
+  const need = outputNeeds(settings.outputs ?? ['clipboard']);
   const checks: Check[] = [];
   checks.push({
     name: 'Session',
@@ -191,7 +184,7 @@ async function checkSession(settings: Settings): Promise<Check[]> {
       ...(found || tools.length === 0 ? {} : { fix: `Install ${tools[0]!.install}.` }),
     });
   }
-  if (need.insertion) {
+  if (need.keyboard) {
     const insertion = output.describeInsertion(output.insertOptionsFrom(settings));
     let detail = insertion.tool ? `${insertion.tool} (${insertion.why})` : insertion.why;
     let fix = insertion.tool
