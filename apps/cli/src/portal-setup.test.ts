@@ -1,9 +1,9 @@
 import {
-  startPortalBus,
+  startSessionBus,
   startPortalFrontend,
   startShortcutsBackend,
   startVirtualMicrophone,
-  type PortalBus,
+  type SessionBus,
   type PortalFrontend,
   type ShortcutsBackend,
   type VirtualMicrophone,
@@ -13,7 +13,7 @@ import { createSandbox, watchOutput, type Sandbox } from './internal/harness.js'
 
 // The real xdg-desktop-portal frontend on a private bus, with the test kit's spec-following
 // GlobalShortcuts backend (as GNOME 48+ binds), and what whis listen, status, doctor and setup say.
-let bus: PortalBus;
+let bus: SessionBus;
 let backend: ShortcutsBackend;
 let frontend: PortalFrontend | undefined;
 let sandbox: Sandbox | undefined;
@@ -27,7 +27,7 @@ afterAll(async () => {
   await mic?.stop();
 });
 beforeEach(async () => {
-  bus = await startPortalBus();
+  bus = await startSessionBus();
   backend = await startShortcutsBackend(bus, { desktop: 'GNOME' });
   env = {
     ...bus.env,

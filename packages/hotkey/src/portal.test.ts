@@ -1,8 +1,8 @@
 import {
-  startPortalBus,
+  startSessionBus,
   startPortalFrontend,
   startShortcutsBackend,
-  type PortalBus,
+  type SessionBus,
   type PortalFrontend,
   type ShortcutsBackend,
 } from '@whis/testkit';
@@ -27,14 +27,14 @@ describe('preferredTrigger: the hotkey in the portal form', () => {
 // The real xdg-desktop-portal frontend on a private bus, with a backend that binds in
 // BindShortcuts as GNOME 48+ and KDE 6 do; the test plays the desktop's part.
 describe('through the real portal frontend, with a spec-following backend', () => {
-  let bus: PortalBus;
+  let bus: SessionBus;
   let backend: ShortcutsBackend;
   let frontend: PortalFrontend;
   let env: NodeJS.ProcessEnv;
   const triggers: HotkeyTrigger[] = [];
 
   beforeEach(async () => {
-    bus = await startPortalBus();
+    bus = await startSessionBus();
     backend = await startShortcutsBackend(bus);
     env = {
       ...bus.env,

@@ -167,7 +167,8 @@ export const MICROPHONES = {
  */
 export type SettingsSource = { file: string } | { fixed: Settings };
 
-const current = async (source: SettingsSource) =>
+/** The settings as they are now: read from the file, or the fixed ones. */
+export const currentSettings = async (source: SettingsSource): Promise<Settings> =>
   'file' in source ? readSettings(source.file) : source.fixed;
 
 /** How speech becomes text: the values of `mode`. Both are built; `mode` picks which runs. */
@@ -180,7 +181,10 @@ export const ENGINES = {
       let cached: { key: string; transcriber: Transcriber } | undefined;
       return {
         async transcribe(chunks, options) {
-          const resolved = resolveTranscriberOptions({ env, settings: await current(source) });
+          const resolved = resolveTranscriberOptions({
+            env,
+            settings: await currentSettings(source),
+          });
           const key = JSON.stringify(resolved);
           if (cached?.key !== key) {
             cached = { key, transcriber: createTranscriber(resolved) };
@@ -203,7 +207,7 @@ export const ENGINES = {
         async open(events) {
           let options;
           try {
-            options = resolveRealtimeOptions({ env, settings: await current(source) });
+            options = resolveRealtimeOptions({ env, settings: await currentSettings(source) });
           } catch {
             return null;
           }
@@ -223,7 +227,7 @@ export async function describeTranscription(
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
   try {
-    const settings = await current(source);
+    const settings = await currentSettings(source);
     const file = resolveTranscriberOptions({ env, settings });
     const live = resolveRealtimeOptions({ env, settings });
     return live
@@ -240,7 +244,7 @@ export async function engineProblems(
   env: NodeJS.ProcessEnv,
 ): Promise<string[]> {
   try {
-    resolveTranscriberOptions({ env, settings: await current(source) });
+    resolveTranscriberOptions({ env, settings: await currentSettings(source) });
     return [];
   } catch (err) {
     return [(err as Error).message];

@@ -1,7 +1,7 @@
 // The one composition: every part of the service made from the settings through the catalogue.
 // The background service (run.ts) and the one-shot `whis` both use it, so a part added to the
 // catalogue reaches both, and an unknown name is an error rather than a quiet fallback.
-import { ConfigError, readSettings, type Settings } from '@whis/config';
+import { ConfigError, type Settings } from '@whis/config';
 import {
   createFeedback,
   describeFeedback,
@@ -21,6 +21,7 @@ import type {
 } from '@whis/service-core';
 import { silentLogger } from '@whis/contracts';
 import {
+  currentSettings,
   describeOutputs,
   describeTranscription,
   displayProblem,
@@ -121,8 +122,7 @@ export function composeService(options: CompositionOptions): Composition {
         feedback.handle({ type: 'hotkey-unavailable', reason: event.reason });
     });
 
-  const latest = async (): Promise<Settings> =>
-    'file' in source ? readSettings(source.file) : source.fixed;
+  const latest = () => currentSettings(source);
 
   return {
     audio: MICROPHONES.microphone.create(context, options.device ?? settings.device),

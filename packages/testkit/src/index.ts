@@ -22,13 +22,7 @@ export {
   type EntryWindow,
   type WaylandSession,
 } from './windows.js';
-export {
-  startPortalBus,
-  startPortalFrontend,
-  waitForName,
-  type PortalBus,
-  type PortalFrontend,
-} from './portal-bus.js';
+export { startPortalFrontend, type PortalFrontend } from './portal-bus.js';
 export {
   startShortcutsBackend,
   type ShortcutsBackend,

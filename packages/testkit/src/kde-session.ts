@@ -7,12 +7,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import dbus from '@particle/dbus-next';
-import {
-  startPortalBus,
-  startPortalFrontend,
-  type PortalBus,
-  type PortalFrontend,
-} from './portal-bus.js';
+import { startPortalFrontend, type PortalFrontend } from './portal-bus.js';
+import { startSessionBus, type SessionBus } from './session-bus.js';
 import { runChecked, stopChild } from './process.js';
 
 /** Linux evdev key codes of the keys tests press. */
@@ -49,7 +45,7 @@ export interface KeyInjector {
 
 /** A headless KDE Plasma 5.27 session: KWin (with kglobalaccel), the KDE portal, the frontend. */
 export interface KdeSession {
-  bus: PortalBus;
+  bus: SessionBus;
   /** Environment of a program inside the session (bus, WAYLAND_DISPLAY, XDG_CURRENT_DESKTOP=KDE). */
   env: NodeJS.ProcessEnv;
   keys: KeyInjector;
@@ -180,7 +176,7 @@ function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): 
  * kglobalaccel; `xdg-desktop-portal-kde`; the `xdg-desktop-portal` frontend; a key injector.
  */
 export async function startKdeSession(options: KdeSessionOptions = {}): Promise<KdeSession> {
-  const bus = await startPortalBus();
+  const bus = await startSessionBus();
   const started: ChildProcess[] = [];
   const windows = new Set<TextWindow>();
   let keys: KeyInjector | undefined;
@@ -193,7 +189,7 @@ export async function startKdeSession(options: KdeSessionOptions = {}): Promise<
     await bus.stop();
   };
   try {
-    const kwin = join(bus.dir, 'kwin_wayland');
+    const kwin = join(bus.directory, 'kwin_wayland');
     await copyFile('/usr/bin/kwin_wayland', kwin);
     const env: NodeJS.ProcessEnv = {
       ...bus.env,
@@ -254,7 +250,7 @@ export async function startKdeSession(options: KdeSessionOptions = {}): Promise<
       }
     };
     const openTextWindow = async () => {
-      const window = await startTextWindow(env, join(bus.dir, `window-${windows.size}.txt`));
+      const window = await startTextWindow(env, join(bus.directory, `window-${windows.size}.txt`));
       windows.add(window);
       return window;
     };

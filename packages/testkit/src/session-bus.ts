@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, stopChild } from './process.js';
+import dbus from '@particle/dbus-next';
+import { stopChild } from './process.js';
 
 export interface SessionBus {
   /** e.g. `unix:path=/tmp/whis-bus-xyz/bus`. */
@@ -73,29 +74,17 @@ export async function startSessionBus(): Promise<SessionBus> {
     XDG_RUNTIME_DIR: join(directory, 'run'),
     HOME: join(directory, 'home'),
     XDG_CONFIG_HOME: join(directory, 'home', '.config'),
+    XDG_DATA_HOME: join(directory, 'home', '.local/share'),
+    XDG_CACHE_HOME: join(directory, 'home', '.cache'),
   };
-  const hasOwner = async (name: string) => {
-    const result = await run(
-      'dbus-send',
-      [
-        `--bus=${address}`,
-        '--print-reply=literal',
-        '--dest=org.freedesktop.DBus',
-        '/org/freedesktop/DBus',
-        'org.freedesktop.DBus.NameHasOwner',
-        `string:${name}`,
-      ],
-      { env },
-    );
-    return result.stdout.includes('true');
-  };
+  const hasOwner = (name: string) => nameHasOwner(address, name);
   return {
     address,
     env,
     directory,
     pid: child.pid!,
     hasOwner,
-    async waitForName(name, timeoutMs = 10_000) {
+    async waitForName(name, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!(await hasOwner(name))) {
         if (Date.now() > deadline) throw new Error(`${name} did not appear on the bus`);
@@ -107,4 +96,24 @@ export async function startSessionBus(): Promise<SessionBus> {
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether `name` has an owner on the bus at `address` now. */
+async function nameHasOwner(address: string, name: string): Promise<boolean> {
+  const bus = dbus.sessionBus({ busAddress: address });
+  try {
+    const reply = await bus.call(
+      new dbus.Message({
+        destination: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus',
+        member: 'NameHasOwner',
+        signature: 's',
+        body: [name],
+      }),
+    );
+    return reply?.body[0] === true;
+  } finally {
+    bus.disconnect();
+  }
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import dbus from '@particle/dbus-next';
-import type { PortalBus } from './portal-bus.js';
+import type { SessionBus } from './session-bus.js';
 
 const IMPL = 'org.freedesktop.impl.portal.GlobalShortcuts';
 const PATH = '/org/freedesktop/portal/desktop';
@@ -47,12 +47,12 @@ const str = (v: InstanceType<typeof dbus.Variant> | undefined) =>
 
 /** Starts the backend on `bus` and writes its `.portal` file. */
 export async function startShortcutsBackend(
-  bus: PortalBus,
+  bus: SessionBus,
   options: { desktop?: string; name?: string } = {},
 ): Promise<ShortcutsBackend> {
   const desktop = options.desktop ?? 'whistest';
   const name = options.name ?? `org.freedesktop.impl.portal.desktop.${desktop}`;
-  const portalDir = join(bus.dir, 'portals');
+  const portalDir = join(bus.directory, 'portals');
   await mkdir(portalDir, { recursive: true });
   await writeFile(
     join(portalDir, `${desktop}.portal`),
