@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waybarLine } from './format.js';
-import { LiveText } from './live-text.js';
+import { LinePrinter, LiveText } from './live-text.js';
 
 const delta = (segment: number, text: string, recordingId = 'r1') =>
   ({ type: 'transcript.delta', recordingId, segment, text }) as const;
@@ -40,6 +40,50 @@ describe('LiveText', () => {
     live.apply(final(0, 'alpha beta gamma delta epsilon'));
     expect(live.tail(100)).toBe('alpha beta gamma delta epsilon');
     expect(live.tail(16)).toBe('…delta epsilon');
+  });
+});
+
+describe('LinePrinter', () => {
+  const printer = () => {
+    let line = '';
+    return { line: () => line, printer: new LinePrinter((text) => (line += text)) };
+  };
+
+  it('prints deltas as they come, one space between segments, and a segment that came whole', () => {
+    const { line, printer: p } = printer();
+    p.take(delta(0, ' one'));
+    p.take(delta(0, ' two'));
+    expect(line()).toBe('one two');
+    // the final text of a segment printed from its deltas adds nothing: the line cannot be redone
+    p.take(final(0, 'One, two.'));
+    p.take(final(1, 'three'));
+    p.take(final(2, ''));
+    p.take(delta(3, 'four'));
+    expect(line()).toBe('one two three four');
+    expect(p.printedAny).toBe(true);
+  });
+
+  it('holds a segment streamed live until the one before it, uploaded, has come: the words in the order spoken', () => {
+    const { line, printer: p } = printer();
+    p.take(final(0, 'one two three'));
+    // segment 1 is on its way by upload; segment 2 streams live
+    p.take(delta(2, 'seven'));
+    p.take(delta(2, ' eight'));
+    expect(line()).toBe('one two three');
+    p.take(final(1, 'four five six'));
+    expect(line()).toBe('one two three four five six seven eight');
+    p.take(delta(2, ' nine'));
+    expect(line()).toBe('one two three four five six seven eight nine');
+  });
+
+  it('finish prints what is still held, in segment order', () => {
+    const { line, printer: p } = printer();
+    p.take(final(2, 'three'));
+    p.take(delta(1, 'two'));
+    expect(line()).toBe('');
+    expect(p.printedAny).toBe(false);
+    p.finish();
+    expect(line()).toBe('two three');
   });
 });
 

@@ -49,3 +49,68 @@ export class LiveText {
     return `…${space >= 0 ? cut.slice(space + 1) : cut}`;
   }
 }
+
+/**
+ * Prints a recording's text on one line as it arrives, in the order it was spoken. A segment's
+ * deltas (or its final text, when it came without them: a segment uploaded instead of transcribed
+ * live) are held back until every earlier segment is complete, so a segment streamed live is not
+ * printed before the one before it, still on its way by upload.
+ */
+export class LinePrinter {
+  /** The first segment whose final text has not come yet. */
+  private next = 0;
+  private readonly held = new Map<number, { deltas: string; final?: string }>();
+  private readonly begun = new Set<number>();
+  private any = false;
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  /** Takes a `transcript.delta` or `transcript.segment` event of the recording printed. */
+  take(event: ServiceEvent): void {
+    if (event.type !== 'transcript.delta' && event.type !== 'transcript.segment') return;
+    const entry = this.held.get(event.segment) ?? { deltas: '' };
+    this.held.set(event.segment, entry);
+    if (event.type === 'transcript.delta') entry.deltas += event.text;
+    else entry.final ??= event.text;
+    this.flush();
+  }
+
+  /** Prints what is still held (segments whose predecessor never completed), in segment order. */
+  finish(): void {
+    for (const segment of [...this.held.keys()].sort((a, b) => a - b)) {
+      const entry = this.held.get(segment)!;
+      this.print(segment, entry.deltas);
+      if (!this.begun.has(segment)) this.print(segment, entry.final ?? '');
+    }
+    this.held.clear();
+  }
+
+  /** Whether any text was printed. */
+  get printedAny(): boolean {
+    return this.any;
+  }
+
+  private flush(): void {
+    for (let entry = this.held.get(this.next); entry; entry = this.held.get(this.next)) {
+      this.print(this.next, entry.deltas);
+      entry.deltas = '';
+      if (entry.final === undefined) return;
+      // a segment printed from its deltas keeps them: the line cannot be taken back
+      if (!this.begun.has(this.next)) this.print(this.next, entry.final);
+      this.held.delete(this.next);
+      this.next += 1;
+    }
+  }
+
+  private print(segment: number, text: string): void {
+    if (!this.begun.has(segment)) {
+      text = text.trimStart();
+      if (text.length === 0) return;
+      this.begun.add(segment);
+      if (this.any) this.write(' ');
+    }
+    if (text.length === 0) return;
+    this.write(text);
+    this.any = true;
+  }
+}

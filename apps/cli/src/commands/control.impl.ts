@@ -1,6 +1,7 @@
 import type { IpcClient, ServiceEvent, StateChangeResult } from '@whis/ipc';
 import { withDaemon } from '../daemon.js';
 import { ExitCode } from '../errors.js';
+import { LinePrinter } from '../live-text.js';
 import type { ControlArgs, ControlVerb } from './control.js';
 
 function describe(verb: ControlVerb, result: StateChangeResult): string {
@@ -12,35 +13,6 @@ function describe(verb: ControlVerb, result: StateChangeResult): string {
   return `Recording ${result.recordingId} finished; transcribing…`;
 }
 
-// Prints a recording's text on one line as it arrives: each segment's deltas, or its final text
-// when it came without them (a segment uploaded instead of transcribed live).
-function livePrinter(write: (text: string) => void) {
-  const printed = new Set<number>();
-  let any = false;
-  const begin = (segment: number) => {
-    printed.add(segment);
-    if (any) write(' ');
-  };
-  return {
-    take(event: ServiceEvent): void {
-      if (event.type === 'transcript.delta') {
-        const text = printed.has(event.segment) ? event.text : event.text.trimStart();
-        if (!printed.has(event.segment)) begin(event.segment);
-        write(text);
-        any ||= text.length > 0;
-      } else if (event.type === 'transcript.segment' && !printed.has(event.segment)) {
-        if (event.text.length === 0) return;
-        begin(event.segment);
-        write(event.text);
-        any = true;
-      }
-    },
-    get printedAny() {
-      return any;
-    },
-  };
-}
-
 // Subscribes before acting so that the transcript event of the recording this call ends cannot be
 // missed. With `live`, a recording this call starts is followed too, its text printed as it comes.
 async function waitForTranscript(
@@ -48,7 +20,7 @@ async function waitForTranscript(
   act: () => Promise<StateChangeResult>,
   live = false,
 ): Promise<number> {
-  const printer = livePrinter((text) => process.stdout.write(text));
+  const printer = new LinePrinter((text) => process.stdout.write(text));
   let target: string | null = null;
   const early: ServiceEvent[] = [];
   let settled = false;
@@ -73,6 +45,7 @@ async function waitForTranscript(
     ) {
       printer.take(event);
     } else if (event.type === 'transcript' && event.recordingId === target) {
+      if (live) printer.finish();
       process.stdout.write(live && printer.printedAny ? '\n' : `${event.text}\n`);
       settle(ExitCode.Ok);
     } else if (event.type === 'error' && event.error.recordingId === target) {
