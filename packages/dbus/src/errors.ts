@@ -32,6 +32,11 @@ export function dbusErrorName(err: unknown): string {
   return (err as { type?: string } | undefined)?.type ?? '';
 }
 
+/** What went wrong, without the call's name: `DBusError.detail`, or another error's message. */
+export function dbusErrorDetail(err: unknown): string {
+  return err instanceof DBusError ? err.detail : (err as Error).message;
+}
+
 /** The shortest account of a failed call: its D-Bus error name, else what went wrong. */
 export function dbusErrorReason(err: unknown): string {
   if (err instanceof DBusError) return err.dbusName || err.detail;

@@ -1,6 +1,7 @@
 export {
   DBusError,
   type DBusErrorCode,
+  dbusErrorDetail,
   dbusErrorName,
   dbusErrorReason,
   isServiceMissing,
@@ -18,6 +19,7 @@ export {
   PORTAL_PATH,
   portalToken,
   requestPath,
+  portalCall,
   portalRequest,
   portalVersion,
   closePortalSession,

@@ -46,6 +46,24 @@ export function requestPath(bus: SessionBus, handleToken: string): string {
   return `${PORTAL_PATH}/request/${sender}/${handleToken}`;
 }
 
+/** Calls a method of the desktop portal's object (`PORTAL` at `PORTAL_PATH`). */
+export function portalCall(
+  bus: SessionBus,
+  iface: string,
+  member: string,
+  signature: string,
+  body: unknown[],
+): Promise<unknown[]> {
+  return bus.call({
+    destination: PORTAL,
+    path: PORTAL_PATH,
+    interface: iface,
+    member,
+    signature,
+    body,
+  });
+}
+
 const OUTCOMES: Record<number, PortalOutcome> = { 0: 'granted', 1: 'cancelled' };
 
 /**
@@ -74,14 +92,13 @@ export async function portalRequest(
   );
   let timer: NodeJS.Timeout | undefined;
   try {
-    await bus.call({
-      destination: PORTAL,
-      path: PORTAL_PATH,
-      interface: request.interface,
-      member: request.member,
-      signature: request.signature,
-      body: request.body({ handle_token: new bus.dbus.Variant('s', handleToken) }),
-    });
+    await portalCall(
+      bus,
+      request.interface,
+      request.member,
+      request.signature,
+      request.body({ handle_token: new bus.dbus.Variant('s', handleToken) }),
+    );
     const limit = request.timeoutMs;
     if (limit === undefined || !Number.isFinite(limit)) return await answer;
     const timeout = new Promise<never>((_, reject) => {

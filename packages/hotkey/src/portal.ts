@@ -2,12 +2,12 @@ import type { Logger, TriggerEvent } from '@whis/contracts';
 import {
   closePortalSession,
   connectSessionBus,
-  DBusError,
+  dbusErrorDetail,
   dbusErrorName,
   dbusErrorReason,
   isServiceMissing,
   PORTAL,
-  PORTAL_PATH,
+  portalCall,
   portalRequest,
   portalVersion,
   type DBusMessage,
@@ -131,8 +131,9 @@ async function connectBus(env: NodeJS.ProcessEnv): Promise<SessionBus> {
   try {
     return await connectSessionBus({ env, timeoutMs: CALL_TIMEOUT_MS });
   } catch (err) {
-    const detail = err instanceof DBusError ? err.detail : (err as Error).message;
-    throw new PortalError('no-bus', portalProblem('no-bus', env, detail), { cause: err });
+    throw new PortalError('no-bus', portalProblem('no-bus', env, dbusErrorDetail(err)), {
+      cause: err,
+    });
   }
 }
 
@@ -265,14 +266,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   };
 
   const call = (member: string, signature: string, body: unknown[], iface = SHORTCUTS) =>
-    bus!.call({
-      destination: PORTAL,
-      path: PORTAL_PATH,
-      interface: iface,
-      member,
-      signature,
-      body,
-    });
+    portalCall(bus!, iface, member, signature, body);
   // a portal request: its Response is waited for as long as the user takes (a dialog)
   const request = (member: string, signature: string, body: (options: Vardict) => unknown[]) =>
     portalRequest(bus!, { interface: SHORTCUTS, member, signature, body });
@@ -364,11 +358,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       unavailable(
         err instanceof PortalError
           ? err.message
-          : portalProblem(
-              'refused',
-              env,
-              err instanceof DBusError ? err.detail : (err as Error).message,
-            ),
+          : portalProblem('refused', env, dbusErrorDetail(err)),
       );
     }
   };

@@ -3,11 +3,12 @@ import { dirname, join } from 'node:path';
 import {
   closePortalSession,
   connectSessionBus,
-  DBusError,
+  dbusErrorDetail,
   dbusErrorReason,
   isServiceMissing,
   PORTAL,
   PORTAL_PATH,
+  portalCall,
   portalRequest,
   portalToken,
   portalVersion,
@@ -144,7 +145,12 @@ export class RemoteDesktop {
 
   private async keysym(session: string, sym: number, down: boolean) {
     try {
-      await this.call(REMOTE, 'NotifyKeyboardKeysym', 'oa{sv}iu', [session, {}, sym, down ? 1 : 0]);
+      await portalCall(this.bus!, REMOTE, 'NotifyKeyboardKeysym', 'oa{sv}iu', [
+        session,
+        {},
+        sym,
+        down ? 1 : 0,
+      ]);
     } catch (err) {
       if (this.session === session) this.session = undefined;
       const problem = this.closedByDesktop ? 'closed' : 'failed';
@@ -158,25 +164,13 @@ export class RemoteDesktop {
     }
   }
 
-  private call(iface: string, member: string, signature: string, body: unknown[]) {
-    return this.bus!.call({
-      destination: PORTAL,
-      path: PORTAL_PATH,
-      interface: iface,
-      member,
-      signature,
-      body,
-    });
-  }
-
   private async connect(): Promise<SessionBus> {
     if (this.bus) return this.bus;
     let bus: SessionBus;
     try {
       bus = await connectSessionBus({ env: this.options.env, timeoutMs: CALL_TIMEOUT_MS });
     } catch (err) {
-      const detail = err instanceof DBusError ? err.detail : (err as Error).message;
-      throw new RemoteDesktopError('no-bus', remoteDesktopProblem('no-bus', detail), {
+      throw new RemoteDesktopError('no-bus', remoteDesktopProblem('no-bus', dbusErrorDetail(err)), {
         cause: err,
       });
     }
@@ -251,16 +245,9 @@ export class RemoteDesktop {
       const error =
         err instanceof RemoteDesktopError
           ? err
-          : new RemoteDesktopError(
-              'failed',
-              remoteDesktopProblem(
-                'failed',
-                err instanceof DBusError ? err.detail : (err as Error).message,
-              ),
-              {
-                cause: err,
-              },
-            );
+          : new RemoteDesktopError('failed', remoteDesktopProblem('failed', dbusErrorDetail(err)), {
+              cause: err,
+            });
       this.state = {
         answer: error.unavailable ? 'no RemoteDesktop keyboard' : `refused (${error.problem})`,
         problem: error.message,
