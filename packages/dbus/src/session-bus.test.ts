@@ -1,3 +1,5 @@
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import dbus from '@particle/dbus-next';
 import { startSessionBus, type SessionBus as TestBus } from '@whis/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +151,24 @@ describe('connectSessionBus', () => {
       ),
     );
     expect((missing as Error).cause).toBeDefined();
+  });
+
+  it('a bus that takes the connection but never answers: the coded error, after the timeout', async () => {
+    const path = join(testBus.directory, 'silent');
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(path, resolve));
+    try {
+      const err = await connectSessionBus({ address: `unix:path=${path}`, timeoutMs: 300 }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DBusError);
+      expect(err).toMatchObject({ code: 'no-session-bus', detail: 'no answer within 300 ms' });
+      expect(sockets.length).toBe(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('a closed connection refuses calls with a coded error', async () => {

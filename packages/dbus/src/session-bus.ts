@@ -93,6 +93,10 @@ export async function connectSessionBus(options: SessionBusOptions = {}): Promis
     throw noBus(address, (err as Error).message, err);
   }
   let closed = false;
+  // a bus that goes away later must not crash the process: calls then fail and are reported
+  bus.on('error', () => {
+    closed = true;
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     const fail = (err: Error) => {
@@ -111,10 +115,6 @@ export async function connectSessionBus(options: SessionBusOptions = {}): Promis
       resolve();
     });
     bus.once('error', fail);
-  });
-  // a bus that goes away later must not crash the process: calls then fail and are reported
-  bus.on('error', () => {
-    closed = true;
   });
 
   const call = async (request: MethodCall): Promise<unknown[]> => {
