@@ -1,19 +1,26 @@
-import type {
-  MessageBus,
-  Message as DBusMessage,
-  Variant as DBusVariant,
-} from '@particle/dbus-next';
 import type { Logger, TriggerEvent } from '@whis/contracts';
+import {
+  closePortalSession,
+  connectSessionBus,
+  dbusErrorDetail,
+  dbusErrorName,
+  dbusErrorReason,
+  isServiceMissing,
+  PORTAL,
+  portalCall,
+  portalRequest,
+  portalVersion,
+  type DBusMessage,
+  type DBusModule,
+  type SessionBus,
+  type Vardict,
+} from '@whis/dbus';
 import { createPressLogic, type PressMode } from './internal/press.js';
 import { KEYSYMS, type Hotkey } from './spec.js';
 
-const PORTAL = 'org.freedesktop.portal.Desktop';
-const PORTAL_PATH = '/org/freedesktop/portal/desktop';
 const SHORTCUTS = 'org.freedesktop.portal.GlobalShortcuts';
 const REGISTRY = 'org.freedesktop.host.portal.Registry';
 
-type DBus = typeof import('@particle/dbus-next');
-type Vardict = Record<string, DBusVariant>;
 type Shortcut = [string, Vardict];
 
 export interface PortalTriggerOptions {
@@ -116,90 +123,43 @@ class PortalError extends Error {
   }
 }
 
-async function loadDBus(): Promise<DBus> {
-  // lazily, so X11 users and `whis status` never load the D-Bus client
-  const mod = (await import('@particle/dbus-next')) as DBus & { default?: DBus };
-  return mod.default ?? mod;
-}
+// what the bus itself waits before it answers NoReply; a dialog's answer comes as a signal, later
+const CALL_TIMEOUT_MS = 25_000;
 
 /** Connects to the session bus named by `env`, resolving once the bus has given us a name. */
-async function connectBus(dbus: DBus, env: NodeJS.ProcessEnv): Promise<MessageBus> {
-  const address = env.DBUS_SESSION_BUS_ADDRESS;
-  if (!address)
-    throw new PortalError(
-      'no-bus',
-      portalProblem('no-bus', env, 'DBUS_SESSION_BUS_ADDRESS is not set'),
-    );
-  let bus: MessageBus;
+async function connectBus(env: NodeJS.ProcessEnv): Promise<SessionBus> {
   try {
-    bus = dbus.sessionBus({ busAddress: address });
+    return await connectSessionBus({ env, timeoutMs: CALL_TIMEOUT_MS });
   } catch (err) {
-    throw new PortalError('no-bus', portalProblem('no-bus', env, (err as Error).message), {
+    throw new PortalError('no-bus', portalProblem('no-bus', env, dbusErrorDetail(err)), {
       cause: err,
     });
   }
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => {
-      bus.disconnect();
-      reject(new PortalError('no-bus', portalProblem('no-bus', env, err.message), { cause: err }));
-    };
-    bus.once('error', onError);
-    bus.once('connect', () => {
-      bus.off('error', onError);
-      resolve();
-    });
-  });
-  return bus;
-}
-
-function errorName(err: unknown): string {
-  return (err as { type?: string }).type ?? '';
 }
 
 /** Asks the portal on `env`'s session bus for its GlobalShortcuts version; for `whis doctor` and `whis setup`. */
 export async function probeGlobalShortcuts(
   env: NodeJS.ProcessEnv,
 ): Promise<{ ok: true; version: number } | { ok: false; problem: PortalProblem; reason: string }> {
-  let bus: MessageBus | undefined;
+  let bus: SessionBus | undefined;
   try {
-    const dbus = await loadDBus();
-    bus = await connectBus(dbus, env);
-    const version = await shortcutsVersion(dbus, bus, env);
+    bus = await connectBus(env);
+    const version = await shortcutsVersion(bus, env);
     return { ok: true, version };
   } catch (err) {
     const problem = err instanceof PortalError ? err.problem : 'no-portal';
     return { ok: false, problem, reason: (err as Error).message };
   } finally {
-    bus?.disconnect();
+    bus?.close();
   }
 }
 
-async function shortcutsVersion(
-  dbus: DBus,
-  bus: MessageBus,
-  env: NodeJS.ProcessEnv,
-): Promise<number> {
+async function shortcutsVersion(bus: SessionBus, env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    const reply = await bus.call(
-      new dbus.Message({
-        destination: PORTAL,
-        path: PORTAL_PATH,
-        interface: 'org.freedesktop.DBus.Properties',
-        member: 'Get',
-        signature: 'ss',
-        body: [SHORTCUTS, 'version'],
-      }),
-    );
-    return Number((reply!.body[0] as DBusVariant).value);
+    return await portalVersion(bus, SHORTCUTS);
   } catch (err) {
-    const name = errorName(err);
-    if (
-      name.endsWith('ServiceUnknown') ||
-      name.endsWith('NameHasNoOwner') ||
-      name.endsWith('NoReply')
-    )
-      throw new PortalError('no-portal', portalProblem('no-portal', env, name), { cause: err });
-    throw new PortalError('no-global-shortcuts', portalProblem('no-global-shortcuts', env, name), {
+    const problem = isServiceMissing(err) ? 'no-portal' : 'no-global-shortcuts';
+    throw new PortalError(problem, portalProblem(problem, env, dbusErrorReason(err)), {
       cause: err,
     });
   }
@@ -225,12 +185,11 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   const state: PortalTriggerState = {};
   let emit: (event: TriggerEvent) => void = () => undefined;
   let onMatch: (match: 'press' | 'release') => void = () => undefined;
-  let dbus: DBus | undefined;
-  let bus: MessageBus | undefined;
+  let dbus: DBusModule | undefined;
+  let bus: SessionBus | undefined;
   let session: string | undefined;
   let stopped = true;
   let generation = 0;
-  let requests = 0;
   let lastProblem: string | undefined;
   // what the key is doing, seen through the portal's signals
   let held = false;
@@ -306,69 +265,11 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     release();
   };
 
-  const call = async (member: string, signature: string, body: unknown[], iface = SHORTCUTS) =>
-    bus!.call(
-      new dbus!.Message({
-        destination: PORTAL,
-        path: PORTAL_PATH,
-        interface: iface,
-        member,
-        signature,
-        body,
-      }),
-    );
-
-  // a portal request: subscribe to its Response before calling, so no answer is missed
-  const request = async (
-    member: string,
-    signature: string,
-    body: (handleToken: string) => unknown[],
-  ): Promise<{ response: number; results: Vardict }> => {
-    const handleToken = `whis${process.pid}_${++requests}`;
-    const sender = (bus as MessageBus & { name: string }).name.slice(1).replace(/\./g, '_');
-    const path = `${PORTAL_PATH}/request/${sender}/${handleToken}`;
-    const rule = `type='signal',interface='org.freedesktop.portal.Request',member='Response',path='${path}'`;
-    await addMatch(rule);
-    let onMessage: ((msg: DBusMessage) => void) | undefined;
-    try {
-      const answer = new Promise<{ response: number; results: Vardict }>((resolve) => {
-        onMessage = (msg: DBusMessage) => {
-          if (msg.member !== 'Response' || msg.path !== path) return;
-          resolve({ response: Number(msg.body[0]), results: msg.body[1] as Vardict });
-        };
-        bus!.on('message', onMessage);
-      });
-      await call(member, signature, body(handleToken));
-      return await answer;
-    } finally {
-      if (onMessage) bus?.off('message', onMessage);
-      void removeMatch(rule);
-    }
-  };
-  const addMatch = (rule: string) =>
-    bus!.call(
-      new dbus!.Message({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member: 'AddMatch',
-        signature: 's',
-        body: [rule],
-      }),
-    );
-  const removeMatch = (rule: string) =>
-    bus
-      ?.call(
-        new dbus!.Message({
-          destination: 'org.freedesktop.DBus',
-          path: '/org/freedesktop/DBus',
-          interface: 'org.freedesktop.DBus',
-          member: 'RemoveMatch',
-          signature: 's',
-          body: [rule],
-        }),
-      )
-      .catch(() => undefined);
+  const call = (member: string, signature: string, body: unknown[], iface = SHORTCUTS) =>
+    portalCall(bus!, iface, member, signature, body);
+  // a portal request: its Response is waited for as long as the user takes (a dialog)
+  const request = (member: string, signature: string, body: (options: Vardict) => unknown[]) =>
+    portalRequest(bus!, { interface: SHORTCUTS, member, signature, body });
 
   const shortcut = (): Shortcut => [
     PORTAL_SHORTCUT_ID,
@@ -390,16 +291,16 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     try {
       await call('Register', 'sa{sv}', [options.appId ?? 'whis', {}], REGISTRY);
     } catch (err) {
-      const name = errorName(err);
+      const name = dbusErrorName(err);
       // a portal older than 1.19 has no Registry: an unsandboxed app works without it
       if (name.endsWith('ServiceUnknown') || name.endsWith('NameHasNoOwner'))
         throw new PortalError('no-portal', portalProblem('no-portal', env, name), { cause: err });
       log?.debug({ err: name }, 'no host portal Registry');
     }
-    const version = await shortcutsVersion(dbus!, bus!, env);
-    const created = await request('CreateSession', 'a{sv}', (handleToken) => [
+    const version = await shortcutsVersion(bus!, env);
+    const created = await request('CreateSession', 'a{sv}', (requestOptions) => [
       {
-        handle_token: new dbus!.Variant('s', handleToken),
+        ...requestOptions,
         session_handle_token: new dbus!.Variant('s', token),
         // KDE 5.27 registers only the shortcuts named here (it ignores BindShortcuts' list)
         shortcuts: new dbus!.Variant('a(sa{sv})', [shortcut()]),
@@ -414,18 +315,18 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     const handle = String(created.results.session_handle?.value ?? '');
     if (current !== generation) return;
     session = handle;
-    const listed = await request('ListShortcuts', 'oa{sv}', (handleToken) => [
+    const listed = await request('ListShortcuts', 'oa{sv}', (requestOptions) => [
       handle,
-      { handle_token: new dbus!.Variant('s', handleToken) },
+      requestOptions,
     ]);
     let binding = bindingIn(listed.results.shortcuts?.value as Shortcut[] | undefined);
     if (binding === undefined) {
       // GNOME 48+ and KDE 6 bind here (with a dialog the first time)
-      const bound = await request('BindShortcuts', 'oa(sa{sv})sa{sv}', (handleToken) => [
+      const bound = await request('BindShortcuts', 'oa(sa{sv})sa{sv}', (requestOptions) => [
         handle,
         [shortcut()],
         '',
-        { handle_token: new dbus!.Variant('s', handleToken) },
+        requestOptions,
       ]);
       if (bound.response === 1) throw new PortalError('cancelled', portalProblem('cancelled', env));
       if (bound.response !== 0)
@@ -457,13 +358,12 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       unavailable(
         err instanceof PortalError
           ? err.message
-          : portalProblem('refused', env, (err as Error).message),
+          : portalProblem('refused', env, dbusErrorDetail(err)),
       );
     }
   };
 
-  const onMessage = (msg: DBusMessage) => {
-    if (msg.type !== 4 /* signal */) return;
+  const onSignal = (msg: DBusMessage) => {
     if (msg.interface === SHORTCUTS) {
       const [handle, id] = msg.body as [string, string];
       if (String(handle) !== session) return;
@@ -502,22 +402,22 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       emit = listener;
       onMatch = createPressLogic(options.mode, options.tapToToggleMs, emit);
       try {
-        dbus = await loadDBus();
-        bus = await connectBus(dbus, env);
+        bus = await connectBus(env);
+        dbus = bus.dbus;
       } catch (err) {
         bus = undefined;
         unavailable(err instanceof PortalError ? err.message : String(err));
         return;
       }
-      bus.on('error', (err: Error) => {
+      bus.onError((err) => {
         if (stopped) return;
         log?.warn({ err }, 'session bus connection failed');
         unavailable(portalProblem('no-bus', env, err.message));
       });
-      bus.on('message', onMessage);
-      await addMatch(`type='signal',interface='${SHORTCUTS}'`);
-      await addMatch(
+      await bus.onSignal(`type='signal',interface='${SHORTCUTS}'`, onSignal);
+      await bus.onSignal(
         `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${PORTAL}'`,
+        onSignal,
       );
       if (!stopped) await open();
     },
@@ -532,18 +432,11 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       session = undefined;
       if (!current) return;
       if (handle) {
-        await current
-          .call(
-            new dbus!.Message({
-              destination: PORTAL,
-              path: handle,
-              interface: 'org.freedesktop.portal.Session',
-              member: 'Close',
-            }),
-          )
-          .catch((err: unknown) => log?.debug({ err }, 'closing the portal session failed'));
+        await closePortalSession(current, handle).catch((err: unknown) =>
+          log?.debug({ err }, 'closing the portal session failed'),
+        );
       }
-      current.disconnect();
+      current.close();
     },
   };
 }

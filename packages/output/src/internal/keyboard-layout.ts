@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MessageBus } from '@particle/dbus-next';
-
-type DBus = typeof import('@particle/dbus-next');
+import type { SessionBus } from '@whis/dbus';
 
 /**
  * The first keyboard layout's short name, the one the RemoteDesktop portal types with: KDE says it
@@ -11,20 +9,18 @@ type DBus = typeof import('@particle/dbus-next');
  */
 export async function firstKeyboardLayout(
   env: NodeJS.ProcessEnv,
-  bus?: { dbus: DBus; bus: MessageBus },
+  bus?: SessionBus,
 ): Promise<string | undefined> {
   const kde = /kde/i.test(env.XDG_CURRENT_DESKTOP ?? '');
   if (kde && bus) {
     try {
-      const reply = await bus.bus.call(
-        new bus.dbus.Message({
-          destination: 'org.kde.keyboard',
-          path: '/Layouts',
-          interface: 'org.kde.KeyboardLayouts',
-          member: 'getLayoutsList',
-        }),
-      );
-      const list = reply?.body[0] as Array<[string, string, string]> | undefined;
+      const [reply] = await bus.call({
+        destination: 'org.kde.keyboard',
+        path: '/Layouts',
+        interface: 'org.kde.KeyboardLayouts',
+        member: 'getLayoutsList',
+      });
+      const list = reply as Array<[string, string, string]> | undefined;
       if (list?.[0]?.[0]) return list[0][0];
     } catch {
       // one layout (or an older KWin): the settings file says it

@@ -1,6 +1,21 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { MessageBus, Message as DBusMessage, Variant } from '@particle/dbus-next';
+import {
+  closePortalSession,
+  connectSessionBus,
+  dbusErrorDetail,
+  dbusErrorReason,
+  isServiceMissing,
+  PORTAL,
+  PORTAL_PATH,
+  portalCall,
+  portalRequest,
+  portalToken,
+  portalVersion,
+  type DBusMessage,
+  type SessionBus,
+  type Vardict,
+} from '@whis/dbus';
 import type { Chord } from '../chords.js';
 import { firstKeyboardLayout } from './keyboard-layout.js';
 import { keyKeysym, keysymOf, MODIFIER_KEYS } from './keysyms.js';
@@ -8,13 +23,10 @@ import { RemoteDesktopError, remoteDesktopProblem } from './remote-desktop-error
 
 export { RemoteDesktopError, type RemoteDesktopProblem } from './remote-desktop-errors.js';
 
-const PORTAL = 'org.freedesktop.portal.Desktop';
-const PORTAL_PATH = '/org/freedesktop/portal/desktop';
 const REMOTE = 'org.freedesktop.portal.RemoteDesktop';
 const KEYBOARD = 1;
-
-type DBus = typeof import('@particle/dbus-next');
-type Vardict = Record<string, Variant>;
+// what the bus itself waits before it answers NoReply (a dialog's answer comes later, as a signal)
+const CALL_TIMEOUT_MS = 25_000;
 
 export interface RemoteDesktopOptions {
   env: NodeJS.ProcessEnv;
@@ -42,14 +54,6 @@ export function defaultTokenFile(env: NodeJS.ProcessEnv): string {
   return join(state, 'whis', 'remote-desktop.token');
 }
 
-async function loadDBus(): Promise<DBus> {
-  // lazily: X11 users and `whis status` never load the D-Bus client
-  const mod = (await import('@particle/dbus-next')) as DBus & { default?: DBus };
-  return mod.default ?? mod;
-}
-
-const errorName = (err: unknown) => (err as { type?: string }).type ?? '';
-
 /**
  * One RemoteDesktop session on the desktop portal: CreateSession → SelectDevices (keyboard; with
  * `persist_mode` 2 and the saved restore token where the portal has version 2) → Start, then
@@ -58,13 +62,11 @@ const errorName = (err: unknown) => (err as { type?: string }).type ?? '';
  */
 export class RemoteDesktop {
   state: RemoteDesktopState = { answer: 'not asked yet' };
-  private dbus: DBus | undefined;
-  private bus: MessageBus | undefined;
+  private bus: SessionBus | undefined;
   private session: string | undefined;
   private opening: Promise<string> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private busy = 0;
-  private requests = 0;
   private closedByDesktop = false;
   private readonly tokenFile: string;
 
@@ -105,10 +107,7 @@ export class RemoteDesktop {
 
   /** The first keyboard layout's short name (see `firstKeyboardLayout`). */
   layout(): Promise<string | undefined> {
-    return firstKeyboardLayout(
-      this.options.env,
-      this.bus && this.dbus ? { bus: this.bus, dbus: this.dbus } : undefined,
-    );
+    return firstKeyboardLayout(this.options.env, this.bus);
   }
 
   async type(text: string): Promise<void> {
@@ -132,115 +131,69 @@ export class RemoteDesktop {
 
   /** Ends the session and the connection. */
   async close(): Promise<void> {
-    const { bus, session, dbus } = this;
+    const { bus, session } = this;
     this.session = undefined;
     this.bus = undefined;
-    if (bus && session && dbus)
-      await bus
-        .call(
-          new dbus.Message({
-            destination: PORTAL,
-            path: session,
-            interface: 'org.freedesktop.portal.Session',
-            member: 'Close',
-          }),
-        )
-        .catch(() => undefined);
-    bus?.disconnect();
+    if (bus && session) await closePortalSession(bus, session).catch(() => undefined);
+    bus?.close();
   }
 
   private hold(delta: number) {
     this.busy += delta;
-    const stream = (
-      this.bus as unknown as { _connection?: { stream?: { ref?(): void; unref?(): void } } }
-    )?._connection?.stream;
-    if (this.busy > 0) stream?.ref?.();
-    else stream?.unref?.();
+    this.bus?.keepAlive(this.busy > 0);
   }
 
   private async keysym(session: string, sym: number, down: boolean) {
     try {
-      await this.call(REMOTE, 'NotifyKeyboardKeysym', 'oa{sv}iu', [session, {}, sym, down ? 1 : 0]);
+      await portalCall(this.bus!, REMOTE, 'NotifyKeyboardKeysym', 'oa{sv}iu', [
+        session,
+        {},
+        sym,
+        down ? 1 : 0,
+      ]);
     } catch (err) {
       if (this.session === session) this.session = undefined;
       const problem = this.closedByDesktop ? 'closed' : 'failed';
       this.closedByDesktop = false;
-      const message = remoteDesktopProblem(problem, errorName(err) || (err as Error).message);
+      const message = remoteDesktopProblem(problem, dbusErrorReason(err));
       this.state = {
-        answer: `the session failed: ${errorName(err) || (err as Error).message}`,
+        answer: `the session failed: ${dbusErrorReason(err)}`,
         problem: message,
       };
       throw new RemoteDesktopError(problem, message, { cause: err });
     }
   }
 
-  private call(iface: string, member: string, signature: string, body: unknown[]) {
-    return this.bus!.call(
-      new this.dbus!.Message({
-        destination: PORTAL,
-        path: PORTAL_PATH,
-        interface: iface,
-        member,
-        signature,
-        body,
-      }),
-    );
-  }
-
-  private async connect(): Promise<MessageBus> {
+  private async connect(): Promise<SessionBus> {
     if (this.bus) return this.bus;
-    const env = this.options.env;
-    const address = env.DBUS_SESSION_BUS_ADDRESS;
-    if (!address)
-      throw new RemoteDesktopError(
-        'no-bus',
-        remoteDesktopProblem('no-bus', 'DBUS_SESSION_BUS_ADDRESS is not set'),
-      );
-    this.dbus ??= await loadDBus();
-    let bus: MessageBus;
+    let bus: SessionBus;
     try {
-      bus = this.dbus.sessionBus({ busAddress: address });
+      bus = await connectSessionBus({ env: this.options.env, timeoutMs: CALL_TIMEOUT_MS });
     } catch (err) {
-      throw new RemoteDesktopError(
-        'no-bus',
-        remoteDesktopProblem('no-bus', (err as Error).message),
-        {
-          cause: err,
-        },
-      );
-    }
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => {
-        bus.disconnect();
-        reject(
-          new RemoteDesktopError('no-bus', remoteDesktopProblem('no-bus', err.message), {
-            cause: err,
-          }),
-        );
-      };
-      bus.once('error', onError);
-      bus.once('connect', () => {
-        bus.off('error', onError);
-        resolve();
+      throw new RemoteDesktopError('no-bus', remoteDesktopProblem('no-bus', dbusErrorDetail(err)), {
+        cause: err,
       });
-    });
-    bus.on('error', () => {
+    }
+    bus.onError(() => {
       // the bus went away: the session with it
       this.session = undefined;
       if (this.bus === bus) this.bus = undefined;
     });
-    bus.on('message', (msg: DBusMessage) => this.onSignal(msg));
     this.bus = bus;
     this.hold(0);
-    await this.addMatch(`type='signal',interface='org.freedesktop.portal.Session',member='Closed'`);
-    await this.addMatch(
+    const onSignal = (msg: DBusMessage) => this.onSignal(msg);
+    await bus.onSignal(
+      `type='signal',interface='org.freedesktop.portal.Session',member='Closed'`,
+      onSignal,
+    );
+    await bus.onSignal(
       `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${PORTAL}'`,
+      onSignal,
     );
     return bus;
   }
 
   private onSignal(msg: DBusMessage) {
-    if (msg.type !== 4 /* signal */) return;
     if (msg.member === 'Closed' && msg.path === this.session) {
       this.session = undefined;
       this.closedByDesktop = true;
@@ -257,102 +210,30 @@ export class RemoteDesktop {
     }
   }
 
-  private addMatch(rule: string) {
-    return this.bus!.call(
-      new this.dbus!.Message({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member: 'AddMatch',
-        signature: 's',
-        body: [rule],
-      }),
-    );
-  }
-
-  // a portal request: subscribe to its Response before calling, so no answer is missed
-  private async request(
+  // a portal request: a dialog's answer is waited for up to `timeoutMs`
+  private request(
     member: string,
     signature: string,
     body: (options: Vardict) => unknown[],
     timeoutMs: number,
-  ): Promise<{ response: number; results: Vardict }> {
-    const bus = this.bus!;
-    const handleToken = `whis${process.pid}_${++this.requests}`;
-    const sender = (bus as MessageBus & { name: string }).name.slice(1).replace(/\./g, '_');
-    const path = `${PORTAL_PATH}/request/${sender}/${handleToken}`;
-    const rule = `type='signal',interface='org.freedesktop.portal.Request',member='Response',path='${path}'`;
-    await this.addMatch(rule);
-    let onMessage: ((msg: DBusMessage) => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const answer = new Promise<{ response: number; results: Vardict }>((resolve, reject) => {
-        onMessage = (msg: DBusMessage) => {
-          if (msg.member !== 'Response' || msg.path !== path) return;
-          resolve({ response: Number(msg.body[0]), results: msg.body[1] as Vardict });
-        };
-        bus.on('message', onMessage);
-        timer = setTimeout(
-          () =>
-            reject(new Error(`no answer to ${member} within ${Math.round(timeoutMs / 1000)} s`)),
-          timeoutMs,
-        );
-      });
-      await this.call(
-        REMOTE,
-        member,
-        signature,
-        body({ handle_token: new this.dbus!.Variant('s', handleToken) }),
-      );
-      return await answer;
-    } finally {
-      clearTimeout(timer);
-      if (onMessage) bus.off('message', onMessage);
-      void bus
-        .call(
-          new this.dbus!.Message({
-            destination: 'org.freedesktop.DBus',
-            path: '/org/freedesktop/DBus',
-            interface: 'org.freedesktop.DBus',
-            member: 'RemoveMatch',
-            signature: 's',
-            body: [rule],
-          }),
-        )
-        .catch(() => undefined);
-    }
-  }
-
-  private async property(name: string): Promise<number> {
-    const reply = await this.bus!.call(
-      new this.dbus!.Message({
-        destination: PORTAL,
-        path: PORTAL_PATH,
-        interface: 'org.freedesktop.DBus.Properties',
-        member: 'Get',
-        signature: 'ss',
-        body: [REMOTE, name],
-      }),
-    );
-    return Number((reply!.body[0] as Variant).value);
+  ) {
+    return portalRequest(this.bus!, { interface: REMOTE, member, signature, body, timeoutMs });
   }
 
   /** Version and device types, or the reason there is no RemoteDesktop keyboard. */
   async probe(): Promise<{ version: number; keyboard: boolean }> {
-    await this.connect();
+    const bus = await this.connect();
     try {
-      const version = await this.property('version');
-      const types = await this.property('AvailableDeviceTypes');
+      const version = await portalVersion(bus, REMOTE);
+      const types = Number(
+        await bus.getProperty(PORTAL, PORTAL_PATH, REMOTE, 'AvailableDeviceTypes'),
+      );
       return { version, keyboard: (types & KEYBOARD) !== 0 };
     } catch (err) {
-      const name = errorName(err);
-      const problem =
-        name.endsWith('ServiceUnknown') ||
-        name.endsWith('NameHasNoOwner') ||
-        name.endsWith('NoReply')
-          ? 'no-portal'
-          : 'no-remote-desktop';
-      throw new RemoteDesktopError(problem, remoteDesktopProblem(problem, name), { cause: err });
+      const problem = isServiceMissing(err) ? 'no-portal' : 'no-remote-desktop';
+      throw new RemoteDesktopError(problem, remoteDesktopProblem(problem, dbusErrorReason(err)), {
+        cause: err,
+      });
     }
   }
 
@@ -364,13 +245,9 @@ export class RemoteDesktop {
       const error =
         err instanceof RemoteDesktopError
           ? err
-          : new RemoteDesktopError(
-              'failed',
-              remoteDesktopProblem('failed', (err as Error).message),
-              {
-                cause: err,
-              },
-            );
+          : new RemoteDesktopError('failed', remoteDesktopProblem('failed', dbusErrorDetail(err)), {
+              cause: err,
+            });
       this.state = {
         answer: error.unavailable ? 'no RemoteDesktop keyboard' : `refused (${error.problem})`,
         problem: error.message,
@@ -420,13 +297,11 @@ export class RemoteDesktop {
     token: string,
     timeoutMs: number,
   ): Promise<{ ok: true; session: string; token?: string } | { ok: false; why: string }> {
-    const V = this.dbus!.Variant;
+    const V = this.bus!.dbus.Variant;
     const created = await this.request(
       'CreateSession',
       'a{sv}',
-      (options) => [
-        { ...options, session_handle_token: new V('s', `whis${process.pid}_${this.requests}`) },
-      ],
+      (options) => [{ ...options, session_handle_token: new V('s', portalToken()) }],
       timeoutMs,
     );
     if (created.response !== 0)
@@ -434,16 +309,7 @@ export class RemoteDesktop {
     // the handle comes back as a string on KDE, an object path elsewhere
     const session = String(created.results.session_handle?.value ?? '');
     const close = () => {
-      void this.bus
-        ?.call(
-          new this.dbus!.Message({
-            destination: PORTAL,
-            path: session,
-            interface: 'org.freedesktop.portal.Session',
-            member: 'Close',
-          }),
-        )
-        .catch(() => undefined);
+      if (this.bus) void closePortalSession(this.bus, session).catch(() => undefined);
     };
     const selected = await this.request(
       'SelectDevices',
