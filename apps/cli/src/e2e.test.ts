@@ -50,67 +50,17 @@ async function newSandbox(): Promise<Sandbox> {
   return sandbox;
 }
 
-async function status(s: Sandbox) {
-  const result = await s.whis(['status', '--json']);
-  return JSON.parse(result.stdout);
-}
-
-async function waitForStatus(
-  s: Sandbox,
-  check: (st: Record<string, unknown>) => boolean,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const st = await status(s).catch(() => ({}));
-    if (check(st)) return st;
-    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(st)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function lastTranscript(s: Sandbox, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await s.whis(['last', '--json']);
-    const entries = JSON.parse(result.stdout || '[]') as Array<{ text: string }>;
-    if (entries.length > 0) return entries[0]!.text;
-    if (Date.now() > deadline) throw new Error('no transcript arrived');
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-/** The text of the `n`th transcript of this sandbox, once it is there. */
-async function transcriptNumber(s: Sandbox, n: number, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await s.whis(['last', '--json', '--count', String(n)]);
-    const entries = JSON.parse(result.stdout || '[]') as Array<{ text: string }>;
-    if (entries.length >= n) return entries[0]!.text;
-    if (Date.now() > deadline)
-      throw new Error(`transcript ${n} never arrived; status: ${JSON.stringify(await status(s))}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function listen(s: Sandbox, args: string[]) {
-  const daemon = s.spawnWhis(['listen', ...args]);
-  const output = watchOutput(daemon);
-  await output.waitFor(/Listening/);
-  return { daemon, output };
-}
-
 describe('the whole chain on real components', () => {
   it('hotkey, speech, hotkey: the words are on the clipboard and in `whis last`', async () => {
     const s = await newSandbox();
-    const { output } = await listen(s, []);
+    const { output } = await s.listen();
     expect(output.text()).toContain('Listening for hotkey: ctrl+shift+r');
-    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await s.waitForStatus((st) => st.hotkeyActive === true);
     await xdotool(x, ['key', 'ctrl+shift+r']);
-    await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
+    await s.waitForStatus((st) => st.state === 'recording' && st.recording !== null);
     await mic.play(phraseWav);
     await xdotool(x, ['key', 'ctrl+shift+r']);
-    expect(await lastTranscript(s)).toBe(PHRASE);
+    expect(await s.transcript()).toBe(PHRASE);
     // the transcript is stored before it is delivered: the clipboard follows a moment later
     await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
     await output.waitFor(/#1 done/);
@@ -127,19 +77,19 @@ describe('the whole chain on real components', () => {
     expect((await s.whis(['config', 'set', 'outputs', 'type'])).code).toBe(0);
     const terminal = await openXterm(x);
     try {
-      await listen(s, []);
-      const st = await waitForStatus(s, (st) => st.hotkeyActive === true);
+      await s.listen();
+      const st = await s.waitForStatus((st) => st.hotkeyActive === true);
       // status says where the text goes, with which tool and why
       expect(st.output).toBe('type with xdotool (X11 session)');
       const human = (await s.whis(['status'])).stdout;
       expect(human).toContain('Output: type with xdotool (X11 session)');
       expect(human).toContain('Transcription: file, gpt-transcribe');
       await xdotool(x, ['key', 'ctrl+shift+r']);
-      await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
+      await s.waitForStatus((st) => st.state === 'recording' && st.recording !== null);
       await mic.play(phraseWav);
       await xdotool(x, ['key', 'ctrl+shift+r']);
-      expect(await lastTranscript(s)).toBe(PHRASE);
-      await waitForStatus(s, (st) => st.state === 'idle');
+      expect(await s.transcript()).toBe(PHRASE);
+      await s.waitForStatus((st) => st.state === 'idle');
       expect(await terminal.finish()).toBe(`${PHRASE}\n`);
       // and `whis last --paste` puts it into another window, bound to a key in the desktop
       const entry = await openEntry(x);
@@ -156,13 +106,13 @@ describe('the whole chain on real components', () => {
 
   it('push-to-talk: hold to record, release to transcribe', async () => {
     const s = await newSandbox();
-    await listen(s, ['--push-to-talk']);
-    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await s.listen(['--push-to-talk']);
+    await s.waitForStatus((st) => st.hotkeyActive === true);
     await xdotool(x, ['keydown', 'ctrl+shift+r']);
-    await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
+    await s.waitForStatus((st) => st.state === 'recording' && st.recording !== null);
     await mic.play(phraseWav);
     await xdotool(x, ['keyup', 'ctrl+shift+r']);
-    expect(await lastTranscript(s)).toBe(PHRASE);
+    expect(await s.transcript()).toBe(PHRASE);
     // the transcript is stored before it is delivered: the clipboard follows a moment later
     await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
   }, 120_000);
@@ -170,20 +120,20 @@ describe('the whole chain on real components', () => {
   it('push-to-talk with tapToToggleMs: a tap keeps recording until the next press', async () => {
     const s = await newSandbox();
     expect((await s.whis(['config', 'set', 'tapToToggleMs', '400'])).code).toBe(0);
-    await listen(s, ['--push-to-talk']);
-    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await s.listen(['--push-to-talk']);
+    await s.waitForStatus((st) => st.hotkeyActive === true);
     await xdotool(x, ['key', 'ctrl+shift+r']);
-    await waitForStatus(s, (st) => st.state === 'recording' && st.recording !== null);
+    await s.waitForStatus((st) => st.state === 'recording' && st.recording !== null);
     await mic.play(phraseWav);
     // released long ago, still recording
-    expect((await status(s)).state).toBe('recording');
+    expect((await s.status()).state).toBe('recording');
     await xdotool(x, ['key', 'ctrl+shift+r']);
-    expect(await lastTranscript(s)).toBe(PHRASE);
+    expect(await s.transcript()).toBe(PHRASE);
   }, 120_000);
 
   it('--no-hotkey with `whis toggle`, and `whis toggle --wait` prints the text', async () => {
     const s = await newSandbox();
-    await listen(s, ['--no-hotkey']);
+    await s.listen(['--no-hotkey']);
     const started = await s.whis(['toggle']);
     expect(started.stdout).toMatch(/^Recording \d{8}-\d{6}-[0-9a-f]{4}…/);
     await mic.play(phraseWav);
@@ -198,7 +148,7 @@ describe('the whole chain on real components', () => {
     const notes = join(s.root, 'notes.md');
     expect((await s.whis(['config', 'set', 'outputs', 'command'])).code).toBe(0);
     expect((await s.whis(['config', 'set', 'outputCommand', `tee -a '${notes}'`])).code).toBe(0);
-    await listen(s, ['--no-hotkey']);
+    await s.listen(['--no-hotkey']);
     await s.whis(['toggle']);
     await mic.play(phraseWav);
     expect((await s.whis(['toggle', '--wait'], { timeoutMs: 60_000 })).stdout.trim()).toBe(PHRASE);
@@ -228,15 +178,15 @@ describe('the whole chain on real components', () => {
 describe('nothing is lost', () => {
   it('speech that starts as the hotkey goes down, and a stop key the moment it ends: every word, 10 of 10', async () => {
     const s = await newSandbox();
-    await listen(s, []);
-    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await s.listen();
+    await s.waitForStatus((st) => st.hotkeyActive === true);
     const texts: string[] = [];
     for (let i = 1; i <= 10; i++) {
       // no waiting for the recording to start: the first word is spoken as the key goes down
       await Promise.all([xdotool(x, ['key', 'ctrl+shift+r']), mic.play(phraseWav)]);
       // and the stop key the moment the last word has been played
       await xdotool(x, ['key', 'ctrl+shift+r']);
-      texts.push(await transcriptNumber(s, i));
+      texts.push(await s.transcript(i));
     }
     expect(texts).toEqual(Array(10).fill(PHRASE));
   }, 240_000);
@@ -244,15 +194,15 @@ describe('nothing is lost', () => {
   it('keepMicrophoneOpen: speech that began before the hotkey is in the recording', async () => {
     const s = await newSandbox();
     expect((await s.whis(['config', 'set', 'keepMicrophoneOpen', 'true'])).code).toBe(0);
-    await listen(s, []);
-    await waitForStatus(s, (st) => st.hotkeyActive === true);
+    await s.listen();
+    await s.waitForStatus((st) => st.hotkeyActive === true);
     await new Promise((r) => setTimeout(r, 800)); // the pre-roll fills
     const playing = mic.play(phraseWav);
     await new Promise((r) => setTimeout(r, 300)); // "one" is being spoken
     await xdotool(x, ['key', 'ctrl+shift+r']);
     await playing;
     await xdotool(x, ['key', 'ctrl+shift+r']);
-    expect(await transcriptNumber(s, 1)).toBe(PHRASE);
+    expect(await s.transcript(1)).toBe(PHRASE);
   }, 120_000);
 
   it('phrases with pauses: segments are transcribed while recording, after stop only the last', async () => {
@@ -263,7 +213,7 @@ describe('nothing is lost', () => {
     // seam shows in the joined text
     const phrases = [PHRASE, PHRASE, PHRASE];
     const wavs = phrases.map(() => phraseWav);
-    await listen(s, ['--no-hotkey']);
+    await s.listen(['--no-hotkey']);
     const before = server.requests.length;
     const started = await s.whis(['toggle']);
     const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
@@ -273,7 +223,7 @@ describe('nothing is lost', () => {
     }
     // the first two phrases went out while the recording ran
     await expect.poll(() => server.requests.length - before, { timeout: 20_000 }).toBe(2);
-    const st = await status(s);
+    const st = await s.status();
     expect(st.state).toBe('recording');
     const stopped = await s.whis(['finish', '--wait'], { timeoutMs: 60_000 });
     expect(stopped.stdout.trim()).toBe(phrases.join(' '));
@@ -300,12 +250,11 @@ describe('nothing is lost', () => {
         OPENAI_BASE_URL: own.baseURL,
       });
       const s = sandbox;
-      await listen(s, ['--no-hotkey']);
+      await s.listen(['--no-hotkey']);
       await s.whis(['toggle']);
       await mic.play(phraseWav);
       await s.whis(['toggle']);
-      const st = await waitForStatus(
-        s,
+      const st = await s.waitForStatus(
         (v) => (v.lastError as { code?: string } | null)?.code === 'server',
         60_000,
       );
@@ -333,7 +282,7 @@ describe('nothing is lost', () => {
 
   it('`whis stop` during a recording says what happened to it', async () => {
     const s = await newSandbox();
-    const { daemon } = await listen(s, ['--no-hotkey']);
+    const { daemon } = await s.listen(['--no-hotkey']);
     const started = await s.whis(['toggle']);
     const id = /Recording (\S+)…/.exec(started.stdout)![1]!;
     await mic.play(phraseWav);
@@ -367,14 +316,14 @@ describe('talking to a daemon that is not there', () => {
     expect(st.code).toBe(3);
     expect(st.stdout).toContain('Service: Not running (a crashed daemon left its socket behind)');
     expect((await s.whis(['toggle'])).code).toBe(3);
-    await listen(s, ['--no-hotkey']);
+    await s.listen(['--no-hotkey']);
     expect((await s.whis(['status'])).stdout).toContain('Service: Running (Idle)');
   }, 60_000);
 
   it('a stopped (SIGSTOP) daemon: "Not responding", exit 4, and it is never removed', async () => {
     const s = await newSandbox();
-    await listen(s, ['--no-hotkey']);
-    const pid = (await status(s)).pid as number;
+    await s.listen(['--no-hotkey']);
+    const pid = (await s.status()).pid as number;
     process.kill(pid, 'SIGSTOP');
     try {
       for (const command of ['status', 'toggle', 'stop']) {
@@ -393,7 +342,7 @@ describe('talking to a daemon that is not there', () => {
 
 it('`whis listen` twice: the second says it is already running, exit 6', async () => {
   const s = await newSandbox();
-  await listen(s, ['--no-hotkey']);
+  await s.listen(['--no-hotkey']);
   const second = await s.whis(['listen', '--no-hotkey']);
   expect(second.code).toBe(6);
   expect(second.stderr).toMatch(/already running \(pid \d+\)/);
@@ -420,7 +369,7 @@ it('`whis status --follow --format waybar` follows the daemon, including a resta
   });
   const alts = () => lines.map((l) => l.alt);
   await expect.poll(alts, { timeout: 15_000 }).toEqual(['stopped']);
-  await listen(s, ['--no-hotkey']);
+  await s.listen(['--no-hotkey']);
   await expect.poll(alts, { timeout: 15_000 }).toEqual(['stopped', 'idle']);
   await s.whis(['toggle']);
   await expect.poll(() => alts().at(-1), { timeout: 15_000 }).toBe('recording');
@@ -432,7 +381,7 @@ it('`whis status --follow --format waybar` follows the daemon, including a resta
   await expect.poll(() => alts().at(-1), { timeout: 15_000 }).toBe('idle');
   await s.whis(['stop']);
   await expect.poll(() => alts().at(-1), { timeout: 15_000 }).toBe('stopped');
-  await listen(s, ['--no-hotkey']);
+  await s.listen(['--no-hotkey']);
   await expect.poll(() => alts().at(-1), { timeout: 15_000 }).toBe('idle');
   follower.kill('SIGTERM');
   expect(await new Promise((r) => follower.once('exit', (code) => r(code)))).toBe(0);

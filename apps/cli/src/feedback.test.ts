@@ -15,13 +15,7 @@ import {
 } from '@whis/testkit';
 import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createSandbox,
-  startRig,
-  watchOutput,
-  type Rig,
-  type Sandbox,
-} from './internal/harness.js';
+import { createSandbox, startRig, type Rig, type Sandbox } from './internal/harness.js';
 
 const PHRASE = 'one two three four five';
 let rig: Rig;
@@ -68,17 +62,12 @@ async function newSandbox(settings: Record<string, string>): Promise<Sandbox> {
   });
   for (const [key, value] of Object.entries(settings))
     expect((await sandbox.whis(['config', 'set', key, value])).code).toBe(0);
-  const daemon = sandbox.spawnWhis(['listen', '--no-hotkey']);
-  await watchOutput(daemon).waitFor(/Listening/);
+  await sandbox.listen(['--no-hotkey']);
   return sandbox;
 }
 
-async function status(s: Sandbox): Promise<Record<string, unknown>> {
-  return JSON.parse((await s.whis(['status', '--json'])).stdout);
-}
-
 async function until(s: Sandbox, state: string) {
-  await expect.poll(async () => (await status(s)).state, { timeout: 60_000 }).toBe(state);
+  await expect.poll(async () => (await s.status()).state, { timeout: 60_000 }).toBe(state);
 }
 
 /** One dictation of the phrase through `whis toggle`; resolves once the service is idle again. */
@@ -114,7 +103,7 @@ describe('notifications', () => {
       const s = await newSandbox({});
       refuse = true;
       await dictate(s);
-      const id = ((await status(s)).lastError as { recordingId: string }).recordingId;
+      const id = ((await s.status()).lastError as { recordingId: string }).recordingId;
       await expect.poll(() => watch.text(), { timeout: 10_000 }).toContain(`whis retry ${id}`);
       expect(watch.text()).toContain('string "Transcription failed"');
       expect(watch.text().match(/member=Notify/g)).toHaveLength(1);
@@ -164,7 +153,7 @@ describe('media paused while dictating', () => {
     expect(await userPaused.status()).toBe('Paused');
     expect(await touched.status()).toBe('Paused');
     // the status names the feedback in force
-    expect((await status(s)).feedback).toMatch(/media paused while recording/);
+    expect((await s.status()).feedback).toMatch(/media paused while recording/);
   }, 120_000);
 
   it('a player that quits mid-dictation does no harm', async () => {
@@ -174,7 +163,7 @@ describe('media paused while dictating', () => {
     players.push(stays);
     await dictate(s, () => quits.stop());
     await expect.poll(() => stays.status(), { timeout: 10_000 }).toBe('Playing');
-    expect((await status(s)).lastError).toBeNull();
+    expect((await s.status()).lastError).toBeNull();
   }, 120_000);
 });
 

@@ -50,8 +50,7 @@ afterEach(async () => {
 async function liveSandbox(): Promise<Sandbox> {
   sandbox = await createSandbox({ ...rig.env, OPENAI_API_KEY: 'sk-e2e' });
   expect((await sandbox.whis(['config', 'set', 'mode', 'realtime'])).code).toBe(0);
-  const daemon = sandbox.spawnWhis(['listen', '--no-hotkey']);
-  await watchOutput(daemon).waitFor(/Listening/);
+  await sandbox.listen(['--no-hotkey']);
   return sandbox;
 }
 
@@ -82,7 +81,7 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     const liveExit = exitOf(live);
     const started = Date.now();
     await expect
-      .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state, {
+      .poll(async () => (await s.status()).state, {
         timeout: 10_000,
       })
       .toBe('recording');
@@ -99,7 +98,7 @@ describe('live text through the real daemon, microphone and a Realtime server', 
       // pauses long enough for a 30-second dictation
       await sleep(Math.max(0, started + (i + 1) * 9500 - Date.now()));
     }
-    expect(JSON.parse((await s.whis(['status', '--json'])).stdout).state).toBe('recording');
+    expect((await s.status()).state).toBe('recording');
     await s.whis(['toggle']);
     expect(await liveExit).toBe(0);
     expect(printed()).toBe(`${PHRASES.join(' ')}\n`);
@@ -130,7 +129,7 @@ describe('live text through the real daemon, microphone and a Realtime server', 
       await sleep(300);
       await s.whis(['toggle']);
       await expect
-        .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state, {
+        .poll(async () => (await s.status()).state, {
           timeout: 20_000,
         })
         .toBe('idle');
@@ -153,7 +152,7 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     const printed = stdoutOf(live);
     const liveExit = exitOf(live);
     await expect
-      .poll(async () => JSON.parse((await s.whis(['status', '--json'])).stdout).state, {
+      .poll(async () => (await s.status()).state, {
         timeout: 10_000,
       })
       .toBe('recording');

@@ -52,19 +52,14 @@ afterEach(async () => {
   await bus.stop();
 });
 
-async function status(s: Sandbox): Promise<Record<string, unknown>> {
-  return JSON.parse((await s.whis(['status', '--json'])).stdout) as Record<string, unknown>;
-}
-
 describe('the portal hotkey as whis reports it', () => {
   it('bound in BindShortcuts: status names the portal and the key; stop closes the session', async () => {
     frontend = await startPortalFrontend(bus, env);
     sandbox = await createSandbox(env);
-    const daemon = sandbox.spawnWhis(['listen']);
-    const output = watchOutput(daemon);
-    await output.waitFor(/Listening for hotkey: ctrl\+shift\+r/);
+    const { output } = await sandbox.listen();
+    expect(output.text()).toMatch(/Listening for hotkey: ctrl\+shift\+r/);
     await expect
-      .poll(() => status(sandbox!).catch(() => ({})), { timeout: 20_000 })
+      .poll(() => sandbox!.status().catch(() => ({})), { timeout: 20_000 })
       .toMatchObject({
         hotkeyActive: true,
         hotkeyBackend: 'portal',
@@ -76,7 +71,7 @@ describe('the portal hotkey as whis reports it', () => {
       'BindShortcuts',
     ]);
     backend.press('dictate');
-    await expect.poll(() => status(sandbox!).then((st) => st.state)).toBe('recording');
+    await expect.poll(() => sandbox!.status().then((st) => st.state)).toBe('recording');
     backend.release('dictate');
     await sandbox.whis(['cancel']);
     expect((await sandbox.whis(['stop'], { timeoutMs: 60_000 })).code).toBe(0);
@@ -89,7 +84,7 @@ describe('the portal hotkey as whis reports it', () => {
     sandbox = await createSandbox(env);
     const output = watchOutput(sandbox.spawnWhis(['listen']));
     await output.waitFor(/Hotkey unavailable: The desktop did not grant the shortcut/);
-    const st = await status(sandbox);
+    const st = await sandbox.status();
     expect(st.hotkeyActive).toBe(false);
     expect(String(st.hotkeyProblem)).toMatch(/declined or its dialog closed/);
     expect((await sandbox.whis(['status'])).stdout).toMatch(
@@ -113,7 +108,7 @@ describe('the portal hotkey as whis reports it', () => {
     });
     const output = watchOutput(sandbox.spawnWhis(['listen', '--hotkey-backend', 'none']));
     await output.waitFor(/Listening \(no hotkey/);
-    expect(await status(sandbox)).toMatchObject({ hotkey: null, hotkeyProblem: null });
+    expect(await sandbox.status()).toMatchObject({ hotkey: null, hotkeyProblem: null });
     expect((await sandbox.whis(['status'])).stdout).toContain('Hotkey: none');
   }, 60_000);
 

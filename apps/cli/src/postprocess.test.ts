@@ -13,7 +13,6 @@ import {
   createSandbox,
   readClipboard,
   startRig,
-  watchOutput,
   type Rig,
   type Sandbox,
 } from './internal/harness.js';
@@ -57,32 +56,9 @@ async function configured(settings: Array<[string, string]>): Promise<Sandbox> {
     const set = await sandbox.whis(['config', 'set', key, value]);
     expect(set.code, set.stderr).toBe(0);
   }
-  const daemon = sandbox.spawnWhis(['listen']);
-  await watchOutput(daemon).waitFor(/Listening/);
-  await expect
-    .poll(async () => JSON.parse((await sandbox!.whis(['status', '--json'])).stdout).hotkeyActive, {
-      timeout: 30_000,
-    })
-    .toBe(true);
+  await sandbox.listen();
+  await sandbox.waitForStatus((st) => st.hotkeyActive === true);
   return sandbox;
-}
-
-interface Entry {
-  id: string;
-  text: string;
-  raw: string;
-  applied?: string[];
-}
-
-async function transcripts(s: Sandbox, n: number, timeoutMs = 60_000): Promise<Entry[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await s.whis(['last', '--json', '--count', String(n)]);
-    const entries = JSON.parse(result.stdout || '[]') as Entry[];
-    if (entries.length >= n) return entries;
-    if (Date.now() > deadline) throw new Error(`transcript ${n} never arrived`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 // the text has been typed once the service is idle again
@@ -98,7 +74,7 @@ async function dictate(s: Sandbox): Promise<void> {
   await xdotool(x, ['key', 'ctrl+shift+r']);
 }
 
-const state = async (s: Sandbox) => JSON.parse((await s.whis(['status', '--json'])).stdout).state;
+const state = async (s: Sandbox) => (await s.status()).state;
 
 // On a loaded machine the recogniser may drop words at the end; what matters is what the chain
 // made of what it heard: the chain's edits, written out by hand.
@@ -119,7 +95,7 @@ describe('post-processing on real components', () => {
     const human = (await s.whis(['status'])).stdout;
     expect(human).toContain('Post-processing: replacements (2 set) → spoken');
     await dictate(s);
-    const [entry] = await transcripts(s, 1);
+    const [entry] = await s.transcripts(1);
     expect(entry!.raw).toMatch(HEARD);
     expect(entry).toMatchObject({
       text: fullChain(entry!.raw),
@@ -146,7 +122,7 @@ describe('post-processing on real components', () => {
     const terminal = await openXterm(x);
     try {
       await dictate(s);
-      const [inTerminal] = await transcripts(s, 1);
+      const [inTerminal] = await s.transcripts(1);
       expect(inTerminal!.raw).toMatch(HEARD);
       // replacements only, and no final period
       expect(inTerminal).toMatchObject({
@@ -161,7 +137,7 @@ describe('post-processing on real components', () => {
     const entry = await openEntry(x);
     try {
       await dictate(s);
-      const [inEntry] = await transcripts(s, 2);
+      const [inEntry] = await s.transcripts(2);
       expect(inEntry!.raw).toMatch(HEARD);
       // elsewhere the whole chain, and the final period the settings ask for
       expect(inEntry).toMatchObject({

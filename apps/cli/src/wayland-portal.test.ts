@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, watchOutput, type Sandbox } from './internal/harness.js';
+import { createSandbox, type Sandbox } from './internal/harness.js';
 
 const PHRASE = 'one two three four five';
 const { ctrl, shift, alt, r, d } = EVDEV_KEYS;
@@ -59,49 +59,18 @@ async function newSandbox(): Promise<Sandbox> {
   return sandbox;
 }
 
-async function status(s: Sandbox): Promise<Record<string, unknown>> {
-  return JSON.parse((await s.whis(['status', '--json'])).stdout) as Record<string, unknown>;
-}
-
-async function waitForStatus(
-  s: Sandbox,
-  check: (st: Record<string, unknown>) => boolean,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const st = await status(s).catch(() => ({}));
-    if (check(st)) return st;
-    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(st)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function transcriptNumber(s: Sandbox, n: number, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const entries = JSON.parse(
-      (await s.whis(['last', '--json', '--count', String(n)])).stdout || '[]',
-    ) as Array<{ text: string }>;
-    if (entries.length >= n) return entries[0]!.text;
-    if (Date.now() > deadline) throw new Error(`transcript ${n} never arrived`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
+/** `whis listen`, once the portal has bound the hotkey. */
 async function listen(s: Sandbox, args: string[] = []) {
-  const daemon = s.spawnWhis(['listen', ...args]);
-  const output = watchOutput(daemon);
-  await output.waitFor(/Listening/);
-  await waitForStatus(s, (st) => st.hotkeyActive === true);
-  return { daemon, output };
+  const started = await s.listen(args);
+  await s.waitForStatus((st) => st.hotkeyActive === true);
+  return started;
 }
 
 describe('whis listen on a KDE Plasma 5.27 Wayland session: the hotkey through the GlobalShortcuts portal', () => {
   it('a tap starts a dictation, a second tap ends it; status and doctor name the portal and the key KDE bound', async () => {
     const s = await newSandbox();
     const { output } = await listen(s);
-    const st = await status(s);
+    const st = await s.status();
     expect(st).toMatchObject({
       hotkey: 'ctrl+shift+r',
       hotkeyBackend: 'portal',
@@ -113,10 +82,10 @@ describe('whis listen on a KDE Plasma 5.27 Wayland session: the hotkey through t
     );
     await output.waitFor(/The desktop bound the hotkey to Ctrl\+Shift\+R/);
     await kde.keys.tap(ctrl, shift, r);
-    await waitForStatus(s, (x) => x.state === 'recording' && x.recording !== null);
+    await s.waitForStatus((x) => x.state === 'recording' && x.recording !== null);
     await mic.play(phraseWav);
     await kde.keys.tap(ctrl, shift, r);
-    expect(await transcriptNumber(s, 1)).toBe(PHRASE);
+    expect(await s.transcript(1)).toBe(PHRASE);
 
     const doctor = JSON.parse(
       (await s.whis(['doctor', '--json'], { timeoutMs: 60_000 })).stdout,
@@ -133,11 +102,11 @@ describe('whis listen on a KDE Plasma 5.27 Wayland session: the hotkey through t
     const s = await newSandbox();
     await listen(s, ['--push-to-talk']);
     await kde.keys.down(ctrl, shift, r);
-    await waitForStatus(s, (x) => x.state === 'recording' && x.recording !== null);
+    await s.waitForStatus((x) => x.state === 'recording' && x.recording !== null);
     await mic.play(phraseWav);
-    expect((await status(s)).state).toBe('recording');
+    expect((await s.status()).state).toBe('recording');
     await kde.keys.up(ctrl, shift, r);
-    expect(await transcriptNumber(s, 1)).toBe(PHRASE);
+    expect(await s.transcript(1)).toBe(PHRASE);
   }, 120_000);
 
   it('a restarted service gets the key again', async () => {
@@ -145,7 +114,7 @@ describe('whis listen on a KDE Plasma 5.27 Wayland session: the hotkey through t
     for (let round = 1; round <= 2; round++) {
       const { daemon } = await listen(s);
       await kde.keys.tap(ctrl, shift, r);
-      await waitForStatus(s, (x) => x.state === 'recording' && x.recording !== null);
+      await s.waitForStatus((x) => x.state === 'recording' && x.recording !== null);
       await s.whis(['cancel']);
       const exited = new Promise((resolve) => daemon.once('exit', resolve));
       expect((await s.whis(['stop'], { timeoutMs: 60_000 })).code).toBe(0);
@@ -158,12 +127,12 @@ describe('whis listen on a KDE Plasma 5.27 Wayland session: the hotkey through t
     await listen(s);
     await kde.rebind('whis', 'dictate', QT_KEYS.ctrl | QT_KEYS.alt | QT_KEYS.d);
     try {
-      await waitForStatus(s, (x) => x.hotkeyBinding === 'Ctrl+Alt+D');
+      await s.waitForStatus((x) => x.hotkeyBinding === 'Ctrl+Alt+D');
       await kde.keys.tap(ctrl, alt, d);
-      await waitForStatus(s, (x) => x.state === 'recording' && x.recording !== null);
+      await s.waitForStatus((x) => x.state === 'recording' && x.recording !== null);
       await mic.play(phraseWav);
       await kde.keys.tap(ctrl, alt, d);
-      expect(await transcriptNumber(s, 1)).toBe(PHRASE);
+      expect(await s.transcript(1)).toBe(PHRASE);
     } finally {
       await kde.rebind('whis', 'dictate', QT_KEYS.ctrl | QT_KEYS.shift | QT_KEYS.r);
     }

@@ -45,23 +45,6 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-async function status(s: Sandbox): Promise<Record<string, unknown>> {
-  return JSON.parse((await s.whis(['status', '--json'])).stdout) as Record<string, unknown>;
-}
-
-async function waitForStatus(
-  s: Sandbox,
-  check: (st: Record<string, unknown>) => boolean,
-): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const st: Record<string, unknown> = await status(s).catch(() => ({}));
-    if (check(st)) return st;
-    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(st)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('whis listen on KDE Plasma 5.27 Wayland (French layout): outputs type through the RemoteDesktop portal', () => {
   it('the first dictation after start is typed into the focused window, right on the layout; status and doctor name the portal', async () => {
     // no /dev/uinput, no input group, no ydotool: only the desktop's portal
@@ -80,15 +63,15 @@ describe('whis listen on KDE Plasma 5.27 Wayland (French layout): outputs type t
     try {
       const daemon = s.spawnWhis(['listen', '--hotkey-backend', 'none']);
       await watchOutput(daemon).waitFor(/Listening/);
-      expect(await status(s)).toMatchObject({
+      expect(await s.status()).toMatchObject({
         output: expect.stringMatching(/^type with portal \(Wayland on KDE/),
       });
       expect((await s.whis(['toggle'])).code).toBe(0);
-      await waitForStatus(s, (x) => x.state === 'recording' && x.recording !== null);
+      await s.waitForStatus((x) => x.state === 'recording' && x.recording !== null);
       await mic.play(phraseWav);
       expect((await s.whis(['toggle'])).code).toBe(0);
       expect(await window.waitForText((t) => t.length >= PHRASE.length, 60_000)).toBe(PHRASE);
-      const st = await status(s);
+      const st = await s.status();
       expect(st.output).toMatch(
         /the desktop answered: session started \(RemoteDesktop version \d+, keyboard/,
       );
@@ -108,10 +91,10 @@ describe('whis listen on KDE Plasma 5.27 Wayland (French layout): outputs type t
       // in `whis last`, with the reason; the one after types again
       expect(await kde.endPortalSessions()).toBeGreaterThan(0);
       expect((await s.whis(['toggle'])).code).toBe(0);
-      await waitForStatus(s, (x) => x.state === 'recording' && x.recording !== null);
+      await s.waitForStatus((x) => x.state === 'recording' && x.recording !== null);
       await mic.play(phraseWav);
       expect((await s.whis(['toggle'])).code).toBe(0);
-      const failed = await waitForStatus(s, (x) => x.lastError !== null && x.state === 'idle');
+      const failed = await s.waitForStatus((x) => x.lastError !== null && x.state === 'idle');
       expect(JSON.stringify(failed.lastError)).toMatch(
         /ended whis's remote-control session.*The text is on the clipboard/,
       );

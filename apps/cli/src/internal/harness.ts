@@ -35,8 +35,31 @@ export interface Sandbox {
    * (`spawnWithPipes`); `detached`: in a session and process group of its own, as a terminal starts it.
    */
   spawnWhis(args: string[], options?: { detached?: boolean }): ChildProcess;
+  /** `whis status --json`, parsed. */
+  status(): Promise<Status>;
+  /** Polls the status until `check` holds and returns it; throws with the last status after `timeoutMs`. */
+  waitForStatus(check: (status: Status) => boolean, timeoutMs?: number): Promise<Status>;
+  /** The newest `count` entries of `whis last --json`, newest first, once there are that many. */
+  transcripts(count: number, timeoutMs?: number): Promise<Transcript[]>;
+  /** The text of the `n`th transcript of this sandbox (the newest), once there are `n`. */
+  transcript(n?: number, timeoutMs?: number): Promise<string>;
+  /** Starts `whis listen args` and resolves once it says it is listening. */
+  listen(args?: string[]): Promise<{ daemon: ChildProcess; output: WatchedOutput }>;
   cleanup(): Promise<void>;
 }
+
+export type Status = Record<string, unknown> & { state?: string };
+
+/** An entry of `whis last --json`. */
+export interface Transcript {
+  id: string;
+  text: string;
+  /** The text as heard, before the text steps (absent from services that ran none). */
+  raw: string;
+  applied?: string[];
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbox> {
   const root = await mkdtemp(join(tmpdir(), 'whis-e2e-'));
@@ -54,7 +77,7 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
     XDG_STATE_HOME: join(root, 'state'),
   };
   const children: ChildProcess[] = [];
-  return {
+  const sandbox: Sandbox = {
     root,
     env,
     whis: (args, options = {}) =>
@@ -84,6 +107,41 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
       children.push(child);
       return child;
     },
+    async status() {
+      return JSON.parse((await sandbox.whis(['status', '--json'])).stdout) as Status;
+    },
+    async waitForStatus(check, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const status: Status = await sandbox.status().catch(() => ({}));
+        if (check(status)) return status;
+        if (Date.now() > deadline)
+          throw new Error(`status never matched; last: ${JSON.stringify(status)}`);
+        await pause(100);
+      }
+    },
+    async transcripts(count, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const result = await sandbox.whis(['last', '--json', '--count', String(count)]);
+        const entries = JSON.parse(result.stdout || '[]') as Transcript[];
+        if (entries.length >= count) return entries;
+        if (Date.now() > deadline) {
+          const status = await sandbox.status().catch(() => ({}));
+          throw new Error(`transcript ${count} never arrived; status: ${JSON.stringify(status)}`);
+        }
+        await pause(200);
+      }
+    },
+    async transcript(n = 1, timeoutMs) {
+      return (await sandbox.transcripts(n, timeoutMs))[0]!.text;
+    },
+    async listen(args = []) {
+      const daemon = sandbox.spawnWhis(['listen', ...args]);
+      const output = watchOutput(daemon);
+      await output.waitFor(/Listening/);
+      return { daemon, output };
+    },
     async cleanup() {
       for (const child of children) {
         if (child.exitCode === null && child.signalCode === null) {
@@ -95,6 +153,7 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
       await rm(root, { recursive: true, force: true });
     },
   };
+  return sandbox;
 }
 
 /**
@@ -126,11 +185,13 @@ export function spawnWithPipes(
   }
 }
 
-/** Collects a child's output; `waitFor` resolves once it has printed a line matching. */
-export function watchOutput(child: ChildProcess): {
+export interface WatchedOutput {
   text(): string;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-} {
+}
+
+/** Collects a child's output; `waitFor` resolves once it has printed a line matching. */
+export function watchOutput(child: ChildProcess): WatchedOutput {
   let text = '';
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer) => {
