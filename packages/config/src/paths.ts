@@ -10,6 +10,8 @@ export interface WhisPaths {
   dataDir: string;
   /** `$XDG_DATA_HOME/whis/recordings`, the recordings journal. */
   recordingsDir: string;
+  /** `$XDG_DATA_HOME/whis/transcripts.txt`, where the `file` output writes without `outputFile`. */
+  transcriptFile: string;
   /** `$XDG_STATE_HOME/whis` */
   stateDir: string;
   /** `$XDG_STATE_HOME/whis/whisd.log`, the daemon's JSON log. */
@@ -28,6 +30,7 @@ export function resolvePaths(): WhisPaths {
     configDir: paths.config,
     settingsFile: join(paths.config, 'settings.json'),
     dataDir: paths.data,
+    transcriptFile: join(paths.data, 'transcripts.txt'),
     recordingsDir: join(paths.data, 'recordings'),
     stateDir: paths.log,
     logFile: join(paths.log, 'whisd.log'),

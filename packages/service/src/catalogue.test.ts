@@ -6,7 +6,7 @@ import { MemoryLogger } from '@whis/service-core/testing';
 import { startTranscriptionServer } from '@whis/testkit';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, OUTPUTS, outputNeeds, TRIGGERS } from './catalogue.js';
+import { ENGINES, OUTPUTS, outputNeeds, TRIGGERS } from './catalogue/index.js';
 import { composeService } from './compose.js';
 
 let dir: string;
@@ -120,10 +120,7 @@ describe('the file engine, reading the settings file for each transcription', ()
       const write = (model: string) =>
         writeFile(settingsFile, JSON.stringify({ apiKey: 'sk-x', baseURL: server.baseURL, model }));
       const logger = new MemoryLogger();
-      const transcriber = ENGINES.file.create(
-        { settings: {}, logger, env: {}, defaultTranscriptFile: join(dir, 't.txt') },
-        { file: settingsFile },
-      );
+      const transcriber = ENGINES.file.create({ logger, env: {} }, { file: settingsFile });
       await write('whisper-1');
       expect((await transcriber.transcribe([chunk])).text).toBe('hello');
       expect((await transcriber.transcribe([chunk])).text).toBe('hello');

@@ -36,7 +36,7 @@ import {
   type SettingsSource,
   type TriggerName,
   type TriggerOptions,
-} from './catalogue.js';
+} from './catalogue/index.js';
 import { combineOutputs } from '@whis/output';
 
 export interface CompositionOptions {

@@ -17,4 +17,4 @@ export {
   type TriggerOptions,
   type PartContext,
   type SettingsSource,
-} from './catalogue.js';
+} from './catalogue/index.js';

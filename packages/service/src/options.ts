@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatHotkey, parseHotkey } from '@whis/hotkey/spec';
-import { TRIGGERS } from './catalogue.js';
+import { TRIGGERS } from './catalogue/index.js';
 
 export interface DaemonOptions {
   /** Hotkey spec, or null for socket-only control (`--no-hotkey`). */

@@ -3,7 +3,6 @@
 // instance and journal lock → service host → IPC server → signals.
 import { createRequire } from 'node:module';
 import { ExitCode, exitCodeFor } from '@whis/contracts';
-import { join } from 'node:path';
 import { ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
 import {
   acquireInstance,
@@ -75,7 +74,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
   const parts = composeService({
     settings,
     source: { file: paths.settingsFile },
-    defaultTranscriptFile: join(paths.dataDir, 'transcripts.txt'),
+    defaultTranscriptFile: paths.transcriptFile,
     logger,
     ...(options.hotkey
       ? {

@@ -278,18 +278,18 @@ async function checkLive(transcribe: Transcribe, settings: Settings): Promise<Ch
 
 async function checkTranscription(settings: Settings): Promise<Check[]> {
   const transcribe = await loadTranscribe();
-  const file = await checkFileTranscription(transcribe, settings);
+  const file = await checkFileTranscription(settings);
   // the live session is worth checking only with a key that works
   return file.every((c) => c.ok) ? [...file, ...(await checkLive(transcribe, settings))] : file;
 }
 
-async function checkFileTranscription(
-  transcribe: Transcribe,
-  settings: Settings,
-): Promise<Check[]> {
-  let options;
+async function checkFileTranscription(settings: Settings): Promise<Check[]> {
+  const { fileEngine } =
+    await loadPackage<typeof import('@whis/service/engines')>('@whis/service/engines');
+  let engine;
   try {
-    options = transcribe.resolveTranscriberOptions({ env: process.env, settings });
+    // one try, no retries: the doctor reports what the endpoint answers the first time
+    engine = fileEngine(settings, process.env, { maxRetries: 0 });
   } catch (err) {
     return [
       {
@@ -301,6 +301,7 @@ async function checkFileTranscription(
       },
     ];
   }
+  const { options, transcriber } = engine;
   const key: Check = {
     name: 'API key',
     ok: true,
@@ -313,12 +314,12 @@ async function checkFileTranscription(
   try {
     const path = join(dir, 'silence.wav');
     // a second of silence as a 16 kHz mono WAV
-    await writeFile(path, wavFile(new Int16Array(16_000), 16_000));
-    await transcribe
-      .createTranscriber({ ...options, maxRetries: 0 })
-      .transcribe([{ path, mimeType: 'audio/wav', durationMs: 1000 }], {
-        signal: AbortSignal.timeout(20_000),
-      });
+    const wav = wavFile(new Int16Array(16_000), 16_000);
+    await writeFile(path, wav);
+    const chunk = { path, mimeType: 'audio/wav', startMs: 0, durationMs: 1000, bytes: wav.length };
+    await transcriber.transcribe([chunk], {
+      signal: AbortSignal.timeout(20_000),
+    });
     return [
       key,
       {

@@ -1,6 +1,7 @@
 import { withDaemon } from '../daemon.js';
 import { CliError, ExitCode } from '../errors.js';
 import { readSettings, resolvePaths } from '@whis/config';
+import { silentLogger } from '@whis/contracts';
 import { loadPackage } from '../lazy.js';
 import type { LastArgs } from './last.js';
 
@@ -10,11 +11,15 @@ async function paste(text: string | undefined): Promise<number> {
     process.stderr.write('No transcript to paste.\n');
     return ExitCode.Failure;
   }
-  const { createPasteOutput, insertOptionsFrom } =
-    await loadPackage<typeof import('@whis/output')>('@whis/output');
-  const output = createPasteOutput(
-    insertOptionsFrom(await readSettings(resolvePaths().settingsFile)),
-  );
+  const { OUTPUTS } =
+    await loadPackage<typeof import('@whis/service/outputs')>('@whis/service/outputs');
+  const paths = resolvePaths();
+  const output = OUTPUTS.paste.create({
+    settings: await readSettings(paths.settingsFile),
+    logger: silentLogger,
+    env: process.env,
+    defaultTranscriptFile: paths.transcriptFile,
+  });
   try {
     await output.deliver(text);
   } catch (err) {

@@ -2,7 +2,6 @@
 // cannot be turned off, and `whis` must print nothing but the transcript there. The parent talks
 // to this worker over the IPC channel: it sends {type:'finish'|'cancel'}, and gets
 // {type:'recording', id} | {type:'transcribing'} | {type:'transcript', text} | {type:'failed', message}.
-import { join } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
 import { composeService } from '@whis/service';
 import { createJournal, createServiceHost } from '@whis/service-core';
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
   const parts = composeService({
     settings: { ...settings, keepMicrophoneOpen: false },
     source: { fixed: settings },
-    defaultTranscriptFile: join(paths.dataDir, 'transcripts.txt'),
+    defaultTranscriptFile: paths.transcriptFile,
     outputs: [],
     device: process.env.WHIS_RECORD_DEVICE || settings.device,
   });

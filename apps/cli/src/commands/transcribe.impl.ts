@@ -31,20 +31,18 @@ export async function runTranscribe(args: TranscribeArgs): Promise<number> {
       },
     );
   }
-  const { createTranscriber, resolveTranscriberOptions } =
-    await loadPackage<typeof import('@whis/transcribe')>('@whis/transcribe');
+  const { fileEngine } =
+    await loadPackage<typeof import('@whis/service/engines')>('@whis/service/engines');
   const settings = await readSettings(resolvePaths().settingsFile);
-  const options = resolveTranscriberOptions({
+  const { options, transcriber } = fileEngine(settings, process.env, {
     flags: { model: args.model, language: args.language, prompt: args.prompt },
-    env: process.env,
-    settings,
   });
   const progress = startProgress(
     `Transcribing ${basename(args.file)} (${(bytes / 1024 / 1024).toFixed(1)} MB) with ${options.model}: uploading…`,
   );
   try {
-    const { text } = await createTranscriber(options).transcribe(
-      [{ path: args.file, mimeType, durationMs: 0 }],
+    const { text } = await transcriber.transcribe(
+      [{ path: args.file, mimeType, startMs: 0, durationMs: 0, bytes }],
       {
         onProgress: ({ done, total }) =>
           total > 1 &&

@@ -1,0 +1,39 @@
+import { createHotkeyTrigger, type HotkeyBackend, type HotkeyTrigger } from '@whis/hotkey';
+import type { PartContext } from './context.js';
+
+/** How a trigger is started: the hotkey and its mode come from the command line or the settings. */
+export interface TriggerOptions {
+  hotkey: string;
+  pushToTalk: boolean;
+}
+
+export interface TriggerRow {
+  summary: string;
+  /** undefined: no trigger (the desktop binds `whis toggle`). */
+  create(context: PartContext, options: TriggerOptions): HotkeyTrigger | undefined;
+}
+
+const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
+  summary,
+  create: ({ settings, logger }, { hotkey, pushToTalk }) =>
+    createHotkeyTrigger({
+      hotkey,
+      backend,
+      mode: pushToTalk ? 'push-to-talk' : 'toggle',
+      ...(settings.tapToToggleMs ? { tapToToggleMs: settings.tapToToggleMs } : {}),
+      logger: logger.child({ component: 'hotkey' }),
+    }),
+});
+
+/** Where a press comes from: the values of `hotkeyBackend`. */
+export const TRIGGERS = {
+  auto: hotkeyRow('auto', "the desktop's GlobalShortcuts portal on Wayland, the X display on X11"),
+  x11: hotkeyRow('x11', 'the X display (uiohook), X11 and XWayland'),
+  portal: hotkeyRow('portal', "the desktop's GlobalShortcuts portal (KDE, GNOME 48+, Hyprland)"),
+  none: {
+    summary: 'none: your desktop binds `whis toggle` (or `whis start` and `whis finish`)',
+    create: () => undefined,
+  },
+} satisfies Record<HotkeyBackend | 'none', TriggerRow>;
+
+export type TriggerName = keyof typeof TRIGGERS;
