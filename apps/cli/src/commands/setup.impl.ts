@@ -1,6 +1,7 @@
 import { readSettings, resolvePaths, setSetting, unsetSetting, type Settings } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
 import { probeMicrophone } from '../internal/mic-probe.js';
+import { silentLogger } from '@whis/contracts';
 import { loadPackage } from '../lazy.js';
 import type { SetupArgs } from './setup.js';
 
@@ -142,13 +143,8 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     });
   }
   if (hotkey) {
-    const {
-      createHotkeyTrigger,
-      hotkeyUnavailableReason,
-      parseHotkey,
-      probeGlobalShortcuts,
-      resolveHotkeyBackend,
-    } = await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
+    const { hotkeyUnavailableReason, parseHotkey, probeGlobalShortcuts, resolveHotkeyBackend } =
+      await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
     try {
       parseHotkey(hotkey);
     } catch (err) {
@@ -176,7 +172,13 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     }
     if (unavailable) say(`  ${unavailable}`);
     else if (backend !== 'none' && interactive) {
-      const trigger = createHotkeyTrigger({ hotkey, backend });
+      const { TRIGGERS } =
+        await loadPackage<typeof import('@whis/service/triggers')>('@whis/service/triggers');
+      // the trigger the service would start, made by the same row of the catalogue
+      const trigger = TRIGGERS[backend].create(
+        { settings: { ...current, hotkey }, logger: silentLogger },
+        { hotkey, pushToTalk: false },
+      )!;
       let binding: string | undefined;
       let problem: string | undefined;
       // "Press now" only once the key is listened for (the listener started, the desktop bound it)

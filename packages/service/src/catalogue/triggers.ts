@@ -1,6 +1,9 @@
 import { createHotkeyTrigger, type HotkeyBackend, type HotkeyTrigger } from '@whis/hotkey';
 import type { PartContext } from './context.js';
 
+// Where a press comes from: one row per value of `hotkeyBackend`. Loads only the hotkey library, so
+// `whis setup` tries the key with the trigger the service would start (`@whis/service/triggers`).
+
 /** How a trigger is started: the hotkey and its mode come from the command line or the settings. */
 export interface TriggerOptions {
   hotkey: string;
@@ -10,7 +13,10 @@ export interface TriggerOptions {
 export interface TriggerRow {
   summary: string;
   /** undefined: no trigger (the desktop binds `whis toggle`). */
-  create(context: PartContext, options: TriggerOptions): HotkeyTrigger | undefined;
+  create(
+    context: Pick<PartContext, 'settings' | 'logger'>,
+    options: TriggerOptions,
+  ): HotkeyTrigger | undefined;
 }
 
 const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
