@@ -2,7 +2,6 @@ export {
   copyToClipboard,
   clipboardTools,
   readClipboard,
-  writeClipboard,
   type ClipboardOptions,
   type ClipboardContent,
 } from './clipboard.js';
@@ -16,11 +15,9 @@ export {
   type InsertSettings,
 } from './insert.js';
 export { detectSession, type Session } from './session.js';
-export { parseChord, formatChord, pasteChordFor, type Chord } from './chords.js';
-export { activeWindowQuery } from './window-class.js';
-export { KEYBOARDS, KEYBOARD_NAMES, keyboardsFor, type KeyboardName } from './keyboards/index.js';
+export type { Chord } from './chords.js';
+export { KEYBOARDS, KEYBOARD_NAMES, type KeyboardName } from './keyboards/index.js';
 export { onPath, type Keyboard, type Command } from './keyboards/keyboard.js';
-export { escapeSendKeys } from './keyboards/powershell.js';
 export { probeRemoteDesktop, closeRemoteDesktops } from './remote-desktop.js';
 export {
   createClipboardOutput,
