@@ -114,16 +114,22 @@ export interface TranscribeOptions {
   context?: string;
   /** Chunk progress for long recordings. */
   onProgress?: (progress: { done: number; total: number }) => void;
-  /**
-   * Each attempt at uploading a chunk as it begins (the first included): `chunk` is its index in
-   * this call, `attempts` the most it makes, `previousError` why the attempt before failed.
-   */
-  onAttempt?: (attempt: {
-    chunk: number;
-    attempt: number;
-    attempts: number;
-    previousError?: string;
-  }) => void;
+  /** Each attempt at uploading a chunk as it begins (the first included), for status and logs. */
+  onAttempt?: (attempt: UploadAttempt) => void;
+}
+
+/** An attempt at uploading one chunk. */
+export interface UploadAttempt {
+  /** The chunk's index in the call. */
+  chunk: number;
+  /** 1 for the first; 2 and on are retries. */
+  attempt: number;
+  /** The most attempts this upload makes (fewer when its time budget runs out first). */
+  attempts: number;
+  /** How long this attempt may take (ms); absent where the transcriber does not say. */
+  timeoutMs?: number;
+  /** Why the attempt before failed, e.g. "no answer in 13 s" or "HTTP 503". */
+  previousError?: string;
 }
 
 export interface Transcriber {

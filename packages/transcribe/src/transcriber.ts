@@ -1,6 +1,11 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import OpenAI from 'openai';
+import type {
+  Transcriber as ContractTranscriber,
+  TranscribeOptions,
+  UploadAttempt as ContractAttempt,
+} from '@whis/contracts';
 import { retryDelayMs, uploadBudget } from './budget.js';
 import { TranscribeError } from './errors.js';
 import { isSilenceHallucination, mergeTranscripts } from './merge.js';
@@ -19,31 +24,13 @@ export interface AudioChunkInput {
   speech?: boolean;
 }
 
-export interface TranscribeCallOptions {
-  signal?: AbortSignal;
-  /**
-   * What was said just before (the previous segment's text): sent in the prompt, after the
-   * configured one, so that segments read as one text. Its last 800 characters are used.
-   */
-  context?: string;
-  onProgress?: (progress: { done: number; total: number }) => void;
-  /** Each attempt of a chunk's upload as it begins (the first included), for status and logs. */
-  onAttempt?: (attempt: UploadAttempt) => void;
-}
+/** An attempt at uploading one chunk; this transcriber always says its `timeoutMs`. */
+export type UploadAttempt = ContractAttempt & { timeoutMs: number };
 
-/** An attempt at uploading one chunk. */
-export interface UploadAttempt {
-  /** The chunk's index in the call. */
-  chunk: number;
-  /** 1 for the first; 2 and on are retries. */
-  attempt: number;
-  /** The most attempts this upload makes (fewer when its time budget runs out first). */
-  attempts: number;
-  /** How long this attempt may take (ms). */
-  timeoutMs: number;
-  /** Why the attempt before failed, e.g. "no answer in 13 s" or "HTTP 503". */
-  previousError?: string;
-}
+/** The options of one `transcribe` call: the TranscribeOptions port of @whis/contracts. */
+export type TranscribeCallOptions = Omit<TranscribeOptions, 'onAttempt'> & {
+  onAttempt?: (attempt: UploadAttempt) => void;
+};
 
 export interface TranscriberOptions {
   apiKey: string;
@@ -71,7 +58,8 @@ export interface TranscriberOptions {
   maxRetries?: number;
 }
 
-export interface Transcriber {
+/** The Transcriber port of @whis/contracts, taking files that are not a recording's chunks too. */
+export interface Transcriber extends ContractTranscriber {
   transcribe(
     chunks: readonly AudioChunkInput[],
     options?: TranscribeCallOptions,
