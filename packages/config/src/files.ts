@@ -71,6 +71,22 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
   }
 }
 
+/**
+ * Why whis would refuse `dir` for its files (a symbolic link, another user's, writable by others),
+ * in a message that says the fix; undefined when it is fine or not there yet (made on first use).
+ * For `whis doctor`: the same rule the service applies when it opens the directory.
+ */
+export async function privateDirProblem(dir: string): Promise<string | undefined> {
+  const stat = await lstat(dir).catch(() => undefined);
+  if (!stat) return undefined;
+  try {
+    checkPrivateDir(dir, stat);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 function checkPrivateDir(dir: string, stat: Stats): void {
   if (stat.isSymbolicLink() || !stat.isDirectory()) {
     throw new FileError(

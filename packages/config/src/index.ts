@@ -22,6 +22,7 @@ export {
   writeFileAtomic,
   ensurePrivateDir,
   ensurePrivateDirSync,
+  privateDirProblem,
   openLogFile,
   openLogDescriptor,
   type LogFile,

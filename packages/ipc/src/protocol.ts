@@ -4,6 +4,7 @@
  * Transport: one JSON value per line (UTF-8, `\n`), JSON-RPC 2.0 objects.
  * These types are the contract between the daemon, the CLI and third-party clients.
  */
+import type { Level } from '@whis/contracts';
 
 /** Major protocol version. A client of another major version gets an explicit error from `hello`. */
 export const PROTOCOL_VERSION = 1;
@@ -20,12 +21,8 @@ export const STATE_LABELS: Readonly<Record<ServiceState, string>> = {
   transcribing: 'Transcribing',
 };
 
-export interface Level {
-  /** Root mean square of the last window, 0..1 of full scale. */
-  rms: number;
-  /** Largest absolute sample of the last window, 0..1 of full scale. */
-  peak: number;
-}
+/** A microphone level: the Level of @whis/contracts. */
+export type { Level };
 
 export interface RecordingInfo {
   id: string;

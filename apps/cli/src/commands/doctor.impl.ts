@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSettings, resolvePaths, type Settings } from '@whis/config';
+import { privateDirProblem, readSettings, resolvePaths, type Settings } from '@whis/config';
 import { wavFile } from '@whis/contracts';
 import { checkRuntimeDir, runtimeDirPath } from '@whis/ipc';
 import { ExitCode } from '../errors.js';
@@ -218,13 +218,10 @@ async function checkSession(settings: Settings): Promise<Check[]> {
 async function checkDirectories(): Promise<Check> {
   const paths = resolvePaths();
   const problems: string[] = [];
-  const uid = process.getuid?.();
+  // the rule the service applies when it opens them, from the same function
   for (const dir of [paths.configDir, paths.dataDir, paths.stateDir]) {
-    const info = await stat(dir).catch(() => undefined);
-    if (!info) continue; // created on first use
-    if (uid !== undefined && info.uid !== uid) problems.push(`${dir} belongs to uid ${info.uid}`);
-    if (process.platform !== 'win32' && (info.mode & 0o022) !== 0)
-      problems.push(`${dir} is writable by others (mode ${(info.mode & 0o777).toString(8)})`);
+    const problem = await privateDirProblem(dir);
+    if (problem) problems.push(problem);
   }
   try {
     const runtime = runtimeDirPath();
