@@ -6,12 +6,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { startProgress, type Progress } from '../internal/progress.js';
 import { loadPackage } from '../lazy.js';
 import type { RecordArgs } from './record.js';
-
-type FromWorker =
-  | { type: 'recording'; id: string }
-  | { type: 'transcribing' }
-  | { type: 'transcript'; text: string }
-  | { type: 'failed'; message: string; code?: string };
+import type { ParentMessage, WorkerMessage } from './record.messages.js';
 
 // beside this module when run from dist/commands, under commands/ when run from the bundle
 const WORKER = [
@@ -34,12 +29,12 @@ export async function runRecord(args: RecordArgs & { finishAfterMs?: number }): 
   let progress: Progress | undefined;
   const onInterrupt = () => {
     cancelled = true;
-    worker.send({ type: 'cancel' });
+    worker.send({ type: 'cancel' } satisfies ParentMessage);
   };
   process.once('SIGINT', onInterrupt);
   try {
-    const result = await new Promise<FromWorker | undefined>((resolve) => {
-      worker.on('message', (message: FromWorker) => {
+    const result = await new Promise<WorkerMessage | undefined>((resolve) => {
+      worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'recording') {
           process.stderr.write(
             args.finishAfterMs !== undefined
@@ -47,8 +42,11 @@ export async function runRecord(args: RecordArgs & { finishAfterMs?: number }): 
               : `Recording… press Enter to stop (Ctrl+C to cancel). [${message.id}]\n`,
           );
           if (args.finishAfterMs !== undefined)
-            setTimeout(() => worker.send({ type: 'finish' }), args.finishAfterMs).unref();
-          else lines.once('line', () => worker.send({ type: 'finish' }));
+            setTimeout(
+              () => worker.send({ type: 'finish' } satisfies ParentMessage),
+              args.finishAfterMs,
+            ).unref();
+          else lines.once('line', () => worker.send({ type: 'finish' } satisfies ParentMessage));
         } else if (message.type === 'transcribing') {
           // on a terminal a spinner with the elapsed time; piped, one line
           if (process.stderr.isTTY) progress = startProgress('Transcribing…');

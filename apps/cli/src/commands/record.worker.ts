@@ -1,18 +1,12 @@
 // The one-shot recording, in a process of its own: PortAudio prints diagnostics on stdout that
 // cannot be turned off, and `whis` must print nothing but the transcript there. The parent talks
-// to this worker over the IPC channel: it sends {type:'finish'|'cancel'}, and gets
-// {type:'recording', id} | {type:'transcribing'} | {type:'transcript', text} | {type:'failed', message}.
+// to this worker over the IPC channel (the messages: record.messages.ts).
 import { readSettings, resolvePaths } from '@whis/config';
 import { composeService } from '@whis/service';
 import { createJournal, createServiceHost } from '@whis/service-core';
+import type { ParentMessage, WorkerMessage } from './record.messages.js';
 
-type ToParent =
-  | { type: 'recording'; id: string }
-  | { type: 'transcribing' }
-  | { type: 'transcript'; text: string }
-  | { type: 'failed'; message: string; code?: string };
-
-const send = (message: ToParent) => process.send?.(message);
+const send = (message: WorkerMessage) => process.send?.(message);
 
 async function main(): Promise<void> {
   const paths = resolvePaths();
@@ -55,7 +49,7 @@ async function main(): Promise<void> {
       }
     });
   });
-  process.on('message', (message: { type?: string }) => {
+  process.on('message', (message: ParentMessage) => {
     if (message.type === 'finish')
       host.finish().catch((err: Error) => send({ type: 'failed', message: err.message }));
     if (message.type === 'cancel')
