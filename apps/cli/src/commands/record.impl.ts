@@ -71,10 +71,12 @@ export async function runRecord(args: RecordArgs & { finishAfterMs?: number }): 
       throw new CliError('The recorder sent an unexpected message.');
     process.stdout.write(`${result.text}\n`);
     if (args.clipboard && result.text) {
-      const { copyToClipboard } = await loadPackage<typeof import('@whis/output')>('@whis/output');
-      await copyToClipboard(result.text).catch((err: Error) =>
-        process.stderr.write(`whis: not copied: ${err.message}\n`),
-      );
+      const { OUTPUTS } =
+        await loadPackage<typeof import('@whis/service/outputs')>('@whis/service/outputs');
+      await OUTPUTS.clipboard
+        .create()
+        .deliver(result.text)
+        .catch((err: Error) => process.stderr.write(`whis: not copied: ${err.message}\n`));
     }
     return ExitCode.Ok;
   } finally {
