@@ -6,10 +6,13 @@ import { startSway, type WaylandSession } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 // sway refuses to run as root, so the session, its terminal and whis's output all run as an
-// unprivileged user; the output package (built) and the one it imports are copied where that user
-// can read them
+// unprivileged user; the output package (built) and the ones it imports are copied where that user
+// can read them (the D-Bus library itself loads only for the portal, which this session lacks)
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
-const contracts = fileURLToPath(new URL('../../contracts', import.meta.url));
+const imported = ['contracts', 'dbus'].map((name) => ({
+  name,
+  root: fileURLToPath(new URL(`../../${name}`, import.meta.url)),
+}));
 let session: WaylandSession | undefined;
 let script: string;
 
@@ -21,9 +24,11 @@ beforeAll(async () => {
 async function startSession(): Promise<WaylandSession> {
   session = await startSway();
   await cp(dist, join(session.shared, 'output'), { recursive: true });
-  const installed = join(session.shared, 'node_modules', '@whis', 'contracts');
-  await cp(join(contracts, 'dist'), join(installed, 'dist'), { recursive: true });
-  await cp(join(contracts, 'package.json'), join(installed, 'package.json'));
+  for (const { name, root } of imported) {
+    const installed = join(session.shared, 'node_modules', '@whis', name);
+    await cp(join(root, 'dist'), join(installed, 'dist'), { recursive: true });
+    await cp(join(root, 'package.json'), join(installed, 'package.json'));
+  }
   script = join(session.shared, 'deliver.mjs');
   await writeFile(
     script,
