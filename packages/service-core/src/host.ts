@@ -130,6 +130,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     logger,
     emit,
   });
+  // what happens when a recording ended: transcribed, stored, announced, delivered
   const ended = new RecordingEnded({
     journal,
     segments,
