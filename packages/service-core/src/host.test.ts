@@ -336,6 +336,30 @@ describe('retry', () => {
   });
 });
 
+describe('how many transcriptions run', () => {
+  it('a retry that ends first leaves the service transcribing until the recording it finished is transcribed', async () => {
+    transcriber.fail(new Error('HTTP 503.'));
+    const kept = await record('kept before');
+    await host.finish();
+    await expect.poll(async () => (await journal.get(kept))?.state).toBe('failed');
+    await expect.poll(async () => (await host.status()).state).toBe('idle');
+    const release = transcriber.hold();
+    const fresh = await record('said now');
+    await host.finish();
+    await expect.poll(() => transcriber.calls.length).toBe(2);
+    expect(await host.retry(kept)).toEqual({ id: kept, text: 'kept before' });
+    // a request goes through the queue behind the retry's end
+    await expect(host.finish()).rejects.toMatchObject({ code: 'not-recording' });
+    expect((await host.status()).state).toBe('transcribing');
+    release();
+    expect(await transcriptOf(fresh)).toBe('said now');
+    await expect.poll(async () => (await host.status()).state).toBe('idle');
+    expect(
+      events.filter((e) => e.type === 'state').map((e) => (e as { state: string }).state),
+    ).toEqual(['recording', 'transcribing', 'idle', 'recording', 'transcribing', 'idle']);
+  });
+});
+
 describe('shutdown during a transcription that finishes', () => {
   it('waits for it and reports it transcribed', async () => {
     audio.stopDelayMs = 50;

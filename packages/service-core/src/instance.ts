@@ -118,59 +118,10 @@ export async function acquireInstance(
   };
   server.on('connection', queue);
 
-  // a short random name (see tempSocketPath): should two starting daemons draw the same one, the
-  // second bind fails with EADDRINUSE and draws again
-  let tmp = tempSocketPath(runtime.dir);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await listenPrivately(server, tmp);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) {
-        throw new InstanceError(
-          'instance-failed',
-          `Cannot listen in ${runtime.dir}: ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
-      tmp = tempSocketPath(runtime.dir);
-    }
-  }
+  const tmp = await listenOnTemporaryName(server, runtime.dir);
   const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
   try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await link(tmp, runtime.socketPath);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw err;
-      }
-      const existing = await lstat(runtime.socketPath).catch(() => undefined);
-      if (existing && !existing.isSocket()) {
-        throw new InstanceError(
-          'insecure-dir',
-          `${runtime.socketPath} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a socket'}; whis will not use or remove it. Remove it yourself if it is not needed.`,
-        );
-      }
-      const found = await probe(runtime.socketPath, timeoutMs);
-      if (found.kind === 'alive') {
-        throw new InstanceError(
-          'already-running',
-          `whis is already running (pid ${found.pid}). Stop it with \`whis stop\`.`,
-          { pid: found.pid },
-        );
-      }
-      if (found.kind === 'unresponsive') {
-        const pid = await readPid(runtime.pidPath);
-        throw new InstanceError(
-          'unresponsive',
-          `A whis daemon${pid ? ` (pid ${pid}, from ${runtime.pidPath})` : ''} holds ${runtime.socketPath} but does not answer. ` +
-            'It may be stopped (SIGSTOP) or stuck; check it, and end it yourself if it is stuck. whis will not remove a live socket.',
-          { pid },
-        );
-      }
-      if (found.kind === 'refused') await removeIfStale(runtime, timeoutMs);
-    }
+    await linkSocket(tmp, runtime, timeoutMs);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     for (const socket of queued) socket.destroy();
@@ -238,6 +189,64 @@ export async function acquireInstance(
       return released;
     },
   };
+}
+
+// Listens on a short random name (see tempSocketPath): should two starting daemons draw the same
+// one, the second bind fails with EADDRINUSE and draws again.
+async function listenOnTemporaryName(server: net.Server, dir: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const tmp = tempSocketPath(dir);
+    try {
+      await listenPrivately(server, tmp);
+      return tmp;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) {
+        throw new InstanceError(
+          'instance-failed',
+          `Cannot listen in ${dir}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+  }
+}
+
+// Links the listening socket to `whis.sock`. A socket already there is a running daemon or an
+// unresponsive one (an error each), or a stale one: removed, and the link tried again.
+async function linkSocket(tmp: string, runtime: RuntimeDir, timeoutMs: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await link(tmp, runtime.socketPath);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw err;
+    }
+    const existing = await lstat(runtime.socketPath).catch(() => undefined);
+    if (existing && !existing.isSocket()) {
+      throw new InstanceError(
+        'insecure-dir',
+        `${runtime.socketPath} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a socket'}; whis will not use or remove it. Remove it yourself if it is not needed.`,
+      );
+    }
+    const found = await probe(runtime.socketPath, timeoutMs);
+    if (found.kind === 'alive') {
+      throw new InstanceError(
+        'already-running',
+        `whis is already running (pid ${found.pid}). Stop it with \`whis stop\`.`,
+        { pid: found.pid },
+      );
+    }
+    if (found.kind === 'unresponsive') {
+      const pid = await readPid(runtime.pidPath);
+      throw new InstanceError(
+        'unresponsive',
+        `A whis daemon${pid ? ` (pid ${pid}, from ${runtime.pidPath})` : ''} holds ${runtime.socketPath} but does not answer. ` +
+          'It may be stopped (SIGSTOP) or stuck; check it, and end it yourself if it is stuck. whis will not remove a live socket.',
+        { pid },
+      );
+    }
+    if (found.kind === 'refused') await removeIfStale(runtime, timeoutMs);
+  }
 }
 
 export type ProbeResult =

@@ -1,11 +1,16 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { audioMimeType } from '@whis/contracts';
-import { writeFileAtomic } from '@whis/config';
-import { z } from 'zod';
 import { JournalError } from './errors.js';
 import { journalError } from './internal/error-codes.js';
+import {
+  CHUNK_FILE,
+  ID,
+  JournalFiles,
+  newRecordingId,
+  storedSegments,
+  storedTranscript,
+} from './internal/journal-files.js';
 import { isAlive, thisProcess, type ProcessIdentity } from './internal/process-identity.js';
 import type { TranscriptEntry } from '@whis/ipc';
 import type { AudioChunk, CapturedAudio, Logger } from './ports.js';
@@ -77,182 +82,187 @@ export interface Journal {
   segments(id: string): Promise<Record<string, string>>;
 }
 
-const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+export { newRecordingId };
 
-// A chunk is stored by its file name inside the recording's own directory; a name that could
-// resolve anywhere else (a path, `..`, a hidden file) is refused, so a planted entry can neither make
-// retention delete nor `retry` upload a file outside the journal.
-const CHUNK_FILE = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)?$/;
-
-const storedChunk = z.object({
-  file: z.string().regex(CHUNK_FILE).optional(),
-  /** Entries written before chunk names were relative: accepted only when inside the recording. */
-  path: z.string().optional(),
-  mimeType: z.string(),
-  startMs: z.number().nonnegative(),
-  durationMs: z.number().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  speech: z.boolean().optional(),
-});
-
-const storedMeta = z.object({
-  id: z.string().regex(ID),
-  startedAt: z.string(),
-  state: z.enum(['recording', 'captured', 'transcribed', 'failed']),
-  durationMs: z.number().nonnegative(),
-  chunks: z.array(storedChunk),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
-  writer: z.object({ pid: z.number().int().positive(), started: z.string().nullable() }).optional(),
-});
-
-const storedTranscript = z.object({
-  id: z.string().regex(ID),
-  text: z.string(),
-  createdAt: z.string(),
-  durationMs: z.number().nonnegative(),
-  audioKept: z.boolean().optional(),
-  raw: z.string().optional(),
-  applied: z.array(z.string()).optional(),
-});
-
-const storedSegments = z.record(z.string().regex(CHUNK_FILE), z.string());
-
-type StoredMeta = z.infer<typeof storedMeta>;
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** `20261124-150312-ab12`: sortable, readable, unique enough for one user's recordings. */
-export function newRecordingId(date: Date): string {
-  const day = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}`;
-  const time = `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
-  return `${day}-${time}-${randomBytes(2).toString('hex')}`;
-}
-
+/** The recordings journal in `options.directory`. */
 export function createJournal(options: JournalOptions): Journal {
-  const root = options.directory;
-  const keepAudio = options.retention?.keepAudio ?? 0;
-  const keepTranscripts = options.retention?.keepTranscripts ?? Infinity;
-  const clock = options.clock ?? (() => new Date());
-  const dirOf = (id: string) => join(root, id);
-  const metaPath = (id: string) => join(dirOf(id), 'meta.json');
-  const transcriptPath = (id: string) => join(dirOf(id), 'transcript.json');
-  const segmentsPath = (id: string) => join(dirOf(id), 'segments.json');
+  return new RecordingsJournal(options);
+}
 
-  const warned = new Set<string>();
-  const skip = (path: string, reason: string) => {
-    if (warned.has(path)) return;
-    warned.add(path);
-    options.logger?.warn({ path, reason }, 'journal entry skipped');
-  };
-
-  // Every entry is checked against its schema when read: a damaged or planted file is skipped (and
-  // logged once), never trusted and never a crash of `last` or `retry`.
-  async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      return undefined;
-    }
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      skip(path, `not JSON: ${(err as Error).message}`);
-      return undefined;
-    }
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      skip(path, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      return undefined;
-    }
-    return parsed.data;
-  }
-
-  // The stored form (names relative to the recording) as the port's form (absolute paths).
-  function toMeta(stored: StoredMeta, path: string): RecordingMeta | undefined {
-    const dir = dirOf(stored.id);
-    if (basename(dirname(path)) !== stored.id) {
-      skip(path, `its id ${stored.id} is not its directory's`);
-      return undefined;
-    }
-    const chunks: AudioChunk[] = [];
-    for (const chunk of stored.chunks) {
-      const file =
-        chunk.file ??
-        (chunk.path !== undefined && dirname(chunk.path) === dir ? basename(chunk.path) : '');
-      if (!CHUNK_FILE.test(file)) {
-        skip(path, `chunk ${JSON.stringify(chunk.file ?? chunk.path)} is outside the recording`);
-        return undefined;
-      }
-      chunks.push({
-        path: join(dir, file),
-        mimeType: chunk.mimeType,
-        startMs: chunk.startMs,
-        durationMs: chunk.durationMs,
-        bytes: chunk.bytes,
-        ...(chunk.speech === undefined ? {} : { speech: chunk.speech }),
-      });
-    }
-    return { ...stored, chunks };
-  }
-
-  async function readMeta(id: string): Promise<RecordingMeta | undefined> {
-    const stored = await readJson(metaPath(id), storedMeta);
-    return stored ? toMeta(stored, metaPath(id)) : undefined;
-  }
-
-  async function ids(): Promise<string[]> {
-    const names = await readdir(root).catch(() => [] as string[]);
-    return names
-      .filter((n) => ID.test(n))
-      .sort()
-      .reverse();
-  }
-
-  async function writeMeta({ inProgressBy: _derived, ...meta }: RecordingMeta): Promise<void> {
-    const dir = dirOf(meta.id);
-    const chunks = meta.chunks.map(({ path, ...rest }) => {
-      if (dirname(path) !== dir || !CHUNK_FILE.test(basename(path))) {
-        throw new JournalError(
-          'journal-failed',
-          `Chunk ${path} is not a file of recording ${meta.id}; the journal stores only its own files.`,
-        );
-      }
-      return { file: basename(path), ...rest };
-    });
-    try {
-      await writeFileAtomic(metaPath(meta.id), `${JSON.stringify({ ...meta, chunks }, null, 2)}\n`);
-    } catch (err) {
-      throw journalError(err, `write ${metaPath(meta.id)}`);
-    }
-  }
-
+// The journal on disk (see `JournalFiles` for the files and how they are read and written).
+class RecordingsJournal implements Journal {
+  private readonly files: JournalFiles;
+  private readonly keepAudio: number;
+  private readonly keepTranscripts: number;
+  private readonly clock: () => Date;
   // Recordings this journal created and that are still being captured.
-  const live = new Set<string>();
+  private readonly live = new Set<string>();
+  private readonly me = thisProcess();
 
-  const me = thisProcess();
+  constructor(options: JournalOptions) {
+    this.files = new JournalFiles(options.directory, options.logger);
+    this.keepAudio = options.retention?.keepAudio ?? 0;
+    this.keepTranscripts = options.retention?.keepTranscripts ?? Infinity;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async create(): Promise<{ id: string; directory: string; startedAt: string }> {
+    const { files, live } = this;
+    const startedAt = this.clock();
+    const id = newRecordingId(startedAt);
+    try {
+      await mkdir(files.root, { recursive: true, mode: 0o700 });
+      await mkdir(files.dirOf(id), { mode: 0o700 });
+    } catch (err) {
+      throw journalError(err, `create a recording in ${files.root}`);
+    }
+    const meta: RecordingMeta = {
+      id,
+      startedAt: startedAt.toISOString(),
+      state: 'recording',
+      durationMs: 0,
+      chunks: [],
+      writer: this.me,
+    };
+    live.add(id);
+    try {
+      await files.writeMeta(meta);
+    } catch (err) {
+      live.delete(id);
+      await rm(files.dirOf(id), { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
+    return { id, directory: files.dirOf(id), startedAt: meta.startedAt };
+  }
+
+  async captured(id: string, audio: CapturedAudio): Promise<void> {
+    const meta = await this.existing(id);
+    await this.files.writeMeta({
+      ...meta,
+      state: 'captured',
+      durationMs: audio.durationMs,
+      chunks: audio.chunks,
+    });
+    // only once the entry says `captured`: until then a reader must not take it for a crashed one
+    this.live.delete(id);
+  }
+
+  async transcribed(
+    id: string,
+    text: string,
+    processed?: { raw: string; applied: string[] },
+  ): Promise<void> {
+    const { files } = this;
+    const meta = await this.existing(id);
+    const record: TranscriptRecord = {
+      id,
+      text,
+      createdAt: this.clock().toISOString(),
+      durationMs: meta.durationMs,
+      audioKept: true,
+      // the raw text only when it differs: an entry without it was delivered as heard
+      ...(processed && processed.raw !== text ? { raw: processed.raw } : {}),
+      ...(processed && processed.applied.length > 0 ? { applied: processed.applied } : {}),
+    };
+    // the transcript is safe on disk before any audio is deleted
+    await files.writeJson(files.transcriptPath(id), record);
+    const { error: _error, ...rest } = meta;
+    await files.writeMeta({ ...rest, state: 'transcribed' });
+    // the segment texts served `retry`; the transcript now holds them
+    await rm(files.segmentsPath(id), { force: true }).catch(() => undefined);
+    // best effort: retention only frees space, and runs again after the next transcript
+    await this.applyRetention().catch(() => undefined);
+  }
+
+  async failed(id: string, error: { code: string; message: string }): Promise<void> {
+    const meta = await this.get(id);
+    if (meta) await this.files.writeMeta({ ...meta, state: 'failed', error });
+    this.live.delete(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.live.delete(id);
+    if (ID.test(id)) await rm(this.files.dirOf(id), { recursive: true, force: true });
+  }
+
+  async get(id: string): Promise<RecordingMeta | undefined> {
+    if (!ID.test(id)) return undefined;
+    const meta = await this.files.readMeta(id);
+    return meta ? this.recover(meta) : undefined;
+  }
+
+  async latestUntranscribed(): Promise<RecordingMeta | undefined> {
+    for (const id of await this.files.ids()) {
+      const meta = await this.get(id);
+      if (meta && meta.state !== 'transcribed' && !meta.inProgressBy && meta.chunks.length > 0)
+        return meta;
+    }
+    return undefined;
+  }
+
+  async segment(id: string, file: string, text: string): Promise<void> {
+    const { files } = this;
+    if (!ID.test(id) || !CHUNK_FILE.test(file)) return;
+    const path = files.segmentsPath(id);
+    await files.writeJson(path, { ...(await files.readJson(path, storedSegments)), [file]: text });
+  }
+
+  async segments(id: string): Promise<Record<string, string>> {
+    if (!ID.test(id)) return {};
+    return (await this.files.readJson(this.files.segmentsPath(id), storedSegments)) ?? {};
+  }
+
+  async transcript(id: string): Promise<TranscriptRecord | undefined> {
+    if (!ID.test(id)) return undefined;
+    return this.storedTranscript(id);
+  }
+
+  async last(limit: number): Promise<TranscriptRecord[]> {
+    const out: TranscriptRecord[] = [];
+    for (const id of await this.files.ids()) {
+      if (out.length >= limit) break;
+      const record = await this.storedTranscript(id);
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
+  private async existing(id: string): Promise<RecordingMeta> {
+    const meta = await this.get(id);
+    if (!meta) throw new JournalError('not-found', `No recording ${id} in ${this.files.root}.`);
+    return meta;
+  }
+
+  private async storedTranscript(id: string): Promise<TranscriptRecord | undefined> {
+    const record = await this.files.readJson(this.files.transcriptPath(id), storedTranscript);
+    if (!record || record.id !== id) return undefined;
+    const meta = await this.files.readMeta(id);
+    return { ...record, audioKept: (meta?.chunks.length ?? 0) > 0 };
+  }
+
   // Another process sharing this journal (a one-shot `whis` beside the service) that still runs
   // and has not finished with the recording: it is that process's, not crashed.
-  const elsewhere = (meta: RecordingMeta) =>
-    (meta.state === 'recording' || meta.state === 'captured') &&
-    meta.writer !== undefined &&
-    meta.writer.pid !== me.pid &&
-    isAlive(meta.writer);
+  private elsewhere(meta: RecordingMeta): meta is RecordingMeta & { writer: ProcessIdentity } {
+    return (
+      (meta.state === 'recording' || meta.state === 'captured') &&
+      meta.writer !== undefined &&
+      meta.writer.pid !== this.me.pid &&
+      isAlive(meta.writer)
+    );
+  }
 
   // A recording left in state `recording` that is not one of ours belongs to a process that died
   // mid-capture: its chunk files are on disk, so it becomes a failed recording `retry` can transcribe.
-  async function recover(meta: RecordingMeta): Promise<RecordingMeta> {
-    if (elsewhere(meta)) return { ...meta, inProgressBy: meta.writer!.pid };
-    if (meta.state !== 'recording' || live.has(meta.id)) return meta;
-    const files = (await readdir(dirOf(meta.id)).catch(() => [] as string[]))
+  private async recover(meta: RecordingMeta): Promise<RecordingMeta> {
+    if (this.elsewhere(meta)) return { ...meta, inProgressBy: meta.writer.pid };
+    if (meta.state !== 'recording' || this.live.has(meta.id)) return meta;
+    const dir = this.files.dirOf(meta.id);
+    const names = (await readdir(dir).catch(() => [] as string[]))
       .filter((f) => audioMimeType(f) !== undefined)
       .sort();
     const chunks: AudioChunk[] = [];
-    for (const file of files) {
-      const path = join(dirOf(meta.id), file);
+    for (const file of names) {
+      const path = join(dir, file);
       const bytes = (await stat(path)).size;
       if (bytes > 0)
         chunks.push({
@@ -271,144 +281,22 @@ export function createJournal(options: JournalOptions): Journal {
     };
   }
 
-  async function get(id: string): Promise<RecordingMeta | undefined> {
-    if (!ID.test(id)) return undefined;
-    const meta = await readMeta(id);
-    return meta ? recover(meta) : undefined;
-  }
-
-  async function deleteAudio(meta: RecordingMeta): Promise<void> {
-    // the meta first: if it cannot be written, the files it lists are still there
-    await writeMeta({ ...meta, chunks: [] });
-    for (const chunk of meta.chunks) await rm(chunk.path, { force: true });
-  }
-
   // Only transcribed recordings are touched: their transcripts are already safe on disk.
-  async function applyRetention(): Promise<void> {
+  private async applyRetention(): Promise<void> {
     let transcribed = 0;
-    for (const id of await ids()) {
-      const meta = await readMeta(id);
+    for (const id of await this.files.ids()) {
+      const meta = await this.files.readMeta(id);
       if (meta?.state !== 'transcribed') continue;
       transcribed++;
-      if (transcribed > keepTranscripts) await rm(dirOf(id), { recursive: true, force: true });
-      else if (transcribed > keepAudio && meta.chunks.length > 0) await deleteAudio(meta);
+      if (transcribed > this.keepTranscripts)
+        await rm(this.files.dirOf(id), { recursive: true, force: true });
+      else if (transcribed > this.keepAudio && meta.chunks.length > 0) await this.deleteAudio(meta);
     }
   }
 
-  return {
-    async create() {
-      const startedAt = clock();
-      const id = newRecordingId(startedAt);
-      try {
-        await mkdir(root, { recursive: true, mode: 0o700 });
-        await mkdir(dirOf(id), { mode: 0o700 });
-      } catch (err) {
-        throw journalError(err, `create a recording in ${root}`);
-      }
-      const meta: RecordingMeta = {
-        id,
-        startedAt: startedAt.toISOString(),
-        state: 'recording',
-        durationMs: 0,
-        chunks: [],
-        writer: me,
-      };
-      live.add(id);
-      try {
-        await writeMeta(meta);
-      } catch (err) {
-        live.delete(id);
-        await rm(dirOf(id), { recursive: true, force: true }).catch(() => undefined);
-        throw err;
-      }
-      return { id, directory: dirOf(id), startedAt: meta.startedAt };
-    },
-    async captured(id, audio) {
-      const meta = await get(id);
-      if (!meta) throw new JournalError('not-found', `No recording ${id} in ${root}.`);
-      await writeMeta({
-        ...meta,
-        state: 'captured',
-        durationMs: audio.durationMs,
-        chunks: audio.chunks,
-      });
-      // only once the entry says `captured`: until then a reader must not take it for a crashed one
-      live.delete(id);
-    },
-    async transcribed(id, text, processed) {
-      const meta = await get(id);
-      if (!meta) throw new JournalError('not-found', `No recording ${id} in ${root}.`);
-      const record: TranscriptRecord = {
-        id,
-        text,
-        createdAt: clock().toISOString(),
-        durationMs: meta.durationMs,
-        audioKept: true,
-        // the raw text only when it differs: an entry without it was delivered as heard
-        ...(processed && processed.raw !== text ? { raw: processed.raw } : {}),
-        ...(processed && processed.applied.length > 0 ? { applied: processed.applied } : {}),
-      };
-      // the transcript is safe on disk before any audio is deleted
-      try {
-        await writeFileAtomic(transcriptPath(id), `${JSON.stringify(record)}\n`);
-      } catch (err) {
-        throw journalError(err, `write ${transcriptPath(id)}`);
-      }
-      const { error: _error, ...rest } = meta;
-      await writeMeta({ ...rest, state: 'transcribed' });
-      // the segment texts served `retry`; the transcript now holds them
-      await rm(segmentsPath(id), { force: true }).catch(() => undefined);
-      // best effort: retention only frees space, and runs again after the next transcript
-      await applyRetention().catch(() => undefined);
-    },
-    async failed(id, error) {
-      const meta = await get(id);
-      if (meta) await writeMeta({ ...meta, state: 'failed', error });
-      live.delete(id);
-    },
-    async remove(id) {
-      live.delete(id);
-      if (ID.test(id)) await rm(dirOf(id), { recursive: true, force: true });
-    },
-    get,
-    async latestUntranscribed() {
-      for (const id of await ids()) {
-        const meta = await get(id);
-        if (meta && meta.state !== 'transcribed' && !meta.inProgressBy && meta.chunks.length > 0)
-          return meta;
-      }
-      return undefined;
-    },
-    async segment(id, file, text) {
-      if (!ID.test(id) || !CHUNK_FILE.test(file)) return;
-      const texts = { ...(await readJson(segmentsPath(id), storedSegments)), [file]: text };
-      try {
-        await writeFileAtomic(segmentsPath(id), `${JSON.stringify(texts)}\n`);
-      } catch (err) {
-        throw journalError(err, `write ${segmentsPath(id)}`);
-      }
-    },
-    async segments(id) {
-      if (!ID.test(id)) return {};
-      return (await readJson(segmentsPath(id), storedSegments)) ?? {};
-    },
-    async transcript(id) {
-      if (!ID.test(id)) return undefined;
-      const record = await readJson(transcriptPath(id), storedTranscript);
-      if (!record || record.id !== id) return undefined;
-      const meta = await readMeta(id);
-      return { ...record, audioKept: (meta?.chunks.length ?? 0) > 0 };
-    },
-    async last(limit) {
-      const out: TranscriptRecord[] = [];
-      for (const id of await ids()) {
-        if (out.length >= limit) break;
-        const record = await readJson(transcriptPath(id), storedTranscript);
-        if (!record || record.id !== id) continue;
-        const meta = await readMeta(id);
-        out.push({ ...record, audioKept: (meta?.chunks.length ?? 0) > 0 });
-      }
-      return out;
-    },
-  };
+  private async deleteAudio(meta: RecordingMeta): Promise<void> {
+    // the meta first: if it cannot be written, the files it lists are still there
+    await this.files.writeMeta({ ...meta, chunks: [] });
+    for (const chunk of meta.chunks) await rm(chunk.path, { force: true });
+  }
 }

@@ -6,8 +6,6 @@ export type Phase = ServiceState;
 
 export interface MachineState {
   phase: Phase;
-  /** Transcriptions in flight (they continue in the background while a new recording runs). */
-  transcriptions: number;
   /** Set once shutdown began: nothing new starts. */
   stopping: boolean;
 }
@@ -43,10 +41,11 @@ export interface Transition {
   effects: Effect[];
 }
 
-export const INITIAL_STATE: MachineState = { phase: 'idle', transcriptions: 0, stopping: false };
+export const INITIAL_STATE: MachineState = { phase: 'idle', stopping: false };
 
+// Once the microphone stopped: `transcribing` while transcriptions run, else `idle`.
 function afterCapture(state: MachineState, transcriptions: number): MachineState {
-  return { ...state, phase: transcriptions > 0 ? 'transcribing' : 'idle', transcriptions };
+  return { ...state, phase: transcriptions > 0 ? 'transcribing' : 'idle' };
 }
 
 /**
@@ -54,51 +53,48 @@ function afterCapture(state: MachineState, transcriptions: number): MachineState
  * recording: the transcription continues in the background and its text arrives when ready, so a
  * user who talks again right away loses nothing and never waits. `cancel` while transcribing aborts
  * the upload and keeps the audio for `retry`.
+ *
+ * `transcriptions` is how many transcriptions of finished recordings run now: the machine asks the
+ * registry that runs them rather than counting them itself.
  */
-export function transition(state: MachineState, event: MachineEvent): Transition {
+export function transition(
+  state: MachineState,
+  event: MachineEvent,
+  transcriptions = 0,
+): Transition {
   const same = (effects: Effect[] = []): Transition => ({ state, effects });
+  // finishing a capture starts its transcription
+  const finishing = (): Transition => ({
+    state: { ...state, phase: 'transcribing' },
+    effects: ['finish-capture'],
+  });
   switch (event) {
     case 'toggle':
     case 'start':
       if (state.stopping) return same(['reject-stopping']);
-      if (state.phase === 'recording') {
-        return event === 'toggle'
-          ? { state: afterCapture(state, state.transcriptions + 1), effects: ['finish-capture'] }
-          : same();
-      }
+      if (state.phase === 'recording') return event === 'toggle' ? finishing() : same();
       return { state: { ...state, phase: 'recording' }, effects: ['start-capture'] };
     case 'finish':
       if (state.phase !== 'recording') return same(['reject-not-recording']);
-      return { state: afterCapture(state, state.transcriptions + 1), effects: ['finish-capture'] };
+      return finishing();
     case 'cancel':
       if (state.phase === 'recording')
-        return { state: afterCapture(state, state.transcriptions), effects: ['discard-capture'] };
+        return { state: afterCapture(state, transcriptions), effects: ['discard-capture'] };
       if (state.phase === 'transcribing')
-        return {
-          state: { ...state, phase: 'idle', transcriptions: 0 },
-          effects: ['abort-transcriptions'],
-        };
+        return { state: { ...state, phase: 'idle' }, effects: ['abort-transcriptions'] };
       return same(['reject-not-recording']);
     case 'audio-failed':
       if (state.phase !== 'recording') return same();
-      return {
-        state: afterCapture(state, state.transcriptions),
-        effects: ['keep-partial-capture'],
-      };
+      return { state: afterCapture(state, transcriptions), effects: ['keep-partial-capture'] };
     case 'transcribed':
-    case 'transcription-failed': {
-      const transcriptions = Math.max(0, state.transcriptions - 1);
-      if (state.phase === 'recording') return { state: { ...state, transcriptions }, effects: [] };
+    case 'transcription-failed':
+      // one has settled and left the count
+      if (state.phase === 'recording') return same();
       return { state: afterCapture(state, transcriptions), effects: [] };
-    }
     case 'shutdown':
       if (state.stopping) return same();
-      if (state.phase === 'recording') {
-        return {
-          state: { ...afterCapture(state, state.transcriptions + 1), stopping: true },
-          effects: ['finish-capture'],
-        };
-      }
+      if (state.phase === 'recording')
+        return { state: { ...finishing().state, stopping: true }, effects: ['finish-capture'] };
       return { state: { ...state, stopping: true }, effects: [] };
   }
 }

@@ -1,0 +1,77 @@
+import type { ErrorInfo, StatusResult } from '@whis/ipc';
+import type { Phase } from '../machine.js';
+import type { CurrentRecording } from './capture.js';
+import type { TranscriptionRegistry } from './registry.js';
+import type { SegmentTranscription } from './segments.js';
+import type { TriggerAvailability } from './triggers.js';
+
+/** What the service was told to describe about itself (see ServiceHostOptions). */
+export interface StatusSources {
+  info: {
+    version: string;
+    hotkey?: string | null;
+    hotkeyBackend?: string;
+    output?: string;
+    feedback?: string;
+  };
+  problems?: () => string[] | Promise<string[]>;
+  transcription?: () => string | undefined | Promise<string | undefined>;
+  postProcess?: () => string | undefined | Promise<string | undefined>;
+}
+
+/** The service's state at one moment, read from its parts. */
+export interface StatusSnapshot {
+  phase: Phase;
+  now: number;
+  startedAt: number;
+  triggers: TriggerAvailability;
+  recording: CurrentRecording | undefined;
+  segments: SegmentTranscription;
+  transcriptions: TranscriptionRegistry;
+  lastError: ErrorInfo | null;
+}
+
+/** The answer to `status`: the snapshot, then what the sources say (read at each call). */
+export async function describeStatus(
+  sources: StatusSources,
+  now: StatusSnapshot,
+): Promise<Omit<StatusResult, 'protocolVersion'>> {
+  const { info } = sources;
+  const { triggers, recording, segments } = now;
+  const progress = recording ? segments.progress(recording.id) : undefined;
+  return {
+    state: now.phase,
+    pid: process.pid,
+    version: info.version,
+    uptimeMs: now.now - now.startedAt,
+    hotkey: info.hotkey ?? null,
+    ...(info.output ? { output: info.output } : {}),
+    ...(info.feedback ? { feedback: info.feedback } : {}),
+    hotkeyProblem: triggers.problem,
+    hotkeyActive: triggers.active,
+    ...(info.hotkey && info.hotkeyBackend ? { hotkeyBackend: info.hotkeyBackend } : {}),
+    ...(triggers.binding ? { hotkeyBinding: triggers.binding } : {}),
+    recording: recording
+      ? {
+          ...(progress ? { segments: progress } : {}),
+          id: recording.id,
+          startedAt: recording.startedAt,
+          durationMs: now.now - recording.startedMs,
+          level: recording.level,
+        }
+      : null,
+    transcribing: now.transcriptions.ids,
+    uploads: segments.uploads(),
+    lastError: now.lastError,
+    problems: (await sources.problems?.()) ?? [],
+    ...(await describeTranscription(sources)),
+  };
+}
+
+async function describeTranscription(
+  sources: StatusSources,
+): Promise<{ transcription?: string; postProcess?: string }> {
+  const transcription = await sources.transcription?.();
+  const postProcess = await sources.postProcess?.();
+  return { ...(transcription ? { transcription } : {}), ...(postProcess ? { postProcess } : {}) };
+}
