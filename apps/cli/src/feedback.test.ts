@@ -145,8 +145,11 @@ describe('media paused while dictating', () => {
     await dictate(s, async () => {
       expect(await playing.status()).toBe('Paused');
       expect(await touched.status()).toBe('Paused');
-      // the user plays and pauses one of them during the dictation: it is theirs now
+      // the user plays and pauses one of them during the dictation: it is theirs now. As a
+      // person does it, with a moment of music between: mpv reports a property's changes at its
+      // own pace, and a pause within that moment of the play can reach D-Bus as no change at all
       await touched.play();
+      await new Promise((resolve) => setTimeout(resolve, 300));
       await touched.pause();
     });
     await expect.poll(() => playing.status(), { timeout: 10_000 }).toBe('Playing');

@@ -1,12 +1,12 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { link, lstat, readFile, stat, unlink } from 'node:fs/promises';
 import net from 'node:net';
-import { basename, join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { basename } from 'node:path';
 import { writeFileAtomic } from '@whis/config';
 import { connectToDaemon, tempSocketPath, type IpcServer, type StatusResult } from '@whis/ipc';
 import { InstanceError } from './errors.js';
 import type { RuntimeDir } from './runtime.js';
+import { shortLock } from './internal/short-lock.js';
 
 /** This process's claim on the runtime directory: the listening socket and the PID file. */
 export interface Instance {
@@ -60,12 +60,7 @@ async function readPid(pidPath: string): Promise<number | undefined> {
 // Stale removal happens under a lock, and only after two refusals: two starting daemons cannot
 // both decide a socket is stale, and a socket that a live daemon just linked is never removed.
 async function removeIfStale(runtime: RuntimeDir, timeoutMs: number): Promise<boolean> {
-  const release = await lockfile.lock(runtime.dir, {
-    lockfilePath: join(runtime.dir, 'whis.lock'),
-    realpath: false,
-    stale: 10_000,
-    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
-  });
+  const release = await shortLock(runtime.dir, 'whis.lock');
   try {
     const before = await lstat(runtime.socketPath).catch(() => undefined);
     if (!before) return true;

@@ -1,9 +1,9 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from '@whis/config';
 import { JournalError } from './errors.js';
 import { isAlive, thisProcess, type ProcessIdentity } from './internal/process-identity.js';
+import { shortLock } from './internal/short-lock.js';
 
 /** The claim of one service on a recordings journal, held for the service's lifetime. */
 export interface JournalLock {
@@ -46,12 +46,7 @@ export async function lockJournal(
   await mkdir(directory, { recursive: true, mode: 0o700 });
   const path = join(directory, 'owner.json');
   // a short mutex around read-check-write, so two services starting together cannot both win
-  const unlock = await lockfile.lock(directory, {
-    lockfilePath: join(directory, 'owner.lock'),
-    realpath: false,
-    stale: 10_000,
-    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
-  });
+  const unlock = await shortLock(directory, 'owner.lock');
   const me: Owner = { ...thisProcess(), socket: options.socketPath };
   try {
     const owner = await readOwner(path);
