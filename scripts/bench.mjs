@@ -328,7 +328,13 @@ function* tone(seconds) {
 }
 async function finishToFirstByte(seconds) {
   let drained;
-  const source = createPcmSource({ open: () => tone(seconds), sampleRate: 16_000, channels: 1 });
+  // a tone is not speech: the speech detector would keep it from being sent at all
+  const source = createPcmSource({
+    open: () => tone(seconds),
+    sampleRate: 16_000,
+    channels: 1,
+    detectSpeech: false,
+  });
   const audio = {
     start: async (o) => {
       const c = await source.start(o);
@@ -352,7 +358,14 @@ async function finishToFirstByte(seconds) {
     if (!segments || segments.done === segments.total) break;
     await sleep(5);
   }
-  const arrived = new Promise((r) => (firstByte = r));
+  const arrived = new Promise((resolve, reject) => {
+    firstByte = resolve;
+    // a bench that waits for ever measures nothing: say what did not come
+    setTimeout(
+      () => reject(new Error('3: no upload reached the API within 60 s of finish')),
+      60_000,
+    ).unref();
+  });
   const t = performance.now();
   await host.finish();
   const ms = (await arrived) - t;
