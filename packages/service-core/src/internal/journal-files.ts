@@ -113,12 +113,12 @@ export class JournalFiles {
     try {
       data = JSON.parse(text);
     } catch (err) {
-      this.skip(path, `not JSON: ${(err as Error).message}`);
+      this.passOver(path, `not JSON: ${(err as Error).message}`);
       return undefined;
     }
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
-      this.skip(
+      this.passOver(
         path,
         parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
@@ -159,7 +159,7 @@ export class JournalFiles {
   private toMeta(stored: StoredMeta, path: string): RecordingMeta | undefined {
     const dir = this.dirOf(stored.id);
     if (basename(dirname(path)) !== stored.id) {
-      this.skip(path, `its id ${stored.id} is not its directory's`);
+      this.passOver(path, `its id ${stored.id} is not its directory's`);
       return undefined;
     }
     const chunks: AudioChunk[] = [];
@@ -168,7 +168,7 @@ export class JournalFiles {
         chunk.file ??
         (chunk.path !== undefined && dirname(chunk.path) === dir ? basename(chunk.path) : '');
       if (!CHUNK_FILE.test(file)) {
-        this.skip(
+        this.passOver(
           path,
           `chunk ${JSON.stringify(chunk.file ?? chunk.path)} is outside the recording`,
         );
@@ -186,7 +186,7 @@ export class JournalFiles {
     return { ...stored, chunks };
   }
 
-  private skip(path: string, reason: string): void {
+  private passOver(path: string, reason: string): void {
     if (this.warned.has(path)) return;
     this.warned.add(path);
     this.logger?.warn({ path, reason }, 'journal entry skipped');

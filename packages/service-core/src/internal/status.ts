@@ -1,23 +1,16 @@
 import type { ErrorInfo, StatusResult } from '@whis/ipc';
+import type { ServiceHostOptions } from '../host.js';
 import type { Phase } from '../machine.js';
 import type { CurrentRecording } from './capture.js';
 import type { TranscriptionRegistry } from './registry.js';
 import type { SegmentTranscription } from './segments.js';
 import type { TriggerAvailability } from './triggers.js';
 
-/** What the service was told to describe about itself (see ServiceHostOptions). */
-export interface StatusSources {
-  info: {
-    version: string;
-    hotkey?: string | null;
-    hotkeyBackend?: string;
-    output?: string;
-    feedback?: string;
-  };
-  problems?: () => string[] | Promise<string[]>;
-  transcription?: () => string | undefined | Promise<string | undefined>;
-  postProcess?: () => string | undefined | Promise<string | undefined>;
-}
+/** What the service was told to describe about itself: those fields of ServiceHostOptions. */
+export type StatusSources = Pick<
+  ServiceHostOptions,
+  'info' | 'problems' | 'transcription' | 'postProcess'
+>;
 
 /** The service's state at one moment, read from its parts. */
 export interface StatusSnapshot {
