@@ -205,7 +205,7 @@ for (const [backend, mode] of [
   const d = await dictations(backend, mode);
   const f = (a) => `median ${median(a).toFixed(0)} ms, worst ${worst(a).toFixed(0)} ms`;
   console.log(
-    `1. ${backend === 'portal' ? 'KDE 5.27 portal' : 'X11 (xdotool under Xvfb)'}, ${mode}, 10 dictations: key press → recording started ${f(d.started)}; → first sample captured ${f(d.head)} (of which the microphone's opening ${f(d.open)}); ${mode === 'toggle' ? 'second press' : 'release'} → audio up to it in hand ${f(d.tail)}; every word in ${d.whole}/10`,
+    `1. ${backend === 'portal' ? 'KDE 5.27 portal' : 'X11 (xdotool under Xvfb)'}, ${mode}, 10 dictations: key press → recording started ${f(d.started)}; → first sample captured ${f(d.head)} (of which the microphone's opening ${f(d.open)}); the first dictation after start ${d.head[0].toFixed(0)} ms, the tenth ${d.head[9].toFixed(0)} ms; ${mode === 'toggle' ? 'second press' : 'release'} → audio up to it in hand ${f(d.tail)}; every word in ${d.whole}/10`,
   );
 }
 

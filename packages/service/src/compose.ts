@@ -27,6 +27,7 @@ import {
   displayProblem,
   engineProblems,
   ENGINES,
+  prepareEngines,
   isOutputName,
   MICROPHONES,
   OUTPUTS,
@@ -74,6 +75,8 @@ export interface Composition {
   postProcess(): Promise<string | undefined>;
   /** Loads, in the background, what the first dictation would otherwise wait for (the llm client). */
   prepare(): void;
+  /** Loads, when a recording starts, what its transcription will need (the upload client). */
+  prepareRecording(): void;
   close(): Promise<void>;
 }
 
@@ -161,6 +164,7 @@ export function composeService(options: CompositionOptions): Composition {
       // the llm step's first request must not pay for loading the HTTP client
       if (chainUses(settings, 'llm')) void prepareLlm();
     },
+    prepareRecording: prepareEngines,
     async close() {
       await feedback.close();
       // the typing session with the desktop (RemoteDesktop portal), when one was opened

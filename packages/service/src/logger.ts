@@ -1,7 +1,8 @@
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { ensurePrivateDirSync, openLogFile } from '@whis/config';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export interface LoggerOptions {
   file: string;
@@ -22,7 +23,8 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.pretty) {
     streams.push({
       level: level as pino.Level,
-      stream: pretty({
+      // loaded only for a person watching: a service in the background never holds it
+      stream: (createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty)({
         destination: options.pretty,
         ignore: 'pid,hostname',
         translateTime: 'SYS:HH:MM:ss',

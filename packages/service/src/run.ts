@@ -132,7 +132,10 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     transcription: parts.transcription,
     postProcess: parts.postProcess,
   });
-  host.subscribe((event) => parts.feedback.handle(event));
+  host.subscribe((event) => {
+    if (event.type === 'state' && event.state === 'recording') parts.prepareRecording();
+    parts.feedback.handle(event);
+  });
   const server = await serveOverIpc(host, instance, {
     version,
     logger: logger.child({ component: 'ipc' }),

@@ -1,5 +1,6 @@
 export {
   createTranscriber,
+  prepareTranscriber,
   type Transcriber,
   type TranscriberOptions,
   type TranscribeCallOptions,

@@ -1,6 +1,6 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type {
   Transcriber as ContractTranscriber,
   TranscribeOptions,
@@ -83,6 +83,30 @@ interface Tries {
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
+// The SDK (about 10 MB) loads with the first upload, so an idle service does not hold it. Its error
+// classes are known from then on: an error from before the first upload is never the SDK's.
+let Sdk: typeof OpenAI | undefined;
+let loading: Promise<typeof OpenAI> | undefined;
+const loadSdk = () =>
+  (loading ??= import('openai').then((m) => {
+    Sdk = m.default;
+    return Sdk;
+  }));
+const isSdkError = <
+  K extends 'APIError' | 'APIUserAbortError' | 'APIConnectionError' | 'APIConnectionTimeoutError',
+>(
+  err: unknown,
+  kind: K,
+): err is InstanceType<(typeof OpenAI)[K]> => Sdk !== undefined && err instanceof Sdk[kind];
+
+/**
+ * Loads the openai SDK ahead of the first upload (the service calls it when a recording starts, so
+ * the first transcription does not wait for the import). Never rejects: the upload reports failures.
+ */
+export async function prepareTranscriber(): Promise<void> {
+  await loadSdk().catch(() => undefined);
+}
+
 // The SDK's errors become TranscribeErrors that say what to do. Retries are ours (the SDK's are off):
 // exactly 408, 409, 429 (honouring retry-after), 5xx, connection errors and timeouts, with the SDK's
 // backoff, within the upload's time budget; never 400/401/403/413.
@@ -93,11 +117,11 @@ function translate(
   tries?: Tries,
 ): TranscribeError {
   if (err instanceof TranscribeError) return err;
-  if (signal?.aborted || err instanceof OpenAI.APIUserAbortError) {
+  if (signal?.aborted || isSdkError(err, 'APIUserAbortError')) {
     return new TranscribeError('aborted', 'The transcription was cancelled.', { cause: err });
   }
   const retried = tries && tries.attempts > 1 ? `, ${tries.attempts} attempts` : '';
-  if (err instanceof AttemptTimeout || err instanceof OpenAI.APIConnectionTimeoutError) {
+  if (err instanceof AttemptTimeout || isSdkError(err, 'APIConnectionTimeoutError')) {
     return new TranscribeError(
       'timeout',
       `The transcription service did not answer (gave up after ${seconds(tries?.elapsedMs ?? 0)}${retried}). ` +
@@ -105,14 +129,14 @@ function translate(
       { cause: err },
     );
   }
-  if (err instanceof OpenAI.APIConnectionError) {
+  if (isSdkError(err, 'APIConnectionError')) {
     return new TranscribeError(
       'network',
       `Cannot reach the transcription service (${(err.cause as Error)?.message ?? err.message}${retried}). Check the network or baseURL.`,
       { cause: err },
     );
   }
-  if (err instanceof OpenAI.APIError) {
+  if (isSdkError(err, 'APIError')) {
     const detail =
       err.error && typeof err.error === 'object' && 'message' in err.error
         ? String((err.error as { message: unknown }).message)
@@ -205,8 +229,8 @@ async function mapBounded<T, R>(
 
 /** Is this failure worth another attempt? The SDK's own rule (its retries are off). */
 function retryable(err: unknown): boolean {
-  if (err instanceof AttemptTimeout || err instanceof OpenAI.APIConnectionError) return true;
-  if (!(err instanceof OpenAI.APIError) || err instanceof OpenAI.APIUserAbortError) return false;
+  if (err instanceof AttemptTimeout || isSdkError(err, 'APIConnectionError')) return true;
+  if (!isSdkError(err, 'APIError') || isSdkError(err, 'APIUserAbortError')) return false;
   const should = err.headers?.get('x-should-retry');
   if (should === 'true' || should === 'false') return should === 'true';
   const status = err.status ?? 0;
@@ -215,7 +239,7 @@ function retryable(err: unknown): boolean {
 
 function describeFailure(err: unknown): string {
   if (err instanceof AttemptTimeout) return err.message;
-  if (err instanceof OpenAI.APIError && err.status) return `HTTP ${err.status}`;
+  if (isSdkError(err, 'APIError') && err.status) return `HTTP ${err.status}`;
   return (err as Error)?.message ?? String(err);
 }
 
@@ -238,11 +262,11 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 export function createTranscriber(options: TranscriberOptions): Transcriber {
   if (!options.apiKey) throw new TranscribeError('no-api-key', `No API key. ${KEY_HELP}`);
   // the SDK neither times out nor retries on its own: each upload's attempts follow its budget
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL,
-    maxRetries: 0,
-  });
+  let client: Promise<OpenAI> | undefined;
+  const connect = () =>
+    (client ??= loadSdk().then(
+      (Sdk) => new Sdk({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0 }),
+    ));
   const model = options.model ?? DEFAULT_MODEL;
   const concurrency = Math.max(1, options.maxConcurrency ?? 3);
   const attempts = Math.max(0, options.maxRetries ?? 2) + 1;
@@ -268,7 +292,9 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
     if (signal.aborted) forward();
     signal.addEventListener('abort', forward, { once: true });
     try {
-      return await client.audio.transcriptions.create(params, {
+      return await (
+        await connect()
+      ).audio.transcriptions.create(params, {
         signal: own.signal,
         // the SDK's timeout stays out of the way of ours
         timeout: timeoutMs + 60_000,
@@ -323,7 +349,7 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
         const tries = { attempts: n, elapsedMs: Date.now() - started };
         if (signal.aborted || n >= attempts || !retryable(err))
           throw translate(err, signal, model, tries);
-        const wait = retryDelayMs(n, err instanceof OpenAI.APIError ? err.headers : undefined);
+        const wait = retryDelayMs(n, isSdkError(err, 'APIError') ? err.headers : undefined);
         // another attempt needs time to send the audio and hear back: a second at least
         if (Date.now() + wait + 1000 > deadline) throw translate(err, signal, model, tries);
         previousError = describeFailure(err);

@@ -1,6 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+
+// The SDK loads with the first tidy-up (or `prepareLlm`): an idle service that never asks a model
+// does not hold it (about 10 MB).
+let sdk: Promise<typeof OpenAI> | undefined;
+const loadSdk = () => (sdk ??= import('openai').then((m) => m.default));
 
 /** What the model is told when `llmPrompt` is not set. The transcript follows in the user message. */
 export const DEFAULT_LLM_PROMPT = [
@@ -73,13 +78,18 @@ export type LlmOutcome = { text: string; note?: undefined } | { text?: undefined
 export function createLlmTidy(
   options: LlmOptions,
 ): (text: string, signal?: AbortSignal) => Promise<LlmOutcome> {
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-    timeout: options.timeoutMs,
-    // a retry would spend the budget twice; the text goes on without the model instead
-    maxRetries: 0,
-  });
+  let client: Promise<OpenAI> | undefined;
+  const connect = () =>
+    (client ??= loadSdk().then(
+      (Sdk) =>
+        new Sdk({
+          apiKey: options.apiKey,
+          ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+          timeout: options.timeoutMs,
+          // a retry would spend the budget twice; the text goes on without the model instead
+          maxRetries: 0,
+        }),
+    ));
   return async (text, signal) => {
     const abort = new AbortController();
     const stop = () => abort.abort();
@@ -92,7 +102,9 @@ export function createLlmTidy(
       }, options.timeoutMs);
     });
     const ask = (async (): Promise<LlmOutcome> => {
-      const completion = await client.chat.completions.create(
+      const completion = await (
+        await connect()
+      ).chat.completions.create(
         {
           model: options.model,
           temperature: 0,
@@ -148,7 +160,8 @@ export async function prepareLlm(): Promise<void> {
     });
     const { port } = server.address() as AddressInfo;
     // one request through the SDK, as a tidy-up goes: its own first-use work is done here too
-    await new OpenAI({
+    const Sdk = await loadSdk();
+    await new Sdk({
       apiKey: 'prepare',
       baseURL: `http://127.0.0.1:${port}/v1`,
       maxRetries: 0,

@@ -5,6 +5,7 @@ import type { LiveTranscriber, Transcriber } from '@whis/contracts';
 import {
   createTranscriber,
   openRealtimeSession,
+  prepareTranscriber,
   resolveRealtimeOptions,
   resolveTranscriberOptions,
   type TranscriberOptions,
@@ -34,6 +35,14 @@ export function fileEngine(
     ...(overrides.maxRetries === undefined ? {} : { maxRetries: overrides.maxRetries }),
   };
   return { options, transcriber: createTranscriber(options) };
+}
+
+/**
+ * Loads the upload client when a recording starts: an idle service does not hold it, and the first
+ * transcription does not wait for it.
+ */
+export function prepareEngines(): void {
+  void prepareTranscriber();
 }
 
 /** How speech becomes text: the values of `mode`. Both are built; `mode` picks which runs. */
