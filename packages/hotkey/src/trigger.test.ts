@@ -194,6 +194,26 @@ describe('the chord reaches whis only: the focused window never sees its key', (
     expect(await recorder.count('Control_R')).toBe(0);
   });
 
+  it('a one-sided chord: rctrl+r reaches whis, lctrl+r is handed on to the window', async () => {
+    recorder = await openKeyRecorder(x);
+    const events = await listen('rctrl+r', x.env);
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    const chord = async (ctrl: string) => {
+      await pressKey(x, ctrl, 'down');
+      await pressKey(x, 'r', 'down');
+      await pressKey(x, 'r', 'up');
+      await pressKey(x, ctrl, 'up');
+    };
+    await chord('Control_R');
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'toggle']);
+    await recorder.settle();
+    expect(await recorder.count('r')).toBe(0);
+    await chord('Control_L');
+    await recorder.settle();
+    expect(await recorder.count('r')).toBe(2);
+    expect(types(events)).toEqual(['available', 'toggle']);
+  });
+
   it('after the keyboard mapping changes, the chord is grabbed where its key now is', async () => {
     recorder = await openKeyRecorder(x);
     const events = await listen('ctrl+shift+r', x.env);
