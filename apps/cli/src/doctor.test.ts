@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  grabKeyElsewhere,
   startMediaPlayer,
+  X_MODIFIERS,
   startNotificationDaemon,
   startSessionBus,
   type NotificationDaemon,
@@ -105,6 +107,29 @@ describe('whis doctor against real conditions', () => {
     },
     60_000,
   );
+
+  it("a hotkey another program holds (the desktop's own shortcut): taken, with the fix", async () => {
+    const other = await grabKeyElsewhere(rig.x, 'r', X_MODIFIERS.control | X_MODIFIERS.shift);
+    try {
+      expect(other.granted).toBe(true);
+      const { report } = await doctor();
+      const hotkey = check(report, 'Hotkey');
+      expect(hotkey).toMatchObject({
+        ok: false,
+        required: false,
+        detail: 'X11: the hotkey is taken',
+      });
+      expect(hotkey.fix).toMatch(/ctrl\+shift\+r is taken.*whis config set hotkey/);
+    } finally {
+      await other.release();
+    }
+    // once free, the doctor grabs it and gives it back: another program can take it again
+    const { report } = await doctor();
+    expect(check(report, 'Hotkey')).toMatchObject({ ok: true });
+    const after = await grabKeyElsewhere(rig.x, 'r', X_MODIFIERS.control | X_MODIFIERS.shift);
+    await after.release();
+    expect(after.granted).toBe(true);
+  }, 60_000);
 
   it('realtime mode: the live session is checked; a refused one fails with its fix, not required', async () => {
     const live = await doctor({ WHIS_MODE: 'realtime' });

@@ -1,10 +1,12 @@
 import {
+  grabKeyElsewhere,
   openEntry,
   openXterm,
   recognizeUpload,
   run,
   startTranscriptionServer,
   xdotool,
+  X_MODIFIERS,
   type TranscriptionServer,
   type VirtualDisplay,
   type VirtualMicrophone,
@@ -115,6 +117,32 @@ describe('the whole chain on real components', () => {
     expect(await s.transcript()).toBe(PHRASE);
     // the transcript is stored before it is delivered: the clipboard follows a moment later
     await expect.poll(() => readClipboard(x.env), { timeout: 10_000 }).toBe(PHRASE);
+  }, 120_000);
+
+  it('a hotkey another program holds: status and the log say it is taken, with the fix; whis takes it once free', async () => {
+    const other = await grabKeyElsewhere(x, 'r', X_MODIFIERS.control | X_MODIFIERS.shift);
+    let released = false;
+    try {
+      expect(other.granted).toBe(true);
+      const s = await newSandbox();
+      await s.listen();
+      const st = await s.waitForStatus((st) => typeof st.hotkeyProblem === 'string');
+      expect(st.hotkeyActive).toBe(false);
+      expect(st.hotkeyProblem).toMatch(/ctrl\+shift\+r is taken.*whis config set hotkey/);
+      const human = (await s.whis(['status'])).stdout;
+      expect(human).toMatch(/Hotkey: off \(The hotkey ctrl\+shift\+r is taken/);
+      const log = await readFile(join(s.root, 'state', 'whis', 'whisd.log'), 'utf8');
+      expect(log).toMatch(/ctrl\+shift\+r is taken.*whis config set hotkey/);
+      // the desktop lets go of it: whis grabs it on its next try, and the key works
+      await other.release();
+      released = true;
+      await s.waitForStatus((st) => st.hotkeyActive === true, 60_000);
+      await xdotool(x, ['key', 'ctrl+shift+r']);
+      await s.waitForStatus((st) => st.state === 'recording');
+      await s.whis(['cancel']);
+    } finally {
+      if (!released) await other.release();
+    }
   }, 120_000);
 
   it('push-to-talk with tapToToggleMs: a tap keeps recording until the next press', async () => {

@@ -1,27 +1,47 @@
-// Key press (xdotool, under Xvfb) → trigger event latency, median and p99.
+// Key press (xdotool, under Xvfb) → event latency, median and p99, for the X11 key grab (what
+// whis uses on X11) and the uiohook listener (what it used before, still used on macOS and
+// Windows) on the same presses: both run at once (uiohook records keys without taking them).
 // Usage: npm run bench:hotkey  (from the repository root)
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { startXvfb, xdotool } from '@whis/testkit';
 import { createHotkeyTrigger } from '../dist/index.js';
 
 const PRESSES = Number(process.env.PRESSES ?? 100);
+const LISTENER = fileURLToPath(new URL('../dist/internal/listener-process.js', import.meta.url));
 const x = await startXvfb();
-const trigger = createHotkeyTrigger({ hotkey: 'ctrl+shift+r', env: x.env });
-let resolveNext;
-trigger.onEvent((e) => {
-  if (e.type === 'available' || e.type === 'toggle') resolveNext?.(process.hrtime.bigint());
-});
-const ready = new Promise((r) => (resolveNext = r));
-await trigger.start();
-await ready;
 
-const latencies = [];
+const waiters = { grab: undefined, uiohook: undefined };
+const next = (name) => new Promise((r) => (waiters[name] = r));
+const arrived = (name) => waiters[name]?.(process.hrtime.bigint());
+
+const trigger = createHotkeyTrigger({ hotkey: 'ctrl+shift+r', env: x.env });
+trigger.onEvent((e) => {
+  if (e.type === 'available' || e.type === 'toggle') arrived('grab');
+});
+const grabReady = next('grab');
+await trigger.start();
+await grabReady;
+
+const listener = spawn(process.execPath, [LISTENER, 'R'], {
+  env: x.env,
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const uiohookReady = next('uiohook');
+createInterface({ input: listener.stdout }).on('line', (line) => {
+  const message = JSON.parse(line);
+  if (message.t === 'ready' || (message.t === 'down' && message.k === 'R')) arrived('uiohook');
+});
+await uiohookReady;
+
+const latencies = { grab: [], uiohook: [] };
 for (let i = 0; i < PRESSES; i++) {
-  const fired = new Promise((r) => (resolveNext = r));
+  const fired = { grab: next('grab'), uiohook: next('uiohook') };
   const sent = process.hrtime.bigint();
-  // xdotool's own start-up is part of every sample; measure it alone to subtract it
   await xdotool(x, ['key', '--delay', '0', 'ctrl+shift+r']);
-  const at = await fired;
-  latencies.push(Number(at - sent) / 1e6);
+  for (const name of ['grab', 'uiohook'])
+    latencies[name].push(Number((await fired[name]) - sent) / 1e6);
 }
 const baseline = [];
 for (let i = 0; i < 20; i++) {
@@ -30,13 +50,22 @@ for (let i = 0; i < 20; i++) {
   baseline.push(Number(process.hrtime.bigint() - t) / 1e6);
 }
 await trigger.stop();
+listener.stdin.end();
+await new Promise((r) => listener.once('exit', r));
 await x.stop();
 
 const q = (a, p) => [...a].sort((m, n) => m - n)[Math.min(a.length - 1, Math.floor(p * a.length))];
 const base = q(baseline, 0.5);
-console.log(`key press → toggle event, ${PRESSES} presses (includes spawning xdotool):`);
-console.log(`  median ${q(latencies, 0.5).toFixed(1)} ms, p99 ${q(latencies, 0.99).toFixed(1)} ms`);
+console.log(`key press → event, ${PRESSES} presses (includes spawning xdotool):`);
+for (const [name, label] of [
+  ['grab', 'key grab (X11 backend) → toggle event'],
+  ['uiohook', 'uiohook listener child → key-down line'],
+])
+  console.log(
+    `  ${label}: median ${q(latencies[name], 0.5).toFixed(1)} ms, p99 ${q(latencies[name], 0.99).toFixed(1)} ms`,
+  );
 console.log(`  xdotool alone (a no-op command): median ${base.toFixed(1)} ms`);
 console.log(
-  `  → hotkey path itself: median ≈ ${(q(latencies, 0.5) - base).toFixed(1)} ms (goal ≤ 20 ms)`,
+  `  → grab path itself: median ≈ ${(q(latencies.grab, 0.5) - base).toFixed(1)} ms (goal ≤ 20 ms); ` +
+    `grab / uiohook medians: ${(q(latencies.grab, 0.5) / q(latencies.uiohook, 0.5)).toFixed(2)}×`,
 );

@@ -10,6 +10,7 @@ export {
   createHotkeyTrigger,
   resolveHotkeyBackend,
   hotkeyUnavailableReason,
+  grabsOnX11,
   WAYLAND_HELP,
   type HotkeyTrigger,
   type HotkeyTriggerEvent,
@@ -18,6 +19,7 @@ export {
   type HotkeyBackend,
   type HotkeyLogger,
 } from './trigger.js';
+export { probeKeyGrab, type KeyGrabProbe } from './grab.js';
 export { HotkeyError, type HotkeyErrorCode } from './errors.js';
 export {
   preferredTrigger,

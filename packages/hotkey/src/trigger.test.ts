@@ -1,4 +1,14 @@
-import { startXvfb, xdotool, type VirtualDisplay } from '@whis/testkit';
+import {
+  grabKeyElsewhere,
+  moveKey,
+  openKeyRecorder,
+  pressKey,
+  startXvfb,
+  xdotool,
+  X_MODIFIERS,
+  type KeyRecorder,
+  type VirtualDisplay,
+} from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHotkeyTrigger, type HotkeyTrigger, type HotkeyTriggerEvent } from './trigger.js';
 
@@ -21,13 +31,14 @@ async function listen(
   env: NodeJS.ProcessEnv,
   mode: 'toggle' | 'push-to-talk' = 'toggle',
   tapToToggleMs?: number,
+  retryMs = 60_000,
 ) {
   const events: HotkeyTriggerEvent[] = [];
   trigger = createHotkeyTrigger({
     hotkey,
     mode,
     env,
-    retryMs: 60_000,
+    retryMs,
     tapToToggleMs,
     backend: 'x11',
   });
@@ -84,6 +95,176 @@ describe('under a virtual X server, with real key presses', () => {
     await expect
       .poll(() => types(events), { timeout: 10_000 })
       .toEqual(['available', 'start', 'finish', 'start', 'finish']);
+  });
+});
+
+// Caps Lock and Num Lock are pressed as a keyboard would (XTEST); each test leaves them off again.
+const LOCKS: Array<{ name: string; keys: string[] }> = [
+  { name: 'no lock', keys: [] },
+  { name: 'Caps Lock on', keys: ['Caps_Lock'] },
+  { name: 'Num Lock on', keys: ['Num_Lock'] },
+  { name: 'Caps Lock and Num Lock on', keys: ['Caps_Lock', 'Num_Lock'] },
+];
+
+describe('the chord reaches whis only: the focused window never sees its key', () => {
+  let recorder: KeyRecorder | undefined;
+  afterEach(async () => {
+    await recorder?.stop();
+    recorder = undefined;
+  });
+
+  it.each(LOCKS)(
+    'toggle, $name: whis gets each press, the window none of the key',
+    async ({ keys }) => {
+      recorder = await openKeyRecorder(x);
+      const events = await listen('ctrl+shift+r', x.env);
+      await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+      for (const key of keys) await xdotool(x, ['key', key]);
+      try {
+        await xdotool(x, ['key', 'ctrl+shift+r']);
+        await expect
+          .poll(() => types(events), { timeout: 10_000 })
+          .toEqual(['available', 'toggle']);
+        await xdotool(x, ['key', 'ctrl+shift+r']);
+        await expect
+          .poll(() => types(events), { timeout: 10_000 })
+          .toEqual(['available', 'toggle', 'toggle']);
+        await recorder.settle();
+        expect(await recorder.count('r')).toBe(0);
+        // what is not the chord still reaches the window
+        await xdotool(x, ['key', 'ctrl+r']);
+        await recorder.settle();
+        expect(await recorder.count('r')).toBe(2);
+      } finally {
+        for (const key of keys) await xdotool(x, ['key', key]);
+      }
+    },
+  );
+
+  it.each(LOCKS)(
+    'push-to-talk, $name: start on press, finish on release, the window sees none of the key',
+    async ({ keys }) => {
+      recorder = await openKeyRecorder(x);
+      const events = await listen('ctrl+shift+r', x.env, 'push-to-talk');
+      await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+      for (const key of keys) await xdotool(x, ['key', key]);
+      try {
+        await xdotool(x, ['keydown', 'ctrl+shift+r']);
+        await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'start']);
+        await xdotool(x, ['keyup', 'ctrl+shift+r']);
+        await expect
+          .poll(() => types(events), { timeout: 10_000 })
+          .toEqual(['available', 'start', 'finish']);
+        await recorder.settle();
+        expect(await recorder.count('r')).toBe(0);
+      } finally {
+        for (const key of keys) await xdotool(x, ['key', key]);
+      }
+    },
+  );
+
+  it('push-to-talk held through auto-repeat: one start, one finish, nothing in the window', async () => {
+    recorder = await openKeyRecorder(x);
+    const events = await listen('ctrl+shift+r', x.env, 'push-to-talk');
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    await xdotool(x, ['keydown', 'ctrl+shift+r']);
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'start']);
+    // held as a person holds it: past the server's repeat delay (660 ms), so the key repeats
+    await new Promise((r) => setTimeout(r, 1200));
+    await xdotool(x, ['keyup', 'ctrl+shift+r']);
+    await expect
+      .poll(() => types(events), { timeout: 10_000 })
+      .toEqual(['available', 'start', 'finish']);
+    await recorder.settle();
+    expect(types(events)).toEqual(['available', 'start', 'finish']);
+    expect(await recorder.count('r')).toBe(0);
+  });
+
+  it('a lone modifier push-to-talk key (rctrl) is grabbed too', async () => {
+    recorder = await openKeyRecorder(x);
+    const events = await listen('rctrl', x.env, 'push-to-talk');
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    await pressKey(x, 'Control_R', 'down');
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'start']);
+    await pressKey(x, 'Control_R', 'up');
+    await expect
+      .poll(() => types(events), { timeout: 10_000 })
+      .toEqual(['available', 'start', 'finish']);
+    await recorder.settle();
+    expect(await recorder.count('Control_R')).toBe(0);
+  });
+
+  it('a one-sided chord: rctrl+r reaches whis, lctrl+r is handed on to the window', async () => {
+    recorder = await openKeyRecorder(x);
+    const events = await listen('rctrl+r', x.env);
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    const chord = async (ctrl: string) => {
+      await pressKey(x, ctrl, 'down');
+      await pressKey(x, 'r', 'down');
+      await pressKey(x, 'r', 'up');
+      await pressKey(x, ctrl, 'up');
+    };
+    await chord('Control_R');
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'toggle']);
+    await recorder.settle();
+    expect(await recorder.count('r')).toBe(0);
+    await chord('Control_L');
+    await recorder.settle();
+    expect(await recorder.count('r')).toBe(2);
+    expect(types(events)).toEqual(['available', 'toggle']);
+  });
+
+  it('after the keyboard mapping changes, the chord is grabbed where its key now is', async () => {
+    recorder = await openKeyRecorder(x);
+    const events = await listen('ctrl+shift+r', x.env);
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'toggle']);
+    // r moves to another keycode, as a layout switch moves keys
+    const moved = await moveKey(x, 'r');
+    try {
+      await expect.poll(() => recorder!.keycodes('r')).toEqual([moved.to]);
+      await xdotool(x, ['key', 'ctrl+shift+r']);
+      await expect
+        .poll(() => types(events), { timeout: 10_000 })
+        .toEqual(['available', 'toggle', 'toggle']);
+      await recorder.settle();
+      expect(await recorder.count('r', [moved.from, moved.to])).toBe(0);
+    } finally {
+      await moved.restore();
+    }
+  });
+
+  it('a chord another client already grabbed is reported as taken, and taken once it is free', async () => {
+    const other = await grabKeyElsewhere(x, 'r', X_MODIFIERS.control | X_MODIFIERS.shift);
+    expect(other.granted).toBe(true);
+    let released = false;
+    try {
+      const events = await listen('ctrl+shift+r', x.env, 'toggle', undefined, 200);
+      await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['unavailable']);
+      const reason = (events[0] as { reason: string }).reason;
+      expect(reason).toMatch(/ctrl\+shift\+r is taken/);
+      expect(reason).toMatch(/whis config set hotkey/);
+      await other.release();
+      released = true;
+      await expect
+        .poll(() => types(events), { timeout: 20_000 })
+        .toEqual(['unavailable', 'available']);
+    } finally {
+      if (!released) await other.release();
+    }
+  });
+
+  it('while whis holds the chord no other client can grab it; after stop one can', async () => {
+    const events = await listen('ctrl+shift+r', x.env);
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    const during = await grabKeyElsewhere(x, 'r', X_MODIFIERS.control | X_MODIFIERS.shift);
+    await during.release();
+    expect(during.granted).toBe(false);
+    await trigger!.stop();
+    const after = await grabKeyElsewhere(x, 'r', X_MODIFIERS.control | X_MODIFIERS.shift);
+    await after.release();
+    expect(after.granted).toBe(true);
   });
 });
 

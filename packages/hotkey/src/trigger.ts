@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createGrabTrigger } from './grab.js';
 import { createPressLogic } from './internal/press.js';
 import { ChordMatcher } from './matcher.js';
 import { createPortalTrigger, type PortalTriggerOptions } from './portal.js';
@@ -10,7 +11,10 @@ import { formatHotkey, MODIFIER_KEYS, parseHotkey, type Hotkey } from './spec.js
 
 export type HotkeyMode = 'toggle' | 'push-to-talk';
 
-/** Where key presses come from: `x11` (uiohook), `portal` (the desktop's GlobalShortcuts), or `auto`. */
+/**
+ * Where key presses come from: `x11` (a key grab on the X display; uiohook on macOS and Windows),
+ * `portal` (the desktop's GlobalShortcuts), or `auto`.
+ */
 export type HotkeyBackend = 'auto' | 'x11' | 'portal';
 
 /** The TriggerEvent of @whis/contracts: what the service host takes from a trigger. */
@@ -35,9 +39,12 @@ export interface HotkeyTriggerOptions {
   mode?: HotkeyMode;
   /** Push-to-talk: a press shorter than this latches the recording on until the next press. 0 (default): off. */
   tapToToggleMs?: number;
-  /** Environment of the listener process (DISPLAY, …). Default: this process's. */
+  /** Environment (DISPLAY, …). Default: this process's. */
   env?: NodeJS.ProcessEnv;
-  /** First retry delay after the listener dies while DISPLAY is set; doubles up to 60 s. Default 2 s. */
+  /**
+   * First retry delay while the hotkey is unavailable with DISPLAY set (the X server is gone, or
+   * another program holds the chord); doubles up to 60 s. Default 2 s.
+   */
   retryMs?: number;
   logger?: HotkeyLogger;
   /** Default `auto`: the portal on Wayland, uiohook on X11 (see `resolveHotkeyBackend`). */
@@ -87,9 +94,19 @@ export function hotkeyUnavailableReason(
 }
 
 /**
- * A Trigger on a global hotkey. The uiohook listener runs in a child process; if it cannot start
- * (no display, Wayland) or dies (the X server went away), the trigger reports `unavailable` and the
- * host keeps running; while DISPLAY is set it retries with backoff.
+ * Whether the `x11` backend grabs the key on the X display (Linux and the BSDs) rather than
+ * listening through uiohook (macOS and Windows, which have no X server to grab from).
+ */
+export function grabsOnX11(platform: NodeJS.Platform = process.platform): boolean {
+  return platform !== 'darwin' && platform !== 'win32';
+}
+
+/**
+ * A Trigger on a global hotkey. On X11 the chord is grabbed on the X display, so it reaches whis
+ * and not the focused window; on macOS and Windows a uiohook listener runs in a child process. If
+ * the key cannot be had (no display, Wayland, the X server went away, another program holds the
+ * chord), the trigger reports `unavailable` with the fix and the host keeps running; while DISPLAY
+ * is set it retries with backoff.
  */
 export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigger {
   const hotkey = parseHotkey(options.hotkey);
@@ -98,6 +115,7 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
   const tapMs = options.tapToToggleMs ?? 0;
   if (resolveHotkeyBackend(options.backend ?? 'auto', env) === 'portal')
     return portalHotkeyTrigger(options, hotkey, mode, env, tapMs);
+  if (grabsOnX11()) return grabHotkeyTrigger(options, hotkey, mode, env, tapMs);
   const listeners = new Set<(event: HotkeyTriggerEvent) => void>();
   const matcher = new ChordMatcher(hotkey);
   let child: ChildProcess | undefined;
@@ -202,6 +220,52 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
         await exited;
         clearTimeout(kill);
       }
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function grabHotkeyTrigger(
+  options: HotkeyTriggerOptions,
+  hotkey: Hotkey,
+  mode: HotkeyMode,
+  env: NodeJS.ProcessEnv,
+  tapMs: number,
+): HotkeyTrigger {
+  const listeners = new Set<(event: HotkeyTriggerEvent) => void>();
+  const emit = (event: HotkeyTriggerEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  let grab: ReturnType<typeof createGrabTrigger> | undefined;
+  return {
+    description: `${formatHotkey(hotkey)} (${mode})`,
+    hotkey,
+    backend: 'x11',
+    async start() {
+      if (grab) return;
+      const reason = hotkeyUnavailableReason(env);
+      if (reason) {
+        emit({ type: 'unavailable', reason });
+        return;
+      }
+      grab = createGrabTrigger({
+        hotkey,
+        mode,
+        tapMs,
+        display: env.DISPLAY!,
+        retryMs: options.retryMs ?? 2000,
+        emit,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      grab.start();
+    },
+    async stop() {
+      const current = grab;
+      grab = undefined;
+      await current?.stop();
     },
     onEvent(listener) {
       listeners.add(listener);

@@ -67,3 +67,13 @@ export {
   recordSink,
   notesWav,
 } from './tone.js';
+export {
+  openKeyRecorder,
+  grabKeyElsewhere,
+  moveKey,
+  pressKey,
+  X_MODIFIERS,
+  type KeyRecorder,
+  type KeyGrabElsewhere,
+  type MovedKey,
+} from './x-clients.js';

@@ -7,6 +7,7 @@ import { checkRuntimeDir, runtimeDirPath } from '@whis/ipc';
 import { ExitCode } from '../errors.js';
 import { probeMicrophone } from '../internal/mic-probe.js';
 import { loadPackage } from '../lazy.js';
+import { withDaemon } from '../daemon.js';
 import { checkBindings } from './bindings.impl.js';
 import type { DoctorArgs } from './doctor.js';
 
@@ -129,6 +130,7 @@ async function checkHotkey(settings: Settings, session: string): Promise<Check> 
   }
   const reason = hotkey.hotkeyUnavailableReason(env);
   const works = session === 'x11' || session === 'macos' || session === 'windows';
+  if (!reason && session === 'x11' && hotkey.grabsOnX11()) return checkKeyGrab(settings, env);
   return {
     name,
     ok: works && !reason,
@@ -146,6 +148,49 @@ async function checkHotkey(settings: Settings, session: string): Promise<Check> 
         }
       : {}),
   };
+}
+
+// On X11 the hotkey is a key grab: another program (often the desktop's own shortcut) may hold the
+// chord already. A running service that holds it says so itself; otherwise the chord is grabbed
+// and given back at once.
+async function checkKeyGrab(settings: Settings, env: NodeJS.ProcessEnv): Promise<Check> {
+  const name = 'Hotkey';
+  const running = await withDaemon((client) => client.request('status'), {
+    timeoutMs: 2000,
+  }).catch(() => undefined);
+  if (running?.hotkey && running.hotkeyBackend === 'x11') {
+    return running.hotkeyActive
+      ? {
+          name,
+          ok: true,
+          required: false,
+          detail: `X11: ${running.hotkey} is held by the running service (pid ${running.pid}); it reaches whis alone`,
+        }
+      : {
+          name,
+          ok: false,
+          required: false,
+          detail: `X11: the running service (pid ${running.pid}) has no hotkey`,
+          fix: running.hotkeyProblem ?? 'See `whis status`.',
+        };
+  }
+  const hotkey = await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
+  const spec = settings.hotkey ?? 'ctrl+shift+r';
+  const probe = await hotkey.probeKeyGrab(spec, env.DISPLAY!);
+  return probe.ok
+    ? {
+        name,
+        ok: true,
+        required: false,
+        detail: `X11: ${hotkey.formatHotkey(hotkey.parseHotkey(spec))} is free; \`whis listen\` grabs it, so it reaches whis alone`,
+      }
+    : {
+        name,
+        ok: false,
+        required: false,
+        detail: probe.taken ? 'X11: the hotkey is taken' : 'X11: unavailable',
+        fix: probe.reason,
+      };
 }
 
 async function checkSession(settings: Settings): Promise<Check[]> {

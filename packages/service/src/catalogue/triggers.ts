@@ -34,7 +34,7 @@ const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
 /** Where a press comes from: the values of `hotkeyBackend`. */
 export const TRIGGERS = {
   auto: hotkeyRow('auto', "the desktop's GlobalShortcuts portal on Wayland, the X display on X11"),
-  x11: hotkeyRow('x11', 'the X display (uiohook), X11 and XWayland'),
+  x11: hotkeyRow('x11', 'a key grab on the X display (X11; uiohook on macOS and Windows)'),
   portal: hotkeyRow('portal', "the desktop's GlobalShortcuts portal (KDE, GNOME 48+, Hyprland)"),
   none: {
     summary: 'none: your desktop binds `whis toggle` (or `whis start` and `whis finish`)',

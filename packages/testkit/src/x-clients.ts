@@ -1,0 +1,279 @@
+import { createRequire } from 'node:module';
+import { runChecked } from './process.js';
+import type { VirtualDisplay } from './xvfb.js';
+
+// The few parts of the `x11` package (the X protocol in plain JavaScript, no types of its own)
+// that these test clients use.
+interface XEvent {
+  name: string;
+  keycode?: number;
+}
+interface XError extends Error {
+  error?: number;
+}
+type Done = (err: XError | null | undefined) => boolean | void;
+interface XClient {
+  on(event: 'event', listener: (event: XEvent) => void): void;
+  on(event: 'error' | 'end', listener: (err?: XError) => void): void;
+  AllocID(): number;
+  CreateWindow(
+    wid: number,
+    parent: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    border: number,
+    depth: number,
+    klass: number,
+    visual: number,
+    values: { eventMask: number },
+  ): void;
+  MapWindow(wid: number): void;
+  GrabKey(
+    window: number,
+    ownerEvents: number,
+    modifiers: number,
+    keycode: number,
+    pointerMode: number,
+    keyboardMode: number,
+    done: Done,
+  ): void;
+  UngrabKey(window: number, keycode: number, modifiers: number): void;
+  GetKeyboardMapping(
+    first: number,
+    count: number,
+    done: (err: XError | null, rows: number[][]) => void,
+  ): void;
+  ChangeKeyboardMapping(first: number, keysymsPerKeycode: number, keysyms: number[]): void;
+  require(
+    name: 'xtest',
+    done: (
+      err: Error | null,
+      ext: {
+        FakeInput(
+          type: number,
+          keycode: number,
+          time: number,
+          root: number,
+          x: number,
+          y: number,
+        ): void;
+      },
+    ) => void,
+  ): void;
+  sync(): Promise<void>;
+  close(done: () => void): void;
+}
+interface XDisplay {
+  client: XClient;
+  screen: Array<{ root: number }>;
+  min_keycode: number;
+  max_keycode: number;
+}
+interface X11 {
+  createClient(
+    options: { display: string },
+    done: (err: Error | null, display: XDisplay) => void,
+  ): XClient;
+  keySyms: Record<string, { code: number } | undefined>;
+  eventMask: Record<string, number>;
+}
+
+const x11 = createRequire(import.meta.url)('x11') as X11;
+
+/** X modifier masks, as GrabKey takes them. */
+export const X_MODIFIERS = { shift: 1, lock: 2, control: 4, mod1: 8, mod2: 16, mod4: 64 } as const;
+
+async function connect(x: VirtualDisplay): Promise<XDisplay> {
+  return new Promise((resolve, reject) => {
+    const client = x11.createClient({ display: x.display }, (err, display) =>
+      err ? reject(err) : resolve(display),
+    );
+    // a test client must never crash the test process with an unhandled 'error'
+    client.on('error', () => undefined);
+  });
+}
+
+function keycodesOf(display: XDisplay, keysym: string): Promise<number[]> {
+  const code = x11.keySyms[`XK_${keysym}`]?.code;
+  if (code === undefined) throw new Error(`unknown keysym ${keysym}`);
+  const first = display.min_keycode;
+  return new Promise((resolve, reject) =>
+    display.client.GetKeyboardMapping(first, display.max_keycode - first + 1, (err, rows) =>
+      err
+        ? reject(err)
+        : resolve(rows.flatMap((row, i) => (row.slice(0, 2).includes(code) ? [first + i] : []))),
+    ),
+  );
+}
+
+const close = (display: XDisplay) =>
+  new Promise<void>((resolve) => display.client.close(() => resolve()));
+
+/** A focused window of its own that records every key event the X server gives it. */
+export interface KeyRecorder {
+  /** Every key event received so far, in order (keycodes). */
+  readonly events: ReadonlyArray<{ type: 'press' | 'release'; keycode: number }>;
+  /** The keycodes that carry `keysym` (an X keysym name: `r`, `Caps_Lock`) now. */
+  keycodes(keysym: string): Promise<number[]>;
+  /** How many events of a key with that keysym arrived (its keycodes now, or the ones given). */
+  count(keysym: string, keycodes?: number[]): Promise<number>;
+  /**
+   * Types `marker` (an X keysym; default `x`) and waits until it arrives: every key sent before it
+   * has been delivered by then, to this window or elsewhere.
+   */
+  settle(marker?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Opens a window that selects KeyPress and KeyRelease, and gives it the keyboard focus. */
+export async function openKeyRecorder(x: VirtualDisplay): Promise<KeyRecorder> {
+  const display = await connect(x);
+  const X = display.client;
+  const events: Array<{ type: 'press' | 'release'; keycode: number }> = [];
+  X.on('event', (event) => {
+    if (event.name === 'KeyPress' || event.name === 'KeyRelease')
+      events.push({
+        type: event.name === 'KeyPress' ? 'press' : 'release',
+        keycode: event.keycode!,
+      });
+  });
+  const wid = X.AllocID();
+  const mask = x11.eventMask;
+  X.CreateWindow(wid, display.screen[0]!.root, 0, 0, 200, 100, 0, 0, 0, 0, {
+    eventMask: mask.KeyPress! | mask.KeyRelease!,
+  });
+  X.MapWindow(wid);
+  await X.sync();
+  await runChecked('xdotool', ['windowfocus', '--sync', String(wid)], { env: x.env });
+  const count = async (keysym: string, keycodes?: number[]) => {
+    const codes = keycodes ?? (await keycodesOf(display, keysym));
+    return events.filter((e) => codes.includes(e.keycode)).length;
+  };
+  return {
+    events,
+    keycodes: (keysym) => keycodesOf(display, keysym),
+    count,
+    async settle(marker = 'x') {
+      const before = await count(marker);
+      await runChecked('xdotool', ['key', marker], { env: x.env });
+      const deadline = Date.now() + 10_000;
+      while ((await count(marker)) < before + 2) {
+        if (Date.now() > deadline) throw new Error(`the marker key ${marker} never arrived`);
+        await X.sync();
+      }
+    },
+    stop: () => close(display),
+  };
+}
+
+/** Another program's grab of a key on the root window, as a desktop's own shortcut holds it. */
+export interface KeyGrabElsewhere {
+  /** False when the X server refused it (BadAccess: some other client holds that grab). */
+  readonly granted: boolean;
+  /** Ungrabs and disconnects. */
+  release(): Promise<void>;
+}
+
+/**
+ * Grabs `keysym` with exactly `modifiers` (X masks, see X_MODIFIERS) on the root window from a
+ * client of its own.
+ */
+export async function grabKeyElsewhere(
+  x: VirtualDisplay,
+  keysym: string,
+  modifiers: number,
+): Promise<KeyGrabElsewhere> {
+  const display = await connect(x);
+  const X = display.client;
+  const root = display.screen[0]!.root;
+  const keycodes = await keycodesOf(display, keysym);
+  const results = await Promise.all(
+    keycodes.map(
+      (keycode) =>
+        new Promise<boolean>((resolve) =>
+          X.GrabKey(root, 0, modifiers, keycode, 1, 1, (err) => {
+            resolve(!err);
+            return true;
+          }),
+        ),
+    ),
+  );
+  const granted = results.length > 0 && results.every(Boolean);
+  return {
+    granted,
+    async release() {
+      for (const keycode of keycodes) X.UngrabKey(root, keycode, modifiers);
+      await close(display);
+    },
+  };
+}
+
+/** A key moved to another keycode (see `moveKey`). */
+export interface MovedKey {
+  from: number;
+  to: number;
+  /** Puts the keyboard mapping back. */
+  restore(): Promise<void>;
+}
+
+/**
+ * Changes the keyboard mapping as a layout switch does: the key that carries `keysym` moves to a
+ * keycode that carried nothing, and its old keycode is left empty. Every client gets MappingNotify.
+ */
+export async function moveKey(x: VirtualDisplay, keysym: string): Promise<MovedKey> {
+  const display = await connect(x);
+  const X = display.client;
+  const first = display.min_keycode;
+  const rows = await new Promise<number[][]>((resolve, reject) =>
+    X.GetKeyboardMapping(first, display.max_keycode - first + 1, (err, rows) =>
+      err ? reject(err) : resolve(rows),
+    ),
+  );
+  const [from] = await keycodesOf(display, keysym);
+  const to = first + rows.findIndex((row, i) => i > 0 && row.every((s) => s === 0));
+  if (from === undefined || to < first) throw new Error(`cannot move ${keysym}`);
+  const row = rows[from - first]!;
+  const empty = row.map(() => 0);
+  const set = async (keycode: number, keysyms: number[]) => {
+    X.ChangeKeyboardMapping(keycode, keysyms.length, keysyms);
+    await X.sync();
+  };
+  await set(to, row);
+  await set(from, empty);
+  return {
+    from,
+    to,
+    async restore() {
+      await set(from, row);
+      await set(to, empty);
+      await close(display);
+    },
+  };
+}
+
+/**
+ * Presses or releases the key that carries `keysym` through XTEST, alone, as a keyboard does.
+ * (`xdotool keydown Control_R` also presses Control_L first: it adds the modifier it thinks the
+ * keysym needs.)
+ */
+export async function pressKey(
+  x: VirtualDisplay,
+  keysym: string,
+  action: 'down' | 'up',
+): Promise<void> {
+  const display = await connect(x);
+  try {
+    const [keycode] = await keycodesOf(display, keysym);
+    if (keycode === undefined) throw new Error(`no key carries ${keysym}`);
+    const xtest = await new Promise<Parameters<Parameters<XClient['require']>[1]>[1]>(
+      (resolve, reject) =>
+        display.client.require('xtest', (err, ext) => (err ? reject(err) : resolve(ext))),
+    );
+    xtest.FakeInput(action === 'down' ? 2 : 3, keycode, 0, display.screen[0]!.root, 0, 0);
+    await display.client.sync();
+  } finally {
+    await close(display);
+  }
+}
