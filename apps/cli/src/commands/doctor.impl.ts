@@ -109,7 +109,7 @@ async function checkHotkey(settings: Settings, session: string): Promise<Check> 
   }
   const hotkey = await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
   const env = process.env;
-  const backend = hotkey.resolveHotkeyBackend(backendSetting as 'auto' | 'x11' | 'portal', env);
+  const backend = hotkey.resolveHotkeyBackend(backendSetting, env);
   if (backend === 'portal') {
     const probe = await hotkey.probeGlobalShortcuts(env);
     return probe.ok

@@ -152,10 +152,7 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     }
     await save('hotkey', hotkey);
     const setting = current.hotkeyBackend ?? 'auto';
-    const backend =
-      setting === 'none'
-        ? 'none'
-        : resolveHotkeyBackend(setting as 'auto' | 'x11' | 'portal', process.env);
+    const backend = setting === 'none' ? 'none' : resolveHotkeyBackend(setting, process.env);
     let unavailable: string | undefined;
     if (backend === 'none') {
       say('  Hotkey backend: none (hotkeyBackend none): bind `whis toggle` in your desktop.');
