@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from './internal/harness.js';
 
@@ -128,5 +128,41 @@ describe('whis config for post-processing', () => {
     const bad = await s.whis(['config', 'set', 'postProcess', 'spoken,magic']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/replacements, spoken, fillers, llm, command/);
+  });
+});
+
+describe('one schema for the settings, at `config set` and at every read', () => {
+  it('`config set` of a bad value exits 2, saves nothing and names the values the key takes', async () => {
+    const s = (sandbox = await createSandbox({}));
+    for (const [key, value, allowed] of [
+      ['notify', 'none', '"notify" takes one of errors, all, off, not "none".'],
+      ['sounds', 'start,beep', '"sounds" takes a list of start, stop, error; "beep" is not one.'],
+      [
+        'hotkeyBackend',
+        'wayland',
+        '"hotkeyBackend" takes one of auto, x11, portal, none, not "wayland".',
+      ],
+    ]) {
+      const bad = await s.whis(['config', 'set', key!, value!]);
+      expect(bad.code, key).toBe(2);
+      expect(bad.stderr).toContain(allowed);
+    }
+    expect((await s.whis(['config', '--json'])).stdout.trim()).toBe('{}');
+  });
+
+  it('a hand-edited file with a wrong value is refused by every reader, and `config set` mends it', async () => {
+    const s = (sandbox = await createSandbox({}));
+    const file = join(s.env.XDG_CONFIG_HOME!, 'whis', 'settings.json');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify({ mode: 'Realtime', language: 'en' }));
+    const message = `${file}: "mode" takes one of file, realtime, not "Realtime". Fix it with \`whis config set mode …\``;
+    for (const args of [['config'], ['config', 'get', 'language'], ['listen', '--no-hotkey']]) {
+      const refused = await s.whis(args);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr, args.join(' ')).toContain(message);
+    }
+    expect((await s.whis(['config', 'set', 'mode', 'realtime'])).code).toBe(0);
+    expect(await settingsOf(s)).toEqual({ mode: 'realtime', language: 'en' });
+    expect((await s.whis(['config', 'get', 'language'])).stdout).toBe('en\n');
   });
 });

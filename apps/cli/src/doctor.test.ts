@@ -1,6 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   grabKeyElsewhere,
   startMediaPlayer,
@@ -60,6 +60,7 @@ describe('whis doctor against real conditions', () => {
     expect(code).toBe(0);
     expect(report.checks.map((c) => c.name)).toEqual([
       'Node.js',
+      'Settings',
       'Audio library',
       'Microphone',
       'Speech detection',
@@ -169,6 +170,33 @@ describe('whis doctor against real conditions', () => {
       expect(none.code).toBe(0);
     } finally {
       await player.stop();
+    }
+  }, 120_000);
+
+  it('a settings file `whis listen` refuses is a failed check with its message, exit 1', async () => {
+    const s = await createSandbox({ ...rig.env, OPENAI_API_KEY: 'sk-doctor' });
+    sandboxes.push(s);
+    const file = join(s.env.XDG_CONFIG_HOME!, 'whis', 'settings.json');
+    await mkdir(dirname(file), { recursive: true });
+    for (const [text, message] of [
+      [
+        '{"mode": "Realtime", "notify": "none"}',
+        /"mode" takes one of file, realtime, not "Realtime"; "notify" takes one of errors, all, off, not "none"/,
+      ],
+      ['{"mode": ', /is not valid JSON/],
+    ] as const) {
+      await writeFile(file, text);
+      const doctor = await s.whis(['doctor', '--json'], { timeoutMs: 60_000 });
+      const report = JSON.parse(doctor.stdout) as Report;
+      expect(check(report, 'Settings')).toMatchObject({ ok: false, required: true });
+      expect(check(report, 'Settings').detail).toMatch(message);
+      expect(check(report, 'Settings').detail).toContain(file);
+      expect(report.ok).toBe(false);
+      expect(doctor.code).toBe(1);
+      // the same file, the same words, from the service
+      const listen = await s.whis(['listen', '--no-hotkey']);
+      expect(listen.code).toBe(1);
+      expect(listen.stderr).toContain(check(report, 'Settings').detail);
     }
   }, 120_000);
 

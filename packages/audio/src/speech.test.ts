@@ -57,6 +57,41 @@ describe('Silero VAD', () => {
   });
 });
 
+// The loudest 100 ms of the short "no", between half a second of silence before and after.
+async function burstOfNo(): Promise<Int16Array> {
+  const pcm = await pcmOf(clips.find((c) => c.text === 'no')!);
+  const window = 1600;
+  let loudest = 0;
+  let at = 0;
+  for (let i = 0; i + window <= pcm.length; i += 160) {
+    let energy = 0;
+    for (let j = i; j < i + window; j++) energy += pcm[j]! * pcm[j]!;
+    if (energy > loudest) [loudest, at] = [energy, i];
+  }
+  const burst = new Int16Array(16_000 + window);
+  burst.set(pcm.subarray(at, at + window), 8_000);
+  return burst;
+}
+
+function hears(
+  detector: ReturnType<Awaited<ReturnType<typeof loadSpeechModel>>['acquire']>,
+  pcm: Int16Array,
+) {
+  detector.reset();
+  for (let i = 0; i < pcm.length; i += 320) detector.push(pcm.subarray(i, i + 320));
+  const heard = detector.end();
+  detector.release();
+  return heard;
+}
+
+describe('the detector options', () => {
+  it('minSpeechMs 0 is taken as 0 (no minimum), not as the 150 ms default', async () => {
+    const burst = await burstOfNo();
+    expect(hears((await loadSpeechModel()).acquire(), burst)).toBe(false);
+    expect(hears((await loadSpeechModel({ minSpeechMs: 0 })).acquire(), burst)).toBe(true);
+  });
+});
+
 describe('the pipeline with speech detection', () => {
   async function record(clip: LabelledClip, detectSpeech = true) {
     const out = await mkdtemp(join(dir, 'rec-'));

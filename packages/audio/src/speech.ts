@@ -72,7 +72,13 @@ export function loadedSpeechModel(): SpeechModel | 'failed' | undefined {
  * then decide by the energy of the frames alone.
  */
 export function loadSpeechModel(options: SpeechModelOptions = {}): Promise<SpeechModel> {
-  if (options.modelPath || options.threshold || options.minSpeechMs) return load(options);
+  // any option set, 0 included (no minimum), is a model of its own; the shared one has the defaults
+  if (
+    options.modelPath !== undefined ||
+    options.threshold !== undefined ||
+    options.minSpeechMs !== undefined
+  )
+    return load(options);
   loading ??= load(options).then(
     (model) => (loaded = model),
     (err: unknown) => {
@@ -108,7 +114,9 @@ async function load(options: SpeechModelOptions): Promise<SpeechModel> {
     sileroVad: {
       model,
       threshold: options.threshold ?? 0.5,
-      minSpeechDuration: (options.minSpeechMs ?? 150) / 1000,
+      // sherpa-onnx reads 0 as "not set" and puts its own minimum in; 1 ms, under one 32 ms window,
+      // is the same as no minimum
+      minSpeechDuration: Math.max(options.minSpeechMs ?? 150, 1) / 1000,
       minSilenceDuration: 0.3,
       windowSize: 512,
     },

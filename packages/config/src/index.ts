@@ -1,8 +1,21 @@
 export { resolvePaths, type WhisPaths } from './paths.js';
 export {
   SETTING_KEYS,
+  settingsSchema,
+  profileSchema,
+  settingsProblems,
+  isSettingKey,
+  type Settings,
+  type SettingKey,
+  type SettingSpec,
+  type SettingForm,
+  type SettingProblem,
+  type Profile,
+} from './schema.js';
+export {
   ConfigError,
   parseSettingValue,
+  parseSettings,
   readSettings,
   writeSettings,
   setSetting,
@@ -11,11 +24,7 @@ export {
   maskSettings,
   formatSettingValue,
   parsePairs,
-  POST_PROCESS_STEPS,
   type ConfigErrorCode,
-  type Profile,
-  type Settings,
-  type SettingKey,
 } from './settings.js';
 export {
   FileError,

@@ -51,21 +51,3 @@ export function isWaylandSession(env: Env): boolean {
 export function hasDisplay(env: Env): boolean {
   return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
 }
-
-/**
- * The names of `@whis/output`'s keyboards catalogue (the values of the `typeTool` setting): here,
- * so that the settings (bundled into the CLI) validate them without loading the output package;
- * the catalogue is typed against this list, so a row and its name cannot drift apart.
- */
-export const KEYBOARD_NAMES = [
-  'xdotool',
-  'wtype',
-  'ydotool',
-  'dotool',
-  'portal',
-  'osascript',
-  'powershell',
-] as const;
-
-/** A keyboard of the catalogue. */
-export type KeyboardName = (typeof KEYBOARD_NAMES)[number];

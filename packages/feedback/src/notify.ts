@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
+import { NOTIFY_LEVELS, type NotifyLevel } from '@whis/contracts';
 import { loadDBus, type SessionBus } from './dbus.js';
 
-/** Which notifications are shown: failures that need the user (default), those and every transcript, or none. */
-export type NotifyLevel = 'errors' | 'all' | 'off';
-
-export const NOTIFY_LEVELS: readonly NotifyLevel[] = ['errors', 'all', 'off'];
+// The levels (errors, the default; all; off) are `@whis/contracts`' list, which the settings check
+// without loading this package; notificationFor below is what each means.
+export { NOTIFY_LEVELS, type NotifyLevel };
 
 /**
  * What a notification is about. A new notification of a kind replaces the one of that kind still

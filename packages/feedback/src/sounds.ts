@@ -3,11 +3,11 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { wavFile } from '@whis/contracts';
+import { CUES, wavFile, type Cue } from '@whis/contracts';
 
-export type Cue = 'start' | 'stop' | 'error';
-
-export const CUES: readonly Cue[] = ['start', 'stop', 'error'];
+// The cues are `@whis/contracts`' list, which the settings check without loading this package;
+// NOTES below is typed against it, one row per cue.
+export { CUES, type Cue };
 
 /** Sample rate of the cues: what desktop sound servers run at, so nothing is resampled. */
 export const CUE_RATE = 48_000;

@@ -3,6 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { STEP_NAMES, type FinalPunctuation, type StepName } from '@whis/contracts';
 import { PostProcessError } from './errors.js';
 import { runTextCommand } from './steps/command.js';
 import { removeFillers } from './steps/fillers.js';
@@ -10,11 +11,9 @@ import { createLlmTidy, judgeTidyUp } from './steps/llm.js';
 import { createReplacer, parseReplacements } from './steps/replacements.js';
 import { applySpokenPunctuation } from './steps/spoken.js';
 
-export const STEP_NAMES = ['replacements', 'spoken', 'fillers', 'llm', 'command'] as const;
-export type StepName = (typeof STEP_NAMES)[number];
-
-/** What trailing punctuation the text ends with: as it came, one added, or a final period (, ; :) removed. */
-export type FinalPunctuation = 'keep' | 'add' | 'remove';
+// The step names and the final punctuations are `@whis/contracts`' lists (the settings check them
+// there without loading this package); STEPS below is typed against them, one row per name.
+export { STEP_NAMES, type StepName, type FinalPunctuation };
 
 /** A per-application profile: what it overrides for windows of its class. */
 export interface Profile {

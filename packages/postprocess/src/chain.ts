@@ -1,5 +1,5 @@
 import type { Logger, ProcessedText, TextProcessor, TextProcessOptions } from '@whis/contracts';
-import { silentLogger } from '@whis/contracts';
+import { FINAL_PUNCTUATIONS, STEP_NAMES, silentLogger } from '@whis/contracts';
 import {
   STEPS,
   isStepName,
@@ -28,15 +28,13 @@ export interface ChainPlan {
   profile?: string;
 }
 
-const FINAL_CHOICES: readonly FinalPunctuation[] = ['keep', 'add', 'remove'];
-
 function stepsOf(names: readonly string[] | undefined, where: string): StepName[] {
   return (names ?? []).map((name) => {
     const step = name.trim();
     if (!isStepName(step))
       throw new PostProcessError(
         'unknown-step',
-        `${where}: "${name}" is not a step. Steps: replacements, spoken, fillers, llm, command.`,
+        `${where}: "${name}" is not a step. Steps: ${STEP_NAMES.join(', ')}.`,
       );
     return step;
   });
@@ -44,10 +42,10 @@ function stepsOf(names: readonly string[] | undefined, where: string): StepName[
 
 function finalOf(value: string | undefined, where: string): FinalPunctuation {
   if (value === undefined) return 'keep';
-  if (!FINAL_CHOICES.includes(value as FinalPunctuation))
+  if (!(FINAL_PUNCTUATIONS as readonly string[]).includes(value))
     throw new PostProcessError(
       'invalid-settings',
-      `${where}: finalPunctuation takes keep, add or remove, not "${value}".`,
+      `${where}: finalPunctuation takes ${FINAL_PUNCTUATIONS.join(', ')}, not "${value}".`,
     );
   return value as FinalPunctuation;
 }

@@ -1,7 +1,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, SETTING_KEYS, type Settings } from '@whis/config';
+import {
+  ConfigError,
+  parseSettings,
+  SETTING_KEYS,
+  type SettingKey,
+  type Settings,
+} from '@whis/config';
+import { CUES, feedbackSettingsFrom, NOTIFY_LEVELS, synthesizeCue } from '@whis/feedback';
+import { KEYBOARDS } from '@whis/output';
+import { planChain, STEPS } from '@whis/postprocess';
 import { MemoryLogger } from '@whis/service-core/testing';
 import { startTranscriptionServer } from '@whis/testkit';
 import { writeFile } from 'node:fs/promises';
@@ -27,13 +36,50 @@ const compose = (settings: Settings, outputs?: string[]) =>
   });
 
 describe('the catalogue', () => {
-  it('the settings accept exactly the names it has: outputs, hotkeyBackend, mode', () => {
-    expect(SETTING_KEYS.outputs.choices).toEqual(Object.keys(OUTPUTS));
-    expect(SETTING_KEYS.hotkeyBackend.choices).toEqual(Object.keys(TRIGGERS));
-    expect(SETTING_KEYS.mode.choices).toEqual(Object.keys(ENGINES));
+  // the allowed values of each setting that names parts, against the table of the part's owner
+  const owners: Array<[SettingKey, string, readonly string[], (name: string) => unknown]> = [
+    ['outputs', "the catalogue's outputs", Object.keys(OUTPUTS), (name) => [name]],
+    ['hotkeyBackend', "the catalogue's triggers", Object.keys(TRIGGERS), (name) => name],
+    ['mode', "the catalogue's engines", Object.keys(ENGINES), (name) => name],
+    ['typeTool', "@whis/output's keyboards", Object.keys(KEYBOARDS), (name) => name],
+    ['postProcess', "@whis/postprocess's steps", Object.keys(STEPS), (name) => [name]],
+    ['notify', "@whis/feedback's notification levels", NOTIFY_LEVELS, (name) => name],
+    ['sounds', "@whis/feedback's cues", CUES, (name) => [name]],
+  ];
+  it.each(owners)('%s accepts exactly the names of %s', (key, _owner, names, value) => {
+    expect(SETTING_KEYS[key].choices).toEqual(names);
+    for (const name of names) expect(parseSettings({ [key]: value(name) }, 'f')).toBeDefined();
+    expect(() => parseSettings({ [key]: value('nothing') }, 'f')).toThrow(
+      `"${key}" takes ${Array.isArray(value('x')) ? 'a list of ' : 'one of '}${names.join(', ')}`,
+    );
     // and each is explained where the setting is
-    for (const name of Object.keys(OUTPUTS))
-      expect(SETTING_KEYS.outputs.description).toContain(name);
+    for (const name of names) expect(SETTING_KEYS[key].description).toContain(name);
+  });
+
+  it("the names each owner's tables are typed against are the ones it acts on", async () => {
+    // feedback: a level of the settings is the level feedback uses, a cue one it can play
+    for (const notify of NOTIFY_LEVELS)
+      expect(feedbackSettingsFrom({ notify }).notify).toBe(notify);
+    for (const cue of CUES) expect(synthesizeCue(cue).length).toBeGreaterThan(0);
+    // post-processing: each step and each final punctuation, in the chain as in a profile
+    for (const step of Object.keys(STEPS))
+      expect(planChain({ postProcess: [step] }).steps).toEqual([step]);
+    const finals = SETTING_KEYS.finalPunctuation.choices!;
+    for (const finalPunctuation of finals) {
+      expect(planChain({ finalPunctuation }).finalPunctuation).toBe(finalPunctuation);
+      expect(
+        parseSettings(
+          { profiles: { xterm: { finalPunctuation, postProcess: Object.keys(STEPS) } } },
+          'f',
+        ),
+      ).toBeDefined();
+    }
+    expect(() => planChain({ finalPunctuation: 'period' })).toThrow(
+      `finalPunctuation takes ${finals.join(', ')}`,
+    );
+    expect(() => parseSettings({ finalPunctuation: 'period' }, 'f')).toThrow(
+      `"finalPunctuation" takes one of ${finals.join(', ')}`,
+    );
   });
 
   it('what outputs need follows from their rows', () => {
@@ -53,8 +99,10 @@ describe('the catalogue', () => {
 
 describe('composeService', () => {
   it('an output no row has is an error that names the ones there are (never a quiet clipboard)', () => {
-    expect(() => compose({ outputs: ['printer'] })).toThrow(ConfigError);
-    expect(() => compose({ outputs: ['printer'] })).toThrow(
+    // settings that did not come through a read (a library user's own object)
+    const printer = { outputs: ['printer'] } as unknown as Settings;
+    expect(() => compose(printer)).toThrow(ConfigError);
+    expect(() => compose(printer)).toThrow(
       /Unknown output "printer": outputs takes clipboard, paste, type, stdout, file, command/,
     );
   });

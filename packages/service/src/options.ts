@@ -39,7 +39,7 @@ export function parseDaemonArgs(
     }));
   } catch (err) {
     throw new UsageError(
-      `whisd: ${(err as Error).message}. Usage: whisd [-k HOTKEY | --no-hotkey] [--hotkey-backend auto|x11|portal|none] [--push-to-talk] [--progress] [--log-level LEVEL]`,
+      `whisd: ${(err as Error).message}. Usage: whisd [-k HOTKEY | --no-hotkey] [--hotkey-backend ${Object.keys(TRIGGERS).join('|')}] [--push-to-talk] [--progress] [--log-level LEVEL]`,
       { cause: err },
     );
   }

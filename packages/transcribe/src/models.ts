@@ -1,5 +1,6 @@
 // What whis knows of OpenAI's transcription models. This module loads nothing heavy, so the CLI can
 // check `whis config set model …` without the SDK.
+import { ENGINE_NAMES, type EngineName } from '@whis/contracts';
 
 /** The model used when none is configured. */
 export const DEFAULT_MODEL = 'gpt-transcribe';
@@ -7,9 +8,12 @@ export const DEFAULT_MODEL = 'gpt-transcribe';
 /** OpenAI's model for a Realtime transcription session (`mode realtime`). */
 export const LIVE_MODEL = 'gpt-live-transcribe';
 
-/** `file`: each segment is uploaded as it closes. `realtime`: the audio is streamed as it is recorded. */
-export type TranscriptionMode = 'file' | 'realtime';
-export const TRANSCRIPTION_MODES: readonly TranscriptionMode[] = ['file', 'realtime'];
+/**
+ * `file`: each segment is uploaded as it closes. `realtime`: the audio is streamed as it is recorded.
+ * The engines of the catalogue, by the names `@whis/contracts` lists for the `mode` setting.
+ */
+export type TranscriptionMode = EngineName;
+export const TRANSCRIPTION_MODES: readonly TranscriptionMode[] = ENGINE_NAMES;
 
 /**
  * What `mode` and `model` settings mean together. A live model chooses `realtime`, and the segments

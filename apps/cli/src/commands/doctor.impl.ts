@@ -110,7 +110,7 @@ async function checkHotkey(settings: Settings, session: string): Promise<Check> 
   }
   const hotkey = await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
   const env = process.env;
-  const backend = hotkey.resolveHotkeyBackend(backendSetting as 'auto' | 'x11' | 'portal', env);
+  const backend = hotkey.resolveHotkeyBackend(backendSetting, env);
   if (backend === 'portal') {
     const probe = await hotkey.probeGlobalShortcuts(env);
     return probe.ok
@@ -422,9 +422,40 @@ async function checkPostProcess(settings: Settings): Promise<Check[]> {
   }));
 }
 
+// The settings as `whis listen` reads them: a file it would refuse is a failed check with the same
+// message, and the other checks run with the defaults.
+async function checkSettings(): Promise<{ check: Check; settings: Settings }> {
+  const file = resolvePaths().settingsFile;
+  const name = 'Settings';
+  try {
+    const settings = await readSettings(file);
+    const count = Object.keys(settings).length;
+    return {
+      settings,
+      check: {
+        name,
+        ok: true,
+        required: true,
+        detail: count > 0 ? `${file} (${count} set)` : `the defaults (${file} sets nothing)`,
+      },
+    };
+  } catch (err) {
+    return {
+      settings: {},
+      check: {
+        name,
+        ok: false,
+        required: true,
+        detail: (err as Error).message,
+        fix: '`whis listen` refuses this file too. Fix it as said; the other checks ran with the defaults.',
+      },
+    };
+  }
+}
+
 export async function runDoctor(args: DoctorArgs): Promise<number> {
-  const settings = await readSettings(resolvePaths().settingsFile).catch(() => ({}) as Settings);
-  const checks: Check[] = [checkNode()];
+  const { check: settingsCheck, settings } = await checkSettings();
+  const checks: Check[] = [checkNode(), settingsCheck];
   const [microphone, speech, session, bindings, directories, transcription, feedback, postProcess] =
     await Promise.all([
       checkMicrophone(settings),

@@ -1,10 +1,11 @@
+import { TRIGGER_NAMES, type TriggerName } from '@whis/contracts';
 import type { CommandModule } from 'yargs';
 
 export interface ListenArgs {
   hotkey?: string;
   pushToTalk?: boolean;
   noHotkey?: boolean;
-  hotkeyBackend?: 'auto' | 'x11' | 'portal' | 'none';
+  hotkeyBackend?: TriggerName;
   detach?: boolean;
 }
 
@@ -28,7 +29,7 @@ export const listenCommand: CommandModule<object, ListenArgs> = {
       })
       .option('hotkey-backend', {
         type: 'string',
-        choices: ['auto', 'x11', 'portal', 'none'] as const,
+        choices: TRIGGER_NAMES,
         describe:
           "Where the hotkey comes from: auto (the desktop's GlobalShortcuts portal on Wayland, the X display on X11), x11, portal, none",
       })

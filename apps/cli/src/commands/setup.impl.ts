@@ -1,7 +1,7 @@
 import { readSettings, resolvePaths, setSetting, unsetSetting, type Settings } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
 import { probeMicrophone } from '../internal/mic-probe.js';
-import { silentLogger } from '@whis/contracts';
+import { silentLogger, type NotifyLevel, type OutputName } from '@whis/contracts';
 import { loadPackage } from '../lazy.js';
 import type { SetupArgs } from './setup.js';
 
@@ -116,7 +116,7 @@ export async function runSetup(args: SetupArgs): Promise<number> {
         { name: 'The clipboard (you paste it)', value: 'clipboard' },
         { name: 'Pasted into the window you are in', value: 'paste' },
         { name: 'Typed into the window you are in', value: 'type' },
-      ],
+      ] satisfies Array<{ name: string; value: OutputName }>,
       default: current.outputs?.[0] ?? 'clipboard',
     });
   }
@@ -152,10 +152,7 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     }
     await save('hotkey', hotkey);
     const setting = current.hotkeyBackend ?? 'auto';
-    const backend =
-      setting === 'none'
-        ? 'none'
-        : resolveHotkeyBackend(setting as 'auto' | 'x11' | 'portal', process.env);
+    const backend = setting === 'none' ? 'none' : resolveHotkeyBackend(setting, process.env);
     let unavailable: string | undefined;
     if (backend === 'none') {
       say('  Hotkey backend: none (hotkeyBackend none): bind `whis toggle` in your desktop.');
@@ -224,7 +221,7 @@ export async function runSetup(args: SetupArgs): Promise<number> {
         { name: 'When something fails and needs you', value: 'errors' },
         { name: 'Also each transcript', value: 'all' },
         { name: 'Never', value: 'off' },
-      ],
+      ] satisfies Array<{ name: string; value: NotifyLevel }>,
       default: current.notify ?? 'errors',
     });
   }

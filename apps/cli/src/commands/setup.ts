@@ -1,3 +1,4 @@
+import { NOTIFY_LEVELS, type OutputName } from '@whis/contracts';
 import type { Argv, CommandModule } from 'yargs';
 
 export interface SetupArgs {
@@ -31,13 +32,14 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
       .option('device', { type: 'string', describe: 'Microphone name or index (`whis devices`)' })
       .option('output', {
         type: 'string',
-        choices: ['clipboard', 'paste', 'type'],
+        // the outputs setup offers (the others: `whis config set outputs`)
+        choices: ['clipboard', 'paste', 'type'] satisfies OutputName[],
         describe: 'Where the text goes',
       })
       .option('hotkey', { type: 'string', describe: 'Global hotkey (default ctrl+shift+r)' })
       .option('notify', {
         type: 'string',
-        choices: ['errors', 'all', 'off'],
+        choices: NOTIFY_LEVELS,
         describe: 'Desktop notifications: failures (errors), also each transcript (all), or off',
       })
       .option('sounds', {

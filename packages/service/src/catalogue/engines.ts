@@ -1,7 +1,7 @@
 // How speech becomes text: one row per value of `mode`. Loads only the transcription library, so
 // `whis transcribe` and `whis doctor` build their transcriber here without the rest of the service.
 import type { Settings } from '@whis/config';
-import type { LiveTranscriber, Transcriber } from '@whis/contracts';
+import type { EngineName, LiveTranscriber, Transcriber } from '@whis/contracts';
 import {
   createTranscriber,
   openRealtimeSession,
@@ -43,6 +43,15 @@ export function fileEngine(
  */
 export function prepareEngines(): void {
   void prepareTranscriber();
+}
+
+/** A row of the engines: what it does, for `whis config`, and how it is made. */
+export interface EngineRow {
+  summary: string;
+  create(
+    context: Pick<PartContext, 'logger' | 'env'>,
+    source: SettingsSource,
+  ): Transcriber | LiveTranscriber;
 }
 
 /** How speech becomes text: the values of `mode`. Both are built; `mode` picks which runs. */
@@ -99,7 +108,11 @@ export const ENGINES = {
       };
     },
   },
-};
+} satisfies Record<EngineName, EngineRow>;
+
+// the names are `@whis/contracts`' list (the settings check them there); the rows above are typed
+// against it, so a name without its row, or a row without its name, does not compile
+export type { EngineName };
 
 /** How recordings are transcribed, for `whis status`; undefined without a key (`problems` says so). */
 export async function describeTranscription(

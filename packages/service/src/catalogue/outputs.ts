@@ -1,7 +1,7 @@
 // Where transcripts go: one row per value of `outputs`. Loads only the output library, so a
 // command that pastes (`whis last --paste`) starts as fast as the library alone.
 import type { Settings } from '@whis/config';
-import { hasDisplay, type Output } from '@whis/contracts';
+import { hasDisplay, type Output, type OutputName } from '@whis/contracts';
 import {
   createClipboardOutput,
   createCommandOutput,
@@ -80,9 +80,11 @@ export const OUTPUTS = {
         ? undefined
         : 'The command output has no command: `whis config set outputCommand "tee -a ~/notes.md"`.',
   },
-} satisfies Record<string, OutputRow>;
+} satisfies Record<OutputName, OutputRow>;
 
-export type OutputName = keyof typeof OUTPUTS;
+// the names are `@whis/contracts`' list (the settings check them there); the rows above are typed
+// against it, so a name without its row, or a row without its name, does not compile
+export type { OutputName };
 
 /** Whether `name` is a row of the outputs catalogue. */
 export const isOutputName = (name: string): name is OutputName => Object.hasOwn(OUTPUTS, name);

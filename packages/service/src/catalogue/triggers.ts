@@ -1,4 +1,5 @@
 import { createHotkeyTrigger, type HotkeyBackend, type HotkeyTrigger } from '@whis/hotkey';
+import type { TriggerName } from '@whis/contracts';
 import type { PartContext } from './context.js';
 
 // Where a press comes from: one row per value of `hotkeyBackend`. Loads only the hotkey library, so
@@ -40,6 +41,8 @@ export const TRIGGERS = {
     summary: 'none: your desktop binds `whis toggle` (or `whis start` and `whis finish`)',
     create: () => undefined,
   },
-} satisfies Record<HotkeyBackend | 'none', TriggerRow>;
+} satisfies Record<TriggerName, TriggerRow>;
 
-export type TriggerName = keyof typeof TRIGGERS;
+// the names are `@whis/contracts`' list (the settings check them there); the rows above are typed
+// against it, so a name without its row, or a row without its name, does not compile
+export type { TriggerName };

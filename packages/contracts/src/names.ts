@@ -1,0 +1,53 @@
+// The names a setting may take, for the parts that live in packages the settings cannot load (the
+// settings are bundled into the CLI; the parts load native addons, the openai SDK, D-Bus). Each
+// list is here, at the bottom of the graph, and its owner's table is typed against it with
+// `satisfies Record<Name, Row>`: a row without its name, or a name without its row, does not
+// compile. `@whis/config` builds its schema from these lists, so there is no second copy.
+
+/** The engines of `@whis/service`'s catalogue: the values of `mode`. */
+export const ENGINE_NAMES = ['file', 'realtime'] as const;
+/** How speech becomes text: each segment uploaded as it closes, or streamed to a live session. */
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** The triggers of `@whis/service`'s catalogue: the values of `hotkeyBackend`. */
+export const TRIGGER_NAMES = ['auto', 'x11', 'portal', 'none'] as const;
+/** Where a press of the hotkey comes from (`none`: the desktop binds `whis toggle`). */
+export type TriggerName = (typeof TRIGGER_NAMES)[number];
+
+/** The outputs of `@whis/service`'s catalogue: the values of `outputs`. */
+export const OUTPUT_NAMES = ['clipboard', 'paste', 'type', 'stdout', 'file', 'command'] as const;
+/** Where a transcript goes. */
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+/** The keyboards of `@whis/output`'s catalogue: the values of `typeTool`. */
+export const KEYBOARD_NAMES = [
+  'xdotool',
+  'wtype',
+  'ydotool',
+  'dotool',
+  'portal',
+  'osascript',
+  'powershell',
+] as const;
+/** A keyboard of the catalogue. */
+export type KeyboardName = (typeof KEYBOARD_NAMES)[number];
+
+/** The steps of `@whis/postprocess`'s catalogue: the values of `postProcess`. */
+export const STEP_NAMES = ['replacements', 'spoken', 'fillers', 'llm', 'command'] as const;
+/** A post-processing step. */
+export type StepName = (typeof STEP_NAMES)[number];
+
+/** What `@whis/postprocess` does with the end of a transcript: the values of `finalPunctuation`. */
+export const FINAL_PUNCTUATIONS = ['keep', 'add', 'remove'] as const;
+/** As it came, a period added where none, or a final period (comma, colon, semicolon) removed. */
+export type FinalPunctuation = (typeof FINAL_PUNCTUATIONS)[number];
+
+/** `@whis/feedback`'s notification levels: the values of `notify`. */
+export const NOTIFY_LEVELS = ['errors', 'all', 'off'] as const;
+/** Which notifications are shown: failures that need the user, those and every transcript, none. */
+export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
+
+/** `@whis/feedback`'s sound cues: the values of `sounds`. */
+export const CUES = ['start', 'stop', 'error'] as const;
+/** A sound cue. */
+export type Cue = (typeof CUES)[number];
