@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '@whis/config';
-import { z } from 'zod';
+// zod's mini build, as @whis/config's: one copy of the library in the service, the smaller one
+import * as z from 'zod/mini';
 import { JournalError } from '../errors.js';
 import type { RecordingMeta } from '../journal.js';
 import type { AudioChunk, Logger } from '../ports.js';
@@ -17,39 +18,41 @@ export const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 export const CHUNK_FILE = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)?$/;
 
 const storedChunk = z.object({
-  file: z.string().regex(CHUNK_FILE).optional(),
+  file: z.optional(z.string().check(z.regex(CHUNK_FILE))),
   /** Entries written before chunk names were relative: accepted only when inside the recording. */
-  path: z.string().optional(),
+  path: z.optional(z.string()),
   mimeType: z.string(),
-  startMs: z.number().nonnegative(),
-  durationMs: z.number().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  speech: z.boolean().optional(),
+  startMs: z.number().check(z.nonnegative()),
+  durationMs: z.number().check(z.nonnegative()),
+  bytes: z.int().check(z.nonnegative()),
+  speech: z.optional(z.boolean()),
 });
 
 const storedMeta = z.object({
-  id: z.string().regex(ID),
+  id: z.string().check(z.regex(ID)),
   startedAt: z.string(),
   state: z.enum(['recording', 'captured', 'transcribed', 'failed']),
-  durationMs: z.number().nonnegative(),
+  durationMs: z.number().check(z.nonnegative()),
   chunks: z.array(storedChunk),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
-  writer: z.object({ pid: z.number().int().positive(), started: z.string().nullable() }).optional(),
+  error: z.optional(z.object({ code: z.string(), message: z.string() })),
+  writer: z.optional(
+    z.object({ pid: z.int().check(z.positive()), started: z.nullable(z.string()) }),
+  ),
 });
 
 /** A stored `transcript.json`. */
 export const storedTranscript = z.object({
-  id: z.string().regex(ID),
+  id: z.string().check(z.regex(ID)),
   text: z.string(),
   createdAt: z.string(),
-  durationMs: z.number().nonnegative(),
-  audioKept: z.boolean().optional(),
-  raw: z.string().optional(),
-  applied: z.array(z.string()).optional(),
+  durationMs: z.number().check(z.nonnegative()),
+  audioKept: z.optional(z.boolean()),
+  raw: z.optional(z.string()),
+  applied: z.optional(z.array(z.string())),
 });
 
 /** A stored `segments.json`: segment texts by chunk file name. */
-export const storedSegments = z.record(z.string().regex(CHUNK_FILE), z.string());
+export const storedSegments = z.record(z.string().check(z.regex(CHUNK_FILE)), z.string());
 
 type StoredMeta = z.infer<typeof storedMeta>;
 
@@ -102,7 +105,7 @@ export class JournalFiles {
       .reverse();
   }
 
-  async readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  async readJson<T>(path: string, schema: z.ZodMiniType<T>): Promise<T | undefined> {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
