@@ -126,7 +126,7 @@ describe('whis transcribe FILE: a recording longer than the endpoint takes', () 
     const cache = 'cache-resume';
     handler = async (request) => {
       const reply = await recognizeSpeechOnly(request);
-      return reply.body.includes('four')
+      return reply.body.includes('five')
         ? { status: 500, body: JSON.stringify({ error: { message: 'the server broke' } }) }
         : reply;
     };

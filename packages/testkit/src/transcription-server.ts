@@ -196,7 +196,7 @@ async function recognizeSpeechOnly(request: TranscriptionRequest): Promise<Scrip
       '-i',
       file,
       '-af',
-      'silenceremove=stop_periods=-1:stop_duration=0.3:stop_threshold=-45dB,apad=pad_dur=0.5',
+      'silenceremove=stop_periods=-1:stop_duration=1:stop_threshold=-50dB:stop_silence=0.5,apad=pad_dur=0.5',
       '-ar',
       '16000',
       '-ac',
