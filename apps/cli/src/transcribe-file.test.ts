@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -77,6 +77,31 @@ describe('whis transcribe FILE: a recording longer than the endpoint takes', () 
     // piped: plain progress lines on stderr, the last with every part done
     expect(result.stderr).toMatch(/4 of 4 parts done/);
   }, 180_000);
+
+  it('the same meeting re-encoded to a 7 MB MP3 (under 25 MB, over 1500 s): parts the endpoint takes', async () => {
+    const mp3 = join(dir, 'meeting.mp3');
+    await runChecked('ffmpeg', ['-v', 'error', '-i', meeting, '-b:a', '32k', mp3]);
+    expect((await stat(mp3)).size).toBeLessThan(25 * 1024 * 1024);
+    const before = server.requests.length;
+    const result = await sandbox.whis(['transcribe', mp3], { timeoutMs: 120_000 });
+    expect(result.stderr).not.toMatch(/longer than 1500 seconds/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${FIRST} ${SECOND}\n`);
+    expect(server.requests.length - before).toBe(2);
+  }, 180_000);
+
+  it('a file ffmpeg cannot read, and no ffmpeg: what is wrong and what to do', async () => {
+    const notAudio = join(dir, 'notes.mp3');
+    await writeFile(notAudio, 'not audio at all');
+    const bad = await sandbox.whis(['transcribe', notAudio]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`ffmpeg cannot read ${notAudio} as audio`);
+    // a PATH without ffmpeg: a long file needs it, and the message says what to install
+    const emptyBin = await mkdtemp(join(dir, 'bin-'));
+    const noFfmpeg = await sandbox.whis(['transcribe', meeting], { env: { PATH: emptyBin } });
+    expect(noFfmpeg.code).toBe(1);
+    expect(noFfmpeg.stderr).toMatch(/ffprobe is not installed.*sudo apt install ffmpeg/);
+  });
 
   it('--json: the parts with their times, the silent ones marked skipped', async () => {
     const result = await transcribe(['--json']);
