@@ -188,9 +188,11 @@ async function transcribeInParts(run: {
   const of = (p: Pick<PieceProgress, 'total' | 'final'>) =>
     p.final ? `${p.total}` : `~${Math.max(p.total, estimate ?? 0)}`;
   const started = performance.now();
-  const left = (doneMs: number) => {
+  const left = (p: PieceProgress) => {
     const elapsed = performance.now() - started;
-    if (!durationMs || doneMs <= 0 || doneMs >= durationMs) return '';
+    const { doneMs } = p;
+    if (!durationMs || doneMs <= 0 || doneMs >= durationMs || (p.final && p.done === p.total))
+      return '';
     return `, ${timeLeft(((durationMs - doneMs) / doneMs) * elapsed)}`;
   };
   const length = durationMs ? `, ${formatClock(durationMs)}` : '';
@@ -205,11 +207,11 @@ async function transcribeInParts(run: {
     const how = p.piece.skipped ? ', no speech' : p.piece.stored ? ', from an earlier run' : '';
     if (progress)
       progress.update(
-        `Transcribing ${name}${length ? ` (${formatClock(durationMs!)})` : ''}: ${p.done} of ${of(p)} parts done${left(p.doneMs)}`,
+        `Transcribing ${name}${length ? ` (${formatClock(durationMs!)})` : ''}: ${p.done} of ${of(p)} parts done${left(p)}`,
       );
     else
       process.stderr.write(
-        `whis: ${p.done} of ${of(p)} parts done (part ${p.piece.index + 1}, ${range}${how})${left(p.doneMs)}\n`,
+        `whis: ${p.done} of ${of(p)} parts done (part ${p.piece.index + 1}, ${range}${how})${left(p)}\n`,
       );
   };
   const directory = await mkdtemp(join(tmpdir(), 'whis-transcribe-'));
