@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -215,6 +216,14 @@ async function transcribeInParts(run: {
       );
   };
   const directory = await mkdtemp(join(tmpdir(), 'whis-transcribe-'));
+  // Ctrl+C: the parts on disk go with the process (the finished ones are in the cache already)
+  const onInterrupt = () => {
+    progress?.stop();
+    rmSync(directory, { recursive: true, force: true });
+    process.exit(ExitCode.Interrupted);
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
   let speechWarning: string | undefined;
   try {
     const parts = await transcribePieces(
@@ -247,6 +256,8 @@ async function transcribeInParts(run: {
     if (code?.startsWith('audio/')) throw readError(err);
     throw err;
   } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
     await rm(directory, { recursive: true, force: true });
   }
 }
