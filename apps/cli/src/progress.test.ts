@@ -84,6 +84,73 @@ describe('whis transcribe shows what it is doing on a terminal, and nothing when
     }
   }, 40_000);
 
+  it('a file in parts, in a real terminal: parts done of the total and the time left, then the text', async () => {
+    // three phrases 4 s apart, in parts of at most 5 s: three uploads of 2.5 s, one at a time
+    const padded = join(dir, 'spaced.wav');
+    await runChecked('sox', [wav, join(dir, 'one.wav'), 'pad', '0', '4']);
+    await runChecked('sox', [
+      join(dir, 'one.wav'),
+      join(dir, 'one.wav'),
+      join(dir, 'one.wav'),
+      padded,
+    ]);
+    const session = `whis-parts-${process.pid}`;
+    const env = { ...sandbox.env, TMUX: '' };
+    const tmux = ['-L', session, '-f', '/dev/null'];
+    const command = [
+      process.execPath,
+      CLI,
+      'transcribe',
+      padded,
+      '--part-length',
+      '5s',
+      '--jobs',
+      '1',
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    await runChecked(
+      'tmux',
+      [
+        ...tmux,
+        'new-session',
+        '-d',
+        '-s',
+        session,
+        '-x',
+        '200',
+        '-y',
+        '20',
+        `${command}; sleep 30`,
+      ],
+      { env },
+    );
+    try {
+      const pane = async () =>
+        (await run('tmux', [...tmux, 'capture-pane', '-p', '-t', session], { env })).stdout;
+      let during = '';
+      const deadline = Date.now() + 30_000;
+      // one part done, the others to go: the count and an estimate of the time left
+      while (
+        !/Transcribing spaced\.wav \(0:17\): 1 of ~?\d parts done, about \d+ s left/.test(during)
+      ) {
+        if (Date.now() > deadline) throw new Error(`no progress line; the pane:\n${during}`);
+        await new Promise((r) => setTimeout(r, 100));
+        during = await pane();
+      }
+      let after = '';
+      // (every part answers the same: the words repeated at a seam are joined once)
+      while (!after.includes('the file said this')) {
+        if (Date.now() > deadline + 10_000) throw new Error(`no text; the pane:\n${after}`);
+        await new Promise((r) => setTimeout(r, 100));
+        after = await pane();
+      }
+      expect(after).not.toContain('Transcribing');
+    } finally {
+      await run('tmux', [...tmux, 'kill-server'], { env });
+    }
+  }, 60_000);
+
   it('piped: stdout holds only the text, stderr nothing', async () => {
     const result = await sandbox.whis(['transcribe', wav], { timeoutMs: 30_000 });
     expect(result.code).toBe(0);

@@ -8,7 +8,9 @@ export type AudioErrorCode =
   | 'write-failed'
   | 'disk-full'
   | 'native-unavailable'
-  | 'vad-unavailable';
+  | 'vad-unavailable'
+  | 'ffmpeg-missing'
+  | 'unreadable-file';
 
 /** A capture failure: `code` for programs, a message naming the device and what to do. */
 export class AudioError extends WhisError<'audio', AudioErrorCode> {

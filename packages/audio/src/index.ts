@@ -16,4 +16,12 @@ export {
   type SpeechModel,
   type SpeechModelOptions,
 } from './speech.js';
+export {
+  PieceCutter,
+  cutPieces,
+  type FilePiece,
+  type PieceCutterOptions,
+  type CutPiecesOptions,
+} from './file-pieces.js';
+export { decodeAudioFile, probeAudioFile, type DecodeOptions } from './decode.js';
 export type { AudioSource, Capture, CapturedAudio, AudioChunk, Level } from './types.js';

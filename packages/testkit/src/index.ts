@@ -10,6 +10,9 @@ export {
   type TranscriptionRequest,
   type TranscriptionHandler,
   type ScriptedReply,
+  type UploadLimits,
+  OPENAI_LIMITS,
+  recognizeSpeechOnly,
 } from './transcription-server.js';
 export { type RealtimeControls, type RealtimeConnectionLog } from './realtime-server.js';
 export { run, runChecked, stopChild, type RunResult } from './process.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import busboy from 'busboy';
 import { attachRealtime, type RealtimeControls } from './realtime-server.js';
+import { runChecked } from './process.js';
 import { recognize } from './speech.js';
 
 export interface TranscriptionRequest {
@@ -47,7 +48,7 @@ export interface ScriptedReply {
 /** A reply that never comes: the server takes the upload and keeps the connection open, silent. */
 export const HANG: ScriptedReply = { status: 0, body: '', hang: true };
 
-export { recognizeUpload };
+export { recognizeUpload, recognizeSpeechOnly };
 
 export type TranscriptionHandler = (
   request: TranscriptionRequest,
@@ -63,7 +64,8 @@ function parse(req: IncomingMessage): Promise<TranscriptionRequest> {
     const fields: Record<string, string | string[]> = {};
     let filename = '';
     const parts: Buffer[] = [];
-    const form = busboy({ headers: req.headers, limits: { fileSize: 26 * 1024 * 1024 } });
+    // (a larger file is taken whole: the limits below answer it as the real endpoint does)
+    const form = busboy({ headers: req.headers, limits: { fileSize: 200 * 1024 * 1024 } });
     form.on('field', (name, value) => {
       if (name.endsWith('[]')) {
         const list = fields[name];
@@ -108,6 +110,105 @@ async function recognizeUpload(request: TranscriptionRequest): Promise<ScriptedR
   }
 }
 
+/** The length of an uploaded file in seconds, as ffprobe reads it. */
+async function uploadSeconds(request: TranscriptionRequest): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'whis-upload-'));
+  try {
+    const file = join(dir, `upload${extname(request.filename) || '.bin'}`);
+    await writeFile(file, request.audio);
+    const { stdout } = await runChecked('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration',
+      '-of',
+      'default=noprint_wrappers=1:nokey=1',
+      file,
+    ]);
+    return Number(stdout.trim());
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The limits the real endpoint enforces on an upload, when set: OpenAI's answers to uploads past them. */
+async function overLimits(
+  request: TranscriptionRequest,
+  limits: UploadLimits,
+): Promise<ScriptedReply | undefined> {
+  if (limits.maxBytes !== undefined && request.audio.length > limits.maxBytes)
+    return {
+      status: 413,
+      body: JSON.stringify({
+        error: {
+          message: `Maximum content size limit (${limits.maxBytes}) exceeded (${request.audio.length} bytes read)`,
+          type: 'server_error',
+          param: null,
+          code: null,
+        },
+      }),
+    };
+  if (limits.maxDurationSeconds !== undefined) {
+    const seconds = await uploadSeconds(request);
+    if (seconds > limits.maxDurationSeconds)
+      return {
+        status: 400,
+        body: JSON.stringify({
+          error: {
+            message: `audio duration ${seconds.toFixed(1)} seconds is longer than ${limits.maxDurationSeconds} seconds which is the maximum for this model`,
+            type: 'invalid_request_error',
+            param: null,
+            code: 'invalid_value',
+          },
+        }),
+      };
+  }
+  return undefined;
+}
+
+/** What the real endpoint refuses: OpenAI takes 25 MB, and the gpt-4o-transcribe family 1500 s. */
+export interface UploadLimits {
+  /** Larger uploads are answered 413, as OpenAI answers. */
+  maxBytes?: number;
+  /** Longer audio (measured with ffprobe) is answered 400 with OpenAI's message. */
+  maxDurationSeconds?: number;
+}
+
+/** OpenAI's limits: 25 MB an upload, 1500 s of audio for the gpt-4o-transcribe family. */
+export const OPENAI_LIMITS: UploadLimits = {
+  maxBytes: 25 * 1024 * 1024,
+  maxDurationSeconds: 1500,
+};
+
+/**
+ * Like the default, for long uploads that are mostly silence (a meeting's pauses): the silence is
+ * cut out first (ffmpeg `silenceremove`), so that pocketsphinx hears only the words, in seconds.
+ */
+async function recognizeSpeechOnly(request: TranscriptionRequest): Promise<ScriptedReply> {
+  const dir = await mkdtemp(join(tmpdir(), 'whis-upload-'));
+  try {
+    const file = join(dir, `upload${extname(request.filename) || '.bin'}`);
+    const words = join(dir, 'words.wav');
+    await writeFile(file, request.audio);
+    await runChecked('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      file,
+      '-af',
+      'silenceremove=stop_periods=-1:stop_duration=1:stop_threshold=-50dB:stop_silence=0.5,apad=pad_dur=0.5',
+      '-ar',
+      '16000',
+      '-ac',
+      '1',
+      words,
+    ]);
+    return { status: 200, body: JSON.stringify({ text: await recognize(words) }) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 // OpenAI's answer for a model it does not (or no longer) serve
 function modelNotFound(model: string): ScriptedReply {
   return {
@@ -133,6 +234,8 @@ export async function startTranscriptionServer(
     port?: number;
     /** Models answered with 404 `model_not_found`, as OpenAI answers for a shut-down model. */
     retiredModels?: readonly string[];
+    /** Refuse uploads past these limits before the handler sees them, as the real endpoint does. */
+    limits?: UploadLimits;
   } = {},
 ): Promise<TranscriptionServer> {
   const requests: TranscriptionRequest[] = [];
@@ -152,7 +255,8 @@ export async function startTranscriptionServer(
         requests.push(request);
         const reply = options.retiredModels?.includes(request.model)
           ? modelNotFound(request.model)
-          : await handler(request);
+          : ((options.limits && (await overLimits(request, options.limits))) ??
+            (await handler(request)));
         if (reply.hang) return;
         if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
         if (res.destroyed) return;

@@ -15,7 +15,9 @@ export type TranscribeErrorCode =
   /** A setting the transcriber reads has a value it cannot use. */
   | 'invalid-setting'
   /** A segment could not be transcribed live (dropped connection, refused session): it is uploaded. */
-  | 'live-failed';
+  | 'live-failed'
+  /** A piece of a long recording failed after its retries; the message names it and its time range. */
+  | 'piece-failed';
 
 /** A transcription failure: `code` for programs, a message that says what to do, the SDK's error as `cause`. */
 export class TranscribeError extends WhisError<'transcribe', TranscribeErrorCode> {

@@ -31,3 +31,15 @@ export {
 } from './options.js';
 export { mergeTranscripts, isSilenceHallucination } from './merge.js';
 export { TranscribeError, type TranscribeErrorCode } from './errors.js';
+export {
+  transcribePieces,
+  openPieceCache,
+  formatClock,
+  type Piece,
+  type PieceResult,
+  type PieceStore,
+  type PieceProgress,
+  type TranscribePiecesOptions,
+  type FileIdentity,
+} from './pieces.js';
+export { formatSubtitles, type SubtitleFormat } from './subtitles.js';

@@ -1,59 +1,263 @@
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { rmSync } from 'node:fs';
+import { mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
-import { AUDIO_MIME_TYPES, audioMimeType } from '@whis/contracts';
+import { AUDIO_MIME_TYPES, audioMimeType, isWhisError } from '@whis/contracts';
+import type { PieceProgress, PieceResult, TranscriberOptions } from '@whis/transcribe';
 import { CliError, ExitCode } from '../errors.js';
-import { startProgress } from '../internal/progress.js';
+import { startProgress, type Progress } from '../internal/progress.js';
 import { loadPackage } from '../lazy.js';
-import type { TranscribeArgs } from './transcribe.js';
+import type { TranscribeArgs, TranscriptFormat } from './transcribe.js';
 
+/** What the endpoint takes in one upload (OpenAI: 25 MB). */
 const LIMIT = 25 * 1024 * 1024;
+/** The gpt-4o-transcribe family takes 1500 s at most: parts stay under it. */
+const MAX_PART_MS = 1_500_000;
+const DEFAULT_PART_MS = 600_000;
+/** Subtitles are timed by part: short parts give cues a reader can follow. */
+const SUBTITLE_PART_MS = 30_000;
+
+type Audio = typeof import('@whis/audio');
+type Transcribe = typeof import('@whis/transcribe');
+
+/** `600`, `90s`, `10m`, `1m30s` → ms. */
+export function parsePartLength(value: string): number | undefined {
+  const match = /^\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$/.exec(value);
+  if (!match || (!match[1] && !match[2])) return undefined;
+  return Math.round((Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0)) * 1000);
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+function timeLeft(ms: number): string {
+  if (ms < 60_000) return `about ${Math.max(1, Math.round(ms / 1000))} s left`;
+  return `about ${Math.round(ms / 60_000)} min left`;
+}
+
+function usage(message: string, hint?: string): CliError {
+  return new CliError(message, { exitCode: ExitCode.Usage, ...(hint ? { hint } : {}) });
+}
 
 export async function runTranscribe(args: TranscribeArgs): Promise<number> {
-  const mimeType = audioMimeType(args.file);
-  if (!mimeType) {
-    throw new CliError(`${args.file}: unsupported format.`, {
-      exitCode: ExitCode.Usage,
-      hint: `Use one of ${Object.keys(AUDIO_MIME_TYPES).join(' ')}; convert with e.g. \`ffmpeg -i in.xyz -ac 1 -ar 16000 -b:a 32k out.mp3\`.`,
-    });
+  const format: TranscriptFormat = args.json ? 'json' : (args.format ?? 'text');
+  if (args.json && args.format && args.format !== 'json')
+    throw usage(`--json and --format ${args.format} disagree.`, 'Give one of them.');
+  const subtitles = format === 'srt' || format === 'vtt';
+  let partMs = subtitles ? SUBTITLE_PART_MS : DEFAULT_PART_MS;
+  if (args.partLength !== undefined) {
+    const parsed = parsePartLength(args.partLength);
+    if (parsed === undefined || parsed < 5000 || parsed > MAX_PART_MS)
+      throw usage(
+        `--part-length ${args.partLength}: give a length from 5s to 25m, e.g. 10m or 90s.`,
+      );
+    partMs = parsed;
   }
-  let bytes: number;
+  const jobs = args.jobs ?? 3;
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16)
+    throw usage(`--jobs ${args.jobs}: give a number from 1 to 16.`);
+
+  let info: { size: number; mtimeMs: number };
   try {
-    bytes = (await stat(args.file)).size;
+    info = await stat(args.file);
   } catch (err) {
     throw new CliError(`Cannot read ${args.file}: ${(err as Error).message}`, { cause: err });
   }
-  if (bytes > LIMIT) {
-    throw new CliError(
-      `${args.file} is ${(bytes / 1024 / 1024).toFixed(1)} MB; the API takes 25 MB at most.`,
-      {
-        hint: 'Re-encode it smaller: `ffmpeg -i in -ac 1 -ar 16000 -b:a 32k out.mp3` (about 15 MB an hour).',
-      },
-    );
+  const audio = await loadPackage<Audio>('@whis/audio');
+  const mimeType = audioMimeType(args.file);
+  let durationMs: number | undefined;
+  try {
+    ({ durationMs } = await audio.probeAudioFile(args.file));
+  } catch (err) {
+    const code = isWhisError(err) ? err.id : undefined;
+    // without ffmpeg a file the endpoint takes as it is still goes, as it always did
+    if (code !== 'audio/ffmpeg-missing' || !mimeType || info.size > LIMIT) throw readError(err);
   }
+
   const { fileEngine } =
     await loadPackage<typeof import('@whis/service/engines')>('@whis/service/engines');
   const settings = await readSettings(resolvePaths().settingsFile);
   const { options, transcriber } = fileEngine(settings, process.env, {
     flags: { model: args.model, language: args.language, prompt: args.prompt },
   });
-  const progress = startProgress(
-    `Transcribing ${basename(args.file)} (${(bytes / 1024 / 1024).toFixed(1)} MB) with ${options.model}: uploading…`,
-  );
-  try {
-    const { text } = await transcriber.transcribe(
-      [{ path: args.file, mimeType, startMs: 0, durationMs: 0, bytes }],
-      {
-        onProgress: ({ done, total }) =>
-          total > 1 &&
-          progress.update(`Transcribing ${basename(args.file)}: ${done} of ${total} parts done`),
-      },
+  const name = basename(args.file);
+  const whole = mimeType && info.size <= LIMIT && (durationMs ?? 0) <= partMs;
+
+  let parts: PieceResult[];
+  if (whole) {
+    // a file the endpoint takes as it is: one upload of the file itself
+    const progress = startProgress(
+      `Transcribing ${name} (${mb(info.size)}) with ${options.model}: uploading…`,
     );
-    progress.stop();
-    process.stdout.write(`${text}\n`);
-  } catch (err) {
-    progress.stop();
-    throw err;
+    try {
+      const { text } = await transcriber.transcribe([
+        { path: args.file, mimeType, startMs: 0, durationMs: durationMs ?? 0, bytes: info.size },
+      ]);
+      const endMs = durationMs ?? 0;
+      parts = [{ index: 0, startMs: 0, endMs, text, skipped: false, stored: false }];
+    } finally {
+      progress.stop();
+    }
+  } else {
+    parts = await transcribeInParts({
+      args,
+      audio,
+      transcriber,
+      options,
+      info,
+      durationMs,
+      partMs,
+      jobs,
+    });
   }
+
+  const { formatSubtitles, mergeTranscripts } = await loadPackage<Transcribe>('@whis/transcribe');
+  const text = mergeTranscripts(parts.map((p) => p.text));
+  let out: string;
+  if (format === 'json') {
+    out = `${JSON.stringify(
+      {
+        file: args.file,
+        model: options.model,
+        durationMs: durationMs ?? parts.at(-1)?.endMs ?? 0,
+        text,
+        parts: parts.map((p) => ({
+          index: p.index + 1,
+          start: p.startMs / 1000,
+          end: p.endMs / 1000,
+          text: p.text,
+          skipped: p.skipped,
+        })),
+      },
+      null,
+      2,
+    )}\n`;
+  } else if (subtitles) out = formatSubtitles(parts, format);
+  else out = `${text}\n`;
+  if (args.output) {
+    try {
+      await writeFile(args.output, out);
+    } catch (err) {
+      throw new CliError(`Cannot write ${args.output}: ${(err as Error).message}`, { cause: err });
+    }
+  } else process.stdout.write(out);
   return ExitCode.Ok;
+}
+
+function readError(err: unknown): CliError {
+  const code = isWhisError(err) ? err.id : undefined;
+  if (code === 'audio/ffmpeg-missing') return new CliError((err as Error).message, { cause: err });
+  if (code === 'audio/unreadable-file')
+    return new CliError((err as Error).message, {
+      exitCode: ExitCode.Usage,
+      hint: `whis reads what ffmpeg reads (e.g. ${Object.keys(AUDIO_MIME_TYPES).join(' ')}, and the audio of videos).`,
+      cause: err,
+    });
+  return new CliError((err as Error)?.message ?? String(err), { cause: err });
+}
+
+// A file longer than a part, or larger than an upload: decoded by ffmpeg as a stream, cut at
+// pauses into MP3 parts in a temporary folder, the silent ones skipped, at most `jobs` uploaded at
+// once, each part's text kept in the cache as it comes so that a rerun sends only what is missing.
+async function transcribeInParts(run: {
+  args: TranscribeArgs;
+  audio: Audio;
+  transcriber: import('@whis/contracts').Transcriber;
+  options: TranscriberOptions;
+  info: { size: number; mtimeMs: number };
+  durationMs: number | undefined;
+  partMs: number;
+  jobs: number;
+}): Promise<PieceResult[]> {
+  const { args, audio, info, durationMs, partMs } = run;
+  const { transcribePieces, openPieceCache, formatClock } =
+    await loadPackage<Transcribe>('@whis/transcribe');
+  const name = basename(args.file);
+  const cache = await openPieceCache(join(resolvePaths().cacheDir, 'transcribe'), {
+    version: 1,
+    file: await realpath(args.file),
+    bytes: info.size,
+    mtimeMs: info.mtimeMs,
+    model: run.options.model,
+    baseURL: run.options.baseURL,
+    language: run.options.language,
+    prompt: run.options.prompt,
+    keywords: run.options.keywords,
+    partMs,
+  });
+  const estimate = durationMs ? Math.ceil(durationMs / partMs) : undefined;
+  const of = (p: Pick<PieceProgress, 'total' | 'final'>) =>
+    p.final ? `${p.total}` : `~${Math.max(p.total, estimate ?? 0)}`;
+  const started = performance.now();
+  const left = (p: PieceProgress) => {
+    const elapsed = performance.now() - started;
+    const { doneMs } = p;
+    if (!durationMs || doneMs <= 0 || doneMs >= durationMs || (p.final && p.done === p.total))
+      return '';
+    return `, ${timeLeft(((durationMs - doneMs) / doneMs) * elapsed)}`;
+  };
+  const length = durationMs ? `, ${formatClock(durationMs)}` : '';
+  const tty = process.stderr.isTTY;
+  const progress: Progress | undefined = tty
+    ? startProgress(
+        `Transcribing ${name} (${mb(info.size)}${length}) with ${run.options.model}: cutting it into parts…`,
+      )
+    : undefined;
+  const onProgress = (p: PieceProgress) => {
+    const range = `${formatClock(p.piece.startMs)}–${formatClock(p.piece.endMs)}`;
+    const how = p.piece.skipped ? ', no speech' : p.piece.stored ? ', from an earlier run' : '';
+    if (progress)
+      progress.update(
+        `Transcribing ${name}${length ? ` (${formatClock(durationMs!)})` : ''}: ${p.done} of ${of(p)} parts done${left(p)}`,
+      );
+    else
+      process.stderr.write(
+        `whis: ${p.done} of ${of(p)} parts done (part ${p.piece.index + 1}, ${range}${how})${left(p)}\n`,
+      );
+  };
+  const directory = await mkdtemp(join(tmpdir(), 'whis-transcribe-'));
+  // Ctrl+C: the parts on disk go with the process (the finished ones are in the cache already)
+  const onInterrupt = () => {
+    progress?.stop();
+    rmSync(directory, { recursive: true, force: true });
+    process.exit(ExitCode.Interrupted);
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
+  let speechWarning: string | undefined;
+  try {
+    const parts = await transcribePieces(
+      audio.cutPieces(audio.decodeAudioFile(args.file), {
+        directory,
+        maxPieceMs: partMs,
+        onSpeechUnavailable: (err) => (speechWarning = err.message),
+      }),
+      run.transcriber,
+      { jobs: run.jobs, store: cache, onProgress },
+    );
+    progress?.stop();
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    const skipped = parts.filter((p) => p.skipped).length;
+    const stored = parts.filter((p) => p.stored).length;
+    if (!tty)
+      process.stderr.write(
+        `whis: ${parts.length} of ${parts.length} parts done in ${seconds} s (${parts.length - skipped - stored} sent, ${skipped} without speech, ${stored} from an earlier run)\n`,
+      );
+    if (speechWarning) process.stderr.write(`whis: ${speechWarning}\n`);
+    return parts;
+  } catch (err) {
+    progress?.stop();
+    const code = isWhisError(err) ? err.id : undefined;
+    if (code === 'transcribe/piece-failed')
+      throw new CliError((err as Error).message, {
+        hint: 'The parts transcribed are kept: run the same command again to send only the rest.',
+        cause: err,
+      });
+    if (code?.startsWith('audio/')) throw readError(err);
+    throw err;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    await rm(directory, { recursive: true, force: true });
+  }
 }

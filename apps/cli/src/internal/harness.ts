@@ -75,6 +75,7 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
     XDG_CONFIG_HOME: join(root, 'config'),
     XDG_DATA_HOME: join(root, 'data'),
     XDG_STATE_HOME: join(root, 'state'),
+    XDG_CACHE_HOME: join(root, 'cache'),
   };
   const children: ChildProcess[] = [];
   const sandbox: Sandbox = {
