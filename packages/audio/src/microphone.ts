@@ -1,9 +1,13 @@
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { AudioError } from './errors.js';
+import { fileURLToPath } from 'node:url';
+import { AudioError, type AudioErrorCode } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
 import { startCueStep } from './internal/start-cue.js';
 import { DeviceStream, type NaudiodonStream } from './internal/device-stream.js';
+import { captureNativeOutput } from './internal/native-output.js';
 import type { Logger } from '@whis/contracts';
 import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
 
@@ -81,21 +85,104 @@ let vadWarned = false;
 /** The device list the last lookup found: a recording opens its device without enumerating again. */
 let knownDevices: InputDevice[] | undefined;
 
-/** The input devices PortAudio sees, the default marked. */
-export async function listInputDevices(): Promise<InputDevice[]> {
-  knownDevices = enumerate();
-  return knownDevices;
+/** What the device lister sends its parent (`internal/device-list-process.ts`). */
+export type DeviceListMessage =
+  { devices: InputDevice[] } | { error: { code: AudioErrorCode; message: string } };
+
+/** Runs a call into PortAudio; what the native libraries print goes to the debug log. */
+function quietly<T>(
+  what: string,
+  logger: Pick<MicrophoneLogger, 'debug'> | undefined,
+  fn: () => T,
+): T {
+  const { value, output } = captureNativeOutput(fn);
+  if (output.trim() !== '')
+    logger?.debug(
+      { output: output.trimEnd().split('\n').slice(-200) },
+      `${what}: the audio libraries said`,
+    );
+  return value;
+}
+
+// Beside this module once built; from the sources (tests), the built copy.
+const BUILT_LISTER = fileURLToPath(new URL('./internal/device-list-process.js', import.meta.url));
+const LISTER = existsSync(BUILT_LISTER)
+  ? BUILT_LISTER
+  : fileURLToPath(new URL('../dist/internal/device-list-process.js', import.meta.url));
+
+/**
+ * The input devices PortAudio sees, the default marked, listed in a child process: the caller never
+ * loads PortAudio (it stays loaded once it has enumerated: about 8 MB), a crash in a sound driver
+ * cannot end it, and what ALSA and JACK print meanwhile (178 lines of it on a machine with no sound
+ * server) stays in the child's pipes, handed to `logger` at debug level, never to a terminal.
+ */
+export function listInputDevices(
+  options: { logger?: Pick<MicrophoneLogger, 'debug'>; timeoutMs?: number } = {},
+): Promise<InputDevice[]> {
+  const { logger } = options;
+  return new Promise((resolve, reject) => {
+    // none of this process's flags (a test runner's loaders, an inspector): a plain Node
+    const child = fork(LISTER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+    // PortAudio can hang on a broken sound server (JACK waiting for its server): give up in time
+    const limit = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 10_000);
+    let said = '';
+    const keep = (d: Buffer) => (said = (said + d.toString()).slice(-20_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    let answer: DeviceListMessage | undefined;
+    child.on('message', (message: DeviceListMessage) => (answer = message));
+    child.once('error', (err) => {
+      clearTimeout(limit);
+      reject(
+        new AudioError('native-unavailable', `Cannot list the microphones: ${err.message}.`, {
+          cause: err,
+        }),
+      );
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(limit);
+      if (said.trim() !== '')
+        logger?.debug(
+          { output: said.trimEnd().split('\n').slice(-200) },
+          'listing the devices: the audio libraries said',
+        );
+      if (answer && 'devices' in answer) {
+        knownDevices = answer.devices;
+        return resolve(answer.devices);
+      }
+      if (answer) return reject(new AudioError(answer.error.code, answer.error.message));
+      // Node ends an uncaught error's report with its own version: the line before says what
+      const why = said
+        .trim()
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !/^Node\.js v/.test(line))
+        .pop();
+      reject(
+        new AudioError(
+          'native-unavailable',
+          `Listing the microphones failed (${signal ?? `exit ${code}`}${why ? `: ${why}` : ''}). Check that PulseAudio or PipeWire runs, then \`whis doctor\`.`,
+        ),
+      );
+    });
+  });
+}
+
+/** Lists the devices in this process: the device lister's own work (see `listInputDevices`). */
+export function listInputDevicesHere(logger?: Pick<MicrophoneLogger, 'debug'>): InputDevice[] {
+  return enumerate(logger);
 }
 
 // Each enumeration initialises PortAudio and probes every ALSA card: about 150 ms, too long to sit
 // between a hotkey and the first sample. So a recording uses the list found before (at `prepare()`
 // or by the previous recording) and the list is refreshed after the device is closed, off the path.
-function enumerate(): InputDevice[] {
+function enumerate(logger?: Pick<MicrophoneLogger, 'debug'>): InputDevice[] {
   const lib = load();
-  const apis = lib.getHostAPIs();
+  const { apis, all } = quietly('listing the devices', logger, () => ({
+    apis: lib.getHostAPIs(),
+    all: lib.getDevices(),
+  }));
   const defaultInput = apis.HostAPIs.find((api) => api.id === apis.defaultHostAPI)?.defaultInput;
-  return lib
-    .getDevices()
+  return all
     .filter((d) => d.maxInputChannels > 0)
     .map((d) => ({
       index: d.id,
@@ -198,12 +285,12 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
   let opening: Promise<OpenedStream> | undefined;
   let refresh: NodeJS.Timeout | undefined;
 
-  const devices = (): InputDevice[] => knownDevices ?? (knownDevices = enumerate());
+  const devices = (): InputDevice[] => knownDevices ?? (knownDevices = enumerate(options.logger));
   const refreshLater = () => {
     clearTimeout(refresh);
     refresh = setTimeout(() => {
       try {
-        knownDevices = enumerate();
+        knownDevices = enumerate(options.logger);
       } catch {
         // the next recording enumerates again, and reports what is wrong
       }
@@ -218,17 +305,23 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       const rate = Math.round(device.defaultSampleRate) || 48_000;
       const channels = Math.min(2, device.channels);
       const frames = Math.round((rate * (options.bufferMs ?? 20)) / 1000);
-      const io = new lib.AudioIO({
-        inOptions: {
-          channelCount: channels,
-          sampleFormat: lib.SampleFormat16Bit,
-          sampleRate: rate,
-          deviceId: device.index,
-          closeOnError: false,
-          framesPerBuffer: frames,
-          highwaterMark: frames * channels * 2,
-        },
-      });
+      // PortAudio prints the stream's options on stdout as it opens it
+      const io = quietly(
+        'opening the microphone',
+        options.logger,
+        () =>
+          new lib.AudioIO({
+            inOptions: {
+              channelCount: channels,
+              sampleFormat: lib.SampleFormat16Bit,
+              sampleRate: rate,
+              deviceId: device.index,
+              closeOnError: false,
+              framesPerBuffer: frames,
+              highwaterMark: frames * channels * 2,
+            },
+          }),
+      );
       return { io, rate, channels, frames };
     };
     let made: ReturnType<typeof attempt>;
@@ -236,7 +329,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       made = attempt();
     } catch (err) {
       // the list may be out of date (a device plugged in or out since): look again, once
-      knownDevices = enumerate();
+      knownDevices = enumerate(options.logger);
       const again = choose(knownDevices, options.device);
       if (again.index === device.index && again.name === device.name) throw openError(device, err);
       device = again;
@@ -276,7 +369,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       },
     );
     try {
-      made.io.start();
+      quietly('starting the microphone', options.logger, () => made.io.start());
     } catch (err) {
       void stream.close();
       throw new AudioError(
@@ -319,10 +412,17 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
   }
 
   return {
-    // Opened per recording, nothing is loaded ahead: an idle service stays without PortAudio (about
-    // 9 MB); the first recording looks the devices up, the later ones use the list it found.
+    // Opened per recording: an idle service stays without PortAudio (about 9 MB). The device list
+    // is learnt ahead in a child process, so the first recording opens its device as quickly as
+    // the later ones; each recording refreshes the list after its device is closed.
     async prepare() {
       if (keepOpen) await openKept();
+      else if (knownDevices === undefined) {
+        // ahead of the first recording, so that it opens its device without enumerating
+        const devices = await listInputDevices({ logger: options.logger }).catch(() => undefined);
+        if (devices)
+          options.logger?.debug({ devices: devices.length }, 'the device list is learnt ahead');
+      }
     },
 
     async close() {

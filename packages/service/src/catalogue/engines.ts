@@ -38,12 +38,14 @@ export function fileEngine(
 }
 
 /**
- * Loads the upload client when a recording starts: an idle service does not hold it, and the first
- * transcription does not wait for it.
+ * Loads the upload client once a recording is under way: an idle service does not hold it, and the
+ * first transcription does not wait for it. Not at the very start: compiling the SDK holds the
+ * event loop for tens of milliseconds, just when the microphone's first frames come in.
  */
 export function prepareEngines(): void {
-  void prepareTranscriber();
+  setTimeout(() => void prepareTranscriber(), PREPARE_DELAY_MS).unref();
 }
+const PREPARE_DELAY_MS = 750;
 
 /** A row of the engines: what it does, for `whis config`, and how it is made. */
 export interface EngineRow {
