@@ -27,7 +27,9 @@ export async function race(
         new Promise<Contender>((resolve, reject) => {
           const lines = createInterface({ input: child.stdout! });
           lines.once('line', (line) => resolve({ child, result: JSON.parse(line) }));
-          child.once('exit', (code) =>
+          // 'close', not 'exit': a loser says how it fared and exits at once, and on a busy machine
+          // 'exit' can come before its last line has been read
+          child.once('close', (code) =>
             reject(new Error(`contender exited (${code}) without a result`)),
           );
         }),
