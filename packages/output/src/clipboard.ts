@@ -97,6 +97,7 @@ export async function copyToClipboard(text: string, options: ClipboardOptions = 
   for (const tool of tools) {
     try {
       await writeWith(tool, text, env, options.timeoutMs ?? 5000);
+      if (tool === XCLIP || tool === XSEL) await untilServed(tool, text, env);
       return;
     } catch (err) {
       if ((err as OutputError).code !== 'missing-tool') throw err;
@@ -108,6 +109,27 @@ export async function copyToClipboard(text: string, options: ClipboardOptions = 
     `No clipboard tool found. Install ${tools.map((t) => t.install).join(', or ')}.`,
     { cause: missing },
   );
+}
+
+/**
+ * xclip and xsel claim the selection and then fork the process that serves it; the claim can still
+ * sit in the X library's buffer when the first process exits, so on a busy machine a paste (or a
+ * read) at that moment gets the previous clipboard. Reads back until the text is served, for up to
+ * `limitMs`; after that the copy is taken as done, as before.
+ */
+async function untilServed(
+  tool: Tool,
+  text: string,
+  env: NodeJS.ProcessEnv,
+  limitMs = 2000,
+): Promise<void> {
+  const args = tool === XCLIP ? ['-selection', 'clipboard', '-out'] : ['--clipboard', '--output'];
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    const served = await read(tool.command, args, env, limitMs);
+    if (served?.toString() === text) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** What the clipboard held: one type's bytes (text when it offered text). */
