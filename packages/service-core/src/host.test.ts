@@ -781,6 +781,31 @@ describe('recording hooks', () => {
     expect(after).toHaveLength(3);
   });
 
+  it('a recording the journal cannot create: afterCapture still runs, once', async () => {
+    await host.shutdown();
+    const hooks: string[] = [];
+    host = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal,
+      hooks: {
+        beforeCapture: async () => void hooks.push('before'),
+        afterCapture: () => void hooks.push('after'),
+      },
+      info: { version: '9.9.9' },
+    });
+    const create = journal.create.bind(journal);
+    journal.create = () => Promise.reject(new Error('disk full'));
+    await expect(host.start()).rejects.toThrow('disk full');
+    journal.create = create;
+    // media paused by the first recording's start is resumed: the cues stay in step
+    expect(hooks).toEqual(['before', 'after']);
+    await host.start();
+    await host.cancel();
+    expect(hooks).toEqual(['before', 'after', 'before', 'after']);
+  });
+
   it('a failing beforeCapture does not stop the recording', async () => {
     await host.shutdown();
     host = createServiceHost({

@@ -62,11 +62,22 @@ export class CaptureLifecycle {
       created = await journal.create();
     } catch (err) {
       reportError(errorCode(err, 'journal-failed'), (err as Error).message);
+      // the start feedback ran (media paused): its end must too, or every later cue is one late
+      await prelude;
+      this.ctx.afterCapture?.();
       throw err instanceof JournalError
         ? err
         : new JournalError('journal-failed', (err as Error).message, { cause: err });
     }
-    const live = await this.ctx.openLive?.(created.id);
+    let live: Awaited<ReturnType<NonNullable<CaptureContext['openLive']>>>;
+    try {
+      live = await this.ctx.openLive?.(created.id);
+    } catch (err) {
+      await journal.remove(created.id).catch(() => undefined);
+      await prelude;
+      this.ctx.afterCapture?.();
+      throw err;
+    }
     const startCue = (await prelude)?.startCue;
     const recording: CurrentRecording = {
       ...created,
