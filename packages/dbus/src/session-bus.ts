@@ -106,6 +106,14 @@ export async function connectSessionBus(options: SessionBusOptions = {}): Promis
   };
   // a bus that goes away later must not crash the process: calls then fail and are reported
   bus.on('error', shut);
+  // the library says nothing when the bus daemon hangs up (it only fails the next write): the
+  // calls in flight reject at once, and onError's listeners hear of it
+  const connection = (bus as unknown as { _connection?: NodeJS.EventEmitter })._connection;
+  connection?.once('end', () => {
+    if (closed) return;
+    shut();
+    bus.emit('error', new Error('the session bus closed the connection'));
+  });
   const connecting = deadline(timeoutMs, options.signal);
   try {
     await untilAborted(
