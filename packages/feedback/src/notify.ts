@@ -164,7 +164,10 @@ function runToEnd({ command, args }: Command): Promise<void> {
 /** The events the notifications follow: the service's `error` and `transcript` events (structurally). */
 export type NotifiableEvent =
   | { type: 'transcript'; recordingId: string; text: string }
-  | { type: 'error'; error: { code: string; message: string; recordingId?: string } }
+  | {
+      type: 'error';
+      error: { domain?: string; code: string; message: string; recordingId?: string };
+    }
   /** The hotkey could not be bound (the trigger reported itself unavailable). */
   | { type: 'hotkey-unavailable'; reason: string };
 
@@ -210,11 +213,18 @@ export function notificationFor(
     if (level !== 'all' || event.text.trim() === '') return undefined;
     return { kind: 'transcript', title: 'Transcribed', body: shorten(event.text), urgency: 'low' };
   }
-  const { code, message } = event.error;
-  if (QUIET.has(code)) return undefined;
-  if (MICROPHONE.has(code))
+  const { domain, code, message } = event.error;
+  if (QUIET.has(code) && (domain === undefined || domain === 'host')) return undefined;
+  // the part that failed decides; the bare code only for a service too old to name it
+  const part =
+    domain === 'audio' || (domain === undefined && MICROPHONE.has(code))
+      ? 'microphone'
+      : domain === 'output' || (domain === undefined && OUTPUT.has(code))
+        ? 'output'
+        : 'transcription';
+  if (part === 'microphone')
     return { kind: 'microphone', title: 'Microphone problem', body: message, urgency: 'critical' };
-  if (OUTPUT.has(code))
+  if (part === 'output')
     return {
       kind: 'output',
       title: /clipboard/i.test(message)

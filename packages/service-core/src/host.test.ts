@@ -124,6 +124,31 @@ describe('a recording', () => {
     await expect(host.retry()).rejects.toMatchObject({ code: 'not-found' });
   });
 
+  it('an output that fails keeps its domain and code: the transcript was delivered elsewhere, not lost', async () => {
+    class OutputError extends Error {
+      readonly domain = 'output';
+      readonly code = 'write-failed';
+    }
+    output.failNext(new OutputError('Cannot append to /x/notes.txt: EACCES'));
+    const id = await record('some words');
+    await host.finish();
+    await expect.poll(async () => (await host.status()).lastError?.code).toBe('write-failed');
+    expect((await host.status()).lastError).toMatchObject({ domain: 'output', recordingId: id });
+    expect(events.find((e) => e.type === 'error')).toMatchObject({
+      error: { domain: 'output', code: 'write-failed' },
+    });
+  });
+
+  it("the service's own errors say so: no speech is the host's", async () => {
+    const started = await host.toggle();
+    await host.finish();
+    await expect.poll(async () => (await host.status()).lastError?.code).toBe('no-speech');
+    expect((await host.status()).lastError).toMatchObject({
+      domain: 'host',
+      recordingId: started.recordingId,
+    });
+  });
+
   it('cancel discards the recording', async () => {
     const id = await record('never mind');
     expect(await host.cancel()).toEqual({ state: 'idle', recordingId: id });
