@@ -83,6 +83,9 @@ describe('the RemoteDesktop session: remembered permission and refusals', () => 
     const error = await desktop.run(() => desktop.type('x')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteDesktopError);
     expect(error).toMatchObject({
+      domain: 'output',
+      code: 'refused',
+      id: 'output/refused',
       problem: 'refused',
       unavailable: false,
       message: expect.stringMatching(
