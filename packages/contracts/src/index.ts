@@ -2,6 +2,7 @@ export type * from './ports.js';
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
 export { WhisError, isWhisError, exitCodeFor, diskFullMessage } from './errors.js';
 export { silentLogger } from './logger.js';
+export { deadline, isTimeout, untilAborted } from './deadline.js';
 export {
   AUDIO_MIME_TYPES,
   audioMimeType,

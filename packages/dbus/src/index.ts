@@ -20,6 +20,7 @@ export {
   portalToken,
   requestPath,
   portalCall,
+  PORTAL_REQUEST_TIMEOUT_MS,
   portalRequest,
   portalVersion,
   closePortalSession,

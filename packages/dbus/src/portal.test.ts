@@ -6,6 +6,7 @@ import {
   closePortalSession,
   PORTAL,
   PORTAL_PATH,
+  PORTAL_REQUEST_TIMEOUT_MS,
   portalRequest,
   portalToken,
   portalVersion,
@@ -121,6 +122,28 @@ describe('portal requests', () => {
       expect(err).toMatchObject({
         code: 'timeout',
         detail: 'no answer to CreateSession within 1 s',
+      });
+    } finally {
+      portal.silent = false;
+    }
+  });
+
+  it('waits a finite time by default, and gives up when its signal aborts', async () => {
+    expect(Number.isFinite(PORTAL_REQUEST_TIMEOUT_MS)).toBe(true);
+    portal.silent = true;
+    try {
+      const stop = new AbortController();
+      const waiting = portalRequest(bus, {
+        interface: IFACE,
+        member: 'CreateSession',
+        signature: 'a{sv}',
+        body: (options) => [options],
+        signal: stop.signal,
+      }).catch((e: unknown) => e);
+      stop.abort();
+      expect(await waiting).toMatchObject({
+        code: 'failed',
+        detail: expect.stringMatching(/abandoned/),
       });
     } finally {
       portal.silent = false;

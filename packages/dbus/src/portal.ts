@@ -1,4 +1,5 @@
 import type { Variant } from '@particle/dbus-next';
+import { deadline, isTimeout, untilAborted } from '@whis/contracts';
 import { DBusError } from './errors.js';
 import type { SessionBus } from './session-bus.js';
 
@@ -26,9 +27,20 @@ export interface PortalRequest {
   signature: string;
   /** The call's arguments; `options` holds the `handle_token`: spread it into the call's `a{sv}`. */
   body: (options: Vardict) => unknown[];
-  /** How long to wait for the `Response` (a dialog waits for the user); default: for ever. */
+  /**
+   * How long to wait for the `Response` (a dialog waits for the user); default
+   * `PORTAL_REQUEST_TIMEOUT_MS`. `Infinity` waits for ever.
+   */
   timeoutMs?: number;
+  /** Abandons the request: it rejects with a DBusError (`failed`). */
+  signal?: AbortSignal;
 }
+
+/**
+ * How long a portal request waits for its answer unless told otherwise: long enough for a person
+ * to read a dialog, short enough that a dialog nobody sees does not hang a command silently.
+ */
+export const PORTAL_REQUEST_TIMEOUT_MS = 120_000;
 
 let tokens = 0;
 
@@ -79,8 +91,9 @@ export async function portalRequest(
   const path = requestPath(bus, handleToken);
   let answered: (response: PortalResponse) => void = () => undefined;
   const answer = new Promise<PortalResponse>((resolve) => (answered = resolve));
+  // the Response is the portal's own: no other client on the bus can answer for it
   const dispose = await bus.onSignal(
-    `type='signal',interface='org.freedesktop.portal.Request',member='Response',path='${path}'`,
+    `type='signal',sender='${PORTAL}',interface='org.freedesktop.portal.Request',member='Response',path='${path}'`,
     (message) => {
       const response = Number(message.body[0]);
       answered({
@@ -90,32 +103,31 @@ export async function portalRequest(
       });
     },
   );
-  let timer: NodeJS.Timeout | undefined;
+  const limit = request.timeoutMs ?? PORTAL_REQUEST_TIMEOUT_MS;
+  const until = deadline(limit, request.signal);
   try {
-    await portalCall(
-      bus,
-      request.interface,
-      request.member,
-      request.signature,
-      request.body({ handle_token: new bus.dbus.Variant('s', handleToken) }),
-    );
-    const limit = request.timeoutMs;
-    if (limit === undefined || !Number.isFinite(limit)) return await answer;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const detail = `no answer to ${request.member} within ${Math.round(limit / 1000)} s`;
-        reject(
-          new DBusError(
-            'timeout',
-            `The desktop portal gave ${detail}: a dialog may be waiting for you.`,
-            { detail },
-          ),
-        );
-      }, limit);
+    await bus.call({
+      destination: PORTAL,
+      path: PORTAL_PATH,
+      interface: request.interface,
+      member: request.member,
+      signature: request.signature,
+      body: request.body({ handle_token: new bus.dbus.Variant('s', handleToken) }),
+      ...(request.signal ? { signal: request.signal } : {}),
     });
-    return await Promise.race([answer, timeout]);
+    return await untilAborted(answer, until, (reason) => {
+      if (!isTimeout(reason)) {
+        const detail = 'the request was abandoned';
+        return new DBusError('failed', `${request.member}: ${detail}.`, { detail });
+      }
+      const detail = `no answer to ${request.member} within ${Math.round(limit / 1000)} s`;
+      return new DBusError(
+        'timeout',
+        `The desktop portal gave ${detail}: a dialog may be waiting for you.`,
+        { detail },
+      );
+    });
   } finally {
-    clearTimeout(timer);
     dispose();
   }
 }

@@ -171,6 +171,48 @@ describe('connectSessionBus', () => {
     }
   });
 
+  it('close() rejects the calls in flight with a coded error', async () => {
+    const other = await connectSessionBus({ env: testBus.env });
+    const waiting = other.call({ ...sample('Hang'), timeoutMs: Infinity }).catch((e: unknown) => e);
+    await other.call(sample('Echo', ['the Hang is on its way']));
+    other.close();
+    const err = await waiting;
+    expect(err).toBeInstanceOf(DBusError);
+    expect(err).toMatchObject({ code: 'failed', detail: 'the connection is closed' });
+  });
+
+  it('a call given a signal rejects when it aborts', async () => {
+    const stop = new AbortController();
+    const waiting = bus
+      .call({ ...sample('Hang'), timeoutMs: Infinity, signal: stop.signal })
+      .catch((e: unknown) => e);
+    stop.abort();
+    expect(await waiting).toMatchObject({ code: 'failed', detail: 'the call was abandoned' });
+  });
+
+  it('a connect aborted by its signal disconnects and rejects at once', async () => {
+    const path = join(testBus.directory, 'silent-abort');
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket.resume()));
+    await new Promise<void>((resolve) => silent.listen(path, resolve));
+    try {
+      const stop = new AbortController();
+      const connecting = connectSessionBus({
+        address: `unix:path=${path}`,
+        timeoutMs: 60_000,
+        signal: stop.signal,
+      }).catch((e: unknown) => e);
+      await expect.poll(() => sockets.length).toBe(1);
+      stop.abort();
+      expect(await connecting).toMatchObject({ code: 'no-session-bus', detail: 'abandoned' });
+      // the socket was closed from our side
+      await expect.poll(() => sockets[0]!.readableEnded).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('a closed connection refuses calls with a coded error', async () => {
     const other = await connectSessionBus({ env: testBus.env });
     other.close();

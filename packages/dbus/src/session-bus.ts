@@ -2,6 +2,7 @@
 // to crash the service), with signals, proxies and exported services, and maintained (a fork of
 // dbus-next, which stopped taking releases). Loaded on first use: `whis status` never pays for it.
 import type { Message, MessageBus } from '@particle/dbus-next';
+import { deadline, isTimeout, untilAborted } from '@whis/contracts';
 import { DBusError } from './errors.js';
 
 /** The @particle/dbus-next module (its `Variant`, `Message`, …). */
@@ -23,6 +24,8 @@ export interface SessionBusOptions {
   env?: NodeJS.ProcessEnv;
   /** How long the connection and each call may take (a call can ask for another). Default 2000 ms. */
   timeoutMs?: number;
+  /** Abandons the connecting: the socket is closed and the promise rejects (`no-session-bus`). */
+  signal?: AbortSignal;
 }
 
 export interface MethodCall {
@@ -34,6 +37,8 @@ export interface MethodCall {
   body?: unknown[];
   /** This call's timeout instead of the connection's; `Infinity` waits for ever. */
   timeoutMs?: number;
+  /** Abandons the wait for the reply: the call rejects with a DBusError (`failed`). */
+  signal?: AbortSignal;
 }
 
 /** A connection to the session bus, with calls that time out and signal subscriptions that return a disposer. */
@@ -92,30 +97,42 @@ export async function connectSessionBus(options: SessionBusOptions = {}): Promis
   } catch (err) {
     throw noBus(address, (err as Error).message, err);
   }
+  // aborted when the connection closes or is lost: every call in flight rejects with it
+  const open = new AbortController();
   let closed = false;
-  // a bus that goes away later must not crash the process: calls then fail and are reported
-  bus.on('error', () => {
+  const shut = () => {
     closed = true;
+    open.abort();
+  };
+  // a bus that goes away later must not crash the process: calls then fail and are reported
+  bus.on('error', shut);
+  // the library says nothing when the bus daemon hangs up (it only fails the next write): the
+  // calls in flight reject at once, and onError's listeners hear of it
+  const connection = (bus as unknown as { _connection?: NodeJS.EventEmitter })._connection;
+  connection?.once('end', () => {
+    if (closed) return;
+    shut();
+    bus.emit('error', new Error('the session bus closed the connection'));
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      closed = true;
-      try {
-        bus.disconnect();
-      } catch {
-        // already gone
-      }
-      reject(noBus(address, err.message, err));
-    };
-    bus.once('connect', () => {
-      clearTimeout(timer);
-      bus.off('error', fail);
-      resolve();
-    });
-    bus.once('error', fail);
-  });
+  const connecting = deadline(timeoutMs, options.signal);
+  try {
+    await untilAborted(
+      new Promise<void>((resolve, reject) => {
+        bus.once('connect', () => resolve());
+        bus.once('error', reject);
+      }),
+      connecting,
+      (reason) => new Error(isTimeout(reason) ? `no answer within ${timeoutMs} ms` : 'abandoned'),
+    );
+  } catch (err) {
+    shut();
+    try {
+      bus.disconnect();
+    } catch {
+      // already gone
+    }
+    throw noBus(address, (err as Error).message, err);
+  }
 
   const call = async (request: MethodCall): Promise<unknown[]> => {
     const what = `${request.destination} ${request.interface}.${request.member}`;
@@ -131,23 +148,23 @@ export async function connectSessionBus(options: SessionBusOptions = {}): Promis
       ...(request.signature ? { signature: request.signature, body: request.body ?? [] } : {}),
     });
     const limit = request.timeoutMs ?? timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      if (!Number.isFinite(limit)) return;
-      timer = setTimeout(
-        () =>
-          reject(
-            new DBusError(
+    try {
+      const reply = await untilAborted(
+        bus.call(message),
+        deadline(limit, request.signal, open.signal),
+        (reason) => {
+          if (isTimeout(reason))
+            return new DBusError(
               'timeout',
               `${request.destination} did not answer ${request.interface}.${request.member} within ${limit} ms.`,
               { detail: `no answer within ${limit} ms` },
-            ),
-          ),
-        limit,
+            );
+          const detail = open.signal.aborted
+            ? 'the connection is closed'
+            : 'the call was abandoned';
+          return new DBusError('failed', `${what}: ${detail}.`, { detail });
+        },
       );
-    });
-    try {
-      const reply = await Promise.race([bus.call(message), timeout]);
       return reply?.body ?? [];
     } catch (err) {
       if (err instanceof DBusError) throw err;
@@ -157,8 +174,6 @@ export async function connectSessionBus(options: SessionBusOptions = {}): Promis
         detail,
         dbusName: (err as { type?: string }).type ?? '',
       });
-    } finally {
-      clearTimeout(timer);
     }
   };
 
@@ -223,7 +238,7 @@ export async function connectSessionBus(options: SessionBusOptions = {}): Promis
     },
     close() {
       if (closed) return;
-      closed = true;
+      shut();
       bus.disconnect();
     },
   };

@@ -41,3 +41,44 @@ export async function connectSessionBus(options: SessionBusOptions = {}): Promis
     listNames: () => bus.listNames().catch(rethrow),
   };
 }
+
+/** A connection made on first use and kept; see `keptConnection`. */
+export interface KeptConnection {
+  /** The kept connection, connecting when there is none (or the last one was lost). */
+  get(): Promise<SessionBus>;
+  /** Closes the kept connection and forgets it: the next `get` connects again. */
+  drop(): void;
+}
+
+/**
+ * `connect` called on first use and its connection kept, until it is lost (the bus went away):
+ * then the next `get` connects again, instead of failing for ever on the dead one.
+ */
+export function keptConnection(connect: () => Promise<SessionBus>): KeptConnection {
+  let kept: Promise<SessionBus> | undefined;
+  const forget = (which: Promise<SessionBus>) => {
+    if (kept === which) kept = undefined;
+  };
+  return {
+    get() {
+      if (kept) return kept;
+      const connecting: Promise<SessionBus> = connect().then(
+        (bus) => {
+          bus.onError(() => forget(connecting));
+          return bus;
+        },
+        (err: unknown) => {
+          forget(connecting);
+          throw err;
+        },
+      );
+      kept = connecting;
+      return connecting;
+    },
+    drop() {
+      const which = kept;
+      kept = undefined;
+      void which?.then((b) => b.close()).catch(() => undefined);
+    },
+  };
+}

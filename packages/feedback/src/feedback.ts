@@ -1,6 +1,6 @@
 import type { CapturePrelude, Logger, StartCue } from '@whis/contracts';
-import { silentLogger } from '@whis/contracts';
-import { connectSessionBus, type SessionBus } from './dbus.js';
+import { deadline, silentLogger, untilAborted } from '@whis/contracts';
+import { connectSessionBus, keptConnection, type SessionBus } from './dbus.js';
 import { createMediaPauser, type MediaPauser, type PausedMedia } from './media.js';
 import {
   createCommandNotifier,
@@ -76,14 +76,9 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
   const echoMs = options.echoMs ?? 100;
   const connect = options.connect ?? (() => connectSessionBus({ env, timeoutMs: 1000 }));
   // one connection shared by notifications and media, made on first use
-  let shared: Promise<SessionBus> | undefined;
-  const sharedBus = () => {
-    shared ??= connect().catch((err: unknown) => {
-      shared = undefined;
-      throw err;
-    });
-    return shared.then((bus) => ({ ...bus, close: () => void 0 }) as SessionBus);
-  };
+  const shared = keptConnection(connect);
+  const sharedBus = () =>
+    shared.get().then((bus) => ({ ...bus, close: () => void 0 }) as SessionBus);
   const notifier =
     level === 'off'
       ? undefined
@@ -156,11 +151,10 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
                 player.play('start').then(() => new Promise<void>((r) => setTimeout(r, echoMs))),
             }
           : undefined;
-      if (session.paused) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([session.paused, new Promise((r) => (timer = setTimeout(r, budgetMs)))]);
-        clearTimeout(timer);
-      }
+      // the players that pause within the budget are quiet before the microphone opens; the rest
+      // are not waited for
+      if (session.paused)
+        await untilAborted(session.paused, deadline(budgetMs)).catch(() => undefined);
       return startCue ? { startCue } : undefined;
     },
     afterCapture() {
@@ -206,9 +200,7 @@ export function createFeedback(options: FeedbackOptions = {}): Feedback {
       notifier?.close();
       media?.close();
       await player?.close();
-      const bus = shared;
-      shared = undefined;
-      await bus?.then((b) => b.close()).catch(() => undefined);
+      shared.drop();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@whis/contracts';
 import { silentLogger } from '@whis/contracts';
-import type { SessionBus } from './dbus.js';
+import { keptConnection, type SessionBus } from './dbus.js';
 
 const MPRIS_PREFIX = 'org.mpris.MediaPlayer2.';
 const MPRIS_PATH = '/org/mpris/MediaPlayer2';
@@ -50,16 +50,8 @@ export function createMediaPauser(
   options: { logger?: Logger } = {},
 ): MediaPauser {
   const logger = options.logger ?? silentLogger;
-  let bus: Promise<SessionBus> | undefined;
-  const connected = async (): Promise<SessionBus> => {
-    bus ??= connect();
-    try {
-      return await bus;
-    } catch (err) {
-      bus = undefined;
-      throw err;
-    }
-  };
+  const bus = keptConnection(connect);
+  const connected = () => bus.get();
   const status = async (b: SessionBus, name: string): Promise<string> => {
     const [value] = await b.call({
       destination: name,
@@ -169,8 +161,7 @@ export function createMediaPauser(
       return players(await connected());
     },
     close() {
-      void bus?.then((b) => b.close()).catch(() => undefined);
-      bus = undefined;
+      bus.drop();
     },
   };
 }

@@ -116,6 +116,31 @@ describe('desktop notifications', () => {
   });
 });
 
+describe('a lost session bus', () => {
+  it('is replaced: the next notification goes through a new connection', async () => {
+    const feedback = createFeedback({
+      platform: 'linux',
+      notify: 'all',
+      connect: () => connectSessionBus({ env: bus.env, timeoutMs: 1000 }),
+    });
+    const note = async (text: string) => {
+      feedback.handle({ type: 'transcript', recordingId: text, text });
+      await feedback.settled();
+    };
+    await note('a');
+    await expect.poll(() => dunst.displayed()).toBe(1);
+    // the bus goes away and another comes up (the desktop session restarted)
+    await dunst.stop();
+    await bus.stop();
+    bus = await startSessionBus();
+    dunst = await startNotificationDaemon(bus, display);
+    // the first notification after the loss is shown: the dead connection is not used again
+    await note('b');
+    await expect.poll(() => dunst.displayed()).toBe(1);
+    await feedback.close();
+  });
+});
+
 describe('connectSessionBus', () => {
   it('says there is no session bus instead of crashing', async () => {
     await expect(connectSessionBus({ env: {} })).rejects.toMatchObject({ code: 'no-session-bus' });

@@ -64,6 +64,28 @@ describe('notificationFor', () => {
     expect(n.body).toContain('`whis retry 2026-x`');
   });
 
+  it('an output that failed is an output problem, whatever its code: never "Transcription failed"', () => {
+    const n = notificationFor(
+      {
+        type: 'error',
+        error: {
+          domain: 'output',
+          code: 'write-failed',
+          message: 'Could not deliver the transcript: Cannot append to /x: EACCES',
+        },
+      },
+      'errors',
+    )!;
+    expect(n).toMatchObject({ kind: 'output', title: 'Text not delivered', urgency: 'normal' });
+    // the same code from the microphone is a microphone problem
+    expect(
+      notificationFor(
+        { type: 'error', error: { domain: 'audio', code: 'write-failed', message: 'x' } },
+        'errors',
+      ),
+    ).toMatchObject({ kind: 'microphone' });
+  });
+
   it('names the clipboard when typing failed', () => {
     const n = notificationFor(
       {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { NOTIFY_LEVELS, type NotifyLevel } from '@whis/contracts';
-import { loadDBus, type SessionBus } from './dbus.js';
+import { keptConnection, loadDBus, type SessionBus } from './dbus.js';
 
 // The levels (errors, the default; all; off) are `@whis/contracts`' list, which the settings check
 // without loading this package; notificationFor below is what each means.
@@ -37,19 +37,12 @@ const URGENCY: Record<Urgency, number> = { low: 0, normal: 1, critical: 2 };
  * was lost); each kind keeps the id of its last notification and passes it as `replaces_id`.
  */
 export function createDesktopNotifier(connect: () => Promise<SessionBus>): Notifier {
-  let bus: Promise<SessionBus> | undefined;
+  const bus = keptConnection(connect);
   const last = new Map<NotificationKind, number>();
   return {
     name: 'org.freedesktop.Notifications',
     async show({ kind, title, body, urgency }) {
-      bus ??= connect();
-      let connected: SessionBus;
-      try {
-        connected = await bus;
-      } catch (err) {
-        bus = undefined;
-        throw err;
-      }
+      const connected = await bus.get();
       const dbus = await loadDBus();
       try {
         const [id] = await connected.call({
@@ -79,14 +72,12 @@ export function createDesktopNotifier(connect: () => Promise<SessionBus>): Notif
         last.set(kind, id as number);
       } catch (err) {
         // the next notification reconnects (the bus or the notification service may have restarted)
-        connected.close();
-        bus = undefined;
+        bus.drop();
         throw err;
       }
     },
     close() {
-      void bus?.then((b) => b.close()).catch(() => undefined);
-      bus = undefined;
+      bus.drop();
     },
   };
 }
@@ -173,7 +164,10 @@ function runToEnd({ command, args }: Command): Promise<void> {
 /** The events the notifications follow: the service's `error` and `transcript` events (structurally). */
 export type NotifiableEvent =
   | { type: 'transcript'; recordingId: string; text: string }
-  | { type: 'error'; error: { code: string; message: string; recordingId?: string } }
+  | {
+      type: 'error';
+      error: { domain?: string; code: string; message: string; recordingId?: string };
+    }
   /** The hotkey could not be bound (the trigger reported itself unavailable). */
   | { type: 'hotkey-unavailable'; reason: string };
 
@@ -219,11 +213,18 @@ export function notificationFor(
     if (level !== 'all' || event.text.trim() === '') return undefined;
     return { kind: 'transcript', title: 'Transcribed', body: shorten(event.text), urgency: 'low' };
   }
-  const { code, message } = event.error;
-  if (QUIET.has(code)) return undefined;
-  if (MICROPHONE.has(code))
+  const { domain, code, message } = event.error;
+  if (QUIET.has(code) && (domain === undefined || domain === 'host')) return undefined;
+  // the part that failed decides; the bare code only for a service too old to name it
+  const part =
+    domain === 'audio' || (domain === undefined && MICROPHONE.has(code))
+      ? 'microphone'
+      : domain === 'output' || (domain === undefined && OUTPUT.has(code))
+        ? 'output'
+        : 'transcription';
+  if (part === 'microphone')
     return { kind: 'microphone', title: 'Microphone problem', body: message, urgency: 'critical' };
-  if (OUTPUT.has(code))
+  if (part === 'output')
     return {
       kind: 'output',
       title: /clipboard/i.test(message)

@@ -10,6 +10,7 @@ import {
   CUE_RATE,
   cueWav,
   findSoundCommand,
+  soundCommandLine,
   synthesizeCue,
 } from './sounds.js';
 
@@ -63,6 +64,47 @@ describe('the player', () => {
     expect(findSoundCommand('linux', { PATH: '/nonexistent' })).toBeUndefined();
     expect(findSoundCommand('darwin', {})?.command).toBe('afplay');
     expect(findSoundCommand('win32', {})?.command).toBe('powershell.exe');
+  });
+
+  it('Windows: the file is a literal in the script PowerShell runs, whatever its name holds', () => {
+    const player = findSoundCommand('win32', {})!;
+    const file = "C:\\Users\\O'Brien $HOME\\AppData\\Local\\Temp\\whis-cues-x\\start.wav";
+    const args = soundCommandLine(player, file);
+    expect(args.slice(0, -2)).toEqual(['-NoProfile', '-NonInteractive']);
+    expect(args.at(-2)).toBe('-EncodedCommand');
+    const script = Buffer.from(args.at(-1)!, 'base64').toString('utf16le');
+    expect(script).toBe(
+      "(New-Object Media.SoundPlayer 'C:\\Users\\O''Brien $HOME\\AppData\\Local\\Temp\\whis-cues-x\\start.wav').PlaySync()",
+    );
+    // elsewhere the file is the last argument
+    expect(soundCommandLine({ command: 'paplay', args: ['-q'] }, '/tmp/a b.wav')).toEqual([
+      '-q',
+      '/tmp/a b.wav',
+    ]);
+  });
+
+  it('a hung player is killed once it stops holding up the cue', async () => {
+    const pidFile = join(dir, 'pid');
+    const hung = join(dir, 'hung');
+    await writeFile(hung, `#!/bin/sh\necho $$ > "${pidFile}"\nexec sleep 30\n`);
+    await chmod(hung, 0o755);
+    const player = createSoundPlayer({ command: { command: hung, args: [] }, timeoutMs: 200 });
+    await player.play('start');
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await expect.poll(alive).toBe(false);
+    } finally {
+      if (alive()) process.kill(pid, 'SIGKILL');
+      await player.close();
+    }
   });
 
   it('plays a cue by running the player on its WAV file, and waits for it to end', async () => {

@@ -84,6 +84,21 @@ export interface SoundCommand {
   command: string;
   /** Arguments before the file. */
   args: string[];
+  /** The arguments that name the file (default: the file itself, last). */
+  fileArgs?: (file: string) => string[];
+}
+
+/** The arguments `player` is run with to play `file`. */
+export function soundCommandLine(player: SoundCommand, file: string): string[] {
+  return [...player.args, ...(player.fileArgs ? player.fileArgs(file) : [file])];
+}
+
+// PowerShell's -Command does not bind `$args` to the arguments after it, and its quoting rules
+// are not CreateProcess's: the script goes base64-encoded (UTF-16LE, as -EncodedCommand takes it)
+// with the file as a single-quoted literal, where only `'` is special (doubled).
+function powershellPlay(file: string): string[] {
+  const script = `(New-Object Media.SoundPlayer '${file.replace(/'/g, "''")}').PlaySync()`;
+  return ['-EncodedCommand', Buffer.from(script, 'utf16le').toString('base64')];
 }
 
 // PipeWire's own player, then PulseAudio's (which PipeWire also serves through pipewire-pulse),
@@ -120,12 +135,8 @@ export function findSoundCommand(
   if (platform === 'win32')
     return {
       command: 'powershell.exe',
-      args: [
-        '-NoProfile',
-        '-NonInteractive',
-        '-Command',
-        '(New-Object Media.SoundPlayer $args[0]).PlaySync()',
-      ],
+      args: ['-NoProfile', '-NonInteractive'],
+      fileArgs: powershellPlay,
     };
   return LINUX_PLAYERS.find((player) => onPath(player.command, env));
 }
@@ -145,7 +156,7 @@ export interface SoundPlayerOptions {
   /** The player; default `findSoundCommand()`. */
   command?: SoundCommand;
   env?: NodeJS.ProcessEnv;
-  /** A cue that has not ended after this long no longer holds anything up. Default 600 ms. */
+  /** A cue that has not ended after this long no longer holds anything up, and its player is killed. Default 600 ms. */
   timeoutMs?: number;
   /** Told when a cue could not be played. */
   onError?: (err: Error) => void;
@@ -181,19 +192,18 @@ export function createSoundPlayer(options: SoundPlayerOptions = {}): SoundPlayer
       try {
         const path = await file(cue);
         await new Promise<void>((resolve) => {
-          const child = spawn(player.command, [...player.args, path], {
+          // a player that hangs (a stuck sound server) is killed when its time is up
+          const child = spawn(player.command, soundCommandLine(player, path), {
             env,
             stdio: 'ignore',
             windowsHide: true,
+            signal: AbortSignal.timeout(timeoutMs),
           });
-          const timer = setTimeout(resolve, timeoutMs);
           child.once('error', (err) => {
-            clearTimeout(timer);
-            options.onError?.(err);
+            if (err.name !== 'AbortError') options.onError?.(err);
             resolve();
           });
           child.once('exit', (code) => {
-            clearTimeout(timer);
             if (code) options.onError?.(new Error(`${player.command} exited with ${code}`));
             resolve();
           });

@@ -15,6 +15,7 @@ import {
   type SessionBus,
   type Vardict,
 } from '@whis/dbus';
+import { createPortalPress } from './internal/portal-press.js';
 import { createPressLogic, type PressMode } from './internal/press.js';
 import { KEYSYMS, type Hotkey } from './spec.js';
 
@@ -56,10 +57,6 @@ export interface PortalTriggerState {
   /** What the desktop bound (the portal's `trigger_description`), once bound. */
   binding?: string;
 }
-
-// How soon after a release an Activated can still be an auto-repeat queued before it (KWin
-// repeats every 40 ms; under load a repeat was seen after the release). No hand re-presses that fast.
-const LATE_REPEAT_MS = 150;
 
 /** The id of the one shortcut whis asks for. */
 export const PORTAL_SHORTCUT_ID = 'dictate';
@@ -127,9 +124,13 @@ class PortalError extends Error {
 const CALL_TIMEOUT_MS = 25_000;
 
 /** Connects to the session bus named by `env`, resolving once the bus has given us a name. */
-async function connectBus(env: NodeJS.ProcessEnv): Promise<SessionBus> {
+async function connectBus(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<SessionBus> {
   try {
-    return await connectSessionBus({ env, timeoutMs: CALL_TIMEOUT_MS });
+    return await connectSessionBus({
+      env,
+      timeoutMs: CALL_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    });
   } catch (err) {
     throw new PortalError('no-bus', portalProblem('no-bus', env, dbusErrorDetail(err)), {
       cause: err,
@@ -179,9 +180,6 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   const env = options.env;
   const log = options.logger;
   const token = options.sessionToken ?? 'whis';
-  const repeatWindowMs = options.repeatWindowMs ?? 1000;
-  const repeatDelayMs = options.repeatDelayMs ?? 2000;
-  const maxHoldMs = options.maxHoldMs ?? 600_000;
   const state: PortalTriggerState = {};
   let emit: (event: TriggerEvent) => void = () => undefined;
   let onMatch: (match: 'press' | 'release') => void = () => undefined;
@@ -189,15 +187,19 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   let bus: SessionBus | undefined;
   let session: string | undefined;
   let stopped = true;
+  // one per start: stop() aborts what that start is still waiting for (connecting, a dialog)
+  let starting = new AbortController();
   let generation = 0;
   let lastProblem: string | undefined;
   // what the key is doing, seen through the portal's signals
-  let held = false;
-  let passed = false;
-  let lastActivated = 0;
-  let lastDeactivated = 0;
-  let repeating = false;
-  let holdTimer: NodeJS.Timeout | undefined;
+  const key = createPortalPress({
+    mode: options.mode,
+    onMatch: (match) => onMatch(match),
+    ...(options.repeatWindowMs !== undefined ? { repeatWindowMs: options.repeatWindowMs } : {}),
+    ...(options.repeatDelayMs !== undefined ? { repeatDelayMs: options.repeatDelayMs } : {}),
+    ...(options.maxHoldMs !== undefined ? { maxHoldMs: options.maxHoldMs } : {}),
+    log,
+  });
 
   const unavailable = (reason: string) => {
     state.binding = undefined;
@@ -211,65 +213,17 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     emit(state.binding ? { type: 'available', binding: state.binding } : { type: 'available' });
   };
 
-  const release = () => {
-    clearTimeout(holdTimer);
-    holdTimer = undefined;
-    if (passed) {
-      passed = false;
-      onMatch('release');
-    }
-  };
-  const press = () => {
-    passed = true;
-    onMatch('press');
-    if (options.mode === 'push-to-talk') {
-      holdTimer = setTimeout(() => {
-        log?.warn({ maxHoldMs }, 'no release from the portal: ending the hold');
-        release();
-      }, maxHoldMs);
-      holdTimer.unref();
-    }
-  };
-  const activated = () => {
-    const now = Date.now();
-    const since = now - lastActivated;
-    if (!held && repeating && now - lastDeactivated < LATE_REPEAT_MS) {
-      // an auto-repeat the desktop queued before the release (KWin under load): not a new press
-      return;
-    }
-    lastActivated = now;
-    if (!held) {
-      repeating = false;
-      held = true;
-      press();
-    } else if (since < (repeating ? repeatWindowMs : repeatDelayMs)) {
-      // the desktop's auto-repeat: one press
-      repeating = true;
-    } else if (options.mode === 'push-to-talk' && passed) {
-      // the release was lost: this press ends the hold, and its own release is absorbed
-      log?.debug({}, 'press while held: the release was lost');
-      repeating = false;
-      release();
-    } else {
-      repeating = false;
-      release();
-      press();
-    }
-  };
-  const deactivated = () => {
-    if (!held) return;
-    held = false;
-    lastDeactivated = Date.now();
-    // repeats were still flowing when the key came up: one may be queued behind the release
-    repeating = repeating && lastDeactivated - lastActivated < LATE_REPEAT_MS;
-    release();
-  };
-
   const call = (member: string, signature: string, body: unknown[], iface = SHORTCUTS) =>
     portalCall(bus!, iface, member, signature, body);
   // a portal request: its Response is waited for as long as the user takes (a dialog)
   const request = (member: string, signature: string, body: (options: Vardict) => unknown[]) =>
-    portalRequest(bus!, { interface: SHORTCUTS, member, signature, body });
+    portalRequest(bus!, {
+      interface: SHORTCUTS,
+      member,
+      signature,
+      body,
+      signal: starting.signal,
+    });
 
   const shortcut = (): Shortcut => [
     PORTAL_SHORTCUT_ID,
@@ -349,8 +303,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
 
   const open = async () => {
     const current = ++generation;
-    held = false;
-    passed = false;
+    key.reset();
     try {
       await openSession(current);
     } catch (err) {
@@ -367,9 +320,9 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     if (msg.interface === SHORTCUTS) {
       const [handle, id] = msg.body as [string, string];
       if (String(handle) !== session) return;
-      log?.debug({ signal: msg.member, id, held }, 'portal shortcut signal');
-      if (msg.member === 'Activated' && id === PORTAL_SHORTCUT_ID) activated();
-      else if (msg.member === 'Deactivated' && id === PORTAL_SHORTCUT_ID) deactivated();
+      log?.debug({ signal: msg.member, id }, 'portal shortcut signal');
+      if (msg.member === 'Activated' && id === PORTAL_SHORTCUT_ID) key.activated();
+      else if (msg.member === 'Deactivated' && id === PORTAL_SHORTCUT_ID) key.deactivated();
       else if (msg.member === 'ShortcutsChanged') {
         const binding = bindingIn(msg.body[1] as Shortcut[]);
         if (binding === undefined) {
@@ -384,7 +337,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       }
     } else if (msg.member === 'NameOwnerChanged' && msg.body[0] === PORTAL) {
       // the portal service restarted (or went away): its sessions died with it
-      deactivated();
+      key.deactivated();
       session = undefined;
       if (msg.body[2]) void open();
       else
@@ -399,33 +352,48 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     async start(listener) {
       if (!stopped) return;
       stopped = false;
+      starting = new AbortController();
+      const { signal } = starting;
       emit = listener;
       onMatch = createPressLogic(options.mode, options.tapToToggleMs, emit);
+      let connected: SessionBus;
       try {
-        bus = await connectBus(env);
-        dbus = bus.dbus;
+        connected = await connectBus(env, signal);
       } catch (err) {
-        bus = undefined;
-        unavailable(err instanceof PortalError ? err.message : String(err));
+        if (!signal.aborted) unavailable(err instanceof PortalError ? err.message : String(err));
         return;
       }
-      bus.onError((err) => {
+      // stopped while connecting: this connection is nobody's, and would keep the process alive
+      if (signal.aborted) return connected.close();
+      bus = connected;
+      dbus = connected.dbus;
+      connected.onError((err) => {
         if (stopped) return;
         log?.warn({ err }, 'session bus connection failed');
         unavailable(portalProblem('no-bus', env, err.message));
       });
-      await bus.onSignal(`type='signal',interface='${SHORTCUTS}'`, onSignal);
-      await bus.onSignal(
-        `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${PORTAL}'`,
-        onSignal,
-      );
-      if (!stopped) await open();
+      try {
+        // signals from the portal only: no other client on the bus can press the key
+        await connected.onSignal(
+          `type='signal',sender='${PORTAL}',interface='${SHORTCUTS}'`,
+          onSignal,
+        );
+        await connected.onSignal(
+          `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${PORTAL}'`,
+          onSignal,
+        );
+      } catch (err) {
+        if (signal.aborted) return;
+        throw err;
+      }
+      if (!signal.aborted) await open();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       generation++;
-      clearTimeout(holdTimer);
+      starting.abort();
+      key.reset();
       const current = bus;
       const handle = session;
       bus = undefined;

@@ -4,6 +4,7 @@ export {
   EVENT_METHOD,
   ErrorCodes,
   ERROR_INFO_CODES,
+  ERROR_INFO_DOMAINS,
   STATE_LABELS,
   type ServiceState,
   type Level,

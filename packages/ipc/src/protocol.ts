@@ -51,6 +51,7 @@ export interface UploadInfo {
  * `data.code`: stable, for scripts to switch on. Anything else a service reports (an errno such as
  * `ENOSPC`, an SDK's code) goes out as `failed`; the message keeps the detail.
  */
+
 export const ERROR_INFO_CODES = [
   // the service's own
   'failed',
@@ -114,7 +115,26 @@ export const ERROR_INFO_CODES = [
   'no-player',
 ] as const;
 
+/**
+ * The parts an `ErrorInfo` may name as `domain`: the service itself (`host`), the microphone, the
+ * transcription, the outputs, post-processing, the recordings journal, feedback.
+ */
+export const ERROR_INFO_DOMAINS = [
+  'host',
+  'audio',
+  'transcribe',
+  'output',
+  'postprocess',
+  'journal',
+  'feedback',
+] as const;
+
 export interface ErrorInfo {
+  /**
+   * The part that failed, one of {@link ERROR_INFO_DOMAINS}: a code is unique only within its
+   * domain (`write-failed` is the microphone's and the file output's). Absent from older services.
+   */
+  domain?: string;
   /** Stable machine-readable code, one of {@link ERROR_INFO_CODES}, e.g. `transcription-failed`. */
   code: string;
   message: string;

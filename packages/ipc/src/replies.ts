@@ -7,6 +7,7 @@ import {
 } from './messages.js';
 import {
   ERROR_INFO_CODES,
+  ERROR_INFO_DOMAINS,
   ErrorCodes,
   EVENT_METHOD,
   PROTOCOL_VERSION,
@@ -25,14 +26,18 @@ import {
 // pure: a bundle of only the client (the CLI's fast path) leaves them out
 const RPC_CODES = /* @__PURE__ */ new Set<number>(Object.values(ErrorCodes));
 const INFO_CODES = /* @__PURE__ */ new Set<string>(ERROR_INFO_CODES);
+const INFO_DOMAINS = /* @__PURE__ */ new Set<string>(ERROR_INFO_DOMAINS);
 
 /** The code as documented, or `failed`. */
 export function wireCode(code: string): string {
   return INFO_CODES.has(code) ? code : 'failed';
 }
 
-function wireErrorInfo<T extends Pick<ErrorInfo, 'code'>>(info: T): T {
-  return INFO_CODES.has(info.code) ? info : { ...info, code: 'failed' };
+function wireErrorInfo<T extends Pick<ErrorInfo, 'code' | 'domain'>>(info: T): T {
+  const known = INFO_CODES.has(info.code) ? info : { ...info, code: 'failed' };
+  if (known.domain === undefined || INFO_DOMAINS.has(known.domain)) return known;
+  const { domain: _undocumented, ...rest } = known;
+  return rest as T;
 }
 
 function wireData(data: unknown): unknown {
@@ -45,7 +50,7 @@ function wireData(data: unknown): unknown {
 export function resultReply(id: RequestId, result: object): JsonRpcResponse {
   const body: Record<string, unknown> = { protocolVersion: PROTOCOL_VERSION, ...result };
   const lastError = body.lastError as ErrorInfo | null | undefined;
-  if (lastError && !INFO_CODES.has(lastError.code)) body.lastError = wireErrorInfo(lastError);
+  if (lastError) body.lastError = wireErrorInfo(lastError);
   return { jsonrpc: '2.0', id, result: body };
 }
 

@@ -83,6 +83,9 @@ describe('the RemoteDesktop session: remembered permission and refusals', () => 
     const error = await desktop.run(() => desktop.type('x')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteDesktopError);
     expect(error).toMatchObject({
+      domain: 'output',
+      code: 'refused',
+      id: 'output/refused',
       problem: 'refused',
       unavailable: false,
       message: expect.stringMatching(
@@ -95,6 +98,34 @@ describe('the RemoteDesktop session: remembered permission and refusals', () => 
     await desktop.run(() => desktop.type('x'));
     expect(portal.dialogs).toBe(2);
     expect(desktop.state.problem).toBeUndefined();
+  });
+
+  it('a Start nobody answers: the session is closed, not kept for the next dictation', async () => {
+    portal.dialogResponse = 'never';
+    const desktop = new RemoteDesktop({
+      env: bus.env,
+      tokenFile,
+      settleMs: 0,
+      dialogTimeoutMs: 300,
+    });
+    desktops.push(desktop);
+    const error = await desktop.run(() => desktop.type('x')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteDesktopError);
+    expect(desktop.handle).toBeUndefined();
+    await expect.poll(() => portal.calls.map((c) => c.member)).toContain('Close');
+    // the next dictation asks again, in a new session
+    portal.dialogResponse = 0;
+    await desktop.run(() => desktop.type('x'));
+    expect(portal.calls.filter((c) => c.member === 'CreateSession')).toHaveLength(2);
+    expect(portal.keys.length).toBeGreaterThan(0);
+  });
+
+  it('SelectDevices failing: the session just created is closed', async () => {
+    portal.selectDevicesError = 'org.freedesktop.DBus.Error.AccessDenied';
+    const desktop = open();
+    const error = await desktop.run(() => desktop.type('x')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteDesktopError);
+    await expect.poll(() => portal.calls.map((c) => c.member)).toContain('Close');
   });
 
   it('doctor asks what the portal offers without opening a session', async () => {

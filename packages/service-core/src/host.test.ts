@@ -124,6 +124,31 @@ describe('a recording', () => {
     await expect(host.retry()).rejects.toMatchObject({ code: 'not-found' });
   });
 
+  it('an output that fails keeps its domain and code: the transcript was delivered elsewhere, not lost', async () => {
+    class OutputError extends Error {
+      readonly domain = 'output';
+      readonly code = 'write-failed';
+    }
+    output.failNext(new OutputError('Cannot append to /x/notes.txt: EACCES'));
+    const id = await record('some words');
+    await host.finish();
+    await expect.poll(async () => (await host.status()).lastError?.code).toBe('write-failed');
+    expect((await host.status()).lastError).toMatchObject({ domain: 'output', recordingId: id });
+    expect(events.find((e) => e.type === 'error')).toMatchObject({
+      error: { domain: 'output', code: 'write-failed' },
+    });
+  });
+
+  it("the service's own errors say so: no speech is the host's", async () => {
+    const started = await host.toggle();
+    await host.finish();
+    await expect.poll(async () => (await host.status()).lastError?.code).toBe('no-speech');
+    expect((await host.status()).lastError).toMatchObject({
+      domain: 'host',
+      recordingId: started.recordingId,
+    });
+  });
+
   it('cancel discards the recording', async () => {
     const id = await record('never mind');
     expect(await host.cancel()).toEqual({ state: 'idle', recordingId: id });
@@ -779,6 +804,31 @@ describe('recording hooks', () => {
     audio.failNextStart(new Error('no microphone'));
     await expect(host.start()).rejects.toThrow('no microphone');
     expect(after).toHaveLength(3);
+  });
+
+  it('a recording the journal cannot create: afterCapture still runs, once', async () => {
+    await host.shutdown();
+    const hooks: string[] = [];
+    host = createServiceHost({
+      audio,
+      transcriber,
+      output,
+      journal,
+      hooks: {
+        beforeCapture: async () => void hooks.push('before'),
+        afterCapture: () => void hooks.push('after'),
+      },
+      info: { version: '9.9.9' },
+    });
+    const create = journal.create.bind(journal);
+    journal.create = () => Promise.reject(new Error('disk full'));
+    await expect(host.start()).rejects.toThrow('disk full');
+    journal.create = create;
+    // media paused by the first recording's start is resumed: the cues stay in step
+    expect(hooks).toEqual(['before', 'after']);
+    await host.start();
+    await host.cancel();
+    expect(hooks).toEqual(['before', 'after', 'before', 'after']);
   });
 
   it('a failing beforeCapture does not stop the recording', async () => {

@@ -24,8 +24,10 @@ export interface RemoteDesktopPortal {
   keys: Array<[number, boolean]>;
   /** How many times the permission dialog was shown (a Start without a valid token). */
   readonly dialogs: number;
-  /** How the next dialog is answered: 0 allowed, 1 declined. */
-  dialogResponse: number;
+  /** How the next dialog is answered: 0 allowed, 1 declined, 'never' (nobody answers it). */
+  dialogResponse: number | 'never';
+  /** When set, SelectDevices fails with this D-Bus error name. */
+  selectDevicesError?: string;
   /** How a Start with an unknown token is answered: 2 (an error), or 'dialog' (ask the user). */
   staleToken: 2 | 'dialog';
   /** A new login: every token given so far stops working. */
@@ -116,6 +118,16 @@ export async function startRemoteDesktopPortal(address: string): Promise<RemoteD
       case 'SelectDevices': {
         const [handle, options] = msg.body as [string, Vardict];
         calls.push({ member: 'SelectDevices', options: unwrap(options) });
+        if (portal.selectDevicesError) {
+          connection.send(
+            dbus.Message.newError(
+              msg as unknown as string,
+              portal.selectDevicesError,
+              'SelectDevices failed',
+            ),
+          );
+          return true;
+        }
         const session = sessions.get(handle);
         if (session) {
           session.persist = Number(options.persist_mode?.value ?? 0) === 2;
@@ -143,6 +155,11 @@ export async function startRemoteDesktopPortal(address: string): Promise<RemoteD
           return true;
         } else {
           dialogs++;
+          // a dialog nobody answers: no Response at all
+          if (portal.dialogResponse === 'never') {
+            connection.send(dbus.Message.newMethodReturn(msg, 'o', [`${PATH}/request/never`]));
+            return true;
+          }
           granted = portal.dialogResponse === 0;
         }
         if (!granted) {

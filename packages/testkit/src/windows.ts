@@ -1,3 +1,4 @@
+import { deadline, untilAborted } from '@whis/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,7 +73,7 @@ export async function openXterm(
     read: () => readFile(file, 'utf8').catch(() => ''),
     async finish() {
       await runChecked('xdotool', ['key', '--clearmodifiers', 'Return', 'ctrl+d'], { env: x.env });
-      await Promise.race([exited(child), new Promise((r) => setTimeout(r, 5000))]);
+      await untilAborted(exited(child), deadline(5000)).catch(() => undefined);
       return readFile(file, 'utf8');
     },
     stop,
@@ -91,7 +92,7 @@ export async function openEntry(x: VirtualDisplay): Promise<EntryWindow> {
   return {
     async submit() {
       await runChecked('xdotool', ['key', '--clearmodifiers', 'Return'], { env: x.env });
-      await Promise.race([exited(child), new Promise((r) => setTimeout(r, 5000))]);
+      await untilAborted(exited(child), deadline(5000)).catch(() => undefined);
       return out.replace(/\n$/, '');
     },
     stop: () => stopChild(child),
@@ -228,7 +229,7 @@ export async function startSway(): Promise<WaylandSession> {
       } catch {
         // already gone
       }
-      await Promise.race([exited(sway), new Promise((r) => setTimeout(r, 3000))]);
+      await untilAborted(exited(sway), deadline(3000)).catch(() => undefined);
       if (sway.exitCode === null && sway.signalCode === null) {
         try {
           process.kill(-sway.pid!, 'SIGKILL');

@@ -1,3 +1,4 @@
+import { deadline, untilAborted } from '@whis/contracts';
 /** The part of naudiodon's AudioIO input stream that whis uses. */
 export interface NaudiodonStream {
   on(event: 'data', listener: (chunk: Buffer) => void): void;
@@ -104,10 +105,7 @@ export class DeviceStream {
     this.closed = true;
     this.closing ??= (async () => {
       this.stream.removeAllListeners('data');
-      await Promise.race([
-        this.stream.quit(),
-        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
-      ]);
+      await untilAborted(this.stream.quit(), deadline(1000)).catch(() => undefined);
     })();
     return this.closing;
   }

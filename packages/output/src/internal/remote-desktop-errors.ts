@@ -1,19 +1,24 @@
+import { WhisError } from '@whis/contracts';
+
 /** Why the desktop's RemoteDesktop portal cannot type. */
 export type RemoteDesktopProblem =
   'no-bus' | 'no-portal' | 'no-remote-desktop' | 'refused' | 'closed' | 'failed';
 
-/** A RemoteDesktop failure; `unavailable`: the desktop has no such portal (another keyboard may do). */
-export class RemoteDesktopError extends Error {
+/**
+ * A RemoteDesktop failure, coded in the output domain (it fails a delivery): `code` is the
+ * problem; `unavailable`: the desktop has no such portal (another keyboard may do).
+ */
+export class RemoteDesktopError extends WhisError<'output', RemoteDesktopProblem> {
   readonly unavailable: boolean;
-  constructor(
-    readonly problem: RemoteDesktopProblem,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'RemoteDesktopError';
+  constructor(problem: RemoteDesktopProblem, message: string, options: { cause?: unknown } = {}) {
+    super('RemoteDesktopError', 'output', problem, message, options);
     this.unavailable =
       problem === 'no-bus' || problem === 'no-portal' || problem === 'no-remote-desktop';
+  }
+
+  /** The problem: the same as `code`. */
+  get problem(): RemoteDesktopProblem {
+    return this.code;
   }
 }
 

@@ -36,6 +36,8 @@ export interface RemoteDesktopOptions {
   settleMs?: number;
   /** Give up on one desktop call after this long (a dialog waits for the user: Start has 5 minutes). */
   timeoutMs?: number;
+  /** How long Start's permission dialog may wait for the user. Default 5 minutes. */
+  dialogTimeoutMs?: number;
   notice?: (message: string, details?: object) => void;
 }
 
@@ -308,9 +310,30 @@ export class RemoteDesktop {
       return { ok: false, why: `CreateSession answered ${created.response}` };
     // the handle comes back as a string on KDE, an object path elsewhere
     const session = String(created.results.session_handle?.value ?? '');
-    const close = () => {
-      if (this.bus) void closePortalSession(this.bus, session).catch(() => undefined);
-    };
+    try {
+      const result = await this.selectAndStart(session, version, token, timeoutMs);
+      if (result.ok) this.session = session;
+      else void this.closeSession(session);
+      return result;
+    } catch (err) {
+      // a call that failed or timed out (a dialog nobody answered): the session is nobody's now
+      void this.closeSession(session);
+      throw err;
+    }
+  }
+
+  private async closeSession(session: string) {
+    if (this.session === session) this.session = undefined;
+    if (this.bus) await closePortalSession(this.bus, session).catch(() => undefined);
+  }
+
+  private async selectAndStart(
+    session: string,
+    version: number,
+    token: string,
+    timeoutMs: number,
+  ): Promise<{ ok: true; session: string; token?: string } | { ok: false; why: string }> {
+    const V = this.bus!.dbus.Variant;
     const selected = await this.request(
       'SelectDevices',
       'oa{sv}',
@@ -325,32 +348,22 @@ export class RemoteDesktop {
       ],
       timeoutMs,
     );
-    if (selected.response !== 0) {
-      close();
+    if (selected.response !== 0)
       return { ok: false, why: `SelectDevices answered ${selected.response}` };
-    }
-    this.session = session;
     // Start may show a dialog that waits for the user
     const start = await this.request(
       'Start',
       'osa{sv}',
       (options) => [session, '', options],
-      Math.max(timeoutMs, 300_000),
+      this.options.dialogTimeoutMs ?? Math.max(timeoutMs, 300_000),
     );
-    if (start.response !== 0) {
-      this.session = undefined;
-      close();
+    if (start.response !== 0)
       return {
         ok: false,
         why: start.response === 1 ? 'declined' : `Start answered ${start.response}`,
       };
-    }
     const devices = Number(start.results.devices?.value ?? KEYBOARD);
-    if ((devices & KEYBOARD) === 0) {
-      this.session = undefined;
-      close();
-      return { ok: false, why: 'the keyboard was not granted' };
-    }
+    if ((devices & KEYBOARD) === 0) return { ok: false, why: 'the keyboard was not granted' };
     // right after Start the desktop may still map keysyms with a default US layout: a modifier
     // first, and a pause, and it has the user's layout (French "wayland" typed "zqyland" without)
     await this.keysym(session, MODIFIER_KEYS.shift, true);

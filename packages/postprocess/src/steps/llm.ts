@@ -1,3 +1,4 @@
+import { deadline, untilAborted } from '@whis/contracts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type OpenAI from 'openai';
@@ -91,16 +92,8 @@ export function createLlmTidy(
         }),
     ));
   return async (text, signal) => {
-    const abort = new AbortController();
-    const stop = () => abort.abort();
-    signal?.addEventListener('abort', stop, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<LlmOutcome>((resolve) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        resolve({ note: `no answer within ${options.timeoutMs} ms` });
-      }, options.timeoutMs);
-    });
+    // the caller's cancel or the budget, whichever comes first, ends the request
+    const limit = deadline(options.timeoutMs, signal);
     const ask = (async (): Promise<LlmOutcome> => {
       const completion = await (
         await connect()
@@ -113,7 +106,7 @@ export function createLlmTidy(
             { role: 'user', content: `<transcript>\n${text}\n</transcript>` },
           ],
         },
-        { signal: abort.signal },
+        { signal: limit },
       );
       const choice = completion.choices[0];
       if (choice?.message.refusal) return { note: `the model refused: ${choice.message.refusal}` };
@@ -122,18 +115,15 @@ export function createLlmTidy(
       const verdict = judgeTidyUp(text, answer);
       return verdict.ok ? { text: answer } : { note: `answer rejected: ${verdict.why}` };
     })().catch((err: Error) => ({
-      note: abort.signal.aborted
+      note: limit.aborted
         ? signal?.aborted
           ? 'cancelled'
           : `no answer within ${options.timeoutMs} ms`
         : `the model could not be reached: ${err.message}`,
     }));
-    try {
-      return await Promise.race([ask, budget]);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', stop);
-    }
+    return untilAborted(ask, limit).catch(() => ({
+      note: signal?.aborted ? 'cancelled' : `no answer within ${options.timeoutMs} ms`,
+    }));
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Level } from '@whis/ipc';
 import { HostError, JournalError } from '../errors.js';
-import { errorCode } from './error-codes.js';
+import { errorId, type ErrorId } from './error-codes.js';
 import type { Journal } from '../journal.js';
 import type {
   AudioChunk,
@@ -11,6 +11,8 @@ import type {
   Clock,
   LiveSession,
 } from '../ports.js';
+
+const AUDIO_FAILED: ErrorId = { domain: 'audio', code: 'audio-failed' };
 
 export interface CurrentRecording {
   readonly id: string;
@@ -27,7 +29,7 @@ export interface CaptureContext {
   audio: AudioSource;
   journal: Journal;
   clock: Clock;
-  reportError(code: string, message: string, recordingId?: string): unknown;
+  reportError(error: ErrorId, message: string, recordingId?: string): unknown;
   /** Awaited before the microphone opens (a start sound, pausing media); never rejects. */
   beforeCapture?(): Promise<CapturePrelude | void>;
   /** The microphone has stopped (finished, discarded, failed, or it never started). */
@@ -61,12 +63,26 @@ export class CaptureLifecycle {
     try {
       created = await journal.create();
     } catch (err) {
-      reportError(errorCode(err, 'journal-failed'), (err as Error).message);
+      reportError(
+        errorId(err, { domain: 'journal', code: 'journal-failed' }),
+        (err as Error).message,
+      );
+      // the start feedback ran (media paused): its end must too, or every later cue is one late
+      await prelude;
+      this.ctx.afterCapture?.();
       throw err instanceof JournalError
         ? err
         : new JournalError('journal-failed', (err as Error).message, { cause: err });
     }
-    const live = await this.ctx.openLive?.(created.id);
+    let live: Awaited<ReturnType<NonNullable<CaptureContext['openLive']>>>;
+    try {
+      live = await this.ctx.openLive?.(created.id);
+    } catch (err) {
+      await journal.remove(created.id).catch(() => undefined);
+      await prelude;
+      this.ctx.afterCapture?.();
+      throw err;
+    }
     const startCue = (await prelude)?.startCue;
     const recording: CurrentRecording = {
       ...created,
@@ -92,7 +108,7 @@ export class CaptureLifecycle {
       this.current = undefined;
       this.ctx.onStartFailed?.(created.id);
       await journal.remove(created.id).catch(() => undefined);
-      reportError(errorCode(err, 'audio-failed'), (err as Error).message);
+      reportError(errorId(err, AUDIO_FAILED), (err as Error).message);
       this.ctx.afterCapture?.();
       throw new HostError('unavailable', (err as Error).message, { cause: err });
     }
@@ -141,14 +157,14 @@ export class CaptureLifecycle {
     if (!recording) return undefined;
     recording.dropped = true;
     this.ctx.reportError(
-      errorCode(cause, 'audio-failed'),
+      errorId(cause, AUDIO_FAILED),
       `${(cause as Error)?.message ?? 'The microphone failed.'} What was recorded is kept: \`whis retry ${recording.id}\`.`,
       recording.id,
     );
     this.save(recording)
       .then(async () => {
         await this.ctx.journal.failed(recording.id, {
-          code: errorCode(cause, 'audio-failed'),
+          code: errorId(cause, AUDIO_FAILED).code,
           message: (cause as Error)?.message ?? 'The microphone failed.',
         });
       })

@@ -1,5 +1,6 @@
 import type { ErrorInfo, ServiceEvent } from '@whis/ipc';
 import type { Clock, Logger, Output } from '../ports.js';
+import type { ErrorId } from './error-codes.js';
 import { segmentDelivery } from './segment-output.js';
 
 /**
@@ -18,8 +19,8 @@ export class ServiceEvents {
     segmentOutput?: Output,
   ) {
     this.deliverSegment = segmentOutput
-      ? segmentDelivery(segmentOutput, logger, (code, message, id) =>
-          this.reportError(code, message, id),
+      ? segmentDelivery(segmentOutput, logger, (error, message, id) =>
+          this.reportError(error, message, id),
         )
       : undefined;
   }
@@ -36,14 +37,19 @@ export class ServiceEvents {
   };
 
   /** Logs an error, keeps it as the last one (for `status`) and announces it. */
-  readonly reportError = (code: string, message: string, recordingId?: string): ErrorInfo => {
+  readonly reportError = (
+    { domain, code }: ErrorId,
+    message: string,
+    recordingId?: string,
+  ): ErrorInfo => {
     this.lastError = {
+      domain,
       code,
       message,
       at: new Date(this.clock.now()).toISOString(),
       ...(recordingId ? { recordingId } : {}),
     };
-    this.logger.warn({ code, recordingId }, message);
+    this.logger.warn({ domain, code, recordingId }, message);
     this.emit({ type: 'error', error: this.lastError });
     return this.lastError;
   };

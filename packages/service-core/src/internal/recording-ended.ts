@@ -1,7 +1,7 @@
 import type { ErrorInfo, ServiceEvent } from '@whis/ipc';
 import type { Journal, RecordingMeta } from '../journal.js';
 import type { CapturedAudio, Logger, Output, ProcessedText, TextProcessor } from '../ports.js';
-import { errorCode } from './error-codes.js';
+import { errorId, type ErrorId } from './error-codes.js';
 import type { SegmentTranscription } from './segments.js';
 
 export type Outcome = 'transcribed' | 'kept' | 'discarded';
@@ -22,7 +22,7 @@ export interface RecordingEndedContext {
   processor?: TextProcessor;
   logger: Logger;
   emit(event: ServiceEvent): void;
-  reportError(code: string, message: string, recordingId?: string): ErrorInfo;
+  reportError(error: ErrorId, message: string, recordingId?: string): ErrorInfo;
 }
 
 /**
@@ -50,16 +50,16 @@ export class RecordingEnded {
       captured = await audioReady;
     } catch (err) {
       segments.drop(id);
-      const code = errorCode(err, 'audio-failed');
+      const error = errorId(err, { domain: 'audio', code: 'audio-failed' });
       const { message } = err as Error;
-      reportError(code, `Recording ${id} could not be finished: ${message}`, id);
-      await journal.failed(id, { code, message }).catch(() => undefined);
+      reportError(error, `Recording ${id} could not be finished: ${message}`, id);
+      await journal.failed(id, { code: error.code, message }).catch(() => undefined);
       return { id, outcome: 'kept' };
     }
     if (!captured) {
       segments.drop(id);
       reportError(
-        'audio-failed',
+        { domain: 'audio', code: 'audio-failed' },
         `Recording ${id} has no audio: the microphone never started.`,
         id,
       );
@@ -68,7 +68,11 @@ export class RecordingEnded {
     if (!captured.speechDetected || captured.chunks.length === 0) {
       segments.drop(id);
       await journal.remove(id).catch(() => undefined);
-      reportError('no-speech', 'The recording held no speech; nothing was sent.', id);
+      reportError(
+        { domain: 'host', code: 'no-speech' },
+        'The recording held no speech; nothing was sent.',
+        id,
+      );
       return { id, outcome: 'discarded' };
     }
     return this.transcribe(id, captured, signal, detach);
@@ -108,17 +112,17 @@ export class RecordingEnded {
   // command to run.
   private async keep(id: string, err: unknown, cancelled: boolean): Promise<void> {
     const { message } = err as Error;
-    const code = errorCode(err, 'transcription-failed');
-    await this.ctx.journal.failed(id, { code, message }).catch(() => undefined);
+    const error = errorId(err, { domain: 'transcribe', code: 'transcription-failed' });
+    await this.ctx.journal.failed(id, { code: error.code, message }).catch(() => undefined);
     if (cancelled) {
       this.ctx.reportError(
-        'cancelled',
+        { domain: 'host', code: 'cancelled' },
         `Transcription of ${id} was cancelled; the audio is kept: \`whis retry ${id}\`.`,
         id,
       );
     } else {
       this.ctx.reportError(
-        code,
+        error,
         `Transcription failed: ${message} The recording is kept: \`whis retry ${id}\`.`,
         id,
       );
@@ -165,7 +169,7 @@ export class RecordingEnded {
       );
     } catch (err) {
       reportError(
-        errorCode(err, 'journal-failed'),
+        errorId(err, { domain: 'journal', code: 'journal-failed' }),
         `${(err as Error).message} (the transcript is still delivered)`,
         id,
       );
@@ -176,7 +180,7 @@ export class RecordingEnded {
         await output.deliver(text);
       } catch (err) {
         reportError(
-          errorCode(err, 'output-failed'),
+          errorId(err, { domain: 'output', code: 'output-failed' }),
           `Could not deliver the transcript: ${(err as Error).message} It is saved: \`whis last\`.`,
           id,
         );

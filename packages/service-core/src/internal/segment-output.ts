@@ -1,5 +1,6 @@
 import type { ServiceEvent } from '@whis/ipc';
 import type { Logger, Output } from '../ports.js';
+import { errorId, type ErrorId } from './error-codes.js';
 
 /**
  * Delivers each segment's final text as it comes, in order, one delivery at a time: typing while
@@ -9,7 +10,7 @@ import type { Logger, Output } from '../ports.js';
 export function segmentDelivery(
   output: Output,
   logger: Logger,
-  reportError: (code: string, message: string, recordingId?: string) => unknown,
+  reportError: (error: ErrorId, message: string, recordingId?: string) => unknown,
 ): (event: ServiceEvent) => void {
   let queue = Promise.resolve();
   let recording: string | undefined;
@@ -27,7 +28,7 @@ export function segmentDelivery(
       .catch((err: unknown) => {
         logger.warn({ err, recordingId: event.recordingId }, 'segment output failed');
         reportError(
-          'output-failed',
+          errorId(err, { domain: 'output', code: 'output-failed' }),
           `Could not deliver a segment: ${(err as Error).message} The transcript is saved: \`whis last\`.`,
           event.recordingId,
         );

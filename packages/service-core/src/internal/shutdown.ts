@@ -1,3 +1,4 @@
+import { deadline, untilAborted } from '@whis/contracts';
 import type { ShutdownResult } from '@whis/ipc';
 import type { AudioSource, Logger } from '../ports.js';
 import type { Phases } from './phases.js';
@@ -66,21 +67,17 @@ export class ServiceShutdown {
     await phases.serial(() => phases.apply('shutdown'));
     await this.ctx.triggers.stop();
     const jobs = transcriptions.running;
-    const timer = setTimeout(() => stopNow.abort(), this.ctx.timeoutMs);
-    const stoppedNow = new Promise<void>((resolve) => {
-      const abort = () => {
-        for (const job of jobs) job.abort.abort();
-        resolve();
-      };
-      if (stopNow.signal.aborted) abort();
-      else stopNow.signal.addEventListener('abort', abort, { once: true });
+    // the transcriptions in flight finish, unless the time is up or the stop is made urgent
+    await untilAborted(
+      Promise.all(jobs.map((j) => j.done)),
+      deadline(this.ctx.timeoutMs, stopNow.signal),
+    ).catch(() => {
+      for (const job of jobs) job.abort.abort();
     });
-    await Promise.race([Promise.all(jobs.map((j) => j.done)), stoppedNow]);
     const recordings = (await Promise.all(jobs.map((j) => j.done))).map(
       ({ id, outcome, text }): { id: string; outcome: Outcome; text?: string } =>
         text === undefined ? { id, outcome } : { id, outcome, text },
     );
-    clearTimeout(timer);
     await this.ctx.prepared;
     await this.ctx.audio
       .close?.()
