@@ -29,3 +29,10 @@ export {
   type PortalTriggerOptions,
   type PortalProblem,
 } from './portal.js';
+export {
+  PORTAL_APP_ID,
+  desktopEntryPath,
+  checkDesktopEntry,
+  writeDesktopEntry,
+  type DesktopEntryCheck,
+} from './desktop-entry.js';
