@@ -62,6 +62,12 @@ export interface GnomeSession {
   windowTitles(): Promise<string[]>;
   /** Resolves with the title of the focused window once `match` holds for it. */
   waitForFocus(match: RegExp, timeoutMs?: number): Promise<string>;
+  /**
+   * Answers a dialog: waits until a window whose title matches `title` has focus, presses the
+   * chords in turn (e.g. `[[alt, i], [alt, s]]`), and resolves once it is gone (pressing the last
+   * chord again while it stays).
+   */
+  answerDialog(title: RegExp, chords: number[][]): Promise<void>;
   /** Starts gnome-settings-daemon's media-keys plugin (custom shortcuts); stopped by `stop`. */
   startMediaKeys(): Promise<void>;
   /**
@@ -401,9 +407,26 @@ export async function startGnomeSession(options: GnomeSessionOptions = {}): Prom
         await new Promise((r) => setTimeout(r, 50));
       }
     };
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const answerDialog = async (title: RegExp, chords: number[][]) => {
+      await waitForFocus(title);
+      // a GTK dialog takes keys a moment after it has focus (keys sent at once were lost; no
+      // signal marks the moment), and a pause between keys, as a person leaves
+      for (const chord of chords) {
+        await pause(300);
+        await keys.tap(...chord);
+      }
+      const deadline = Date.now() + 15_000;
+      for (let n = 1; (await windowTitles()).some((t) => title.test(t)); n++) {
+        if (Date.now() > deadline) throw new Error(`the dialog ${title} stayed open`);
+        await pause(100);
+        if (n % 10 === 0) await keys.tap(...chords.at(-1)!);
+      }
+    };
     return {
       version,
       evaluate,
+      answerDialog,
       windowTitles,
       waitForFocus,
       env,

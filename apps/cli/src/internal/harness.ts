@@ -61,7 +61,14 @@ export interface Transcript {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbox> {
+/**
+ * `options.dataHome`: the sandbox's XDG_DATA_HOME (default a folder of its own), e.g. a folder a
+ * desktop in another file tree also reads.
+ */
+export async function createSandbox(
+  extraEnv: NodeJS.ProcessEnv,
+  options: { dataHome?: string } = {},
+): Promise<Sandbox> {
   const root = await mkdtemp(join(tmpdir(), 'whis-e2e-'));
   const run_ = join(root, 'run');
   await mkdir(run_, { mode: 0o700 });
@@ -73,7 +80,7 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
     ...extraEnv,
     WHIS_RUNTIME_DIR: run_,
     XDG_CONFIG_HOME: join(root, 'config'),
-    XDG_DATA_HOME: join(root, 'data'),
+    XDG_DATA_HOME: options.dataHome ?? join(root, 'data'),
     XDG_STATE_HOME: join(root, 'state'),
   };
   const children: ChildProcess[] = [];

@@ -19,6 +19,14 @@ export interface TriggerRow {
   ): HotkeyTrigger | undefined;
 }
 
+/**
+ * The program a desktop entry for whis runs: `whis` itself (the CLI sets WHIS_PROGRAM for the
+ * service it starts in the background), else this process's script.
+ */
+export function whisProgram(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.WHIS_PROGRAM || process.argv[1];
+}
+
 const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
   summary,
   create: ({ settings, logger }, { hotkey, pushToTalk }) =>
@@ -27,6 +35,8 @@ const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
       backend,
       mode: pushToTalk ? 'push-to-talk' : 'toggle',
       ...(settings.tapToToggleMs ? { tapToToggleMs: settings.tapToToggleMs } : {}),
+      // the portal's host Registry (GNOME 48+) needs a desktop entry: written when missing
+      ...(whisProgram() ? { portal: { desktopEntry: { exec: whisProgram()! } } } : {}),
       logger: logger.child({ component: 'hotkey' }),
     }),
 });
