@@ -25,6 +25,7 @@ export {
   preferredTrigger,
   probeGlobalShortcuts,
   portalProblem,
+  gnomeWithoutGlobalShortcuts,
   PORTAL_SHORTCUT_ID,
   type PortalTriggerOptions,
   type PortalProblem,

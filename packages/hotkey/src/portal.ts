@@ -102,7 +102,7 @@ export function portalProblem(problem: PortalProblem, env: NodeJS.ProcessEnv, de
   const without =
     'or bind `whis toggle` to a key yourself (push-to-talk: `whis start` on press, `whis finish` on release; `whis setup` writes them for sway, river and Hyprland) and run `whis listen --hotkey-backend none`';
   const install = desktop.includes('gnome')
-    ? 'GNOME has it from version 48 (xdg-desktop-portal-gnome 48); on older GNOME, add the shortcut in Settings > Keyboard > Custom Shortcuts'
+    ? 'GNOME has it from version 48 (xdg-desktop-portal-gnome 48); on older GNOME, `whis setup` writes a custom shortcut that runs `whis toggle` (Settings > Keyboard > Custom Shortcuts; presses only: push-to-talk needs GNOME 48 or X11)'
     : desktop.includes('kde')
       ? 'KDE Plasma has it from 5.27: install xdg-desktop-portal-kde'
       : desktop.includes('hyprland')
@@ -165,13 +165,70 @@ export async function probeGlobalShortcuts(
 }
 
 async function shortcutsVersion(bus: SessionBus, env: NodeJS.ProcessEnv): Promise<number> {
+  let version: number;
   try {
-    return await portalVersion(bus, SHORTCUTS);
+    version = await portalVersion(bus, SHORTCUTS);
   } catch (err) {
     const problem = isServiceMissing(err) ? 'no-portal' : 'no-global-shortcuts';
     throw new PortalError(problem, portalProblem(problem, env, dbusErrorReason(err)), {
       cause: err,
     });
+  }
+  const gnome = await gnomeBefore48(bus, env);
+  if (gnome)
+    throw new PortalError(
+      'no-global-shortcuts',
+      portalProblem(
+        'no-global-shortcuts',
+        env,
+        `GNOME ${gnome} has none of its own; the one on offer comes from xdg-desktop-portal-kde, which never fires on GNOME`,
+      ),
+    );
+  return version;
+}
+
+/**
+ * The GNOME Shell version when the session is GNOME 47 or older with no KDE shortcut service
+ * (`org.kde.kglobalaccel`) on the bus: no GlobalShortcuts there can fire (xdg-desktop-portal-kde,
+ * when installed, offers one that never does). Undefined elsewhere.
+ */
+async function gnomeBefore48(bus: SessionBus, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (!desktopOf(env).includes('gnome')) return undefined;
+  const version = await bus
+    .getProperty('org.gnome.Shell', '/org/gnome/Shell', 'org.gnome.Shell', 'ShellVersion')
+    .then(String, () => '');
+  const major = Number(/^(\d+)/.exec(version)?.[1] ?? NaN);
+  if (!(major < 48)) return undefined;
+  const [kde] = await bus
+    .call({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'NameHasOwner',
+      signature: 's',
+      body: ['org.kde.kglobalaccel'],
+    })
+    .catch(() => [false]);
+  return kde === true ? undefined : version;
+}
+
+/**
+ * On a GNOME 47 (or older) session: its version, for `whis listen` (the hotkey comes from the custom
+ * shortcut `whis setup` writes, so the service listens for none) and `whis setup`/`whis doctor`.
+ * Undefined on any other desktop, on GNOME 48+, or when the bus cannot be reached.
+ */
+export async function gnomeWithoutGlobalShortcuts(
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  if (!desktopOf(env).includes('gnome')) return undefined;
+  let bus: SessionBus | undefined;
+  try {
+    bus = await connectSessionBus({ env, timeoutMs: 5000 });
+    return await gnomeBefore48(bus, env);
+  } catch {
+    return undefined;
+  } finally {
+    bus?.close();
   }
 }
 
