@@ -12,6 +12,7 @@ import {
   resolveRuntimeDir,
   serveOverIpc,
 } from '@whis/service-core';
+import { gnomeWithoutGlobalShortcuts } from './catalogue/triggers.js';
 import { composeService } from './compose.js';
 import { createLogger } from './logger.js';
 import { parseDaemonArgs, UsageError } from './options.js';
@@ -79,7 +80,6 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     isWaylandSession(process.env) &&
     /gnome/i.test(process.env.XDG_CURRENT_DESKTOP ?? '')
   ) {
-    const { gnomeWithoutGlobalShortcuts } = await import('@whis/hotkey');
     const shell = await gnomeWithoutGlobalShortcuts(process.env);
     if (shell) {
       gnomeShortcut = true;

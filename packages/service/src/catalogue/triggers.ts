@@ -1,4 +1,7 @@
 import { createHotkeyTrigger, type HotkeyBackend, type HotkeyTrigger } from '@whis/hotkey';
+
+// GNOME 47 and older: no GlobalShortcuts portal (the service then listens for no key of its own)
+export { gnomeWithoutGlobalShortcuts } from '@whis/hotkey';
 import type { PartContext } from './context.js';
 
 // Where a press comes from: one row per value of `hotkeyBackend`. Loads only the hotkey library, so
