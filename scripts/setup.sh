@@ -21,6 +21,9 @@ APT_PACKAGES=(
   plasma-wayland-protocols libwayland-dev gcc pkg-config
   # typing through the RemoteDesktop portal on that stack: a GTK3 text window (Python GI bindings)
   gir1.2-gtk-3.0 python3-gi
+  # GNOME tests: a headless GNOME 43 (gnome-shell, the GNOME portal backend, gsd-media-keys for
+  # custom shortcuts), and debootstrap for the Debian 13 tree with GNOME 48 built below
+  gnome-shell mutter xdg-desktop-portal-gnome gnome-settings-daemon dconf-cli debootstrap
   # feedback tests: a private session bus, a notification daemon, an MPRIS player
   dbus dunst libnotify-bin mpv mpv-mpris playerctl
 )
@@ -49,6 +52,13 @@ if [ -z "${npm_config_nodedir:-}" ]; then
   else
     echo "No headers next to $(command -v node) ($node_prefix/include/node): node-gyp fetches them"
   fi
+fi
+# The GNOME 48 tests run that desktop from a Debian 13 tree, built once per machine (about 2 minutes
+# and 1.3 GB, in /var/cache/whis-test/gnome48); needs root, as the tests that use it do
+if [ "$(id -u)" -eq 0 ]; then
+  ./scripts/gnome48-root.sh
+else
+  echo "Not root: the GNOME 48 tests build their tree on first use (run sudo ./scripts/gnome48-root.sh)"
 fi
 export NX_DAEMON=false NX_NO_CLOUD=true
 npm ci --no-audit --no-fund

@@ -13,7 +13,12 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
-const BACKENDS: Record<string, string> = { x11: 'X11', portal: 'desktop portal' };
+const BACKENDS: Record<string, string> = {
+  x11: 'X11',
+  portal: 'desktop portal',
+  // GNOME 47 and older: the custom shortcut `whis setup` writes
+  'gnome-shortcut': 'GNOME custom shortcut, runs whis toggle',
+};
 
 // "ctrl+shift+r (desktop portal, bound to Ctrl+Shift+R)"
 function describeHotkey(status: StatusResult): string {

@@ -25,7 +25,15 @@ export {
   preferredTrigger,
   probeGlobalShortcuts,
   portalProblem,
+  gnomeWithoutGlobalShortcuts,
   PORTAL_SHORTCUT_ID,
   type PortalTriggerOptions,
   type PortalProblem,
 } from './portal.js';
+export {
+  PORTAL_APP_ID,
+  desktopEntryPath,
+  checkDesktopEntry,
+  writeDesktopEntry,
+  type DesktopEntryCheck,
+} from './desktop-entry.js';

@@ -15,6 +15,7 @@ import {
   type SessionBus,
   type Vardict,
 } from '@whis/dbus';
+import { checkDesktopEntry, PORTAL_APP_ID, writeDesktopEntry } from './desktop-entry.js';
 import { createPortalPress } from './internal/portal-press.js';
 import { createPressLogic, type PressMode } from './internal/press.js';
 import { KEYSYMS, type Hotkey } from './spec.js';
@@ -30,14 +31,23 @@ export interface PortalTriggerOptions {
   tapToToggleMs: number;
   /** Environment with the session bus address and XDG_CURRENT_DESKTOP. */
   env: NodeJS.ProcessEnv;
-  logger?: Pick<Logger, 'debug' | 'warn'>;
+  logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
   /**
    * The session's `session_handle_token`. KDE names the shortcut's owner after it, so it must be
    * the same on every start (a new one leaves the key with a dead owner). Default `whis`.
    */
   sessionToken?: string;
-  /** The app id registered with the portal's host Registry (xdg-desktop-portal 1.19+). Default `whis`. */
+  /**
+   * The app id registered with the portal's host Registry (xdg-desktop-portal 1.19+). Default
+   * `PORTAL_APP_ID`, a valid GApplication id (GNOME refuses others).
+   */
   appId?: string;
+  /**
+   * Where the portal has a host Registry (xdg-desktop-portal 1.19+, GNOME 48), it needs
+   * `<appId>.desktop` with an `Exec` that exists: when none is found, one is written (hidden) to
+   * `$XDG_DATA_HOME/applications` with `exec` (an absolute path) and logged. Default: none written.
+   */
+  desktopEntry?: { exec: string };
   /**
    * An `Activated` while the key is held, within this long of the previous repeat, is the desktop's
    * auto-repeat (GNOME and KDE send them); later, the release was lost. Default 1000 ms.
@@ -89,7 +99,7 @@ export function portalProblem(problem: PortalProblem, env: NodeJS.ProcessEnv, de
   const without =
     'or bind `whis toggle` to a key yourself (push-to-talk: `whis start` on press, `whis finish` on release; `whis setup` writes them for sway, river and Hyprland) and run `whis listen --hotkey-backend none`';
   const install = desktop.includes('gnome')
-    ? 'GNOME has it from version 48 (xdg-desktop-portal-gnome 48); on older GNOME, add the shortcut in Settings > Keyboard > Custom Shortcuts'
+    ? 'GNOME has it from version 48 (xdg-desktop-portal-gnome 48); on older GNOME, `whis setup` writes a custom shortcut that runs `whis toggle` (Settings > Keyboard > Custom Shortcuts; presses only: push-to-talk needs GNOME 48 or X11)'
     : desktop.includes('kde')
       ? 'KDE Plasma has it from 5.27: install xdg-desktop-portal-kde'
       : desktop.includes('hyprland')
@@ -156,13 +166,70 @@ export async function probeGlobalShortcuts(
 }
 
 async function shortcutsVersion(bus: SessionBus, env: NodeJS.ProcessEnv): Promise<number> {
+  let version: number;
   try {
-    return await portalVersion(bus, SHORTCUTS);
+    version = await portalVersion(bus, SHORTCUTS);
   } catch (err) {
     const problem = isServiceMissing(err) ? 'no-portal' : 'no-global-shortcuts';
     throw new PortalError(problem, portalProblem(problem, env, dbusErrorReason(err)), {
       cause: err,
     });
+  }
+  const gnome = await gnomeBefore48(bus, env);
+  if (gnome)
+    throw new PortalError(
+      'no-global-shortcuts',
+      portalProblem(
+        'no-global-shortcuts',
+        env,
+        `GNOME ${gnome} has none of its own; the one on offer comes from xdg-desktop-portal-kde, which never fires on GNOME`,
+      ),
+    );
+  return version;
+}
+
+/**
+ * The GNOME Shell version when the session is GNOME 47 or older with no KDE shortcut service
+ * (`org.kde.kglobalaccel`) on the bus: no GlobalShortcuts there can fire (xdg-desktop-portal-kde,
+ * when installed, offers one that never does). Undefined elsewhere.
+ */
+async function gnomeBefore48(bus: SessionBus, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (!desktopOf(env).includes('gnome')) return undefined;
+  const version = await bus
+    .getProperty('org.gnome.Shell', '/org/gnome/Shell', 'org.gnome.Shell', 'ShellVersion')
+    .then(String, () => '');
+  const major = Number(/^(\d+)/.exec(version)?.[1] ?? NaN);
+  if (!(major < 48)) return undefined;
+  const [kde] = await bus
+    .call({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'NameHasOwner',
+      signature: 's',
+      body: ['org.kde.kglobalaccel'],
+    })
+    .catch(() => [false]);
+  return kde === true ? undefined : version;
+}
+
+/**
+ * On a GNOME 47 (or older) session: its version, for `whis listen` (the hotkey comes from the custom
+ * shortcut `whis setup` writes, so the service listens for none) and `whis setup`/`whis doctor`.
+ * Undefined on any other desktop, on GNOME 48+, or when the bus cannot be reached.
+ */
+export async function gnomeWithoutGlobalShortcuts(
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  if (!desktopOf(env).includes('gnome')) return undefined;
+  let bus: SessionBus | undefined;
+  try {
+    bus = await connectSessionBus({ env, timeoutMs: 5000 });
+    return await gnomeBefore48(bus, env);
+  } catch {
+    return undefined;
+  } finally {
+    bus?.close();
   }
 }
 
@@ -203,13 +270,20 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
 
   const unavailable = (reason: string) => {
     state.binding = undefined;
+    announced = undefined;
     if (reason === lastProblem) return;
     lastProblem = reason;
     log?.warn({ reason }, 'portal hotkey unavailable');
     emit({ type: 'unavailable', reason });
   };
+  // said once per binding: a desktop may announce the binding twice (ShortcutsChanged, then the
+  // answer to BindShortcuts)
+  let announced: string | undefined;
   const available = () => {
+    const said = state.binding ?? '';
+    if (lastProblem === undefined && announced === said) return;
     lastProblem = undefined;
+    announced = said;
     emit(state.binding ? { type: 'available', binding: state.binding } : { type: 'available' });
   };
 
@@ -239,17 +313,52 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     return description ?? '';
   };
 
+  // The portal's host Registry needs the app's desktop entry: written when missing
+  const ensureDesktopEntry = async (appId: string) => {
+    if (!options.desktopEntry) return;
+    const found = await checkDesktopEntry(env, appId);
+    if (found.ok || !(await hasRegistry())) return;
+    const path = await writeDesktopEntry(env, [options.desktopEntry.exec], appId);
+    log?.info(
+      { path, reason: found.reason },
+      'wrote the desktop entry the portal needs to bind the hotkey',
+    );
+  };
+  const hasRegistry = async () => {
+    try {
+      const [xml] = await bus!.call({
+        destination: PORTAL,
+        path: '/org/freedesktop/portal/desktop',
+        interface: 'org.freedesktop.DBus.Introspectable',
+        member: 'Introspect',
+      });
+      return String(xml).includes(REGISTRY);
+    } catch {
+      return false;
+    }
+  };
+
+  const listedBinding = async (handle: string) => {
+    const listed = await request('ListShortcuts', 'oa{sv}', (requestOptions) => [
+      handle,
+      requestOptions,
+    ]);
+    return bindingIn(listed.results.shortcuts?.value as Shortcut[] | undefined);
+  };
+
   // Register (1.19+), check GlobalShortcuts, open the session, bind what is missing
   const openSession = async (current: number) => {
     session = undefined;
+    const appId = options.appId ?? PORTAL_APP_ID;
+    await ensureDesktopEntry(appId);
     try {
-      await call('Register', 'sa{sv}', [options.appId ?? 'whis', {}], REGISTRY);
+      await call('Register', 'sa{sv}', [appId, {}], REGISTRY);
     } catch (err) {
       const name = dbusErrorName(err);
       // a portal older than 1.19 has no Registry: an unsandboxed app works without it
       if (name.endsWith('ServiceUnknown') || name.endsWith('NameHasNoOwner'))
         throw new PortalError('no-portal', portalProblem('no-portal', env, name), { cause: err });
-      log?.debug({ err: name }, 'no host portal Registry');
+      log?.debug({ err: name, detail: dbusErrorDetail(err) }, 'the host portal Registry refused');
     }
     const version = await shortcutsVersion(bus!, env);
     const created = await request('CreateSession', 'a{sv}', (requestOptions) => [
@@ -282,17 +391,27 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
         '',
         requestOptions,
       ]);
-      if (bound.response === 1) throw new PortalError('cancelled', portalProblem('cancelled', env));
-      if (bound.response !== 0)
-        throw new PortalError(
-          'refused',
-          portalProblem('refused', env, `BindShortcuts answered ${bound.response}`),
-        );
+      // What was bound decides, not the code alone: xdg-desktop-portal-gnome 48.0 answers a
+      // successful bind with 2 and the shortcuts in its results (fixed in 49.0)
       binding = bindingIn(bound.results.shortcuts?.value as Shortcut[] | undefined);
+      if (binding === undefined && bound.response !== 0) binding = await listedBinding(handle);
+      if (binding === undefined && bound.response === 1)
+        throw new PortalError('cancelled', portalProblem('cancelled', env));
       if (binding === undefined)
         throw new PortalError(
           'refused',
-          portalProblem('refused', env, 'the shortcut is not in its answer'),
+          portalProblem(
+            'refused',
+            env,
+            bound.response === 0
+              ? 'the shortcut is not in its answer'
+              : `BindShortcuts answered ${bound.response}`,
+          ),
+        );
+      if (bound.response !== 0)
+        log?.debug(
+          { response: bound.response, binding },
+          'the desktop answered BindShortcuts with an error code but bound the shortcut',
         );
     }
     if (current !== generation) return;
@@ -304,6 +423,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   const open = async () => {
     const current = ++generation;
     key.reset();
+    announced = undefined;
     try {
       await openSession(current);
     } catch (err) {

@@ -31,7 +31,7 @@ export interface HotkeyTrigger {
 }
 
 /** The part of the shared Logger (pino-compatible) the trigger uses. */
-export type HotkeyLogger = Pick<Logger, 'debug' | 'warn'>;
+export type HotkeyLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
 export interface HotkeyTriggerOptions {
   /** e.g. `ctrl+shift+r`. */
@@ -52,7 +52,7 @@ export interface HotkeyTriggerOptions {
   /** Portal backend: its session token, auto-repeat window and longest hold (see `PortalTriggerOptions`). */
   portal?: Pick<
     PortalTriggerOptions,
-    'sessionToken' | 'appId' | 'repeatWindowMs' | 'repeatDelayMs' | 'maxHoldMs'
+    'sessionToken' | 'appId' | 'desktopEntry' | 'repeatWindowMs' | 'repeatDelayMs' | 'maxHoldMs'
   >;
 }
 

@@ -2,7 +2,7 @@
 // its own process (no wrapper). It reads top to bottom: settings → logger → composition → single
 // instance and journal lock → service host → IPC server → signals.
 import { createRequire } from 'node:module';
-import { ExitCode, exitCodeFor } from '@whis/contracts';
+import { ExitCode, exitCodeFor, isWaylandSession } from '@whis/contracts';
 import { ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
 import {
   acquireInstance,
@@ -12,6 +12,7 @@ import {
   resolveRuntimeDir,
   serveOverIpc,
 } from '@whis/service-core';
+import { gnomeWithoutGlobalShortcuts } from './catalogue/triggers.js';
 import { composeService } from './compose.js';
 import { createLogger } from './logger.js';
 import { parseDaemonArgs, UsageError } from './options.js';
@@ -69,6 +70,26 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     'whisd starting',
   );
 
+  // GNOME 47 and older have no GlobalShortcuts portal: the key is the custom shortcut `whis setup`
+  // writes, which runs `whis toggle`, so the service listens for no key of its own there
+  let gnomeShortcut = false;
+  if (
+    options.hotkey &&
+    options.hotkeyBackend === 'auto' &&
+    process.platform === 'linux' &&
+    isWaylandSession(process.env) &&
+    /gnome/i.test(process.env.XDG_CURRENT_DESKTOP ?? '')
+  ) {
+    const shell = await gnomeWithoutGlobalShortcuts(process.env);
+    if (shell) {
+      gnomeShortcut = true;
+      logger.info(
+        { gnomeShell: shell },
+        'GNOME before 48 has no GlobalShortcuts portal: the hotkey is the GNOME custom shortcut `whis setup` writes (it runs `whis toggle`)',
+      );
+    }
+  }
+
   // 3. the parts, from the catalogue: the microphone and the hotkey listener load their native
   // parts on first use
   const parts = composeService({
@@ -76,7 +97,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     source: { file: paths.settingsFile },
     defaultTranscriptFile: paths.transcriptFile,
     logger,
-    ...(options.hotkey
+    ...(options.hotkey && !gnomeShortcut
       ? {
           trigger: {
             hotkey: options.hotkey,
@@ -121,7 +142,11 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     info: {
       version,
       hotkey: options.hotkey,
-      ...(parts.info.hotkeyBackend ? { hotkeyBackend: parts.info.hotkeyBackend } : {}),
+      ...(gnomeShortcut
+        ? { hotkeyBackend: 'gnome-shortcut' }
+        : parts.info.hotkeyBackend
+          ? { hotkeyBackend: parts.info.hotkeyBackend }
+          : {}),
       // read at each status: the desktop portal's answer changes while the service runs
       get output() {
         return parts.info.output;

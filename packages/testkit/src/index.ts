@@ -80,3 +80,12 @@ export {
   type KeyGrabElsewhere,
   type MovedKey,
 } from './x-clients.js';
+export {
+  startGnomeSession,
+  gnome48Root,
+  GNOME48_ROOT,
+  KEYSYMS,
+  type GnomeSession,
+  type GnomeSessionOptions,
+  type GnomeKeys,
+} from './gnome-session.js';

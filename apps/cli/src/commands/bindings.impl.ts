@@ -68,6 +68,121 @@ export async function planBindings(
   };
 }
 
+/** The GNOME custom shortcut whis would write (GNOME 47 and older: no GlobalShortcuts portal). */
+export interface PlannedGnomeShortcut {
+  shell: string;
+  hotkey: string;
+  binding: string;
+  command: string;
+  pushToTalk: boolean;
+}
+
+/** The GNOME custom shortcut for `settings`, or undefined unless the session is GNOME 47 or older. */
+export async function planGnomeShortcut(
+  settings: Settings,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PlannedGnomeShortcut | undefined> {
+  if (!/gnome/i.test(env.XDG_CURRENT_DESKTOP ?? '')) return undefined;
+  const { gnomeWithoutGlobalShortcuts } =
+    await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
+  const shell = await gnomeWithoutGlobalShortcuts(env);
+  if (!shell) return undefined;
+  const { parseHotkey } =
+    await loadPackage<typeof import('@whis/hotkey/spec')>('@whis/hotkey/spec');
+  const { gnomeAccelerator, gnomeCommand } = await import('../gnome-shortcut.js');
+  const hotkey = settings.hotkey ?? 'ctrl+shift+r';
+  return {
+    shell,
+    hotkey,
+    binding: gnomeAccelerator(parseHotkey(hotkey)),
+    command: gnomeCommand([...whisItself(), 'toggle']),
+    pushToTalk: settings.pushToTalk ?? false,
+  };
+}
+
+const PRESSES_ONLY =
+  'GNOME binds presses only: push-to-talk needs GNOME 48+ (or X11); the key toggles a recording.';
+
+/** What `whis setup` does with the GNOME custom shortcut: writes it (gsettings), prints it, or removes it. */
+export async function applyGnomeShortcut(
+  plan: PlannedGnomeShortcut,
+  mode: 'write' | 'print' | 'remove',
+  say: (line?: string) => void,
+): Promise<void> {
+  const { writeGnomeShortcut, removeGnomeShortcut, GNOME_SHORTCUT_PATH } =
+    await import('../gnome-shortcut.js');
+  say(
+    `  GNOME ${plan.shell} has no GlobalShortcuts portal: the hotkey is a GNOME custom shortcut (Settings > Keyboard > Custom Shortcuts) that runs \`whis toggle\`; \`whis listen\` listens for no key of its own.`,
+  );
+  if (mode === 'remove') {
+    const removed = await removeGnomeShortcut(process.env);
+    say(removed ? '  Removed the whis custom shortcut.' : '  There was no whis custom shortcut.');
+    return;
+  }
+  if (mode === 'print') {
+    say(`  Add it in Settings > Keyboard > Custom Shortcuts, or run:`);
+    say(
+      `    gsettings set org.gnome.settings-daemon.plugins.media-keys.custom-keybinding:${GNOME_SHORTCUT_PATH} command "${plan.command}"`,
+    );
+    say(
+      `    gsettings set org.gnome.settings-daemon.plugins.media-keys.custom-keybinding:${GNOME_SHORTCUT_PATH} binding '${plan.binding}'`,
+    );
+    say(
+      `    (and add ${GNOME_SHORTCUT_PATH} to org.gnome.settings-daemon.plugins.media-keys custom-keybindings)`,
+    );
+    say('  (`whis setup --bindings write` writes it for you.)');
+  } else {
+    const changed = await writeGnomeShortcut(process.env, plan);
+    say(
+      changed
+        ? `  Wrote the GNOME custom shortcut: ${plan.binding} runs ${plan.command}`
+        : `  The GNOME custom shortcut is already there: ${plan.binding} runs ${plan.command}`,
+    );
+    say('  Remove it with `whis setup --bindings remove` (your other custom shortcuts are kept).');
+  }
+  if (plan.pushToTalk) say(`  ${PRESSES_ONLY}`);
+  else say('  Push-to-talk needs GNOME 48+ (or X11): GNOME binds presses only.');
+}
+
+/** Doctor's check of the GNOME custom shortcut (GNOME 47 and older). */
+export async function checkGnomeShortcut(settings: Settings): Promise<Check[]> {
+  const plan = await planGnomeShortcut(settings).catch(() => undefined);
+  if (!plan) return [];
+  const { readGnomeShortcut } = await import('../gnome-shortcut.js');
+  const name = 'GNOME custom shortcut';
+  const now = await readGnomeShortcut(process.env).catch((err: Error) => err);
+  if (now instanceof Error)
+    return [
+      {
+        name,
+        ok: false,
+        required: false,
+        detail: now.message,
+        fix: 'Install gsettings (libglib2.0-bin).',
+      },
+    ];
+  if (now.listed && now.command === plan.command && now.binding === plan.binding)
+    return [
+      {
+        name,
+        ok: true,
+        required: false,
+        detail: `${plan.hotkey} runs whis toggle (GNOME ${plan.shell}: no GlobalShortcuts portal; presses only, push-to-talk needs GNOME 48+ or X11)`,
+      },
+    ];
+  return [
+    {
+      name,
+      ok: false,
+      required: false,
+      detail: now.listed
+        ? `the whis custom shortcut runs \`${now.command}\` on ${now.binding || 'no key'}, not ${plan.binding}`
+        : `GNOME ${plan.shell} has no GlobalShortcuts portal, and no custom shortcut runs whis toggle`,
+      fix: '`whis setup --bindings write` writes it (Settings > Keyboard > Custom Shortcuts shows it).',
+    },
+  ];
+}
+
 /** What `whis setup` does with the bindings: writes them into the compositor's file, or prints them. */
 export async function applyBindings(
   plan: PlannedBindings,

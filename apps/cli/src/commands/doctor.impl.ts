@@ -8,7 +8,7 @@ import { ExitCode } from '../errors.js';
 import { probeMicrophone } from '../internal/mic-probe.js';
 import { loadPackage } from '../lazy.js';
 import { withDaemon } from '../daemon.js';
-import { checkBindings } from './bindings.impl.js';
+import { checkBindings, checkGnomeShortcut } from './bindings.impl.js';
 import type { DoctorArgs } from './doctor.js';
 
 /** One check's verdict: `required` ones decide the exit code. */
@@ -461,7 +461,7 @@ export async function runDoctor(args: DoctorArgs): Promise<number> {
       checkMicrophone(settings),
       checkSpeechDetection(settings),
       checkSession(settings),
-      checkBindings(settings),
+      Promise.all([checkBindings(settings), checkGnomeShortcut(settings)]).then((c) => c.flat()),
       checkDirectories(),
       checkTranscription(settings),
       checkFeedback(settings),

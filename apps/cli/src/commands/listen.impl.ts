@@ -50,6 +50,8 @@ export async function runListen(args: ListenArgs): Promise<number> {
   ensurePrivateDirSync(dirname(logFile));
   const out = openLogDescriptor(logFile);
   const child = spawn(process.execPath, [program, ...daemonArgs(args, false)], {
+    // the program of whis's desktop entry (GNOME's portal needs one): this CLI, not the daemon
+    env: { ...process.env, ...(process.argv[1] ? { WHIS_PROGRAM: process.argv[1] } : {}) },
     detached: true,
     stdio: ['ignore', out, out],
   });

@@ -246,11 +246,26 @@ export async function runSetup(args: SetupArgs): Promise<number> {
   }
   if (pauseMedia !== undefined) await save('pauseMedia', String(pauseMedia));
 
-  // 7. where the compositor binds keys itself (sway, Hyprland, river, COSMIC): its bindings
+  // 7. where the compositor binds keys itself (sway, Hyprland, river, COSMIC): its bindings; on
+  // GNOME 47 and older, a custom shortcut
   if (args.bindings !== 'skip') {
-    const { applyBindings, planBindings } = await import('./bindings.impl.js');
+    const { applyBindings, applyGnomeShortcut, planBindings, planGnomeShortcut } =
+      await import('./bindings.impl.js');
+    const gnome = await planGnomeShortcut(await readSettings(file));
+    if (gnome) {
+      let mode = args.bindings ?? (prompts ? undefined : 'print');
+      if (mode === undefined && prompts) {
+        mode = (await prompts.confirm({
+          message: `GNOME ${gnome.shell} has no GlobalShortcuts portal. Add a custom shortcut (${gnome.binding}) that runs whis toggle?`,
+          default: true,
+        }))
+          ? 'write'
+          : 'print';
+      }
+      await applyGnomeShortcut(gnome, mode ?? 'print', say);
+    }
     const plan = await planBindings(await readSettings(file));
-    if (plan) {
+    if (plan && args.bindings !== 'remove') {
       let mode = args.bindings ?? (prompts ? undefined : 'print');
       if (mode === undefined && prompts) {
         say(`  ${plan.label} binds the hotkey itself; whis would add these lines to ${plan.file}:`);

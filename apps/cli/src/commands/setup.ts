@@ -14,7 +14,7 @@ export interface SetupArgs {
   test: boolean;
   testSeconds: number;
   yes?: boolean;
-  bindings?: 'write' | 'print' | 'skip';
+  bindings?: 'write' | 'print' | 'skip' | 'remove';
 }
 
 export const setupCommand: CommandModule<object, SetupArgs> = {
@@ -58,9 +58,9 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
       })
       .option('bindings', {
         type: 'string',
-        choices: ['write', 'print', 'skip'],
+        choices: ['write', 'print', 'skip', 'remove'],
         describe:
-          'On sway, Hyprland, river and COSMIC: write the hotkey bindings into the compositor configuration, print them, or skip (default: ask; print without a terminal)',
+          'On sway, Hyprland, river and COSMIC: write the hotkey bindings into the compositor configuration, print them, or skip; on GNOME 47 and older the same for a custom shortcut that runs `whis toggle`, and remove takes it away (default: ask; print without a terminal)',
       })
       .option('yes', {
         alias: 'y',

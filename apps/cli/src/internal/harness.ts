@@ -61,7 +61,15 @@ export interface Transcript {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbox> {
+/**
+ * `options.dataHome`, `options.configHome`: the sandbox's XDG_DATA_HOME and XDG_CONFIG_HOME
+ * (default folders of its own), e.g. the desktop's, where its desktop entries and dconf are;
+ * `options.runtimeDir`: its runtime folder (the socket), e.g. the one a desktop's programs use.
+ */
+export async function createSandbox(
+  extraEnv: NodeJS.ProcessEnv,
+  options: { dataHome?: string; configHome?: string; runtimeDir?: string } = {},
+): Promise<Sandbox> {
   const root = await mkdtemp(join(tmpdir(), 'whis-e2e-'));
   const run_ = join(root, 'run');
   await mkdir(run_, { mode: 0o700 });
@@ -71,9 +79,9 @@ export async function createSandbox(extraEnv: NodeJS.ProcessEnv): Promise<Sandbo
     // the time such a server is given (a suite that tests the budget itself sets its own)
     WHIS_UPLOAD_TIMEOUT_SCALE: '6',
     ...extraEnv,
-    WHIS_RUNTIME_DIR: run_,
-    XDG_CONFIG_HOME: join(root, 'config'),
-    XDG_DATA_HOME: join(root, 'data'),
+    WHIS_RUNTIME_DIR: options.runtimeDir ?? run_,
+    XDG_CONFIG_HOME: options.configHome ?? join(root, 'config'),
+    XDG_DATA_HOME: options.dataHome ?? join(root, 'data'),
     XDG_STATE_HOME: join(root, 'state'),
     XDG_CACHE_HOME: join(root, 'cache'),
   };

@@ -1,5 +1,8 @@
 import { createHotkeyTrigger, type HotkeyBackend, type HotkeyTrigger } from '@whis/hotkey';
 import type { TriggerName } from '@whis/contracts';
+
+// GNOME 47 and older: no GlobalShortcuts portal (the service then listens for no key of its own)
+export { gnomeWithoutGlobalShortcuts } from '@whis/hotkey';
 import type { PartContext } from './context.js';
 
 // Where a press comes from: one row per value of `hotkeyBackend`. Loads only the hotkey library, so
@@ -20,6 +23,14 @@ export interface TriggerRow {
   ): HotkeyTrigger | undefined;
 }
 
+/**
+ * The program a desktop entry for whis runs: `whis` itself (the CLI sets WHIS_PROGRAM for the
+ * service it starts in the background), else this process's script.
+ */
+export function whisProgram(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.WHIS_PROGRAM || process.argv[1];
+}
+
 const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
   summary,
   create: ({ settings, logger }, { hotkey, pushToTalk }) =>
@@ -28,6 +39,8 @@ const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
       backend,
       mode: pushToTalk ? 'push-to-talk' : 'toggle',
       ...(settings.tapToToggleMs ? { tapToToggleMs: settings.tapToToggleMs } : {}),
+      // the portal's host Registry (GNOME 48+) needs a desktop entry: written when missing
+      ...(whisProgram() ? { portal: { desktopEntry: { exec: whisProgram()! } } } : {}),
       logger: logger.child({ component: 'hotkey' }),
     }),
 });
