@@ -18,6 +18,7 @@ export {
   FINAL_PUNCTUATIONS,
   NOTIFY_LEVELS,
   CUES,
+  FEEDBACK_NAMES,
   type EngineName,
   type TriggerName,
   type OutputName,
@@ -26,4 +27,5 @@ export {
   type FinalPunctuation,
   type NotifyLevel,
   type Cue,
+  type FeedbackName,
 } from './names.js';

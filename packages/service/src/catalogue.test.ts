@@ -168,7 +168,7 @@ describe('the file engine, reading the settings file for each transcription', ()
       const write = (model: string) =>
         writeFile(settingsFile, JSON.stringify({ apiKey: 'sk-x', baseURL: server.baseURL, model }));
       const logger = new MemoryLogger();
-      const transcriber = ENGINES.file.create({ logger, env: {} }, { file: settingsFile });
+      const { transcriber } = ENGINES.file.create({ logger, env: {} }, { file: settingsFile });
       await write('whisper-1');
       expect((await transcriber.transcribe([chunk])).text).toBe('hello');
       expect((await transcriber.transcribe([chunk])).text).toBe('hello');

@@ -1,14 +1,27 @@
 export { runService } from './run.js';
 export { composeService, type Composition, type CompositionOptions } from './compose.js';
+export { assembleHost, type HostAssemblyOptions } from './assemble.js';
 export {
   OUTPUTS,
   TRIGGERS,
   ENGINES,
   MICROPHONES,
+  FEEDBACK,
+  rowsInForce,
+  microphoneFor,
+  engineFor,
   isOutputName,
   outputNeeds,
   describeOutputs,
-  describeTranscription,
+  type Check,
+  type ProbeContext,
+  type RunningService,
+  type Row,
+  type EngineRow,
+  type EngineParts,
+  type FeedbackRow,
+  type MicrophoneRow,
+  type MicrophoneProbe,
   type OutputRow,
   type OutputNeeds,
   type OutputName,
