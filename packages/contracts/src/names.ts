@@ -43,8 +43,8 @@ export const FINAL_PUNCTUATIONS = ['keep', 'add', 'remove'] as const;
 export type FinalPunctuation = (typeof FINAL_PUNCTUATIONS)[number];
 
 /** The feedback kinds of `@whis/service`'s catalogue: what `notify`, `sounds` and `pauseMedia` turn on. */
-export const FEEDBACK_NAMES = ['notifications', 'sounds', 'media'] as const;
-/** A kind of feedback: desktop notifications, sound cues, media players paused while recording. */
+export const FEEDBACK_NAMES = ['notifications', 'cues', 'media'] as const;
+/** A kind of feedback: desktop notifications, sound cues (`sounds`), media paused while recording. */
 export type FeedbackName = (typeof FEEDBACK_NAMES)[number];
 
 /** `@whis/feedback`'s notification levels: the values of `notify`. */

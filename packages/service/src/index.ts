@@ -9,6 +9,7 @@ export {
   FEEDBACK,
   rowsInForce,
   microphoneFor,
+  triggerFor,
   engineFor,
   isOutputName,
   outputNeeds,

@@ -1,6 +1,7 @@
 import { readSettings, resolvePaths, setSetting, unsetSetting, type Settings } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
-import { silentLogger, type NotifyLevel, type OutputName } from '@whis/contracts';
+import { CUES, silentLogger, type NotifyLevel } from '@whis/contracts';
+import type { OutputRow } from '@whis/service/outputs';
 import { loadPackage } from '../lazy.js';
 import type { SetupArgs } from './setup.js';
 
@@ -110,30 +111,28 @@ export async function runSetup(args: SetupArgs): Promise<number> {
   say(`  "${probe.device}" works (loudest ${(probe.peak ?? 0).toFixed(2)} of 1).`);
   if (device) await save('device', device);
 
-  // 4. the output
+  // 4. the output: the rows setup offers, each said as `whis status` says it
+  const { OUTPUTS, isOutputName } =
+    await loadPackage<typeof import('@whis/service/outputs')>('@whis/service/outputs');
   let output = args.output;
   if (output === undefined && prompts) {
+    const offered = Object.entries(OUTPUTS).flatMap(([value, row]: [string, OutputRow]) =>
+      row.offer ? [{ name: row.offer, value }] : [],
+    );
     output = await prompts.select({
       message: 'Where should the text go?',
-      choices: [
-        { name: 'The clipboard (you paste it)', value: 'clipboard' },
-        { name: 'Pasted into the window you are in', value: 'paste' },
-        { name: 'Typed into the window you are in', value: 'type' },
-      ] satisfies Array<{ name: string; value: OutputName }>,
-      default: current.outputs?.[0] ?? 'clipboard',
+      choices: offered,
+      default: current.outputs?.[0] ?? offered[0]!.value,
     });
   }
   if (output) {
     await save('outputs', output);
-    if (output !== 'clipboard') {
-      const { describeInsertion, insertOptionsFrom } =
-        await loadPackage<typeof import('@whis/output')>('@whis/output');
-      const insertion = describeInsertion(insertOptionsFrom(await readSettings(file)));
-      say(
-        insertion.tool
-          ? `  ${output} uses ${insertion.tool} (${insertion.why}).`
-          : `  Warning: ${insertion.why}.`,
-      );
+    const row: OutputRow | undefined = isOutputName(output) ? OUTPUTS[output] : undefined;
+    if (row?.needs.keyboard) {
+      const settings = await readSettings(file);
+      const problems = row.problems(settings, process.env);
+      say(`  ${row.describe(settings, process.env)}.`);
+      for (const problem of problems) say(`  Warning: ${problem}`);
     }
   }
 
@@ -176,10 +175,11 @@ export async function runSetup(args: SetupArgs): Promise<number> {
       message: 'Play a short sound at start, at stop and on failure?',
       default: (current.sounds?.length ?? 0) > 0,
     }))
-      ? 'start,stop,error'
-      : 'none';
+      ? CUES.join(',')
+      : '';
   }
-  if (sounds === 'none') await unsetSetting('sounds', file);
+  // '': no sound at all (`--sounds none`, or no to the question)
+  if (sounds === '') await unsetSetting('sounds', file);
   else if (sounds) await save('sounds', sounds);
   let pauseMedia = args.pauseMedia;
   if (pauseMedia === undefined && prompts) {
@@ -229,9 +229,9 @@ export async function runSetup(args: SetupArgs): Promise<number> {
 // The trigger row the settings name says whether it can work here (as `whis doctor` asks it); when
 // it can, and a person is there, the key is tried with the trigger the service would start.
 async function tryHotkey(settings: Settings, hotkey: string, interactive: boolean): Promise<void> {
-  const { TRIGGERS } =
+  const { triggerFor } =
     await loadPackage<typeof import('@whis/service/triggers')>('@whis/service/triggers');
-  const row = TRIGGERS[settings.hotkeyBackend ?? 'auto'];
+  const row = triggerFor(settings);
   const checks = await row.probe({ settings, env: process.env });
   for (const check of checks) {
     say(`  Hotkey backend: ${check.detail}`);

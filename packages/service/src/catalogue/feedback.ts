@@ -29,7 +29,7 @@ export const FEEDBACK = {
     problems: () => [],
     probe: probeOnly((settings) => ({ notify: settings.notify })),
   },
-  sounds: {
+  cues: {
     summary: 'a short sound at start, at stop and on failure (sounds, soundVolume)',
     on: (settings) => (feedbackSettingsFrom(settings).sounds?.length ?? 0) > 0,
     describe(settings, env) {

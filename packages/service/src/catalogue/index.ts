@@ -11,7 +11,7 @@ import { microphoneFor } from './microphones.js';
 import { outputsFor } from './outputs.js';
 import type { Row } from './row.js';
 import { stepsFor } from './steps.js';
-import { TRIGGERS } from './triggers.js';
+import { triggerFor } from './triggers.js';
 
 export * from './context.js';
 export * from './engines.js';
@@ -32,7 +32,7 @@ export function rowsInForce(settings: Settings, env: NodeJS.ProcessEnv): Row[] {
   return [
     microphoneFor(),
     ...outputsFor(settings),
-    TRIGGERS[settings.hotkeyBackend ?? 'auto'],
+    triggerFor(settings),
     ENGINES[engineFor(settings, env)],
     ...feedbackFor(settings),
     ...(steps ? [steps] : []),

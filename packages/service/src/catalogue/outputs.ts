@@ -31,6 +31,8 @@ export type InsertingOutput = Output & { settled(): Promise<void> };
 
 export interface OutputRow extends Row {
   needs: OutputNeeds;
+  /** How `whis setup` offers it when it asks where the text goes; undefined: not offered there. */
+  offer?: string;
   create(context: PartContext): Output;
 }
 
@@ -87,6 +89,7 @@ function outputRow<Create extends (context: PartContext) => Output>(
   name: OutputName,
   row: {
     summary: string;
+    offer?: string;
     needs: OutputNeeds;
     create: Create;
     /** Why it cannot work with these settings (a setting it needs is missing), or undefined. */
@@ -118,16 +121,19 @@ function outputRow<Create extends (context: PartContext) => Output>(
 export const OUTPUTS = {
   clipboard: outputRow('clipboard', {
     summary: 'copied to the clipboard',
+    offer: 'The clipboard (you paste it)',
     needs: { display: true, clipboard: true },
     create: () => createClipboardOutput(),
   }),
   paste: outputRow('paste', {
     summary: 'pasted into the focused window, then the clipboard you had is given back',
+    offer: 'Pasted into the window you are in',
     needs: { display: true, clipboard: true, keyboard: true },
     create: (context: PartContext): InsertingOutput => createPasteOutput(insertion(context)),
   }),
   type: outputRow('type', {
     summary: 'typed into the focused window',
+    offer: 'Typed into the window you are in',
     needs: { display: true, keyboard: true },
     create: (context: PartContext): InsertingOutput => createTypeOutput(insertion(context)),
   }),

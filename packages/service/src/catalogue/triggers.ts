@@ -172,3 +172,7 @@ export const TRIGGERS = {
 // the names are `@whis/contracts`' list (the settings check them there); the rows above are typed
 // against it, so a name without its row, or a row without its name, does not compile
 export type { TriggerName };
+
+/** The trigger the settings name (`hotkeyBackend`; default `auto`). */
+export const triggerFor = (settings: Settings): TriggerRow =>
+  TRIGGERS[settings.hotkeyBackend ?? 'auto'];
