@@ -141,6 +141,26 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     }
   }, 120_000);
 
+  it('the one-shot `whis` in mode realtime: the text comes from the live session, nothing is uploaded', async () => {
+    sandbox = await createSandbox({ ...rig.env, OPENAI_API_KEY: 'sk-e2e' });
+    expect((await sandbox.whis(['config', 'set', 'mode', 'realtime'])).code).toBe(0);
+    const uploadsBefore = server.requests.length;
+    const connectionsBefore = server.realtime.connections.length;
+    const child = sandbox.spawnWhis(['--no-clipboard']);
+    const output = watchOutput(child);
+    const printed = stdoutOf(child);
+    const exited = exitOf(child);
+    await output.waitFor(/Recording… press Enter/);
+    await sleep(500);
+    await mic.play(wavs[0]!);
+    await sleep(500);
+    child.stdin!.write('\n');
+    expect(await exited, output.text()).toBe(0);
+    expect(printed().trim()).toBe(PHRASES[0]);
+    expect(server.realtime.connections.length - connectionsBefore).toBe(1);
+    expect(server.requests.length - uploadsBefore).toBe(0);
+  }, 120_000);
+
   it('the connection drops mid-recording: nothing is lost, the final text is complete', async () => {
     const s = await liveSandbox();
     const uploadsBefore = server.requests.length;

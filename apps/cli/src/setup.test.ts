@@ -67,7 +67,7 @@ describe('whis setup', () => {
     await rig.mic.play(rig.phraseWav);
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(output.text()).toContain(`${PHRASE}\n`);
-    expect(output.text()).toContain('paste uses xdotool (X11 session)');
+    expect(output.text()).toContain('paste with xdotool (X11 session).');
     expect(code).toBe(0);
     const { json, mode } = await settingsOf(s);
     expect(json).toEqual({

@@ -102,7 +102,7 @@ export const SETTING_KEYS = {
   mode: key(
     oneOf(ENGINE_NAMES),
     'text',
-    "file (default): segments are uploaded as they close; realtime: the audio is streamed to a Realtime session and the text comes while you speak (gpt-live-transcribe, or the endpoint's model)",
+    "file (default): segments are uploaded as they close; realtime: the audio is streamed to a Realtime session and the text comes while you speak (gpt-live-transcribe, or the endpoint's model). A service started in file mode streams only once restarted",
     { choices: ENGINE_NAMES },
   ),
   language: key(

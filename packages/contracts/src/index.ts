@@ -19,6 +19,7 @@ export {
   FINAL_PUNCTUATIONS,
   NOTIFY_LEVELS,
   CUES,
+  FEEDBACK_NAMES,
   type EngineName,
   type TriggerName,
   type OutputName,
@@ -27,4 +28,5 @@ export {
   type FinalPunctuation,
   type NotifyLevel,
   type Cue,
+  type FeedbackName,
 } from './names.js';

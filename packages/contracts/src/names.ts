@@ -42,6 +42,11 @@ export const FINAL_PUNCTUATIONS = ['keep', 'add', 'remove'] as const;
 /** As it came, a period added where none, or a final period (comma, colon, semicolon) removed. */
 export type FinalPunctuation = (typeof FINAL_PUNCTUATIONS)[number];
 
+/** The feedback kinds of `@whis/service`'s catalogue: what `notify`, `sounds` and `pauseMedia` turn on. */
+export const FEEDBACK_NAMES = ['notifications', 'cues', 'media'] as const;
+/** A kind of feedback: desktop notifications, sound cues (`sounds`), media paused while recording. */
+export type FeedbackName = (typeof FEEDBACK_NAMES)[number];
+
 /** `@whis/feedback`'s notification levels: the values of `notify`. */
 export const NOTIFY_LEVELS = ['errors', 'all', 'off'] as const;
 /** Which notifications are shown: failures that need the user, those and every transcript, none. */

@@ -92,6 +92,8 @@ function findKeyboards(
  */
 export function describeInsertion(options: InsertOptions = {}): {
   tool: KeyboardName | null;
+  /** The next keyboard the session would use when `tool` cannot type (the portal refused). */
+  fallback?: KeyboardName;
   why: string;
   /** What the desktop answered the portal, once asked; `problem` when it refused or ended. */
   desktop?: { answer: string; problem?: string };
@@ -103,6 +105,7 @@ export function describeInsertion(options: InsertOptions = {}): {
   const desktop = keyboard?.describe?.(env);
   return {
     tool: (keyboard?.name as KeyboardName | undefined) ?? null,
+    ...(usable[1] ? { fallback: usable[1].name as KeyboardName } : {}),
     why: missing ?? (desktop ? `${why}; the desktop answered: ${desktop.answer}` : why),
     ...(desktop ? { desktop } : {}),
   };

@@ -15,7 +15,15 @@ import { MemoryLogger } from '@whis/service-core/testing';
 import { startTranscriptionServer } from '@whis/testkit';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, OUTPUTS, outputNeeds, TRIGGERS } from './catalogue/index.js';
+import {
+  ENGINES,
+  FEEDBACK,
+  MICROPHONES,
+  OUTPUTS,
+  outputNeeds,
+  rowsInForce,
+  TRIGGERS,
+} from './catalogue/index.js';
 import { composeService } from './compose.js';
 
 let dir: string;
@@ -146,6 +154,48 @@ describe('composeService', () => {
     await parts.close();
   });
 
+  it('builds the engine `mode` names and no other; realtime brings the file engine for its misses', async () => {
+    const file = compose({ mode: 'file' });
+    expect(file.engine).toBe('file');
+    expect(file.live).toBeUndefined();
+    const live = compose({ mode: 'realtime' });
+    expect(live.engine).toBe('realtime');
+    expect(live.live).toBeDefined();
+    expect(live.transcriber).toBeDefined();
+    // a live model is realtime whatever the mode says, as the transcription library reads it
+    expect(compose({ model: 'gpt-live-transcribe' }).engine).toBe('realtime');
+    expect(await live.transcription()).toBe(
+      'realtime, gpt-live-transcribe (missed segments uploaded with gpt-transcribe)',
+    );
+    await Promise.all([file.close(), live.close()]);
+  });
+
+  it('the rows in force: one of each kind the settings name, every one answering the same questions', () => {
+    const settings: Settings = {
+      outputs: ['clipboard', 'stdout'],
+      hotkeyBackend: 'none',
+      mode: 'realtime',
+      sounds: ['start'],
+      postProcess: ['fillers'],
+    };
+    const rows = rowsInForce(settings, {});
+    expect(rows).toEqual([
+      MICROPHONES.microphone,
+      OUTPUTS.clipboard,
+      OUTPUTS.stdout,
+      TRIGGERS.none,
+      ENGINES.realtime,
+      FEEDBACK.notifications,
+      FEEDBACK.cues,
+      expect.objectContaining({ summary: expect.stringMatching(/post-processing/) }),
+    ]);
+    for (const row of rows) {
+      expect(typeof row.describe).toBe('function');
+      expect(typeof row.problems).toBe('function');
+      expect(typeof row.probe).toBe('function');
+    }
+  });
+
   it('the one-shot: no outputs, no trigger', async () => {
     const parts = compose({ outputs: ['clipboard'] }, []);
     expect(parts.output.name).toBe('none');
@@ -168,7 +218,7 @@ describe('the file engine, reading the settings file for each transcription', ()
       const write = (model: string) =>
         writeFile(settingsFile, JSON.stringify({ apiKey: 'sk-x', baseURL: server.baseURL, model }));
       const logger = new MemoryLogger();
-      const transcriber = ENGINES.file.create({ logger, env: {} }, { file: settingsFile });
+      const { transcriber } = ENGINES.file.create({ logger, env: {} }, { file: settingsFile });
       await write('whisper-1');
       expect((await transcriber.transcribe([chunk])).text).toBe('hello');
       expect((await transcriber.transcribe([chunk])).text).toBe('hello');

@@ -2,12 +2,7 @@
 // The background service (run.ts) and the one-shot `whis` both use it, so a part added to the
 // catalogue reaches both, and an unknown name is an error rather than a quiet fallback.
 import { ConfigError, type Settings } from '@whis/config';
-import {
-  createFeedback,
-  describeFeedback,
-  feedbackSettingsFrom,
-  type Feedback,
-} from '@whis/feedback';
+import { createFeedback, feedbackSettingsFrom, type Feedback } from '@whis/feedback';
 import { closeRemoteDesktops, focusedWindowClass } from '@whis/output';
 import { chainUses, createTextProcessor, describeChain, prepareLlm } from '@whis/postprocess';
 import type {
@@ -22,17 +17,17 @@ import type {
 import { silentLogger } from '@whis/contracts';
 import {
   currentSettings,
+  describeFeedbackRows,
   describeOutputs,
-  describeTranscription,
-  displayProblem,
-  engineProblems,
+  engineFor,
   ENGINES,
   prepareEngines,
   isOutputName,
-  MICROPHONES,
+  microphoneFor,
   OUTPUTS,
   outputProblems,
   TRIGGERS,
+  type EngineName,
   type PartContext,
   type SettingsSource,
   type TriggerName,
@@ -59,8 +54,11 @@ export interface CompositionOptions {
 /** Everything the service host is made of, and what `status` says of it. */
 export interface Composition {
   audio: AudioSource;
+  /** The engine in force (`mode`): the row that made `transcriber` and `live`. */
+  engine: EngineName;
   transcriber: Transcriber;
-  live: LiveTranscriber;
+  /** The realtime engine's live session; its misses go to `transcriber`. */
+  live?: LiveTranscriber;
   output: Output;
   /** With `typeSegments` and the type output: types each segment as it comes. */
   segmentOutput?: Output;
@@ -126,11 +124,15 @@ export function composeService(options: CompositionOptions): Composition {
     });
 
   const latest = () => currentSettings(source);
+  // the engine `mode` names, and only it: realtime brings the file engine along for what it misses
+  const engine = engineFor(settings, env);
+  const { transcriber, live } = ENGINES[engine].create(context, source);
 
   return {
-    audio: MICROPHONES.microphone.create(context, options.device ?? settings.device),
-    transcriber: ENGINES.file.create(context, source),
-    live: ENGINES.realtime.create(context, source),
+    audio: microphoneFor().create(context, options.device ?? settings.device),
+    engine,
+    transcriber,
+    ...(live ? { live } : {}),
     output,
     ...(segmentOutput ? { segmentOutput } : {}),
     processor: createProcessor(latest, env, logger),
@@ -139,20 +141,23 @@ export function composeService(options: CompositionOptions): Composition {
     info: {
       // described at each read: the desktop portal's answer (typing) changes while the service runs
       get output() {
-        return describeOutputs(settings);
+        return describeOutputs(settings, env);
       },
-      feedback: describeFeedback(settings),
+      feedback: describeFeedbackRows(settings, env),
       ...(trigger ? { hotkeyBackend: trigger.backend } : {}),
     },
     async problems() {
-      const display = displayProblem(settings, env);
-      return [
-        ...(await engineProblems(source, env)),
-        ...outputProblems(settings),
-        ...(display ? [display] : []),
-      ];
+      let current: Settings;
+      try {
+        current = await latest();
+      } catch (err) {
+        return [(err as Error).message];
+      }
+      return [...ENGINES[engine].problems(current, env), ...outputProblems(settings, env)];
     },
-    transcription: () => describeTranscription(source, env),
+    async transcription() {
+      return ENGINES[engine].describe(await latest().catch(() => settings), env);
+    },
     async postProcess() {
       try {
         return describeChain(await latest(), env);

@@ -7,11 +7,11 @@ import { ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
 import {
   acquireInstance,
   createJournal,
-  createServiceHost,
   lockJournal,
   resolveRuntimeDir,
   serveOverIpc,
 } from '@whis/service-core';
+import { assembleHost } from './assemble.js';
 import { gnomeWithoutGlobalShortcuts } from './catalogue/triggers.js';
 import { composeService } from './compose.js';
 import { createLogger } from './logger.js';
@@ -128,38 +128,14 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
   });
 
   // 5. the service and its socket
-  const host = createServiceHost({
-    audio: parts.audio,
-    transcriber: parts.transcriber,
-    live: parts.live,
-    output: parts.output,
-    ...(parts.segmentOutput ? { segmentOutput: parts.segmentOutput } : {}),
-    processor: parts.processor,
+  const host = assembleHost(parts, {
     journal,
-    triggers: parts.triggers,
-    hooks: parts.feedback,
-    logger: logger.child({ component: 'host' }),
     info: {
       version,
       hotkey: options.hotkey,
-      ...(gnomeShortcut
-        ? { hotkeyBackend: 'gnome-shortcut' }
-        : parts.info.hotkeyBackend
-          ? { hotkeyBackend: parts.info.hotkeyBackend }
-          : {}),
-      // read at each status: the desktop portal's answer changes while the service runs
-      get output() {
-        return parts.info.output;
-      },
-      feedback: parts.info.feedback,
+      ...(gnomeShortcut ? { hotkeyBackend: 'gnome-shortcut' } : {}),
     },
-    problems: parts.problems,
-    transcription: parts.transcription,
-    postProcess: parts.postProcess,
-  });
-  host.subscribe((event) => {
-    if (event.type === 'state' && event.state === 'recording') parts.prepareRecording();
-    parts.feedback.handle(event);
+    logger: logger.child({ component: 'host' }),
   });
   const server = await serveOverIpc(host, instance, {
     version,

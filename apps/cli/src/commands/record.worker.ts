@@ -2,8 +2,8 @@
 // cannot be turned off, and `whis` must print nothing but the transcript there. The parent talks
 // to this worker over the IPC channel (the messages: record.messages.ts).
 import { readSettings, resolvePaths } from '@whis/config';
-import { composeService } from '@whis/service';
-import { createJournal, createServiceHost } from '@whis/service-core';
+import { assembleHost, composeService } from '@whis/service';
+import { createJournal } from '@whis/service-core';
 import type { ParentMessage, WorkerMessage } from './record.messages.js';
 
 const send = (message: WorkerMessage) => process.send?.(message);
@@ -21,14 +21,9 @@ async function main(): Promise<void> {
     outputs: [],
     device: process.env.WHIS_RECORD_DEVICE || settings.device,
   });
-  const feedback = parts.feedback;
-  const host = createServiceHost({
-    hooks: feedback,
-    audio: parts.audio,
-    transcriber: parts.transcriber,
-    output: parts.output,
-    // the transcript the parent prints and copies is the post-processed one; the journal keeps both
-    processor: parts.processor,
+  // the service's host assembly: the engine `mode` names (a live session in realtime mode), the
+  // post-processed transcript the parent prints and copies, the journal keeping both
+  const host = assembleHost(parts, {
     journal: createJournal({
       directory: paths.recordingsDir,
       retention: { keepAudio: settings.keepAudio ?? 0 },
@@ -37,7 +32,6 @@ async function main(): Promise<void> {
   });
   const done = new Promise<void>((resolve) => {
     host.subscribe((event) => {
-      feedback.handle(event);
       if (event.type === 'state' && event.state === 'transcribing') send({ type: 'transcribing' });
       if (event.type === 'transcript') {
         send({ type: 'transcript', text: event.text });

@@ -1,7 +1,7 @@
 import { readSettings, resolvePaths, setSetting, unsetSetting, type Settings } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
-import { probeMicrophone } from '../internal/mic-probe.js';
-import { silentLogger, type NotifyLevel, type OutputName } from '@whis/contracts';
+import { CUES, silentLogger, type NotifyLevel } from '@whis/contracts';
+import type { OutputRow } from '@whis/service/outputs';
 import { loadPackage } from '../lazy.js';
 import type { SetupArgs } from './setup.js';
 
@@ -93,7 +93,11 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     }
   }
   say('Checking the microphone: say something for three seconds…');
-  const probe = await probeMicrophone({
+  // the microphone row in force listens, in a child process, as `whis doctor` checks it
+  const { microphoneFor } = await loadPackage<typeof import('@whis/service/microphones')>(
+    '@whis/service/microphones',
+  );
+  const probe = await microphoneFor().listen({
     ms: interactive ? 3000 : 1000,
     ...(device ? { device } : {}),
     onLevel: (peak) => interactive && process.stdout.write(`\r  level ${meter(peak)} `),
@@ -107,30 +111,28 @@ export async function runSetup(args: SetupArgs): Promise<number> {
   say(`  "${probe.device}" works (loudest ${(probe.peak ?? 0).toFixed(2)} of 1).`);
   if (device) await save('device', device);
 
-  // 4. the output
+  // 4. the output: the rows setup offers, each said as `whis status` says it
+  const { OUTPUTS, isOutputName } =
+    await loadPackage<typeof import('@whis/service/outputs')>('@whis/service/outputs');
   let output = args.output;
   if (output === undefined && prompts) {
+    const offered = Object.entries(OUTPUTS).flatMap(([value, row]: [string, OutputRow]) =>
+      row.offer ? [{ name: row.offer, value }] : [],
+    );
     output = await prompts.select({
       message: 'Where should the text go?',
-      choices: [
-        { name: 'The clipboard (you paste it)', value: 'clipboard' },
-        { name: 'Pasted into the window you are in', value: 'paste' },
-        { name: 'Typed into the window you are in', value: 'type' },
-      ] satisfies Array<{ name: string; value: OutputName }>,
-      default: current.outputs?.[0] ?? 'clipboard',
+      choices: offered,
+      default: current.outputs?.[0] ?? offered[0]!.value,
     });
   }
   if (output) {
     await save('outputs', output);
-    if (output !== 'clipboard') {
-      const { describeInsertion, insertOptionsFrom } =
-        await loadPackage<typeof import('@whis/output')>('@whis/output');
-      const insertion = describeInsertion(insertOptionsFrom(await readSettings(file)));
-      say(
-        insertion.tool
-          ? `  ${output} uses ${insertion.tool} (${insertion.why}).`
-          : `  Warning: ${insertion.why}.`,
-      );
+    const row: OutputRow | undefined = isOutputName(output) ? OUTPUTS[output] : undefined;
+    if (row?.needs.keyboard) {
+      const settings = await readSettings(file);
+      const problems = row.problems(settings, process.env);
+      say(`  ${row.describe(settings, process.env)}.`);
+      for (const problem of problems) say(`  Warning: ${problem}`);
     }
   }
 
@@ -143,73 +145,14 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     });
   }
   if (hotkey) {
-    const { hotkeyUnavailableReason, parseHotkey, probeGlobalShortcuts, resolveHotkeyBackend } =
-      await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
+    const { parseHotkey } = await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
     try {
       parseHotkey(hotkey);
     } catch (err) {
       throw new CliError((err as Error).message, { exitCode: ExitCode.Usage });
     }
     await save('hotkey', hotkey);
-    const setting = current.hotkeyBackend ?? 'auto';
-    const backend = setting === 'none' ? 'none' : resolveHotkeyBackend(setting, process.env);
-    let unavailable: string | undefined;
-    if (backend === 'none') {
-      say('  Hotkey backend: none (hotkeyBackend none): bind `whis toggle` in your desktop.');
-    } else if (backend === 'portal') {
-      const probe = await probeGlobalShortcuts(process.env);
-      if (probe.ok)
-        say(
-          `  Hotkey backend: the desktop portal (GlobalShortcuts version ${probe.version}); the desktop binds the key and may ask you to confirm it the first time.`,
-        );
-      else unavailable = probe.reason;
-    } else {
-      say('  Hotkey backend: X11.');
-      unavailable = hotkeyUnavailableReason(process.env);
-    }
-    if (unavailable) say(`  ${unavailable}`);
-    else if (backend !== 'none' && interactive) {
-      const { TRIGGERS } =
-        await loadPackage<typeof import('@whis/service/triggers')>('@whis/service/triggers');
-      // the trigger the service would start, made by the same row of the catalogue
-      const trigger = TRIGGERS[backend].create(
-        { settings: { ...current, hotkey }, logger: silentLogger },
-        { hotkey, pushToTalk: false },
-      )!;
-      let binding: string | undefined;
-      let problem: string | undefined;
-      // "Press now" only once the key is listened for (the listener started, the desktop bound it)
-      const seen = await new Promise<boolean>((resolve) => {
-        let timer: NodeJS.Timeout | undefined;
-        trigger.onEvent((event) => {
-          if (event.type === 'available') {
-            binding = event.binding;
-            const shown =
-              binding && binding.toLowerCase().replace(/\s/g, '') !== hotkey.toLowerCase();
-            say(
-              `  Press ${shown ? `${binding} (what the desktop bound)` : hotkey} now to try it (15 s)…`,
-            );
-            timer ??= setTimeout(() => resolve(false), 15_000);
-          } else if (event.type === 'unavailable') {
-            problem = event.reason;
-            clearTimeout(timer);
-            resolve(false);
-          } else if (event.type === 'toggle') {
-            clearTimeout(timer);
-            resolve(true);
-          }
-        });
-        void trigger.start();
-      });
-      await trigger.stop();
-      say(
-        seen
-          ? `  The hotkey works${binding ? ` (the desktop bound ${binding})` : ''}.`
-          : problem
-            ? `  ${problem}`
-            : `  ${binding ?? hotkey} was not seen. Another program may take it; choose another with \`whis setup --hotkey …\`${backend === 'portal' ? " or change it in your desktop's keyboard shortcut settings" : ''}.`,
-      );
-    }
+    await tryHotkey({ ...current, hotkey }, hotkey, interactive);
   }
 
   // 6. feedback: notifications, sounds, media paused while dictating
@@ -232,10 +175,11 @@ export async function runSetup(args: SetupArgs): Promise<number> {
       message: 'Play a short sound at start, at stop and on failure?',
       default: (current.sounds?.length ?? 0) > 0,
     }))
-      ? 'start,stop,error'
-      : 'none';
+      ? CUES.join(',')
+      : '';
   }
-  if (sounds === 'none') await unsetSetting('sounds', file);
+  // '': no sound at all (`--sounds none`, or no to the question)
+  if (sounds === '') await unsetSetting('sounds', file);
   else if (sounds) await save('sounds', sounds);
   let pauseMedia = args.pauseMedia;
   if (pauseMedia === undefined && prompts) {
@@ -295,4 +239,52 @@ export async function runSetup(args: SetupArgs): Promise<number> {
   if (code === ExitCode.Ok)
     say('\nAll set: `whis listen` (or `whis service install`) and press the hotkey.');
   return code;
+}
+
+// The trigger row the settings name says whether it can work here (as `whis doctor` asks it); when
+// it can, and a person is there, the key is tried with the trigger the service would start.
+async function tryHotkey(settings: Settings, hotkey: string, interactive: boolean): Promise<void> {
+  const { triggerFor } =
+    await loadPackage<typeof import('@whis/service/triggers')>('@whis/service/triggers');
+  const row = triggerFor(settings);
+  const checks = await row.probe({ settings, env: process.env });
+  for (const check of checks) {
+    say(`  Hotkey backend: ${check.detail}`);
+    if (!check.ok && check.fix) say(`  ${check.fix}`);
+  }
+  if (!interactive || !checks.every((c) => c.ok)) return;
+  const trigger = row.create({ settings, logger: silentLogger }, { hotkey, pushToTalk: false });
+  if (!trigger) return;
+  let binding: string | undefined;
+  let problem: string | undefined;
+  // "Press now" only once the key is listened for (the listener started, the desktop bound it)
+  const seen = await new Promise<boolean>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    trigger.onEvent((event) => {
+      if (event.type === 'available') {
+        binding = event.binding;
+        const shown = binding && binding.toLowerCase().replace(/\s/g, '') !== hotkey.toLowerCase();
+        say(
+          `  Press ${shown ? `${binding} (what the desktop bound)` : hotkey} now to try it (15 s)…`,
+        );
+        timer ??= setTimeout(() => resolve(false), 15_000);
+      } else if (event.type === 'unavailable') {
+        problem = event.reason;
+        clearTimeout(timer);
+        resolve(false);
+      } else if (event.type === 'toggle') {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    void trigger.start();
+  });
+  await trigger.stop();
+  say(
+    seen
+      ? `  The hotkey works${binding ? ` (the desktop bound ${binding})` : ''}.`
+      : problem
+        ? `  ${problem}`
+        : `  ${binding ?? hotkey} was not seen. Another program may take it; choose another with \`whis setup --hotkey …\`${binding ? " or change it in your desktop's keyboard shortcut settings" : ''}.`,
+  );
 }

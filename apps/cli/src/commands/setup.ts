@@ -45,6 +45,8 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
       .option('sounds', {
         type: 'string',
         describe: 'Sounds to play: start,stop,error (any of them), or none',
+        // none is no sound at all: the empty list
+        coerce: (value: string) => (value === 'none' ? '' : value),
       })
       .option('pause-media', {
         type: 'boolean',

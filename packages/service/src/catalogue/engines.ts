@@ -6,12 +6,15 @@ import {
   createTranscriber,
   openRealtimeSession,
   prepareTranscriber,
+  resolveModels,
   resolveRealtimeOptions,
   resolveTranscriberOptions,
   type TranscriberOptions,
   type TranscriberSettings,
 } from '@whis/transcribe';
 import { currentSettings, type PartContext, type SettingsSource } from './context.js';
+import { probeLiveSession, probeUpload } from './internal/engine-probes.js';
+import type { Row } from './row.js';
 
 /** What one command changes for itself: `whis transcribe --model …`, the doctor's single try. */
 export interface FileEngineOverrides {
@@ -47,59 +50,84 @@ export function prepareEngines(): void {
 }
 const PREPARE_DELAY_MS = 750;
 
-/** A row of the engines: what it does, for `whis config`, and how it is made. */
-export interface EngineRow {
-  summary: string;
-  create(
-    context: Pick<PartContext, 'logger' | 'env'>,
-    source: SettingsSource,
-  ): Transcriber | LiveTranscriber;
+/** What an engine makes: the transcriber the host uploads with, and a live session where it streams. */
+export interface EngineParts {
+  transcriber: Transcriber;
+  /** Streams the audio while it is recorded; what it misses goes to `transcriber`. */
+  live?: LiveTranscriber;
 }
 
-/** How speech becomes text: the values of `mode`. Both are built; `mode` picks which runs. */
-export const ENGINES = {
-  file: {
-    summary: 'segments uploaded as they close (the transcription endpoint)',
-    create(
-      { logger, env }: Pick<PartContext, 'logger' | 'env'>,
-      source: SettingsSource,
-    ): Transcriber {
-      if ('fixed' in source) return fileEngine(source.fixed, env).transcriber;
-      let cached: { key: string; transcriber: Transcriber } | undefined;
-      return {
-        async transcribe(chunks, options) {
-          const settings = await currentSettings(source);
-          const key = JSON.stringify(resolveTranscriberOptions({ env, settings }));
-          if (cached?.key !== key) {
-            const engine = fileEngine(settings, env);
-            cached = { key, transcriber: engine.transcriber };
-            logger.info(
-              {
-                model: engine.options.model,
-                baseURL: engine.options.baseURL ?? 'https://api.openai.com/v1',
-              },
-              'transcriber configured',
-            );
-          }
-          return cached.transcriber.transcribe(chunks, options);
-        },
-      };
+/** A row of the engines: what it does, for `whis config`, how it is made, described and checked. */
+export interface EngineRow extends Row {
+  create(context: Pick<PartContext, 'logger' | 'env'>, source: SettingsSource): EngineParts;
+}
+
+// The file engine made from settings: read once (the one-shot), or read again for each
+// transcription (the service), building a new transcriber when the model, endpoint or key changed.
+function uploader(
+  { logger, env }: Pick<PartContext, 'logger' | 'env'>,
+  source: SettingsSource,
+): Transcriber {
+  if ('fixed' in source) return fileEngine(source.fixed, env).transcriber;
+  let cached: { key: string; transcriber: Transcriber } | undefined;
+  return {
+    async transcribe(chunks, options) {
+      const settings = await currentSettings(source);
+      const key = JSON.stringify(resolveTranscriberOptions({ env, settings }));
+      if (cached?.key !== key) {
+        const engine = fileEngine(settings, env);
+        cached = { key, transcriber: engine.transcriber };
+        logger.info(
+          {
+            model: engine.options.model,
+            baseURL: engine.options.baseURL ?? 'https://api.openai.com/v1',
+          },
+          'transcriber configured',
+        );
+      }
+      return cached.transcriber.transcribe(chunks, options);
     },
+  };
+}
+
+const file: EngineRow = {
+  summary: 'segments uploaded as they close (the transcription endpoint)',
+  create: (context, source) => ({ transcriber: uploader(context, source) }),
+  describe(settings, env) {
+    try {
+      return `file, ${resolveTranscriberOptions({ env, settings }).model}`;
+    } catch {
+      return undefined;
+    }
   },
-  realtime: {
-    summary: 'the audio streamed to a Realtime session, the text while you speak',
-    // the mode is read when each recording begins; without a key the file engine reports it
-    create(
-      { logger, env }: Pick<PartContext, 'logger' | 'env'>,
-      source: SettingsSource,
-    ): LiveTranscriber {
-      const log = logger.child({ component: 'live' });
-      return {
+  problems(settings, env) {
+    try {
+      resolveTranscriberOptions({ env, settings });
+      return [];
+    } catch (err) {
+      return [(err as Error).message];
+    }
+  },
+  // one try, no retries: the doctor reports what the endpoint answers the first time
+  probe: ({ settings, env }) => probeUpload(() => fileEngine(settings, env, { maxRetries: 0 })),
+};
+
+// The realtime engine is the file engine plus a live session: a segment the session misses (a
+// dropped connection, a late answer) is uploaded by the file row's transcriber.
+const realtime: EngineRow = {
+  summary: 'the audio streamed to a Realtime session, the text while you speak',
+  create(context, source) {
+    const log = context.logger.child({ component: 'live' });
+    const { env } = context;
+    return {
+      transcriber: file.create(context, source).transcriber,
+      live: {
         async open(events) {
           let options;
           try {
             options = resolveRealtimeOptions({ env, settings: await currentSettings(source) });
           } catch {
+            // without a key the file engine reports it
             return null;
           }
           if (!options) return null;
@@ -107,41 +135,45 @@ export const ENGINES = {
           // the client loads on the first live recording: a service in file mode never loads `ws`
           return openRealtimeSession({ ...options, logger: log }, events);
         },
-      };
-    },
+      },
+    };
   },
-} satisfies Record<EngineName, EngineRow>;
+  describe(settings, env) {
+    let live;
+    try {
+      live = resolveRealtimeOptions({ env, settings });
+    } catch {
+      return undefined;
+    }
+    const upload = file.describe(settings, env);
+    return live && upload
+      ? `realtime, ${live.model} (missed segments uploaded with ${upload.replace(/^file, /, '')})`
+      : upload;
+  },
+  problems: (settings, env) => file.problems(settings, env),
+  async probe(context) {
+    const upload = await file.probe(context);
+    // the live session is worth checking only with a key that works
+    if (!upload.every((c) => c.ok)) return upload;
+    return [...upload, ...(await probeLiveSession(context.settings, context.env))];
+  },
+};
+
+/** How speech becomes text: the values of `mode`; the composition builds the one in force. */
+export const ENGINES = { file, realtime } satisfies Record<EngineName, EngineRow>;
 
 // the names are `@whis/contracts`' list (the settings check them there); the rows above are typed
 // against it, so a name without its row, or a row without its name, does not compile
 export type { EngineName };
 
-/** How recordings are transcribed, for `whis status`; undefined without a key (`problems` says so). */
-export async function describeTranscription(
-  source: SettingsSource,
-  env: NodeJS.ProcessEnv,
-): Promise<string | undefined> {
-  try {
-    const settings = await currentSettings(source);
-    const file = resolveTranscriberOptions({ env, settings });
-    const live = resolveRealtimeOptions({ env, settings });
-    return live
-      ? `realtime, ${live.model} (missed segments uploaded with ${file.model})`
-      : `file, ${file.model}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What the engines cannot do with the current settings (no key), for `whis status` problems. */
-export async function engineProblems(
-  source: SettingsSource,
-  env: NodeJS.ProcessEnv,
-): Promise<string[]> {
-  try {
-    resolveTranscriberOptions({ env, settings: await currentSettings(source) });
-    return [];
-  } catch (err) {
-    return [(err as Error).message];
-  }
+/**
+ * The engine in force: `mode` (or WHIS_MODE), and realtime for a live model whatever the mode says,
+ * as the transcription library reads them.
+ */
+export function engineFor(settings: Settings, env: NodeJS.ProcessEnv): EngineName {
+  const pick = (...values: Array<string | undefined>) => values.find((v) => v);
+  return resolveModels({
+    mode: pick(env.WHIS_MODE, settings.mode),
+    model: pick(env.WHIS_MODEL, settings.model),
+  }).mode;
 }

@@ -1,9 +1,22 @@
-import { createHotkeyTrigger, type HotkeyBackend, type HotkeyTrigger } from '@whis/hotkey';
+import type { Settings } from '@whis/config';
+import {
+  createHotkeyTrigger,
+  formatHotkey,
+  grabsOnX11,
+  hotkeyUnavailableReason,
+  parseHotkey,
+  probeGlobalShortcuts,
+  probeKeyGrab,
+  resolveHotkeyBackend,
+  type HotkeyBackend,
+  type HotkeyTrigger,
+} from '@whis/hotkey';
 import type { TriggerName } from '@whis/contracts';
 
 // GNOME 47 and older: no GlobalShortcuts portal (the service then listens for no key of its own)
 export { gnomeWithoutGlobalShortcuts } from '@whis/hotkey';
 import type { PartContext } from './context.js';
+import { optional, type Row } from './row.js';
 
 // Where a press comes from: one row per value of `hotkeyBackend`. Loads only the hotkey library, so
 // `whis setup` tries the key with the trigger the service would start (`@whis/service/triggers`).
@@ -14,8 +27,7 @@ export interface TriggerOptions {
   pushToTalk: boolean;
 }
 
-export interface TriggerRow {
-  summary: string;
+export interface TriggerRow extends Row {
   /** undefined: no trigger (the desktop binds `whis toggle`). */
   create(
     context: Pick<PartContext, 'settings' | 'logger'>,
@@ -31,7 +43,13 @@ export function whisProgram(env: NodeJS.ProcessEnv = process.env): string | unde
   return env.WHIS_PROGRAM || process.argv[1];
 }
 
-const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
+const hotkeyOf = (settings: Settings) => settings.hotkey ?? 'ctrl+shift+r';
+
+const hotkeyRow = (
+  backend: HotkeyBackend,
+  summary: string,
+  probe: TriggerRow['probe'],
+): TriggerRow => ({
   summary,
   create: ({ settings, logger }, { hotkey, pushToTalk }) =>
     createHotkeyTrigger({
@@ -43,19 +61,131 @@ const hotkeyRow = (backend: HotkeyBackend, summary: string): TriggerRow => ({
       ...(whisProgram() ? { portal: { desktopEntry: { exec: whisProgram()! } } } : {}),
       logger: logger.child({ component: 'hotkey' }),
     }),
+  describe: (settings) => `${hotkeyOf(settings)} (${backend})`,
+  problems: () => [],
+  probe,
 });
+
+// The desktop is asked whether it offers GlobalShortcuts; nothing is bound.
+const probePortal: TriggerRow['probe'] = async ({ env }) => {
+  const probe = await probeGlobalShortcuts(env);
+  return [
+    probe.ok
+      ? optional({
+          name: 'Hotkey',
+          ok: true,
+          detail: `desktop portal (GlobalShortcuts version ${probe.version}): the desktop binds the key when \`whis listen\` starts (it may ask the first time)`,
+        })
+      : optional({
+          name: 'Hotkey',
+          ok: false,
+          detail: 'desktop portal: unavailable',
+          fix: probe.reason,
+        }),
+  ];
+};
+
+// On X11 the hotkey is a key grab: another program (often the desktop's own shortcut) may hold the
+// chord already. A running service that holds it says so itself; otherwise the chord is grabbed
+// and given back at once.
+const probeX11: TriggerRow['probe'] = async ({ settings, env, service }) => {
+  const { detectSession } = await import('@whis/output');
+  const session = detectSession(env, process.platform).kind;
+  const reason = hotkeyUnavailableReason(env);
+  if (!reason && session === 'x11' && grabsOnX11()) {
+    const running = await service?.().catch(() => undefined);
+    if (running?.hotkey && running.hotkeyBackend === 'x11')
+      return [
+        running.hotkeyActive
+          ? optional({
+              name: 'Hotkey',
+              ok: true,
+              detail: `X11: ${running.hotkey} is held by the running service (pid ${running.pid}); it reaches whis alone`,
+            })
+          : optional({
+              name: 'Hotkey',
+              ok: false,
+              detail: `X11: the running service (pid ${running.pid}) has no hotkey`,
+              fix: running.hotkeyProblem ?? 'See `whis status`.',
+            }),
+      ];
+    const spec = hotkeyOf(settings);
+    const probe = await probeKeyGrab(spec, env.DISPLAY!);
+    return [
+      probe.ok
+        ? optional({
+            name: 'Hotkey',
+            ok: true,
+            detail: `X11: ${formatHotkey(parseHotkey(spec))} is free; \`whis listen\` grabs it, so it reaches whis alone`,
+          })
+        : optional({
+            name: 'Hotkey',
+            ok: false,
+            detail: probe.taken ? 'X11: the hotkey is taken' : 'X11: unavailable',
+            fix: probe.reason,
+          }),
+    ];
+  }
+  const works = !reason && (session === 'x11' || session === 'macos' || session === 'windows');
+  return [
+    optional({
+      name: 'Hotkey',
+      ok: works,
+      detail: reason
+        ? 'X11: unavailable'
+        : works
+          ? 'X11: the global hotkey works here'
+          : 'no display to listen on',
+      ...(works
+        ? {}
+        : {
+            fix:
+              reason ??
+              'Bind `whis toggle` to a key in your desktop and run `whis listen --hotkey-backend none`.',
+          }),
+    }),
+  ];
+};
 
 /** Where a press comes from: the values of `hotkeyBackend`. */
 export const TRIGGERS = {
-  auto: hotkeyRow('auto', "the desktop's GlobalShortcuts portal on Wayland, the X display on X11"),
-  x11: hotkeyRow('x11', 'a key grab on the X display (X11; uiohook on macOS and Windows)'),
-  portal: hotkeyRow('portal', "the desktop's GlobalShortcuts portal (KDE, GNOME 48+, Hyprland)"),
+  // `auto` is the portal on Wayland, the X display elsewhere: its checks are theirs
+  auto: hotkeyRow(
+    'auto',
+    "the desktop's GlobalShortcuts portal on Wayland, the X display on X11",
+    (context) =>
+      (resolveHotkeyBackend('auto', context.env) === 'portal' ? probePortal : probeX11)(context),
+  ),
+  x11: hotkeyRow(
+    'x11',
+    'a key grab on the X display (X11; uiohook on macOS and Windows)',
+    probeX11,
+  ),
+  portal: hotkeyRow(
+    'portal',
+    "the desktop's GlobalShortcuts portal (KDE, GNOME 48+, Hyprland)",
+    probePortal,
+  ),
   none: {
     summary: 'none: your desktop binds `whis toggle` (or `whis start` and `whis finish`)',
     create: () => undefined,
+    describe: () => 'none (hotkeyBackend none): your desktop binds `whis toggle`',
+    problems: () => [],
+    probe: async () => [
+      optional({
+        name: 'Hotkey',
+        ok: true,
+        detail:
+          'off (hotkeyBackend none): your desktop binds `whis toggle`, or `whis start` and `whis finish`',
+      }),
+    ],
   },
 } satisfies Record<TriggerName, TriggerRow>;
 
 // the names are `@whis/contracts`' list (the settings check them there); the rows above are typed
 // against it, so a name without its row, or a row without its name, does not compile
 export type { TriggerName };
+
+/** The trigger the settings name (`hotkeyBackend`; default `auto`). */
+export const triggerFor = (settings: Settings): TriggerRow =>
+  TRIGGERS[settings.hotkeyBackend ?? 'auto'];
