@@ -80,3 +80,20 @@ export {
   type KeyGrabElsewhere,
   type MovedKey,
 } from './x-clients.js';
+export {
+  writeTinyParakeet,
+  burstsPcm,
+  BURST_WORD,
+  type TinyParakeet,
+  type BrokenParakeet,
+} from './parakeet.js';
+export {
+  encodeModel,
+  floats,
+  int64s,
+  int8s,
+  DT,
+  type Model as OnnxModel,
+  type Node as OnnxNode,
+  type Tensor as OnnxTensor,
+} from './onnx.js';
