@@ -35,3 +35,11 @@ export {
   type LocalTranscriber,
   type LocalTranscriberOptions,
 } from './transcriber.js';
+export {
+  downloadModel,
+  addModel,
+  detectModel,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
+} from './download.js';

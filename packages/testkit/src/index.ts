@@ -97,3 +97,9 @@ export {
   type Node as OnnxNode,
   type Tensor as OnnxTensor,
 } from './onnx.js';
+export {
+  startFileServer,
+  type FileServer,
+  type FileServerControls,
+  type FileRequest,
+} from './file-server.js';
