@@ -92,7 +92,7 @@ const ESTIMATE = 'an estimate from the file sizes, not measured';
 export const MODELS = [
   {
     name: 'parakeet-tdt-0.6b-v3',
-    title: 'NVIDIA Parakeet TDT 0.6B v3 (int8), 25 European languages',
+    title: 'NVIDIA Parakeet TDT 0.6B v3 (int8)',
     type: 'nemo-transducer',
     languages: EU25,
     licence: 'CC-BY-4.0',
@@ -134,7 +134,7 @@ export const MODELS = [
   },
   {
     name: 'parakeet-tdt-0.6b-v2',
-    title: 'NVIDIA Parakeet TDT 0.6B v2 (int8), English',
+    title: 'NVIDIA Parakeet TDT 0.6B v2 (int8)',
     type: 'nemo-transducer',
     languages: ['en'],
     licence: 'CC-BY-4.0',
@@ -176,7 +176,7 @@ export const MODELS = [
   },
   {
     name: 'whisper-base.en',
-    title: 'OpenAI Whisper base.en (int8), English',
+    title: 'OpenAI Whisper base.en (int8)',
     type: 'whisper',
     languages: ['en'],
     licence: 'MIT',
@@ -211,7 +211,7 @@ export const MODELS = [
   },
   {
     name: 'whisper-tiny.en',
-    title: 'OpenAI Whisper tiny.en (int8), English',
+    title: 'OpenAI Whisper tiny.en (int8)',
     type: 'whisper',
     languages: ['en'],
     licence: 'MIT',
@@ -246,7 +246,7 @@ export const MODELS = [
   },
   {
     name: 'moonshine-tiny',
-    title: 'Useful Sensors Moonshine tiny (int8), English',
+    title: 'Useful Sensors Moonshine tiny (int8)',
     type: 'moonshine',
     languages: ['en'],
     licence: 'MIT',
