@@ -44,13 +44,23 @@ async function measure(label, files, threads) {
     );
     await t.transcribePcm(audio.subarray(0, 16_000), 16_000); // warm-up
     const perSecond = [];
+    const wallPerSecond = [];
     for (let i = 0; i < ROUNDS; i++) {
       const before = cpuMs(pid);
+      const wallBefore = performance.now();
       await t.transcribePcm(audio, 16_000);
+      wallPerSecond.push((performance.now() - wallBefore) / AUDIO_SECONDS);
       perSecond.push((cpuMs(pid) - before) / AUDIO_SECONDS);
     }
-    perSecond.sort((a, b) => a - b);
-    return { label, threads, loadMs, rss: rssMiB(pid), cpu: perSecond[Math.floor(ROUNDS / 2)] };
+    const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)];
+    return {
+      label,
+      threads,
+      loadMs,
+      rss: rssMiB(pid),
+      cpu: median(perSecond),
+      wall: median(wallPerSecond),
+    };
   } finally {
     await t.close();
   }
@@ -78,11 +88,11 @@ try {
     `\n${AUDIO_SECONDS} s of audio a round, median of ${ROUNDS} rounds, child CPU time from /proc`,
   );
   console.log(
-    'model                                        threads   load ms   child RSS MiB   CPU ms per s of audio',
+    'model                                        threads   load ms   child RSS MiB   CPU ms per s of audio   wall ms per s of audio',
   );
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(44)} ${String(r.threads).padStart(7)} ${r.loadMs.toFixed(0).padStart(9)} ${r.rss.toFixed(0).padStart(15)} ${r.cpu.toFixed(1).padStart(23)}`,
+      `${r.label.padEnd(44)} ${String(r.threads).padStart(7)} ${r.loadMs.toFixed(0).padStart(9)} ${r.rss.toFixed(0).padStart(15)} ${r.cpu.toFixed(1).padStart(23)} ${r.wall.toFixed(1).padStart(24)}`,
     );
   }
   if (!small) {

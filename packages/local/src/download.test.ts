@@ -122,7 +122,7 @@ describe('downloading a model (a local server as the mirror)', () => {
     const ranges = server.requests.filter((r) => r.path === path('big.bin')).map((r) => r.range);
     expect(ranges[0]).toBeUndefined();
     expect(ranges[1]).toMatch(/^bytes=\d+-$/);
-    expect(Number(/\d+/.exec(ranges[1]!)![0])).toBeGreaterThan(0);
+    expect(Number(/\d+/.exec(ranges[1] ?? '')?.[0])).toBeGreaterThan(0);
     expect(await readFile(join(models, 'cut', 'big.bin'))).toEqual(big);
   });
 
