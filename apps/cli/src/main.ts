@@ -11,6 +11,7 @@ import { transcribeCommand } from './commands/transcribe.js';
 import { cancelCommand, finishCommand, startCommand, toggleCommand } from './commands/control.js';
 import { lastCommand } from './commands/last.js';
 import { logsCommand } from './commands/logs.js';
+import { modelCommand } from './commands/model.js';
 import { retryCommand } from './commands/retry.js';
 import { serviceCommand } from './commands/service.js';
 import { setupCommand } from './commands/setup.js';
@@ -41,6 +42,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .command(doctorCommand)
     .command(setupCommand)
     .command(configCommand)
+    .command(modelCommand)
     .command(logsCommand)
     .command(serviceCommand)
     .option('verbose', {

@@ -105,6 +105,26 @@ export const SETTING_KEYS = {
     "file (default): segments are uploaded as they close; realtime: the audio is streamed to a Realtime session and the text comes while you speak (gpt-live-transcribe, or the endpoint's model). A service started in file mode streams only once restarted",
     { choices: ENGINE_NAMES },
   ),
+  localModel: key(
+    text,
+    'text',
+    'The offline model (see `whis model list`): a catalogue name or one added with `whis model add` (default parakeet-tdt-0.6b-v3)',
+  ),
+  localIdleMinutes: key(
+    count,
+    'number',
+    'Minutes the offline model stays loaded after a dictation (default 10; 0 keeps it loaded while the service runs)',
+  ),
+  localThreads: key(
+    count,
+    'number',
+    'Threads the offline model decodes with (default 0: half the cores, at most 4)',
+  ),
+  modelMirror: key(
+    text,
+    'text',
+    'Another host with the same paths to download models from (`whis model download`), e.g. https://hf-mirror.example',
+  ),
   language: key(
     text,
     'text',

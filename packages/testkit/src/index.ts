@@ -89,3 +89,26 @@ export {
   type GnomeSessionOptions,
   type GnomeKeys,
 } from './gnome-session.js';
+export {
+  writeTinyParakeet,
+  burstsPcm,
+  BURST_WORD,
+  type TinyParakeet,
+  type BrokenParakeet,
+} from './parakeet.js';
+export {
+  encodeModel,
+  floats,
+  int64s,
+  int8s,
+  DT,
+  type Model as OnnxModel,
+  type Node as OnnxNode,
+  type Tensor as OnnxTensor,
+} from './onnx.js';
+export {
+  startFileServer,
+  type FileServer,
+  type FileServerControls,
+  type FileRequest,
+} from './file-server.js';
