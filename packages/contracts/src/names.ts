@@ -5,8 +5,11 @@
 // compile. `@whis/config` builds its schema from these lists, so there is no second copy.
 
 /** The engines of `@whis/service`'s catalogue: the values of `mode`. */
-export const ENGINE_NAMES = ['file', 'realtime'] as const;
-/** How speech becomes text: each segment uploaded as it closes, or streamed to a live session. */
+export const ENGINE_NAMES = ['file', 'realtime', 'local'] as const;
+/**
+ * How speech becomes text: each segment uploaded as it closes, streamed to a live session, or
+ * decoded on this machine.
+ */
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The triggers of `@whis/service`'s catalogue: the values of `hotkeyBackend`. */

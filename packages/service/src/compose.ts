@@ -126,7 +126,8 @@ export function composeService(options: CompositionOptions): Composition {
   const latest = () => currentSettings(source);
   // the engine `mode` names, and only it: realtime brings the file engine along for what it misses
   const engine = engineFor(settings, env);
-  const { transcriber, live } = ENGINES[engine].create(context, source);
+  const engineParts = ENGINES[engine].create(context, source);
+  const { transcriber, live } = engineParts;
 
   return {
     audio: microphoneFor().create(context, options.device ?? settings.device),
@@ -171,6 +172,7 @@ export function composeService(options: CompositionOptions): Composition {
     },
     prepareRecording: prepareEngines,
     async close() {
+      await engineParts.close?.();
       await feedback.close();
       // the typing session with the desktop (RemoteDesktop portal), when one was opened
       await closeRemoteDesktops();

@@ -3,7 +3,7 @@ import { mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
-import { AUDIO_MIME_TYPES, audioMimeType, isWhisError } from '@whis/contracts';
+import { AUDIO_MIME_TYPES, audioMimeType, isWhisError, silentLogger } from '@whis/contracts';
 import type { PieceProgress, PieceResult, TranscriberOptions } from '@whis/transcribe';
 import { CliError, ExitCode } from '../errors.js';
 import { startProgress, type Progress } from '../internal/progress.js';
@@ -74,14 +74,82 @@ export async function runTranscribe(args: TranscribeArgs): Promise<number> {
     if (code !== 'audio/ffmpeg-missing' || !mimeType || info.size > LIMIT) throw readError(err);
   }
 
-  const { fileEngine } =
+  const engines =
     await loadPackage<typeof import('@whis/service/engines')>('@whis/service/engines');
   const settings = await readSettings(resolvePaths().settingsFile);
-  const { options, transcriber } = fileEngine(settings, process.env, {
-    flags: { model: args.model, language: args.language, prompt: args.prompt },
-  });
+  // on this machine (`mode local`): the model decodes any format ffmpeg reads, in short parts
+  const local =
+    engines.engineFor(settings, process.env) === 'local' && args.model === undefined
+      ? await engines.localCommandEngine(settings, silentLogger)
+      : undefined;
+  const { options, transcriber } = local
+    ? { options: { model: local.model } as EngineNames, transcriber: local.transcriber }
+    : engines.fileEngine(settings, process.env, {
+        flags: { model: args.model, language: args.language, prompt: args.prompt },
+      });
+  if (local && args.partLength === undefined)
+    partMs = Math.min(partMs, SUBTITLE_PART_MS, engines.segmentMsFor(local.maxSegmentSeconds));
   const name = basename(args.file);
-  const whole = mimeType && info.size <= LIMIT && (durationMs ?? 0) <= partMs;
+  const whole = local
+    ? durationMs !== undefined && durationMs <= partMs
+    : mimeType && info.size <= LIMIT && (durationMs ?? 0) <= partMs;
+  try {
+    return await transcribeAndPrint({
+      args,
+      audio,
+      transcriber,
+      options,
+      info,
+      durationMs,
+      partMs,
+      jobs: local ? 1 : jobs,
+      whole: Boolean(whole),
+      name,
+      mimeType,
+      format,
+      subtitles,
+    });
+  } finally {
+    await local?.close();
+  }
+}
+
+/** What names the engine in messages and in the cache's key. */
+type EngineNames = Pick<
+  TranscriberOptions,
+  'model' | 'baseURL' | 'language' | 'prompt' | 'keywords'
+>;
+
+async function transcribeAndPrint(run: {
+  args: TranscribeArgs;
+  audio: Audio;
+  transcriber: import('@whis/contracts').Transcriber;
+  options: EngineNames;
+  info: { size: number; mtimeMs: number };
+  durationMs: number | undefined;
+  partMs: number;
+  jobs: number;
+  whole: boolean;
+  name: string;
+  mimeType: string | undefined;
+  format: TranscriptFormat;
+  subtitles: boolean;
+}): Promise<number> {
+  const {
+    args,
+    audio,
+    transcriber,
+    options,
+    info,
+    durationMs,
+    partMs,
+    jobs,
+    whole,
+    name,
+    mimeType,
+    format,
+    subtitles,
+  } = run;
 
   let parts: PieceResult[];
   if (whole) {
@@ -91,7 +159,13 @@ export async function runTranscribe(args: TranscribeArgs): Promise<number> {
     );
     try {
       const { text } = await transcriber.transcribe([
-        { path: args.file, mimeType, startMs: 0, durationMs: durationMs ?? 0, bytes: info.size },
+        {
+          path: args.file,
+          mimeType: mimeType ?? 'application/octet-stream',
+          startMs: 0,
+          durationMs: durationMs ?? 0,
+          bytes: info.size,
+        },
       ]);
       const endMs = durationMs ?? 0;
       parts = [{ index: 0, startMs: 0, endMs, text, skipped: false, stored: false }];
@@ -132,7 +206,7 @@ export async function runTranscribe(args: TranscribeArgs): Promise<number> {
       null,
       2,
     )}\n`;
-  } else if (subtitles) out = formatSubtitles(parts, format);
+  } else if (subtitles && format !== 'text') out = formatSubtitles(parts, format);
   else out = `${text}\n`;
   if (args.output) {
     try {
@@ -163,7 +237,7 @@ async function transcribeInParts(run: {
   args: TranscribeArgs;
   audio: Audio;
   transcriber: import('@whis/contracts').Transcriber;
-  options: TranscriberOptions;
+  options: EngineNames;
   info: { size: number; mtimeMs: number };
   durationMs: number | undefined;
   partMs: number;

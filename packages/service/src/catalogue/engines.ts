@@ -14,6 +14,7 @@ import {
 } from '@whis/transcribe';
 import { currentSettings, type PartContext, type SettingsSource } from './context.js';
 import { probeLiveSession, probeUpload } from './internal/engine-probes.js';
+import { local } from './local-engine.js';
 import type { Row } from './row.js';
 
 /** What one command changes for itself: `whis transcribe --model …`, the doctor's single try. */
@@ -55,6 +56,8 @@ export interface EngineParts {
   transcriber: Transcriber;
   /** Streams the audio while it is recorded; what it misses goes to `transcriber`. */
   live?: LiveTranscriber;
+  /** Ends what the engine runs (the local engine's recognizer process); called when the service stops. */
+  close?(): Promise<void>;
 }
 
 /** A row of the engines: what it does, for `whis config`, how it is made, described and checked. */
@@ -160,7 +163,7 @@ const realtime: EngineRow = {
 };
 
 /** How speech becomes text: the values of `mode`; the composition builds the one in force. */
-export const ENGINES = { file, realtime } satisfies Record<EngineName, EngineRow>;
+export const ENGINES = { file, realtime, local } satisfies Record<EngineName, EngineRow>;
 
 // the names are `@whis/contracts`' list (the settings check them there); the rows above are typed
 // against it, so a name without its row, or a row without its name, does not compile
@@ -172,8 +175,13 @@ export type { EngineName };
  */
 export function engineFor(settings: Settings, env: NodeJS.ProcessEnv): EngineName {
   const pick = (...values: Array<string | undefined>) => values.find((v) => v);
+  // on this machine: no endpoint, no model name of the endpoint's to read
+  if (pick(env.WHIS_MODE, settings.mode) === 'local') return 'local';
   return resolveModels({
     mode: pick(env.WHIS_MODE, settings.mode),
     model: pick(env.WHIS_MODEL, settings.model),
   }).mode;
 }
+
+// the local engine for a command of its own (`whis transcribe FILE` in `mode local`)
+export { localCommandEngine, segmentMsFor } from './local-engine.js';
