@@ -155,7 +155,7 @@ describe('one schema for the settings, at `config set` and at every read', () =>
     const file = join(s.env.XDG_CONFIG_HOME!, 'whis', 'settings.json');
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify({ mode: 'Realtime', language: 'en' }));
-    const message = `${file}: "mode" takes one of file, realtime, not "Realtime". Fix it with \`whis config set mode …\``;
+    const message = `${file}: "mode" takes one of file, realtime, local, not "Realtime". Fix it with \`whis config set mode …\``;
     for (const args of [['config'], ['config', 'get', 'language'], ['listen', '--no-hotkey']]) {
       const refused = await s.whis(args);
       expect(refused.code, args.join(' ')).toBe(1);

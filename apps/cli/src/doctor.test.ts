@@ -181,7 +181,7 @@ describe('whis doctor against real conditions', () => {
     for (const [text, message] of [
       [
         '{"mode": "Realtime", "notify": "none"}',
-        /"mode" takes one of file, realtime, not "Realtime"; "notify" takes one of errors, all, off, not "none"/,
+        /"mode" takes one of file, realtime, local, not "Realtime"; "notify" takes one of errors, all, off, not "none"/,
       ],
       ['{"mode": ', /is not valid JSON/],
     ] as const) {

@@ -5,6 +5,7 @@ import { wavFile } from '@whis/contracts';
 import {
   burstsPcm,
   BURST_WORD,
+  serveTinyParakeet,
   startVirtualMicrophone,
   writeTinyParakeet,
   type VirtualMicrophone,
@@ -138,5 +139,44 @@ describe('mode local: transcription on this machine', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code, output.text()).toBe(0);
     expect(stdout.trim()).toBe(THREE);
+  }, 120_000);
+
+  it('whis setup offers this computer: it downloads the model (checked against its hashes), then dictates offline', async () => {
+    const served = await serveTinyParakeet(join(scratch, 'served'));
+    const s = await createSandbox({
+      ...mic.env,
+      OPENAI_API_KEY: '',
+      WHIS_MODEL_CATALOGUE: served.catalogueFile,
+    });
+    sandbox = s;
+    try {
+      // bursts of noise are not speech to the speech detector
+      expect((await s.whis(['config', 'set', 'speechDetection', 'false'])).code).toBe(0);
+      const setup = s.spawnWhis([
+        'setup',
+        '--yes',
+        '--mode',
+        'local',
+        '--local-model',
+        served.name,
+        '--mirror',
+        served.mirror,
+        '--output',
+        'clipboard',
+        '--test-seconds',
+        '5',
+      ]);
+      const output = watchOutput(setup);
+      await output.waitFor(/Recording for 5 s/, 60_000);
+      await mic.play(bursts);
+      const code = await new Promise((resolve) => setup.once('exit', resolve));
+      expect(code, output.text()).toBe(0);
+      expect(output.text()).toContain(`Downloading the offline model ${served.name}`);
+      expect(output.text()).toContain(THREE);
+      const listed = await s.whis(['model', 'list']);
+      expect(listed.stdout).toMatch(new RegExp(`^\\* ${served.name} .* installed`, 'm'));
+    } finally {
+      await served.close();
+    }
   }, 120_000);
 });

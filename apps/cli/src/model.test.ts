@@ -1,16 +1,11 @@
-import { startFileServer, writeTinyParakeet, type FileServer } from '@whis/testkit';
-import { createHash } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { serveTinyParakeet, writeTinyParakeet, type FileServer } from '@whis/testkit';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from './internal/harness.js';
 
 // `whis model` through the real CLI: the models come from a local server given with --mirror,
 // described by a catalogue file of generated models (WHIS_MODEL_CATALOGUE).
-const REPO = 'example/tiny-parakeet';
-const REV = 'b'.repeat(40);
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
 let sandbox: Sandbox;
 let server: FileServer;
 let folder: string;
@@ -18,47 +13,8 @@ let catalogueFile: string;
 
 beforeAll(async () => {
   sandbox = await createSandbox({});
-  const model = await writeTinyParakeet(join(sandbox.root, 'generated'));
-  folder = model.dir;
-  const files = [
-    { role: 'encoder', path: 'encoder.int8.onnx', file: model.encoder },
-    { role: 'decoder', path: 'decoder.int8.onnx', file: model.decoder },
-    { role: 'joiner', path: 'joiner.int8.onnx', file: model.joiner },
-    { role: 'tokens', path: 'tokens.txt', file: model.tokens },
-  ];
-  const served = new Map<string, Buffer>();
-  const rows = [];
-  for (const f of files) {
-    const data = await readFile(f.file);
-    served.set(`/${REPO}/resolve/${REV}/${f.path}`, data);
-    rows.push({
-      role: f.role,
-      path: f.path,
-      bytes: data.length,
-      sha256: sha(data),
-      source: 'test',
-    });
-  }
-  server = await startFileServer(served);
-  catalogueFile = join(sandbox.root, 'catalogue.json');
-  await writeFile(
-    catalogueFile,
-    JSON.stringify([
-      {
-        name: 'tiny-parakeet',
-        title: 'Generated Parakeet TDT',
-        type: 'nemo-transducer',
-        languages: ['en'],
-        licence: 'MIT',
-        sizeBytes: rows.reduce((n, r) => n + r.bytes, 0),
-        memoryMiB: 1,
-        memoryNote: 'test',
-        repo: REPO,
-        revision: REV,
-        files: rows,
-      },
-    ]),
-  );
+  ({ server, catalogueFile } = await serveTinyParakeet(join(sandbox.root, 'generated')));
+  folder = join(sandbox.root, 'generated', 'files');
 });
 
 afterAll(async () => {
@@ -82,7 +38,9 @@ describe('whis model', () => {
     const r = await whis(['model', 'download', 'tiny-parakeet', '--mirror', server.url]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Installed tiny-parakeet/);
-    expect(server.requests.map((q) => q.path)).toContain(`/${REPO}/resolve/${REV}/tokens.txt`);
+    expect(server.requests.map((q) => q.path)).toContain(
+      `/example/tiny-parakeet/resolve/${'b'.repeat(40)}/tokens.txt`,
+    );
     const manifest = join(
       sandbox.root,
       'data',

@@ -71,6 +71,8 @@ describe('whis setup', () => {
     expect(code).toBe(0);
     const { json, mode } = await settingsOf(s);
     expect(json).toEqual({
+      // a key given and no mode: an API, the file engine
+      mode: 'file',
       apiKey: 'sk-flags',
       baseURL: rig.server.baseURL,
       model: 'gpt-transcribe',
@@ -87,7 +89,9 @@ describe('whis setup', () => {
     const s = await emptySandbox();
     const result = await s.whis(['setup', '--yes']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/No API key: give one with --api-key/);
+    // both ways are named: this computer (a model download is never started unasked) or a key
+    expect(result.stderr).toMatch(/--mode local/);
+    expect(result.stderr).toMatch(/--api-key/);
   });
 
   it('in a real terminal (tmux), from an empty config to a finished test dictation', async () => {
@@ -126,6 +130,11 @@ describe('whis setup', () => {
     };
     const keys = (...k: string[]) => tmux(['send-keys', '-t', 'setup', ...k]);
     try {
+      // this computer is offered first; the API is the second choice
+      await waitFor(/Where should speech become text\?/);
+      await waitFor(/On this computer \(private, offline; a \d+ MB download\)/);
+      await keys('Down');
+      await keys('Enter');
       await waitFor(/API key/);
       await keys('-l', 'sk-tmux');
       await keys('Enter');
@@ -158,6 +167,7 @@ describe('whis setup', () => {
       const done = await waitFor(/All set/, 30_000);
       expect(done).toContain(PHRASE);
       expect((await settingsOf(s)).json).toEqual({
+        mode: 'file',
         apiKey: 'sk-tmux',
         baseURL: rig.server.baseURL,
         model: 'gpt-transcribe',

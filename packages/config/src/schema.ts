@@ -102,7 +102,7 @@ export const SETTING_KEYS = {
   mode: key(
     oneOf(ENGINE_NAMES),
     'text',
-    "file (default): segments are uploaded as they close; realtime: the audio is streamed to a Realtime session and the text comes while you speak (gpt-live-transcribe, or the endpoint's model). A service started in file mode streams only once restarted",
+    "file (default): segments are uploaded as they close; realtime: the audio is streamed to a Realtime session and the text comes while you speak (gpt-live-transcribe, or the endpoint's model); local: on this computer, offline (`localModel`, see `whis model list`). A service takes a new mode once restarted",
     { choices: ENGINE_NAMES },
   ),
   localModel: key(

@@ -243,7 +243,7 @@ describe('a settings file edited by hand is checked on every read', () => {
   };
 
   it.each([
-    [{ mode: 'Realtime' }, '"mode" takes one of file, realtime, not "Realtime"'],
+    [{ mode: 'Realtime' }, '"mode" takes one of file, realtime, local, not "Realtime"'],
     [{ notify: 'none' }, '"notify" takes one of errors, all, off, not "none"'],
     [
       { sounds: ['start', 'beep'] },
@@ -298,7 +298,7 @@ describe('a settings file edited by hand is checked on every read', () => {
     const error = await readSettings(file).catch((err: Error) => err);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(
-      /"mode" takes one of file, realtime, not "Realtime"; "notify" takes one of errors, all, off, not "none"; unknown setting "colour" \(valid settings: apiKey, /,
+      /"mode" takes one of file, realtime, local, not "Realtime"; "notify" takes one of errors, all, off, not "none"; unknown setting "colour" \(valid settings: apiKey, /,
     );
     expect((error as Error).message).toMatch(
       /Fix it with `whis config set mode …`, `whis config set notify …`, `whis config unset colour`/,

@@ -91,9 +91,11 @@ export {
 } from './gnome-session.js';
 export {
   writeTinyParakeet,
+  serveTinyParakeet,
   burstsPcm,
   BURST_WORD,
   type TinyParakeet,
+  type ServedModel,
   type BrokenParakeet,
 } from './parakeet.js';
 export {

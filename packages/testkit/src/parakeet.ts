@@ -1,5 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startFileServer, type FileServer } from './file-server.js';
 import { DT, encodeModel, floats, int64s, type Model } from './onnx.js';
 
 /** The word the generated Parakeet writes for each burst of sound. */
@@ -179,4 +181,61 @@ export function burstsPcm(
     for (let i = 0; i < burst; i++) out[start + i] = 2 * amplitude * next();
   }
   return out;
+}
+
+/** A generated model served as a catalogue row would be: `whis model download NAME --mirror URL`. */
+export interface ServedModel {
+  /** The catalogue row's name. */
+  name: string;
+  /** The mirror's base URL (`--mirror`, `modelMirror`). */
+  mirror: string;
+  /** A catalogue file naming the model with its sizes and hashes (`WHIS_MODEL_CATALOGUE`). */
+  catalogueFile: string;
+  server: FileServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Writes the generated Parakeet into `dir`, serves its files at a pinned revision's paths, and writes
+ * a catalogue file (in `dir`) that names it with their sizes and SHA-256: a download through the real
+ * path (hashes checked), with no real model.
+ */
+export async function serveTinyParakeet(dir: string, name = 'tiny-parakeet'): Promise<ServedModel> {
+  const model = await writeTinyParakeet(join(dir, 'files'));
+  const repo = 'example/tiny-parakeet';
+  const revision = 'b'.repeat(40);
+  const served = new Map<string, Buffer>();
+  const files = [];
+  for (const [role, path, file] of [
+    ['encoder', 'encoder.int8.onnx', model.encoder],
+    ['decoder', 'decoder.int8.onnx', model.decoder],
+    ['joiner', 'joiner.int8.onnx', model.joiner],
+    ['tokens', 'tokens.txt', model.tokens],
+  ] as const) {
+    const data = await readFile(file);
+    served.set(`/${repo}/resolve/${revision}/${path}`, data);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    files.push({ role, path, bytes: data.length, sha256, source: 'generated for the test' });
+  }
+  const server = await startFileServer(served);
+  const catalogueFile = join(dir, 'catalogue.json');
+  await writeFile(
+    catalogueFile,
+    JSON.stringify([
+      {
+        name,
+        title: 'Generated Parakeet TDT',
+        type: 'nemo-transducer',
+        languages: ['en'],
+        licence: 'MIT',
+        sizeBytes: files.reduce((n, f) => n + f.bytes, 0),
+        memoryMiB: 1,
+        memoryNote: 'generated',
+        repo,
+        revision,
+        files,
+      },
+    ]),
+  );
+  return { name, mirror: server.url, catalogueFile, server, close: () => server.close() };
 }

@@ -1,6 +1,12 @@
 import { readSettings, resolvePaths, setSetting, unsetSetting, type Settings } from '@whis/config';
 import { CliError, ExitCode } from '../errors.js';
-import { CUES, silentLogger, type NotifyLevel } from '@whis/contracts';
+import {
+  CUES,
+  ENGINE_NAMES,
+  silentLogger,
+  type EngineName,
+  type NotifyLevel,
+} from '@whis/contracts';
 import type { OutputRow } from '@whis/service/outputs';
 import { loadPackage } from '../lazy.js';
 import type { SetupArgs } from './setup.js';
@@ -32,48 +38,11 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     await setSetting(key, value, file);
   };
 
-  // 1. the key
-  let apiKey = args.apiKey;
-  if (apiKey === undefined && prompts) {
-    const existing = current.apiKey ?? process.env.OPENAI_API_KEY;
-    apiKey = await prompts.password({
-      message: existing ? 'API key (Enter keeps the one set)' : 'API key',
-      mask: '*',
-      validate: (v) => Boolean(v || existing) || 'whis needs a key for the transcription endpoint',
-    });
-    if (!apiKey) apiKey = undefined;
-  }
-  if (apiKey) await save('apiKey', apiKey);
-  else if (!current.apiKey && !process.env.OPENAI_API_KEY)
-    throw new CliError('No API key: give one with --api-key sk-… (or set OPENAI_API_KEY).', {
-      exitCode: ExitCode.Usage,
-    });
-
-  // 2. the endpoint and the model
-  let baseURL = args.baseUrl;
-  if (baseURL === undefined && prompts) {
-    baseURL = await prompts.input({
-      message: 'Endpoint (Enter for OpenAI; or e.g. https://api.groq.com/openai/v1)',
-      default: current.baseURL ?? '',
-    });
-  }
-  if (baseURL) await save('baseURL', baseURL);
-  const { checkModel, DEFAULT_MODEL } =
-    await loadPackage<typeof import('@whis/transcribe/models')>('@whis/transcribe/models');
-  let model = args.model;
-  if (model === undefined && prompts) {
-    model = await prompts.input({
-      message: 'Model',
-      default: current.model ?? DEFAULT_MODEL,
-      validate: (v) => checkModel(v).error ?? true,
-    });
-  }
-  if (model) {
-    const verdict = checkModel(model);
-    if (verdict.error) throw new CliError(verdict.error, { exitCode: ExitCode.Usage });
-    if (verdict.warning) say(`Note: ${verdict.warning}`);
-    await save('model', model);
-  }
+  // 0. where speech becomes text: on this computer first (private, offline), or an API
+  const mode = await chooseMode(args, current, prompts);
+  await save('mode', mode);
+  if (mode === 'local') await prepareLocalModel(args, current, save);
+  else await chooseEndpoint(args, current, prompts, save);
 
   // 3. the microphone, with a level meter
   let device = args.device ?? current.device;
@@ -239,6 +208,129 @@ export async function runSetup(args: SetupArgs): Promise<number> {
   if (code === ExitCode.Ok)
     say('\nAll set: `whis listen` (or `whis service install`) and press the hotkey.');
   return code;
+}
+
+type Save = (key: keyof Settings, value: string) => Promise<void>;
+
+const hasKey = (settings: Settings) => Boolean(settings.apiKey ?? process.env.OPENAI_API_KEY);
+
+// The engine: asked with the offline one first; without a terminal, the flag, else what is set, else
+// an API when a key is there (as setup always did), else this computer.
+async function chooseMode(
+  args: SetupArgs,
+  current: Settings,
+  prompts: Prompts | undefined,
+): Promise<EngineName> {
+  if (args.mode) return args.mode;
+  const known = ENGINE_NAMES.find((name) => name === current.mode);
+  const keyed = Boolean(args.apiKey) || hasKey(current);
+  const fallback = known ?? (keyed ? 'file' : 'local');
+  // nobody to ask and nothing chosen: a model download is not started unasked
+  if (!prompts && !known && !keyed)
+    throw new CliError(
+      'Where should speech become text? Nothing is set and there is nobody to ask.',
+      {
+        exitCode: ExitCode.Usage,
+        hint: 'Give --mode local (on this computer, offline: downloads a model), or an API key with --api-key sk-… (or set OPENAI_API_KEY).',
+      },
+    );
+  if (!prompts) return fallback;
+  const local = await loadPackage<typeof import('@whis/local')>('@whis/local');
+  const model = local.findModel(args.localModel ?? current.localModel ?? local.DEFAULT_MODEL);
+  const size = model ? ` a ${Math.round(model.sizeBytes / 1_000_000)} MB download` : '';
+  return prompts.select<EngineName>({
+    message: 'Where should speech become text?',
+    choices: [
+      {
+        name: `On this computer (private, offline;${size || ' a model download'})`,
+        value: 'local',
+      },
+      {
+        name: 'Through an API (OpenAI or a compatible endpoint; needs a key)',
+        value: known === 'realtime' ? 'realtime' : 'file',
+      },
+    ],
+    default: fallback,
+  });
+}
+
+// The offline model: kept when it is installed, else downloaded with its progress shown (the same
+// download as `whis model download`, checked against the published hashes).
+async function prepareLocalModel(args: SetupArgs, current: Settings, save: Save): Promise<void> {
+  const local = await loadPackage<typeof import('@whis/local')>('@whis/local');
+  const name = args.localModel ?? current.localModel ?? local.DEFAULT_MODEL;
+  if (args.localModel) await save('localModel', args.localModel);
+  if (args.mirror) await save('modelMirror', args.mirror);
+  const installed = await local.openInstalledModel(name).then(
+    () => true,
+    () => false,
+  );
+  if (installed) {
+    say(`The offline model ${name} is installed.`);
+    return;
+  }
+  say(`Downloading the offline model ${name}:`);
+  const { runModel } = await import('./model.impl.js');
+  const code = await runModel({
+    action: 'download',
+    target: name,
+    ...(args.mirror ? { mirror: args.mirror } : {}),
+  });
+  if (code !== ExitCode.Ok)
+    throw new CliError(`The offline model ${name} could not be downloaded.`, {
+      hint: `Run \`whis model download ${name}\` again (it resumes), or \`whis setup --mode file\` for an API.`,
+    });
+}
+
+// An API: the key, the endpoint and the model.
+async function chooseEndpoint(
+  args: SetupArgs,
+  current: Settings,
+  prompts: Prompts | undefined,
+  save: Save,
+): Promise<void> {
+  // 1. the key
+  let apiKey = args.apiKey;
+  if (apiKey === undefined && prompts) {
+    const existing = current.apiKey ?? process.env.OPENAI_API_KEY;
+    apiKey = await prompts.password({
+      message: existing ? 'API key (Enter keeps the one set)' : 'API key',
+      mask: '*',
+      validate: (v) => Boolean(v || existing) || 'whis needs a key for the transcription endpoint',
+    });
+    if (!apiKey) apiKey = undefined;
+  }
+  if (apiKey) await save('apiKey', apiKey);
+  else if (!current.apiKey && !process.env.OPENAI_API_KEY)
+    throw new CliError('No API key: give one with --api-key sk-… (or set OPENAI_API_KEY).', {
+      exitCode: ExitCode.Usage,
+    });
+
+  // 2. the endpoint and the model
+  let baseURL = args.baseUrl;
+  if (baseURL === undefined && prompts) {
+    baseURL = await prompts.input({
+      message: 'Endpoint (Enter for OpenAI; or e.g. https://api.groq.com/openai/v1)',
+      default: current.baseURL ?? '',
+    });
+  }
+  if (baseURL) await save('baseURL', baseURL);
+  const { checkModel, DEFAULT_MODEL } =
+    await loadPackage<typeof import('@whis/transcribe/models')>('@whis/transcribe/models');
+  let model = args.model;
+  if (model === undefined && prompts) {
+    model = await prompts.input({
+      message: 'Model',
+      default: current.model ?? DEFAULT_MODEL,
+      validate: (v) => checkModel(v).error ?? true,
+    });
+  }
+  if (model) {
+    const verdict = checkModel(model);
+    if (verdict.error) throw new CliError(verdict.error, { exitCode: ExitCode.Usage });
+    if (verdict.warning) say(`Note: ${verdict.warning}`);
+    await save('model', model);
+  }
 }
 
 // The trigger row the settings name says whether it can work here (as `whis doctor` asks it); when

@@ -1,7 +1,12 @@
-import { NOTIFY_LEVELS, type OutputName } from '@whis/contracts';
+import { ENGINE_NAMES, NOTIFY_LEVELS, type EngineName, type OutputName } from '@whis/contracts';
 import type { Argv, CommandModule } from 'yargs';
 
 export interface SetupArgs {
+  /** Where speech becomes text: `local` (this computer) or an API (`file`, `realtime`). */
+  mode?: EngineName;
+  /** The offline model (`whis model list`); with `mirror`, where it is downloaded from. */
+  localModel?: string;
+  mirror?: string;
   apiKey?: string;
   baseUrl?: string;
   model?: string;
@@ -20,9 +25,20 @@ export interface SetupArgs {
 export const setupCommand: CommandModule<object, SetupArgs> = {
   command: 'setup',
   describe:
-    'First run: API key, endpoint and model, microphone, output, hotkey, feedback, a test dictation',
+    'First run: where speech becomes text (this computer, or an API key, endpoint and model), microphone, output, hotkey, feedback, a test dictation',
   builder: (yargs: Argv) =>
     yargs
+      .option('mode', {
+        type: 'string',
+        choices: ENGINE_NAMES,
+        describe:
+          'Where speech becomes text: local (on this computer, offline), or file / realtime (an API)',
+      })
+      .option('local-model', {
+        type: 'string',
+        describe: 'The offline model (`whis model list`; default the catalogue’s)',
+      })
+      .option('mirror', { type: 'string', describe: 'Download the offline model from this host' })
       .option('api-key', { type: 'string', describe: 'API key (stored readable only by you)' })
       .option('base-url', {
         type: 'string',
