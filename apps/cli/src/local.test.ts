@@ -179,4 +179,39 @@ describe('mode local: transcription on this machine', () => {
       await served.close();
     }
   }, 120_000);
+
+  it('whis doctor: the C library, the model files, and a second decoded in the child; a missing model says how to get it', async () => {
+    const s = await localSandbox();
+    const doctor = await s.whis(['doctor', '--json'], { timeoutMs: 60_000 });
+    const checks = (
+      JSON.parse(doctor.stdout) as {
+        checks: Array<{ name: string; ok: boolean; detail: string; fix?: string }>;
+      }
+    ).checks;
+    const named = (name: string) => checks.find((c) => c.name === name);
+    expect(named('C library')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^glibc \d+\.\d+/),
+    });
+    expect(named('Local model')).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('tiny (added from'),
+    });
+    expect(named('Local engine')).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('decodes one second'),
+    });
+    // nothing is asked of an endpoint in mode local
+    expect(checks.some((c) => /API key|Endpoint/i.test(c.name))).toBe(false);
+    expect((await s.whis(['config', 'set', 'localModel', 'parakeet-tdt-0.6b-v3'])).code).toBe(0);
+    const missing = await s.whis(['doctor', '--json'], { timeoutMs: 60_000 });
+    expect(missing.code).toBe(1);
+    const model = (
+      JSON.parse(missing.stdout) as { checks: Array<{ name: string; ok: boolean; fix?: string }> }
+    ).checks.find((c) => c.name === 'Local model');
+    expect(model).toMatchObject({
+      ok: false,
+      fix: expect.stringContaining('whis model download parakeet-tdt-0.6b-v3'),
+    });
+  }, 120_000);
 });

@@ -160,6 +160,30 @@ function residentSize(pid: number | undefined): string | undefined {
 
 let inService: LocalRecognizers | undefined;
 
+/** sherpa-onnx's prebuilt Linux library needs glibc 2.32 (GLIBCXX 3.4.29); undefined off glibc. */
+export const GLIBC_NEEDED = '2.32';
+function glibcCheck(version = glibcVersion()) {
+  if (version === undefined) return undefined;
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const [needMajor = 0, needMinor = 0] = GLIBC_NEEDED.split('.').map(Number);
+  const ok = major > needMajor || (major === needMajor && minor >= needMinor);
+  return required({
+    name: 'C library',
+    ok,
+    detail: `glibc ${version}${ok ? '' : `: the offline engine's prebuilt library needs ${GLIBC_NEEDED} or newer`}`,
+    ...(ok
+      ? {}
+      : {
+          fix: 'Use a newer distribution (Debian 12, Ubuntu 22.04, Fedora 34 or later), or an API: `whis config set mode file`.',
+        }),
+  });
+}
+function glibcVersion(): string | undefined {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })
+    ?.header;
+  return header?.glibcVersionRuntime;
+}
+
 /** A Transcriber for files (a segment's chunk, `whis retry`, `whis transcribe FILE`). */
 function fileTranscriber(recognizers: LocalRecognizers, source: SettingsSource): Transcriber {
   return {
@@ -224,6 +248,8 @@ export const local: EngineRow = {
     ];
   },
   async probe({ settings }) {
+    const libc = glibcCheck();
+    if (libc && !libc.ok) return [libc];
     const name = localModelName(settings);
     let model;
     try {
@@ -256,6 +282,7 @@ export const local: EngineRow = {
       const started = performance.now();
       await recognizer.transcribePcm(new Int16Array(16_000), 16_000);
       return [
+        ...(libc ? [libc] : []),
         files,
         required({
           name: 'Local engine',
