@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   gnome48Root,
@@ -98,6 +98,51 @@ describe('whis listen on GNOME 48 Wayland: the hotkey through the GlobalShortcut
     await gnome.keys.up(ctrl, shift, r);
     expect(await s.transcript(1)).toBe(PHRASE);
   }, 120_000);
+});
+
+type Doctor = { checks: Array<{ name: string; ok: boolean; detail: string; fix?: string }> };
+const entryCheck = async (s: Sandbox) =>
+  (
+    JSON.parse((await s.whis(['doctor', '--json'], { timeoutMs: 60_000 })).stdout) as Doctor
+  ).checks.find((c) => c.name === 'Desktop entry');
+
+describe('whis setup and whis doctor on GNOME 48: the desktop entry the portal needs', () => {
+  it('doctor fails the check while the entry is missing or runs a missing program, with the fix; setup writes it, then says it is there', async () => {
+    // a data folder of the sandbox's own: what whis checks and writes, not what the desktop reads
+    const s = await newSandbox();
+    const path = join(s.env.XDG_DATA_HOME!, 'applications', `${PORTAL_APP_ID}.desktop`);
+    expect(await entryCheck(s)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/no io\.github\.whis\.Whis\.desktop/),
+      fix: expect.stringMatching(/whis setup/),
+    });
+
+    const setup = ['setup', '--yes', '--no-test', '--bindings', 'skip'];
+    const first = await s.whis(setup, { timeoutMs: 60_000 });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(
+      `Wrote the desktop entry the portal needs: ${path} (runs ${CLI})`,
+    );
+    expect(await readFile(path, 'utf8')).toMatch(new RegExp(`^Exec=${CLI}$`, 'm'));
+    const again = await s.whis(setup, { timeoutMs: 60_000 });
+    expect(again.stdout).toContain(`The desktop entry the portal needs is there: ${path}`);
+    expect(await entryCheck(s)).toMatchObject({
+      ok: true,
+      detail: `${path} runs ${CLI} (the desktop portal knows whis by it)`,
+    });
+
+    // whis moved (reinstalled elsewhere): the entry runs a program that is gone
+    const moved = (await readFile(path, 'utf8')).replace(/^Exec=.*$/m, 'Exec=/opt/gone/whis');
+    await writeFile(path, moved);
+    expect(await entryCheck(s)).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('runs /opt/gone/whis, which is missing'),
+      fix: expect.stringMatching(/whis setup/),
+    });
+    const repaired = await s.whis(setup, { timeoutMs: 60_000 });
+    expect(repaired.stdout).toContain(`Wrote the desktop entry the portal needs: ${path}`);
+    expect(await entryCheck(s)).toMatchObject({ ok: true });
+  }, 180_000);
 });
 
 describe('whis listen on GNOME 48 Wayland: typing through the RemoteDesktop portal', () => {

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { connectSessionBus, PORTAL, PORTAL_PATH } from '@whis/dbus';
 
 /**
  * The application id whis registers with the desktop portal (xdg-desktop-portal 1.19+'s host
@@ -8,6 +9,35 @@ import { isAbsolute, join } from 'node:path';
  * provider drops a bind from any other ("invalid app_id"), and the portal needs `<id>.desktop`.
  */
 export const PORTAL_APP_ID = 'io.github.whis.Whis';
+
+const REGISTRY = 'org.freedesktop.host.portal.Registry';
+
+/**
+ * Whether the desktop portal on `env`'s session bus knows host programs by their desktop entry:
+ * it has the host Registry (xdg-desktop-portal 1.19+, as on GNOME 48), where GlobalShortcuts needs
+ * `<appId>.desktop`. False when it has none, or no portal answers. For `whis setup` and `whis doctor`.
+ */
+export async function portalNeedsDesktopEntry(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 5000,
+): Promise<boolean> {
+  if (!env.DBUS_SESSION_BUS_ADDRESS) return false;
+  const bus = await connectSessionBus({ env, timeoutMs }).catch(() => undefined);
+  if (!bus) return false;
+  try {
+    const [xml] = await bus.call({
+      destination: PORTAL,
+      path: PORTAL_PATH,
+      interface: 'org.freedesktop.DBus.Introspectable',
+      member: 'Introspect',
+    });
+    return String(xml).includes(REGISTRY);
+  } catch {
+    return false;
+  } finally {
+    bus.close();
+  }
+}
 
 /** Where whis writes its desktop entry: `$XDG_DATA_HOME/applications/<appId>.desktop`. */
 export function desktopEntryPath(env: NodeJS.ProcessEnv, appId = PORTAL_APP_ID): string {

@@ -35,5 +35,6 @@ export {
   desktopEntryPath,
   checkDesktopEntry,
   writeDesktopEntry,
+  portalNeedsDesktopEntry,
   type DesktopEntryCheck,
 } from './desktop-entry.js';

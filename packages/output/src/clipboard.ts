@@ -97,7 +97,7 @@ export async function copyToClipboard(text: string, options: ClipboardOptions = 
   for (const tool of tools) {
     try {
       await writeWith(tool, text, env, options.timeoutMs ?? 5000);
-      if (tool === XCLIP || tool === XSEL) await untilServed(tool, text, env);
+      await untilServed(tool, text, env);
       return;
     } catch (err) {
       if ((err as OutputError).code !== 'missing-tool') throw err;
@@ -111,10 +111,20 @@ export async function copyToClipboard(text: string, options: ClipboardOptions = 
   );
 }
 
+// how a copy is read back: the same tool on X11, wl-paste for wl-copy
+const READ_BACK = new Map<Tool, [string, string[]]>([
+  [XCLIP, ['xclip', ['-selection', 'clipboard', '-out']]],
+  [XSEL, ['xsel', ['--clipboard', '--output']]],
+  [WL_COPY, ['wl-paste', ['--no-newline', '--type', 'text/plain;charset=utf-8']]],
+]);
+
 /**
  * xclip and xsel claim the selection and then fork the process that serves it; the claim can still
  * sit in the X library's buffer when the first process exits, so on a busy machine a paste (or a
- * read) at that moment gets the previous clipboard. Reads back until the text is served, for up to
+ * read) at that moment gets the previous clipboard. wl-copy can return before its claim is in
+ * force too: where the compositor has no data-control protocol (GNOME's mutter), it claims from a
+ * small surface of its own once that has keyboard focus, and a paste chord pressed at once pasted
+ * what was there before (GNOME 43: two pastes in seven). Reads back until the text is served, for up to
  * `limitMs`; after that the copy is taken as done, as before.
  */
 async function untilServed(
@@ -123,10 +133,11 @@ async function untilServed(
   env: NodeJS.ProcessEnv,
   limitMs = 2000,
 ): Promise<void> {
-  const args = tool === XCLIP ? ['-selection', 'clipboard', '-out'] : ['--clipboard', '--output'];
+  const [command, args] = READ_BACK.get(tool) ?? [];
+  if (!command || !args) return;
   const deadline = Date.now() + limitMs;
   while (Date.now() < deadline) {
-    const served = await read(tool.command, args, env, limitMs);
+    const served = await read(command, args, env, limitMs);
     if (served?.toString() === text) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -124,6 +124,9 @@ export async function runSetup(args: SetupArgs): Promise<number> {
     await tryHotkey({ ...current, hotkey }, hotkey, interactive);
   }
 
+  // what the trigger in force needs of whis on this desktop (GNOME 48's portal: its desktop entry)
+  await prepareTrigger(await readSettings(file));
+
   // 6. feedback: notifications, sounds, media paused while dictating
   let notify = args.notify;
   if (notify === undefined && prompts) {
@@ -330,6 +333,19 @@ async function chooseEndpoint(
     if (verdict.error) throw new CliError(verdict.error, { exitCode: ExitCode.Usage });
     if (verdict.warning) say(`Note: ${verdict.warning}`);
     await save('model', model);
+  }
+}
+
+// The trigger row the settings name readies the desktop for itself and says what it did; a file it
+// could not write is said, and the setup goes on (`whis listen` tries again when it binds the key)
+async function prepareTrigger(settings: Settings): Promise<void> {
+  const { triggerFor } =
+    await loadPackage<typeof import('@whis/service/triggers')>('@whis/service/triggers');
+  try {
+    const lines = (await triggerFor(settings).prepare?.({ settings, env: process.env })) ?? [];
+    for (const line of lines) say(`  ${line}`);
+  } catch (err) {
+    say(`  Warning: ${(err as Error).message}`);
   }
 }
 

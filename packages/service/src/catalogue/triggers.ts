@@ -1,13 +1,16 @@
 import type { Settings } from '@whis/config';
 import {
+  checkDesktopEntry,
   createHotkeyTrigger,
   formatHotkey,
   grabsOnX11,
   hotkeyUnavailableReason,
   parseHotkey,
+  portalNeedsDesktopEntry,
   probeGlobalShortcuts,
   probeKeyGrab,
   resolveHotkeyBackend,
+  writeDesktopEntry,
   type HotkeyBackend,
   type HotkeyTrigger,
 } from '@whis/hotkey';
@@ -16,7 +19,7 @@ import type { TriggerName } from '@whis/contracts';
 // GNOME 47 and older: no GlobalShortcuts portal (the service then listens for no key of its own)
 export { gnomeWithoutGlobalShortcuts } from '@whis/hotkey';
 import type { PartContext } from './context.js';
-import { optional, type Row } from './row.js';
+import { optional, type Check, type ProbeContext, type Row } from './row.js';
 
 // Where a press comes from: one row per value of `hotkeyBackend`. Loads only the hotkey library, so
 // `whis setup` tries the key with the trigger the service would start (`@whis/service/triggers`).
@@ -33,6 +36,11 @@ export interface TriggerRow extends Row {
     context: Pick<PartContext, 'settings' | 'logger'>,
     options: TriggerOptions,
   ): HotkeyTrigger | undefined;
+  /**
+   * Readies the desktop for this trigger where it needs something of whis's (GNOME 48's portal:
+   * whis's desktop entry), for `whis setup`; resolves with what it did or found, one line each.
+   */
+  prepare?(context: ProbeContext): Promise<string[]>;
 }
 
 /**
@@ -51,6 +59,8 @@ const hotkeyRow = (
   probe: TriggerRow['probe'],
 ): TriggerRow => ({
   summary,
+  prepare: async ({ env }) =>
+    resolveHotkeyBackend(backend, env) === 'portal' ? prepareDesktopEntry(env) : [],
   create: ({ settings, logger }, { hotkey, pushToTalk }) =>
     createHotkeyTrigger({
       hotkey,
@@ -66,9 +76,43 @@ const hotkeyRow = (
   probe,
 });
 
+// A portal with the host Registry (xdg-desktop-portal 1.19+, GNOME 48) binds keys only for an
+// app whose desktop entry it finds, with an Exec that exists (GLib drops the entry otherwise)
+async function checkEntry(env: NodeJS.ProcessEnv): Promise<Check[]> {
+  if (!(await portalNeedsDesktopEntry(env))) return [];
+  const found = await checkDesktopEntry(env);
+  return [
+    found.ok
+      ? optional({
+          name: 'Desktop entry',
+          ok: true,
+          detail: `${found.path} runs ${found.exec} (the desktop portal knows whis by it)`,
+        })
+      : optional({
+          name: 'Desktop entry',
+          ok: false,
+          detail: `the desktop portal needs whis's desktop entry: ${found.reason}`,
+          fix: 'Run `whis setup` (or start `whis listen`): it writes the entry, with the whis it runs from.',
+        }),
+  ];
+}
+
+// `whis setup`: the desktop entry the portal needs, written when missing or broken (as `whis listen`
+// does when it binds the key)
+async function prepareDesktopEntry(env: NodeJS.ProcessEnv): Promise<string[]> {
+  if (!(await portalNeedsDesktopEntry(env))) return [];
+  const found = await checkDesktopEntry(env);
+  if (found.ok)
+    return [`The desktop entry the portal needs is there: ${found.path} (runs ${found.exec}).`];
+  const program = whisProgram(env);
+  if (!program) return [`The desktop portal needs whis's desktop entry: ${found.reason}.`];
+  const path = await writeDesktopEntry(env, [program]);
+  return [`Wrote the desktop entry the portal needs: ${path} (runs ${program}).`];
+}
+
 // The desktop is asked whether it offers GlobalShortcuts; nothing is bound.
 const probePortal: TriggerRow['probe'] = async ({ env }) => {
-  const probe = await probeGlobalShortcuts(env);
+  const [probe, entry] = await Promise.all([probeGlobalShortcuts(env), checkEntry(env)]);
   return [
     probe.ok
       ? optional({
@@ -82,6 +126,7 @@ const probePortal: TriggerRow['probe'] = async ({ env }) => {
           detail: 'desktop portal: unavailable',
           fix: probe.reason,
         }),
+    ...entry,
   ];
 };
 
