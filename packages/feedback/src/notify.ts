@@ -10,7 +10,8 @@ export { NOTIFY_LEVELS, type NotifyLevel };
  * What a notification is about. A new notification of a kind replaces the one of that kind still
  * on screen, so that repeated failures or transcripts do not pile up.
  */
-export type NotificationKind = 'transcription' | 'microphone' | 'hotkey' | 'output' | 'transcript';
+export type NotificationKind =
+  'transcription' | 'microphone' | 'hotkey' | 'output' | 'journal' | 'transcript';
 
 export type Urgency = 'low' | 'normal' | 'critical';
 
@@ -222,6 +223,15 @@ export function notificationFor(
       : domain === 'output' || (domain === undefined && OUTPUT.has(code))
         ? 'output'
         : 'transcription';
+  // the journal fails with a recording's id only while storing its transcript (the text went on to
+  // the outputs); without one, no new recording could be started
+  if (domain === 'journal')
+    return {
+      kind: 'journal',
+      title: event.error.recordingId ? 'Transcript not saved' : 'Recording not started',
+      body: message,
+      urgency: event.error.recordingId ? 'normal' : 'critical',
+    };
   if (part === 'microphone')
     return { kind: 'microphone', title: 'Microphone problem', body: message, urgency: 'critical' };
   if (part === 'output')
