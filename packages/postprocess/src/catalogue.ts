@@ -245,10 +245,15 @@ const command: StepDefinition = {
       );
     return {
       name: 'command',
-      async run(text) {
+      async run(text, { signal }) {
         try {
           return {
-            text: await runTextCommand(text, { command: line, env, timeoutMs: COMMAND_TIMEOUT_MS }),
+            text: await runTextCommand(text, {
+              command: line,
+              env,
+              timeoutMs: COMMAND_TIMEOUT_MS,
+              ...(signal ? { signal } : {}),
+            }),
           };
         } catch (err) {
           return { text, note: (err as Error).message };
