@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { NOTIFY_LEVELS, type NotifyLevel } from '@whis/contracts';
+import { runProcess, type ProcessError } from '@whis/process';
 import { keptConnection, loadDBus, type SessionBus } from './dbus.js';
 
 // The levels (errors, the default; all; off) are `@whis/contracts`' list, which the settings check
@@ -152,14 +152,15 @@ export function createCommandNotifier(
   };
 }
 
-function runToEnd({ command, args }: Command): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: 10_000, windowsHide: true }, (err, _stdout, stderr) =>
-      err
-        ? reject(new Error(`${command} failed: ${stderr.trim() || err.message}`, { cause: err }))
-        : resolve(),
-    );
-  });
+// notify-send or PowerShell, ended with what it started if it hangs (a notification daemon that
+// never answers)
+async function runToEnd({ command, args }: Command): Promise<void> {
+  try {
+    await runProcess({ command, args, timeoutMs: 10_000 });
+  } catch (err) {
+    const { stderr, message } = err as ProcessError;
+    throw new Error(`${command} failed: ${stderr?.trim() || message}`, { cause: err });
+  }
 }
 
 /** The events the notifications follow: the service's `error` and `transcript` events (structurally). */
