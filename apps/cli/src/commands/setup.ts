@@ -1,5 +1,16 @@
-import { NOTIFY_LEVELS, type OutputName } from '@whis/contracts';
+import { createRequire } from 'node:module';
+import { NOTIFY_LEVELS } from '@whis/contracts';
 import type { Argv, CommandModule } from 'yargs';
+
+// The outputs setup offers are the rows that say how (`offer`). The builder runs only for `whis
+// setup` (and its --help), which loads the outputs' catalogue anyway; synchronously, as a yargs
+// builder is.
+const offeredOutputs = (): string[] =>
+  (
+    createRequire(import.meta.url)(
+      '@whis/service/outputs',
+    ) as typeof import('@whis/service/outputs')
+  ).offeredOutputs();
 
 export interface SetupArgs {
   apiKey?: string;
@@ -33,7 +44,7 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
       .option('output', {
         type: 'string',
         // the outputs setup offers (the others: `whis config set outputs`)
-        choices: ['clipboard', 'paste', 'type'] satisfies OutputName[],
+        choices: offeredOutputs(),
         describe: 'Where the text goes',
       })
       .option('hotkey', { type: 'string', describe: 'Global hotkey (default ctrl+shift+r)' })
