@@ -120,6 +120,16 @@ export function portalProblem(problem: PortalProblem, env: NodeJS.ProcessEnv, de
   }
 }
 
+/** A portal problem as the coded error that carries its message (the fix for this desktop). */
+function portalError(
+  problem: PortalProblem,
+  env: NodeJS.ProcessEnv,
+  detail?: string,
+  cause?: unknown,
+): HotkeyError {
+  return new HotkeyError(problem, portalProblem(problem, env, detail), { cause });
+}
+
 // what the bus itself waits before it answers NoReply; a dialog's answer comes as a signal, later
 const CALL_TIMEOUT_MS = 25_000;
 
@@ -132,9 +142,7 @@ async function connectBus(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise
       ...(signal ? { signal } : {}),
     });
   } catch (err) {
-    throw new HotkeyError('no-bus', portalProblem('no-bus', env, dbusErrorDetail(err)), {
-      cause: err,
-    });
+    throw portalError('no-bus', env, dbusErrorDetail(err), err);
   }
 }
 
@@ -161,19 +169,14 @@ async function shortcutsVersion(bus: SessionBus, env: NodeJS.ProcessEnv): Promis
     version = await portalVersion(bus, SHORTCUTS);
   } catch (err) {
     const problem = isServiceMissing(err) ? 'no-portal' : 'no-global-shortcuts';
-    throw new HotkeyError(problem, portalProblem(problem, env, dbusErrorReason(err)), {
-      cause: err,
-    });
+    throw portalError(problem, env, dbusErrorReason(err), err);
   }
   const gnome = await gnomeBefore48(bus, env);
   if (gnome)
-    throw new HotkeyError(
+    throw portalError(
       'no-global-shortcuts',
-      portalProblem(
-        'no-global-shortcuts',
-        env,
-        `GNOME ${gnome} has none of its own; the one on offer comes from xdg-desktop-portal-kde, which never fires on GNOME`,
-      ),
+      env,
+      `GNOME ${gnome} has none of its own; the one on offer comes from xdg-desktop-portal-kde, which never fires on GNOME`,
     );
   return version;
 }
@@ -348,7 +351,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       const name = dbusErrorName(err);
       // a portal older than 1.19 has no Registry: an unsandboxed app works without it
       if (name.endsWith('ServiceUnknown') || name.endsWith('NameHasNoOwner'))
-        throw new HotkeyError('no-portal', portalProblem('no-portal', env, name), { cause: err });
+        throw portalError('no-portal', env, name, err);
       log?.debug({ err: name, detail: dbusErrorDetail(err) }, 'the host portal Registry refused');
     }
     const version = await shortcutsVersion(bus!, env);
@@ -361,10 +364,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       },
     ]);
     if (created.response !== 0)
-      throw new HotkeyError(
-        'refused',
-        portalProblem('refused', env, `CreateSession answered ${created.response}`),
-      );
+      throw portalError('refused', env, `CreateSession answered ${created.response}`);
     // the handle comes back as a string on KDE, an object path elsewhere
     const handle = String(created.results.session_handle?.value ?? '');
     if (current !== generation) return;
@@ -386,18 +386,14 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       // successful bind with 2 and the shortcuts in its results (fixed in 49.0)
       binding = bindingIn(bound.results.shortcuts?.value as Shortcut[] | undefined);
       if (binding === undefined && bound.response !== 0) binding = await listedBinding(handle);
-      if (binding === undefined && bound.response === 1)
-        throw new HotkeyError('cancelled', portalProblem('cancelled', env));
+      if (binding === undefined && bound.response === 1) throw portalError('cancelled', env);
       if (binding === undefined)
-        throw new HotkeyError(
+        throw portalError(
           'refused',
-          portalProblem(
-            'refused',
-            env,
-            bound.response === 0
-              ? 'the shortcut is not in its answer'
-              : `BindShortcuts answered ${bound.response}`,
-          ),
+          env,
+          bound.response === 0
+            ? 'the shortcut is not in its answer'
+            : `BindShortcuts answered ${bound.response}`,
         );
       if (bound.response !== 0)
         log?.debug(
@@ -420,11 +416,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     } catch (err) {
       if (current !== generation || stopped) return;
       unavailable(
-        isPortalError(err)
-          ? err
-          : new HotkeyError('refused', portalProblem('refused', env, dbusErrorDetail(err)), {
-              cause: err,
-            }),
+        isPortalError(err) ? err : portalError('refused', env, dbusErrorDetail(err), err),
       );
     }
   };
@@ -440,14 +432,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
         const binding = bindingIn(msg.body[1] as Shortcut[]);
         if (binding === undefined) {
           unavailable(
-            new HotkeyError(
-              'refused',
-              portalProblem(
-                'refused',
-                env,
-                'the whis shortcut was removed in the desktop settings',
-              ),
-            ),
+            portalError('refused', env, 'the whis shortcut was removed in the desktop settings'),
           );
         } else {
           state.binding = binding || undefined;
@@ -462,10 +447,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       if (msg.body[2]) void open();
       else
         unavailable(
-          new HotkeyError(
-            'no-portal',
-            portalProblem('no-portal', env, 'it stopped; whis binds the key again when it is back'),
-          ),
+          portalError('no-portal', env, 'it stopped; whis binds the key again when it is back'),
         );
     }
   };
@@ -484,13 +466,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
         connected = await connectBus(env, signal);
       } catch (err) {
         if (!signal.aborted)
-          unavailable(
-            isPortalError(err)
-              ? err
-              : new HotkeyError('no-bus', portalProblem('no-bus', env, String(err)), {
-                  cause: err,
-                }),
-          );
+          unavailable(isPortalError(err) ? err : portalError('no-bus', env, String(err), err));
         return;
       }
       // stopped while connecting: this connection is nobody's, and would keep the process alive
@@ -500,9 +476,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       connected.onError((err) => {
         if (stopped) return;
         log?.warn({ err }, 'session bus connection failed');
-        unavailable(
-          new HotkeyError('no-bus', portalProblem('no-bus', env, err.message), { cause: err }),
-        );
+        unavailable(portalError('no-bus', env, err.message, err));
       });
       try {
         // signals from the portal only: no other client on the bus can press the key
