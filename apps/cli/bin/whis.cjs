@@ -2,9 +2,9 @@
 // Starts the whis CLI fast: the CLI is bundled scripts (dist/*.cjs) compiled with a V8 code cache
 // kept in $XDG_CACHE_HOME/whis, so a command pays neither for resolving and reading dozens of
 // module files nor for compiling them again. The commands a key binding or a status bar runs
-// (`toggle`, `start`, `finish`, `cancel`, `status`) first try dist/whis-fast.cjs, which holds only
-// them and the socket client; everything else, and whatever that entry declines, runs the full
-// command line in dist/whis.cjs. WHIS_FULL_CLI=1 skips the fast entry (to compare the two).
+// (`toggle`, `start`, `finish`, `cancel`, `status`: src/fast.ts keeps the list) are taken by
+// dist/whis-fast.cjs, which holds only them and the socket client; everything it declines runs the
+// full command line in dist/whis.cjs. WHIS_FULL_CLI=1 skips the fast entry (to compare the two).
 // Without the bundles (a build without the bundle step), it falls back to the ES modules in dist/.
 'use strict';
 const fs = require('node:fs');
@@ -66,14 +66,16 @@ function load(name) {
 // a script restored from a code cache cannot call import() on Node 20; this module can
 globalThis.__whisImport = (url) => import(url);
 
-const verb = process.argv[2];
+// the fast entry's verbs, as the bundle step wrote them from src/fast.ts (FAST_VERBS)
+function fastVerbs() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dist, 'fast-verbs.json'), 'utf8'));
+  } catch {
+    return [];
+  }
+}
 const fast =
-  (verb === 'toggle' ||
-    verb === 'start' ||
-    verb === 'finish' ||
-    verb === 'cancel' ||
-    verb === 'status') &&
-  !process.env.WHIS_FULL_CLI
+  !process.env.WHIS_FULL_CLI && fastVerbs().includes(process.argv[2])
     ? load('whis-fast.cjs')
     : undefined;
 if (!fast?.runFast(process.argv.slice(2)) && load('whis.cjs') === undefined) {

@@ -376,6 +376,14 @@ it('`whis listen` twice: the second says it is already running, exit 6', async (
   expect(second.stderr).toMatch(/already running \(pid \d+\)/);
 }, 60_000);
 
+it('`whis listen --detach` while one runs: the new daemon exits at start, exit 6', async () => {
+  const s = await newSandbox();
+  await s.listen(['--no-hotkey']);
+  const second = await s.whis(['listen', '--detach', '--no-hotkey']);
+  expect(second.code).toBe(6);
+  expect(second.stderr).toMatch(/exited at start \(code 6\)/);
+}, 60_000);
+
 it('`whis listen --detach` returns once the daemon answers', async () => {
   const s = await newSandbox();
   const r = await s.whis(['listen', '--detach', '--no-hotkey']);

@@ -1,8 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResult } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fastCommand } from './fast.js';
+import { FAST_VERBS, fastCommand } from './fast.js';
 import {
   createSandbox,
   startRig,
@@ -10,6 +10,27 @@ import {
   type Rig,
   type Sandbox,
 } from './internal/harness.js';
+
+describe('the bundles', () => {
+  const dist = join(import.meta.dirname, '..', 'dist');
+
+  it('the launcher reads the fast verbs the bundle step wrote from FAST_VERBS, each one taken', async () => {
+    expect(JSON.parse(await readFile(join(dist, 'fast-verbs.json'), 'utf8'))).toEqual(FAST_VERBS);
+    for (const verb of FAST_VERBS) expect(fastCommand([verb])).toBeTypeOf('function');
+  });
+
+  it.each(['whis.cjs', 'whis-fast.cjs'])(
+    '%s inlines no @whis package but the light layer (contracts, config, ipc)',
+    async (bundle) => {
+      const source = await readFile(join(dist, bundle), 'utf8');
+      // esbuild heads each inlined module with its path
+      const inlined = new Set(
+        [...source.matchAll(/^\/\/ \.\.\/\.\.\/packages\/([a-z-]+)\//gm)].map((m) => m[1]),
+      );
+      expect([...inlined].filter((p) => !['contracts', 'config', 'ipc'].includes(p!))).toEqual([]);
+    },
+  );
+});
 
 describe('fastCommand: the argv forms the fast entry takes', () => {
   it.each([

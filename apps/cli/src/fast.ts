@@ -11,6 +11,12 @@ import { reportError } from './errors.js';
 // --follow, a typo) goes to the full command line, which parses, validates and answers it as always.
 
 const CONTROL_VERBS: ReadonlySet<string> = new Set(['toggle', 'start', 'finish', 'cancel']);
+
+/**
+ * The verbs this entry may take (in their plain forms): the one list. The bundle step writes it to
+ * dist/fast-verbs.json, where the launcher (bin/whis.cjs) reads it before it loads this entry.
+ */
+export const FAST_VERBS: readonly string[] = [...CONTROL_VERBS, 'status'];
 const FORMATS: ReadonlySet<string> = new Set(['text', 'json', 'waybar']);
 
 // `--json`, `--format X` and `--format=X`, each at most once (yargs turns a repeated option into an

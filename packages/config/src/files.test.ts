@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm, stat, symlink, writeFile, readdir } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLogFile, writeFileAtomic } from './files.js';
+import { isWhisError } from '@whis/contracts';
+import { chmod, mkdir } from 'node:fs/promises';
+import { ensurePrivateDir, openLogFile, writeFileAtomic } from './files.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -42,5 +44,38 @@ describe('openLogFile', () => {
     expect((await stat(log)).size).toBeLessThanOrEqual(1000);
     expect((await stat(`${log}.1`)).size).toBeLessThanOrEqual(1000);
     expect((await readdir(dir)).sort()).toEqual(['whisd.log', 'whisd.log.1']);
+  });
+});
+
+describe('a file failure is a coded whis error', () => {
+  const caught = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected a failure');
+  };
+
+  it('a log through a symlink: config/path-blocked, the errno kept', async () => {
+    const log = join(dir, 'whisd.log');
+    await symlink(join(dir, 'elsewhere'), log);
+    const err = caught(() => openLogFile(log));
+    expect(isWhisError(err)).toBe(true);
+    expect(err).toMatchObject({ name: 'FileError', id: 'config/path-blocked', errno: 'ELOOP' });
+  });
+
+  it('a directory open to others: config/insecure-dir', async () => {
+    const open = join(dir, 'open');
+    await mkdir(open);
+    await chmod(open, 0o777);
+    const err = await ensurePrivateDir(open).catch((e: unknown) => e);
+    expect(isWhisError(err)).toBe(true);
+    expect(err).toMatchObject({ id: 'config/insecure-dir' });
+  });
+
+  it('a write that cannot happen: config/file-failed, with the errno', async () => {
+    const err = await writeFileAtomic(join(dir, 'missing', 'a.json'), 'x').catch((e: unknown) => e);
+    expect(err).toMatchObject({ id: 'config/file-failed', errno: 'ENOENT' });
   });
 });

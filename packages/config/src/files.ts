@@ -1,4 +1,4 @@
-import { diskFullMessage } from '@whis/contracts';
+import { diskFullMessage, WhisError } from '@whis/contracts';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -17,29 +17,42 @@ import { basename, dirname, join } from 'node:path';
 // O_NOFOLLOW does not exist on Windows; there the flag is 0 and links are not a concern here.
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
-/** A file-system failure with the errno code kept (`ENOSPC`, `ELOOP`, …) and the path named. */
-export class FileError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'FileError';
-    this.code = code;
+export type FileErrorCode =
+  'disk-full' | 'path-blocked' | 'insecure-dir' | 'insecure-file' | 'file-failed';
+
+/**
+ * A failure with one of whis's own files, coded in the config domain (the package that owns the
+ * files): `disk-full`, `path-blocked` (a link or another file is in the way), `insecure-dir`,
+ * `insecure-file`, else `file-failed`. The system's code (`ENOSPC`, `ELOOP`, …) is kept as `errno`.
+ */
+export class FileError extends WhisError<'config', FileErrorCode> {
+  readonly errno: string | undefined;
+  constructor(
+    code: FileErrorCode,
+    message: string,
+    options: { cause?: unknown; errno?: string } = {},
+  ) {
+    super('FileError', 'config', code, message, options);
+    this.errno = options.errno;
   }
 }
 
 function fileError(err: unknown, action: string): FileError {
-  const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new FileError(code, diskFullMessage(action), { cause: err });
+  const errno = (err as NodeJS.ErrnoException).code ?? 'EIO';
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    return new FileError('disk-full', diskFullMessage(action), { cause: err, errno });
   }
-  if (code === 'ELOOP' || code === 'EEXIST') {
+  if (errno === 'ELOOP' || errno === 'EEXIST') {
     return new FileError(
-      code,
+      'path-blocked',
       `Cannot ${action}: a symbolic link or another file is in the way; whis does not follow links there.`,
-      { cause: err },
+      { cause: err, errno },
     );
   }
-  return new FileError(code, `Cannot ${action}: ${(err as Error).message}`, { cause: err });
+  return new FileError('file-failed', `Cannot ${action}: ${(err as Error).message}`, {
+    cause: err,
+    errno,
+  });
 }
 
 /**

@@ -28,6 +28,7 @@ export {
 } from './settings.js';
 export {
   FileError,
+  type FileErrorCode,
   writeFileAtomic,
   ensurePrivateDir,
   ensurePrivateDirSync,

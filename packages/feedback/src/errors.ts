@@ -1,5 +1,5 @@
 import { WhisError } from '@whis/contracts';
-export type FeedbackErrorCode = 'no-session-bus' | 'dbus-failed' | 'dbus-timeout' | 'no-player';
+export type FeedbackErrorCode = 'no-session-bus' | 'dbus-failed' | 'dbus-timeout';
 
 /** A feedback failure: `code` for programs, a message that says what to do, the original as `cause`. */
 export class FeedbackError extends WhisError<'feedback', FeedbackErrorCode> {

@@ -71,6 +71,27 @@ describe('createFeedback', () => {
     expect(t.shown).toEqual([]);
   });
 
+  it('a transcript delivered but not stored is told as not saved, not as a failed transcription', async () => {
+    const t = twins();
+    const feedback = createFeedback({ ...t, sounds: ['error'] });
+    // as the service reports it: the journal's domain and code, the recording it belongs to
+    feedback.handle({
+      type: 'error',
+      error: {
+        domain: 'journal',
+        code: 'disk-full',
+        message:
+          'The transcript was delivered but not saved: No space left to store it. It will not be in `whis last`.',
+        recordingId: 'r1',
+      },
+    });
+    await feedback.settled();
+    expect(t.shown).toMatchObject([
+      { kind: 'journal', title: 'Transcript not saved', urgency: 'normal' },
+    ]);
+    expect(t.shown[0]!.body).toMatch(/delivered/);
+  });
+
   it('shows transcripts only with notify all, and nothing with off', async () => {
     for (const [notify, expected] of [
       ['errors', 0],

@@ -39,7 +39,14 @@ export {
 } from './sounds.js';
 export {
   createFeedback,
+  createFeedbackShared,
+  createNotifications,
+  createCues,
+  createMediaPause,
+  combineFeedback,
   type Feedback,
+  type FeedbackPart,
+  type FeedbackShared,
   type FeedbackEvent,
   type FeedbackOptions,
   type FeedbackSettings,

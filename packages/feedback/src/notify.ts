@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { NOTIFY_LEVELS, type NotifyLevel } from '@whis/contracts';
+import { runProcess, type ProcessError } from '@whis/process';
 import { keptConnection, loadDBus, type SessionBus } from './dbus.js';
 
 // The levels (errors, the default; all; off) are `@whis/contracts`' list, which the settings check
@@ -10,7 +10,8 @@ export { NOTIFY_LEVELS, type NotifyLevel };
  * What a notification is about. A new notification of a kind replaces the one of that kind still
  * on screen, so that repeated failures or transcripts do not pile up.
  */
-export type NotificationKind = 'transcription' | 'microphone' | 'hotkey' | 'output' | 'transcript';
+export type NotificationKind =
+  'transcription' | 'microphone' | 'hotkey' | 'output' | 'journal' | 'transcript';
 
 export type Urgency = 'low' | 'normal' | 'critical';
 
@@ -151,14 +152,15 @@ export function createCommandNotifier(
   };
 }
 
-function runToEnd({ command, args }: Command): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: 10_000, windowsHide: true }, (err, _stdout, stderr) =>
-      err
-        ? reject(new Error(`${command} failed: ${stderr.trim() || err.message}`, { cause: err }))
-        : resolve(),
-    );
-  });
+// notify-send or PowerShell, ended with what it started if it hangs (a notification daemon that
+// never answers)
+async function runToEnd({ command, args }: Command): Promise<void> {
+  try {
+    await runProcess({ command, args, timeoutMs: 10_000 });
+  } catch (err) {
+    const { stderr, message } = err as ProcessError;
+    throw new Error(`${command} failed: ${stderr?.trim() || message}`, { cause: err });
+  }
 }
 
 /** The events the notifications follow: the service's `error` and `transcript` events (structurally). */
@@ -222,6 +224,15 @@ export function notificationFor(
       : domain === 'output' || (domain === undefined && OUTPUT.has(code))
         ? 'output'
         : 'transcription';
+  // the journal fails with a recording's id only while storing its transcript (the text went on to
+  // the outputs); without one, no new recording could be started
+  if (domain === 'journal')
+    return {
+      kind: 'journal',
+      title: event.error.recordingId ? 'Transcript not saved' : 'Recording not started',
+      body: message,
+      urgency: event.error.recordingId ? 'normal' : 'critical',
+    };
   if (part === 'microphone')
     return { kind: 'microphone', title: 'Microphone problem', body: message, urgency: 'critical' };
   if (part === 'output')

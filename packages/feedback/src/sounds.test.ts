@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +104,34 @@ describe('the player', () => {
       await expect.poll(alive).toBe(false);
     } finally {
       if (alive()) process.kill(pid, 'SIGKILL');
+      await player.close();
+    }
+  });
+
+  it('a hung player that ignores SIGTERM is killed too, with what it started', async () => {
+    const pidFile = join(dir, 'pids');
+    const hung = join(dir, 'stubborn');
+    // the player and its child both ignore SIGTERM (an ignored signal stays ignored across exec)
+    await writeFile(
+      hung,
+      `#!/bin/sh\ntrap '' TERM\nsleep 30 &\necho "$$ $!" > "${pidFile}"\nwait\n`,
+    );
+    await chmod(hung, 0o755);
+    const player = createSoundPlayer({ command: { command: hung, args: [] }, timeoutMs: 200 });
+    await player.play('start');
+    const pids = (await readFile(pidFile, 'utf8')).trim().split(' ').map(Number);
+    // alive and not a zombie waiting for its parent
+    const alive = (pid: number) => {
+      try {
+        return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await expect.poll(() => pids.map(alive), { timeout: 5000 }).toEqual([false, false]);
+    } finally {
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
       await player.close();
     }
   });

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { CUES, wavFile, type Cue } from '@whis/contracts';
+import { CUES, deadline, isTimeout, untilAborted, wavFile, type Cue } from '@whis/contracts';
+import { ProcessError, runProcess } from '@whis/process';
 
 // The cues are `@whis/contracts`' list, which the settings check without loading this package;
 // NOTES below is typed against it, one row per cue.
@@ -191,22 +191,18 @@ export function createSoundPlayer(options: SoundPlayerOptions = {}): SoundPlayer
       if (!player) return;
       try {
         const path = await file(cue);
-        await new Promise<void>((resolve) => {
-          // a player that hangs (a stuck sound server) is killed when its time is up
-          const child = spawn(player.command, soundCommandLine(player, path), {
-            env,
-            stdio: 'ignore',
-            windowsHide: true,
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-          child.once('error', (err) => {
-            if (err.name !== 'AbortError') options.onError?.(err);
-            resolve();
-          });
-          child.once('exit', (code) => {
-            if (code) options.onError?.(new Error(`${player.command} exited with ${code}`));
-            resolve();
-          });
+        // a player that hangs (a stuck sound server) holds nothing up after timeoutMs, and is
+        // ended then with what it started (SIGTERM, then SIGKILL for one that ignores it)
+        const run = runProcess({
+          command: player.command,
+          args: soundCommandLine(player, path),
+          env,
+          timeoutMs,
+        });
+        await untilAborted(run, deadline(timeoutMs)).catch((err: unknown) => {
+          const timedOut =
+            isTimeout(err) || (err instanceof ProcessError && err.code === 'timeout');
+          if (!timedOut) options.onError?.(err as Error);
         });
       } catch (err) {
         options.onError?.(err as Error);

@@ -257,4 +257,22 @@ describe('without what the portal needs', () => {
       },
     ]);
   });
+
+  it('the failure is logged as a coded hotkey error (domain, code), not a bare reason', async () => {
+    const env = { XDG_SESSION_TYPE: 'wayland', WAYLAND_DISPLAY: 'w', XDG_CURRENT_DESKTOP: 'GNOME' };
+    const warned: Array<Record<string, unknown>> = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (fields: Record<string, unknown>) => void warned.push(fields),
+    };
+    const trigger = createHotkeyTrigger({ hotkey: 'ctrl+shift+r', env, logger });
+    await trigger.start();
+    await trigger.stop();
+    expect(warned).toContainEqual(
+      expect.objectContaining({
+        err: expect.objectContaining({ name: 'HotkeyError', domain: 'hotkey', code: 'no-bus' }),
+      }),
+    );
+  });
 });

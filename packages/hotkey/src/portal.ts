@@ -16,6 +16,7 @@ import {
   type Vardict,
 } from '@whis/dbus';
 import { checkDesktopEntry, PORTAL_APP_ID, writeDesktopEntry } from './desktop-entry.js';
+import { HotkeyError, isPortalError, type PortalProblem } from './errors.js';
 import { createPortalPress } from './internal/portal-press.js';
 import { createPressLogic, type PressMode } from './internal/press.js';
 import { KEYSYMS, type Hotkey } from './spec.js';
@@ -86,8 +87,7 @@ export function preferredTrigger(hotkey: Hotkey): string {
   return parts.join('+');
 }
 
-export type PortalProblem =
-  'no-bus' | 'no-portal' | 'no-global-shortcuts' | 'cancelled' | 'refused';
+export type { PortalProblem };
 
 function desktopOf(env: NodeJS.ProcessEnv): string {
   return (env.XDG_CURRENT_DESKTOP ?? env.XDG_SESSION_DESKTOP ?? '').toLowerCase();
@@ -120,14 +120,14 @@ export function portalProblem(problem: PortalProblem, env: NodeJS.ProcessEnv, de
   }
 }
 
-class PortalError extends Error {
-  constructor(
-    readonly problem: PortalProblem,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+/** A portal problem as the coded error that carries its message (the fix for this desktop). */
+function portalError(
+  problem: PortalProblem,
+  env: NodeJS.ProcessEnv,
+  detail?: string,
+  cause?: unknown,
+): HotkeyError {
+  return new HotkeyError(problem, portalProblem(problem, env, detail), { cause });
 }
 
 // what the bus itself waits before it answers NoReply; a dialog's answer comes as a signal, later
@@ -142,9 +142,7 @@ async function connectBus(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise
       ...(signal ? { signal } : {}),
     });
   } catch (err) {
-    throw new PortalError('no-bus', portalProblem('no-bus', env, dbusErrorDetail(err)), {
-      cause: err,
-    });
+    throw portalError('no-bus', env, dbusErrorDetail(err), err);
   }
 }
 
@@ -158,7 +156,7 @@ export async function probeGlobalShortcuts(
     const version = await shortcutsVersion(bus, env);
     return { ok: true, version };
   } catch (err) {
-    const problem = err instanceof PortalError ? err.problem : 'no-portal';
+    const problem = isPortalError(err) ? err.code : 'no-portal';
     return { ok: false, problem, reason: (err as Error).message };
   } finally {
     bus?.close();
@@ -171,19 +169,14 @@ async function shortcutsVersion(bus: SessionBus, env: NodeJS.ProcessEnv): Promis
     version = await portalVersion(bus, SHORTCUTS);
   } catch (err) {
     const problem = isServiceMissing(err) ? 'no-portal' : 'no-global-shortcuts';
-    throw new PortalError(problem, portalProblem(problem, env, dbusErrorReason(err)), {
-      cause: err,
-    });
+    throw portalError(problem, env, dbusErrorReason(err), err);
   }
   const gnome = await gnomeBefore48(bus, env);
   if (gnome)
-    throw new PortalError(
+    throw portalError(
       'no-global-shortcuts',
-      portalProblem(
-        'no-global-shortcuts',
-        env,
-        `GNOME ${gnome} has none of its own; the one on offer comes from xdg-desktop-portal-kde, which never fires on GNOME`,
-      ),
+      env,
+      `GNOME ${gnome} has none of its own; the one on offer comes from xdg-desktop-portal-kde, which never fires on GNOME`,
     );
   return version;
 }
@@ -268,12 +261,13 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     log,
   });
 
-  const unavailable = (reason: string) => {
+  const unavailable = (err: HotkeyError) => {
+    const reason = err.message;
     state.binding = undefined;
     announced = undefined;
     if (reason === lastProblem) return;
     lastProblem = reason;
-    log?.warn({ reason }, 'portal hotkey unavailable');
+    log?.warn({ err }, 'portal hotkey unavailable');
     emit({ type: 'unavailable', reason });
   };
   // said once per binding: a desktop may announce the binding twice (ShortcutsChanged, then the
@@ -357,7 +351,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       const name = dbusErrorName(err);
       // a portal older than 1.19 has no Registry: an unsandboxed app works without it
       if (name.endsWith('ServiceUnknown') || name.endsWith('NameHasNoOwner'))
-        throw new PortalError('no-portal', portalProblem('no-portal', env, name), { cause: err });
+        throw portalError('no-portal', env, name, err);
       log?.debug({ err: name, detail: dbusErrorDetail(err) }, 'the host portal Registry refused');
     }
     const version = await shortcutsVersion(bus!, env);
@@ -370,10 +364,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       },
     ]);
     if (created.response !== 0)
-      throw new PortalError(
-        'refused',
-        portalProblem('refused', env, `CreateSession answered ${created.response}`),
-      );
+      throw portalError('refused', env, `CreateSession answered ${created.response}`);
     // the handle comes back as a string on KDE, an object path elsewhere
     const handle = String(created.results.session_handle?.value ?? '');
     if (current !== generation) return;
@@ -395,18 +386,14 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       // successful bind with 2 and the shortcuts in its results (fixed in 49.0)
       binding = bindingIn(bound.results.shortcuts?.value as Shortcut[] | undefined);
       if (binding === undefined && bound.response !== 0) binding = await listedBinding(handle);
-      if (binding === undefined && bound.response === 1)
-        throw new PortalError('cancelled', portalProblem('cancelled', env));
+      if (binding === undefined && bound.response === 1) throw portalError('cancelled', env);
       if (binding === undefined)
-        throw new PortalError(
+        throw portalError(
           'refused',
-          portalProblem(
-            'refused',
-            env,
-            bound.response === 0
-              ? 'the shortcut is not in its answer'
-              : `BindShortcuts answered ${bound.response}`,
-          ),
+          env,
+          bound.response === 0
+            ? 'the shortcut is not in its answer'
+            : `BindShortcuts answered ${bound.response}`,
         );
       if (bound.response !== 0)
         log?.debug(
@@ -429,9 +416,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     } catch (err) {
       if (current !== generation || stopped) return;
       unavailable(
-        err instanceof PortalError
-          ? err.message
-          : portalProblem('refused', env, dbusErrorDetail(err)),
+        isPortalError(err) ? err : portalError('refused', env, dbusErrorDetail(err), err),
       );
     }
   };
@@ -447,7 +432,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
         const binding = bindingIn(msg.body[1] as Shortcut[]);
         if (binding === undefined) {
           unavailable(
-            portalProblem('refused', env, 'the whis shortcut was removed in the desktop settings'),
+            portalError('refused', env, 'the whis shortcut was removed in the desktop settings'),
           );
         } else {
           state.binding = binding || undefined;
@@ -462,7 +447,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       if (msg.body[2]) void open();
       else
         unavailable(
-          portalProblem('no-portal', env, 'it stopped; whis binds the key again when it is back'),
+          portalError('no-portal', env, 'it stopped; whis binds the key again when it is back'),
         );
     }
   };
@@ -480,7 +465,8 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       try {
         connected = await connectBus(env, signal);
       } catch (err) {
-        if (!signal.aborted) unavailable(err instanceof PortalError ? err.message : String(err));
+        if (!signal.aborted)
+          unavailable(isPortalError(err) ? err : portalError('no-bus', env, String(err), err));
         return;
       }
       // stopped while connecting: this connection is nobody's, and would keep the process alive
@@ -490,7 +476,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       connected.onError((err) => {
         if (stopped) return;
         log?.warn({ err }, 'session bus connection failed');
-        unavailable(portalProblem('no-bus', env, err.message));
+        unavailable(portalError('no-bus', env, err.message, err));
       });
       try {
         // signals from the portal only: no other client on the bus can press the key

@@ -106,13 +106,11 @@ export const ERROR_INFO_CODES = [
   'invalid-replacements',
   'invalid-settings',
   'unknown-step',
-  'llm-failed',
   'command-failed',
   // feedback
   'no-session-bus',
   'dbus-failed',
   'dbus-timeout',
-  'no-player',
 ] as const;
 
 /**

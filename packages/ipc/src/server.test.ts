@@ -533,6 +533,35 @@ describe('client errors a CLI can map', () => {
     }
   });
 
+  it('close() with no drain bound (Infinity) waits for the request in flight and answers it', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    const srv = await serve(
+      {
+        retry: async () => {
+          entered();
+          await held;
+          return { id: 'r1', text: 'kept' };
+        },
+      },
+      { drainTimeoutMs: Infinity },
+    );
+    const client = await connect();
+    const answer = client.request('retry', {});
+    await inHandler;
+    let closed = false;
+    const closing = srv.close().then(() => (closed = true));
+    // a window in which a drain bound of "for ever" must not end: Node's setTimeout(Infinity)
+    // fires after 1 ms
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(false);
+    release();
+    await expect(answer).resolves.toMatchObject({ text: 'kept' });
+    await closing;
+  });
+
   it('a request timeout rejects that request only', async () => {
     await serve(
       { retry: () => new Promise(() => undefined), status: () => idleStatus() },

@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '@whis/contracts';
+import { deadline, silentLogger, untilAborted, type Logger } from '@whis/contracts';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Connection, END_GRACE_MS, type ConnectionOwner } from './connection.js';
@@ -60,7 +60,7 @@ export interface IpcServerOptions {
    * Default 1 MiB.
    */
   maxPendingBytes?: number;
-  /** How long `close()` waits for in-flight requests. Default 30 s. */
+  /** How long `close()` waits for in-flight requests. Default 30 s; `Infinity`: as long as they take. */
   drainTimeoutMs?: number;
   /**
    * Turns a domain error a handler throws into the JSON-RPC error it answers (an RpcError always
@@ -191,12 +191,11 @@ class ServerCore implements IpcServer, ConnectionOwner {
       else listener.close(() => resolve());
     });
     const connections = [...this.connections];
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
+    // what is still answering gets drainTimeoutMs (Infinity: as long as it takes), then is cut off
+    await untilAborted(
       Promise.all(connections.map((c) => c.drain())),
-      new Promise((resolve) => (timer = setTimeout(resolve, this.drainTimeoutMs))),
-    ]);
-    clearTimeout(timer);
+      deadline(this.drainTimeoutMs),
+    ).catch(() => undefined);
     for (const connection of this.connections) connection.finish();
     await closed;
   }

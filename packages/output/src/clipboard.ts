@@ -75,7 +75,6 @@ function writeWith(
     env,
     timeoutMs,
     install: tool.install,
-    detached: tool !== CLIP, // a console program detached on Windows opens a window of its own
   }).then(() => undefined);
 }
 

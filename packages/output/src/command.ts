@@ -1,4 +1,5 @@
 import type { Output } from '@whis/contracts';
+import { shellCommand } from '@whis/process';
 import { OutputError } from './errors.js';
 import { runTool } from './internal/run.js';
 
@@ -11,19 +12,18 @@ export interface CommandOutputOptions {
 /**
  * Each transcript to a command of the user's, on its stdin (run by the shell: `sh -c` on Unix,
  * `cmd /c` on Windows): a note-taking script, `tee -a notes.md`, a chat client. A command that
- * exits non-zero, or runs past `timeoutMs`, is a failed delivery with its stderr in the message;
- * the text stays in `whis last` either way.
+ * exits non-zero, or runs past `timeoutMs`, is a failed delivery with its stderr in the message
+ * (at the time-out it is ended with what it started: `runProcess` of @whis/process); the text stays
+ * in `whis last` either way.
  */
 export function createCommandOutput(command: string, options: CommandOutputOptions = {}): Output {
-  const windows = process.platform === 'win32';
   return {
     name: `command ${command}`,
     async deliver(text) {
-      const shell = windows ? 'cmd.exe' : 'sh';
+      const shell = shellCommand(command);
       try {
         await runTool({
-          command: shell,
-          args: windows ? ['/d', '/s', '/c', command] : ['-c', command],
+          ...shell,
           input: text,
           env: options.env ?? process.env,
           timeoutMs: options.timeoutMs ?? 10_000,
@@ -33,10 +33,8 @@ export function createCommandOutput(command: string, options: CommandOutputOptio
         const { code, message } = err as OutputError;
         throw new OutputError(
           code,
-          `The output command \`${command}\`${message.slice(shell.length)}`,
-          {
-            cause: err,
-          },
+          `The output command \`${command}\`${message.slice(shell.command.length)}`,
+          { cause: err },
         );
       }
     },

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // unprivileged user; the output package (built) and the ones it imports are copied where that user
 // can read them (the D-Bus library itself loads only for the portal, which this session lacks)
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
-const imported = ['contracts', 'dbus'].map((name) => ({
+const imported = ['contracts', 'dbus', 'process'].map((name) => ({
   name,
   root: fileURLToPath(new URL(`../../${name}`, import.meta.url)),
 }));

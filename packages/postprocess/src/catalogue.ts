@@ -7,7 +7,7 @@ import { STEP_NAMES, type FinalPunctuation, type StepName } from '@whis/contract
 import { PostProcessError } from './errors.js';
 import { runTextCommand } from './steps/command.js';
 import { removeFillers } from './steps/fillers.js';
-import { createLlmTidy, judgeTidyUp } from './steps/llm.js';
+import { createLlmTidy, judgeTidyUp, prepareLlm } from './steps/llm.js';
 import { createReplacer, parseReplacements } from './steps/replacements.js';
 import { applySpokenPunctuation } from './steps/spoken.js';
 
@@ -73,6 +73,8 @@ export interface StepDefinition {
   describe(settings: PostProcessSettings, environment: Environment): string;
   /** Whether it can work (the model answers in time, the command exists), for `doctor`. */
   check(settings: PostProcessSettings, environment: Environment): Promise<StepCheck>;
+  /** Loads ahead what its first run would otherwise wait for (the llm's HTTP client); never rejects. */
+  prepare?(): Promise<void>;
 }
 
 export const DEFAULT_LLM_MODEL = 'gpt-5-mini';
@@ -164,6 +166,7 @@ const fillers: StepDefinition = {
 
 const llm: StepDefinition = {
   name: 'llm',
+  prepare: prepareLlm,
   summary: 'a language model tidies the text (llmModel, llmBaseURL, llmPrompt, llmTimeoutMs)',
   async create(settings, environment) {
     const options = llmOptions(settings, environment);
@@ -245,10 +248,15 @@ const command: StepDefinition = {
       );
     return {
       name: 'command',
-      async run(text) {
+      async run(text, { signal }) {
         try {
           return {
-            text: await runTextCommand(text, { command: line, env, timeoutMs: COMMAND_TIMEOUT_MS }),
+            text: await runTextCommand(text, {
+              command: line,
+              env,
+              timeoutMs: COMMAND_TIMEOUT_MS,
+              ...(signal ? { signal } : {}),
+            }),
           };
         } catch (err) {
           return { text, note: (err as Error).message };

@@ -73,6 +73,15 @@ export function chainUses(settings: PostProcessSettings, step: StepName): boolea
   ].includes(step);
 }
 
+/**
+ * Loads ahead, in the background, what the first run of each step in the chain (or a profile's)
+ * would wait for: call it when the service starts. Never rejects.
+ */
+export async function prepareChain(settings: PostProcessSettings): Promise<void> {
+  const names = STEP_NAMES.filter((name) => chainUses(settings, name));
+  await Promise.all(names.map((name) => STEPS[name].prepare?.().catch(() => undefined)));
+}
+
 /** The steps and final punctuation for a window (the profile of its class over the settings). */
 export function planChain(settings: PostProcessSettings, windowClass?: string): ChainPlan {
   const match = profileFor(settings.profiles, windowClass);

@@ -1,6 +1,6 @@
 import { WhisError } from '@whis/contracts';
 export type PostProcessErrorCode =
-  'invalid-replacements' | 'invalid-settings' | 'unknown-step' | 'llm-failed' | 'command-failed';
+  'invalid-replacements' | 'invalid-settings' | 'unknown-step' | 'command-failed';
 
 /** A post-processing failure: `code` for programs, a message that says what to fix. */
 export class PostProcessError extends WhisError<'postprocess', PostProcessErrorCode> {

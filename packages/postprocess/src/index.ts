@@ -3,6 +3,7 @@ export {
   planChain,
   profileFor,
   chainUses,
+  prepareChain,
   applyFinalPunctuation,
   describeChain,
   checkChain,

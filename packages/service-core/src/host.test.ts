@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ServiceEvent } from '@whis/ipc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceHost, type ServiceHost } from './host.js';
+import { JournalError } from './errors.js';
 import { createJournal, type Journal } from './journal.js';
 import {
   FakeAudioSource,
@@ -137,6 +138,34 @@ describe('a recording', () => {
     expect(events.find((e) => e.type === 'error')).toMatchObject({
       error: { domain: 'output', code: 'write-failed' },
     });
+  });
+
+  it('a transcript the journal cannot store is delivered and reported as not saved, in the journal domain', async () => {
+    journal.transcribed = () =>
+      Promise.reject(new JournalError('disk-full', 'No space left to store the transcript.'));
+    const id = await record('unsaved words');
+    await host.finish();
+    await expect.poll(async () => (await host.status()).lastError?.code).toBe('disk-full');
+    expect(output.delivered).toEqual(['unsaved words']);
+    const { lastError } = await host.status();
+    expect(lastError).toMatchObject({ domain: 'journal', recordingId: id });
+    // the truth, told once the delivery is known: delivered, not kept for `whis last`
+    expect(lastError!.message).toMatch(/delivered/);
+    expect(lastError!.message).toMatch(/not saved/);
+  });
+
+  it('a transcript neither stored nor delivered is not said to be saved', async () => {
+    journal.transcribed = () =>
+      Promise.reject(new JournalError('disk-full', 'No space left to store the transcript.'));
+    output.failNext(new Error('xclip failed'));
+    await record('lost words');
+    await host.finish();
+    await expect.poll(async () => (await host.status()).lastError?.domain).toBe('output');
+    const errors = events.filter((e) => e.type === 'error');
+    expect(errors).toHaveLength(1);
+    const { message } = (await host.status()).lastError!;
+    expect(message).not.toMatch(/whis last/);
+    expect(message).toMatch(/not saved either/);
   });
 
   it("the service's own errors say so: no speech is the host's", async () => {

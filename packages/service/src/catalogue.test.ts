@@ -8,7 +8,13 @@ import {
   type SettingKey,
   type Settings,
 } from '@whis/config';
-import { CUES, feedbackSettingsFrom, NOTIFY_LEVELS, synthesizeCue } from '@whis/feedback';
+import {
+  createFeedbackShared,
+  CUES,
+  feedbackSettingsFrom,
+  NOTIFY_LEVELS,
+  synthesizeCue,
+} from '@whis/feedback';
 import { KEYBOARDS } from '@whis/output';
 import { planChain, STEPS } from '@whis/postprocess';
 import { MemoryLogger } from '@whis/service-core/testing';
@@ -196,9 +202,28 @@ describe('composeService', () => {
     }
   });
 
+  it('each feedback row makes its own part, and only when the settings turn it on', async () => {
+    const context = {
+      settings: { notify: 'off', sounds: ['error'] } as Settings,
+      logger: new MemoryLogger(),
+      env: {},
+      defaultTranscriptFile: join(dir, 't.txt'),
+    };
+    const shared = createFeedbackShared({ env: {} });
+    expect(FEEDBACK.notifications.create(context, shared)).toBeUndefined();
+    expect(FEEDBACK.media.create(context, shared)).toBeUndefined();
+    const cues = FEEDBACK.cues.create(context, shared);
+    expect(cues).toMatchObject({
+      handle: expect.any(Function),
+      afterCapture: expect.any(Function),
+    });
+    await cues?.close?.();
+    shared.close();
+  });
+
   it('the one-shot: no outputs, no trigger', async () => {
     const parts = compose({ outputs: ['clipboard'] }, []);
-    expect(parts.output.name).toBe('none');
+    expect(parts.output.name).toBe('no output');
     expect(parts.triggers).toEqual([]);
     await parts.close();
   });

@@ -2,9 +2,9 @@
 // The background service (run.ts) and the one-shot `whis` both use it, so a part added to the
 // catalogue reaches both, and an unknown name is an error rather than a quiet fallback.
 import { ConfigError, type Settings } from '@whis/config';
-import { createFeedback, feedbackSettingsFrom, type Feedback } from '@whis/feedback';
+import { combineFeedback, createFeedbackShared, type Feedback } from '@whis/feedback';
 import { closeRemoteDesktops, focusedWindowClass } from '@whis/output';
-import { chainUses, createTextProcessor, describeChain, prepareLlm } from '@whis/postprocess';
+import { createTextProcessor, describeChain, prepareChain } from '@whis/postprocess';
 import type {
   AudioSource,
   LiveTranscriber,
@@ -18,6 +18,7 @@ import { silentLogger } from '@whis/contracts';
 import {
   currentSettings,
   describeFeedbackRows,
+  feedbackFor,
   describeOutputs,
   engineFor,
   ENGINES,
@@ -25,7 +26,10 @@ import {
   isOutputName,
   microphoneFor,
   OUTPUTS,
+  DEFAULT_OUTPUTS,
+  outputNamesFor,
   outputProblems,
+  type OutputName,
   TRIGGERS,
   type EngineName,
   type PartContext,
@@ -89,34 +93,34 @@ export function composeService(options: CompositionOptions): Composition {
     env,
     defaultTranscriptFile: options.defaultTranscriptFile,
   };
-  const names = options.outputs ?? settings.outputs ?? ['clipboard'];
+  const names = options.outputs ?? outputNamesFor(settings);
   const unknown = names.filter((name) => !isOutputName(name));
   if (unknown.length > 0)
     throw new ConfigError(
       'invalid-settings',
-      `Unknown output ${unknown.map((n) => `"${n}"`).join(', ')}: outputs takes ${Object.keys(OUTPUTS).join(', ')} (\`whis config set outputs clipboard\`).`,
+      `Unknown output ${unknown.map((n) => `"${n}"`).join(', ')}: outputs takes ${Object.keys(OUTPUTS).join(', ')} (\`whis config set outputs ${DEFAULT_OUTPUTS.join(',')}\`).`,
     );
-  const outputsOf = (list: readonly string[], context: PartContext): Output => {
-    const made = list.map((name) => OUTPUTS[name as keyof typeof OUTPUTS].create(context));
-    if (made.length === 0) return { name: 'none', deliver: async () => undefined };
-    return made.length === 1 ? made[0]! : combineOutputs(made);
-  };
-  // with typeSegments, the type output types each segment as it comes (never pressing Return),
-  // and is left out of the whole transcript's outputs
-  const bySegment = settings.typeSegments === true && names.includes('type');
-  const output = outputsOf(bySegment ? names.filter((n) => n !== 'type') : names, context);
-  const segmentOutput = bySegment
-    ? outputsOf(['type'], { ...context, settings: { ...settings, submit: false } })
-    : undefined;
+  const combined = (made: Output[]): Output | undefined =>
+    made.length <= 1 ? made[0] : combineOutputs(made);
+  // a row may take each segment as it comes (the type output with typeSegments): it is then left
+  // out of the whole transcript's outputs
+  const rows = names.map((name) => OUTPUTS[name as OutputName]);
+  const bySegment = rows.map((row) => row.segments?.(context));
+  const output = combined(
+    rows.filter((_row, i) => bySegment[i] === undefined).map((row) => row.create(context)),
+  ) ?? { name: 'no output', deliver: async () => undefined };
+  const segmentOutput = combined(bySegment.filter((o): o is Output => o !== undefined));
 
   const trigger =
     options.trigger && TRIGGERS[options.trigger.backend].create(context, options.trigger);
   const triggers = trigger ? [trigger] : [];
 
-  const feedback = createFeedback({
-    ...feedbackSettingsFrom(settings),
-    logger: logger.child({ component: 'feedback' }),
-  });
+  // each kind the settings turn on makes its own part; they share one session bus connection
+  const shared = createFeedbackShared({ env, logger: logger.child({ component: 'feedback' }) });
+  const feedback = combineFeedback(
+    feedbackFor(settings).map((row) => row.create(context, shared)),
+    shared,
+  );
   for (const t of triggers)
     t.onEvent((event) => {
       if (event.type === 'unavailable')
@@ -167,8 +171,8 @@ export function composeService(options: CompositionOptions): Composition {
       }
     },
     prepare() {
-      // the llm step's first request must not pay for loading the HTTP client
-      if (chainUses(settings, 'llm')) void prepareLlm();
+      // a step's first run must not pay for loading what it needs (the llm's HTTP client)
+      void prepareChain(settings);
     },
     prepareRecording: prepareEngines,
     async close() {

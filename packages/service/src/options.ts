@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
 import { formatHotkey, parseHotkey } from '@whis/hotkey/spec';
-import { TRIGGERS } from './catalogue/index.js';
+import { DEFAULT_TRIGGER, isTriggerName, TRIGGERS, type TriggerName } from './catalogue/index.js';
 
 export interface DaemonOptions {
   /** Hotkey spec, or null for socket-only control (`--no-hotkey`). */
   hotkey: string | null;
   pushToTalk: boolean;
-  /** Where the hotkey comes from (`whis listen --hotkey-backend`, the hotkeyBackend setting). */
-  hotkeyBackend: 'auto' | 'x11' | 'portal';
+  /**
+   * Where the hotkey comes from (`whis listen --hotkey-backend`, the hotkeyBackend setting); with a
+   * trigger row that listens for no key (`none`), `hotkey` is null.
+   */
+  hotkeyBackend: TriggerName;
   /** Print `#1 recording…` progress lines on stdout (set by a foreground `whis listen`). */
   progress: boolean;
   logLevel: string;
@@ -43,15 +46,15 @@ export function parseDaemonArgs(
       { cause: err },
     );
   }
-  const backend = values['hotkey-backend'] ?? defaults.hotkeyBackend ?? 'auto';
-  if (!Object.hasOwn(TRIGGERS, backend)) {
+  const backend = values['hotkey-backend'] ?? defaults.hotkeyBackend ?? DEFAULT_TRIGGER;
+  if (!isTriggerName(backend)) {
     throw new UsageError(
       `Unknown hotkey backend "${backend}": use ${Object.keys(TRIGGERS).join(', ')}${values['hotkey-backend'] ? '' : ' (the hotkeyBackend setting: `whis config set hotkeyBackend …`)'}.`,
     );
   }
   let hotkey: string | null = null;
-  // `none`: the desktop binds `whis toggle` (or start/finish); the service listens for no key
-  if (!values['no-hotkey'] && backend !== 'none') {
+  // a row that listens for no key: the desktop binds `whis toggle` (or start/finish)
+  if (!values['no-hotkey'] && TRIGGERS[backend].listens) {
     const spec = values.hotkey ?? defaults.hotkey ?? 'ctrl+shift+r';
     try {
       // the canonical form from here on: in the log, in `status`, to the listener
@@ -66,7 +69,7 @@ export function parseDaemonArgs(
   return {
     hotkey,
     pushToTalk: values['push-to-talk'] ?? defaults.pushToTalk ?? false,
-    hotkeyBackend: backend === 'none' ? 'auto' : (backend as 'auto' | 'x11' | 'portal'),
+    hotkeyBackend: backend,
     progress: values.progress ?? false,
     logLevel: values['log-level'] ?? process.env.WHIS_LOG_LEVEL ?? 'info',
   };

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deadline } from '@whis/contracts';
 import { connectToDaemon } from '@whis/ipc';
 import { ensurePrivateDirSync, openLogDescriptor, resolvePaths } from '@whis/config';
 import { loadPackage } from '../lazy.js';
@@ -56,23 +58,12 @@ export async function runListen(args: ListenArgs): Promise<number> {
     stdio: ['ignore', out, out],
   });
   closeSync(out);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
+  // the child's exit (already running, bad config) or 10 s, whichever comes first, ends the wait
+  const exited = new AbortController();
+  child.once('exit', (code) => exited.abort(code));
   child.unref();
-  // Wait until it answers (or exits: already running, bad config), up to 10 s.
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const early = await Promise.race([
-      exited,
-      new Promise<'wait'>((r) => setTimeout(() => r('wait'), 100)),
-    ]);
-    if (early !== 'wait') {
-      throw new CliError(`The daemon exited at start (code ${early}).`, {
-        exitCode: early === ExitCode.AlreadyRunning ? ExitCode.AlreadyRunning : ExitCode.Failure,
-        hint: 'See why with `whis logs`.',
-      });
-    }
+  const ready = deadline(10_000, exited.signal);
+  while (!ready.aborted) {
     try {
       const client = await connectToDaemon(daemonEndpoint(), {
         timeoutMs: 1000,
@@ -89,6 +80,14 @@ export async function runListen(args: ListenArgs): Promise<number> {
     } catch {
       // not up yet
     }
+    await sleep(100, undefined, { signal: ready }).catch(() => undefined);
+  }
+  if (exited.signal.aborted) {
+    const code = exited.signal.reason as number | null;
+    throw new CliError(`The daemon exited at start (code ${code}).`, {
+      exitCode: code === ExitCode.AlreadyRunning ? ExitCode.AlreadyRunning : ExitCode.Failure,
+      hint: 'See why with `whis logs`.',
+    });
   }
   throw new CliError('The daemon did not answer within 10 s.', { hint: 'See `whis logs`.' });
 }

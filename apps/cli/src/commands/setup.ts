@@ -1,5 +1,16 @@
-import { ENGINE_NAMES, NOTIFY_LEVELS, type EngineName, type OutputName } from '@whis/contracts';
+import { createRequire } from 'node:module';
+import { ENGINE_NAMES, NOTIFY_LEVELS, type EngineName } from '@whis/contracts';
 import type { Argv, CommandModule } from 'yargs';
+
+// The outputs setup offers are the rows that say how (`offer`). The builder runs only for `whis
+// setup` (and its --help), which loads the outputs' catalogue anyway; synchronously, as a yargs
+// builder is.
+const offeredOutputs = (): string[] =>
+  (
+    createRequire(import.meta.url)(
+      '@whis/service/outputs',
+    ) as typeof import('@whis/service/outputs')
+  ).offeredOutputs();
 
 export interface SetupArgs {
   /** Where speech becomes text: `local` (this computer) or an API (`file`, `realtime`). */
@@ -49,7 +60,7 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
       .option('output', {
         type: 'string',
         // the outputs setup offers (the others: `whis config set outputs`)
-        choices: ['clipboard', 'paste', 'type'] satisfies OutputName[],
+        choices: offeredOutputs(),
         describe: 'Where the text goes',
       })
       .option('hotkey', { type: 'string', describe: 'Global hotkey (default ctrl+shift+r)' })

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { untilAborted } from '@whis/contracts';
 import { connectToDaemon, type IpcClient, type ServiceEvent, type ServiceState } from '@whis/ipc';
 import { withDaemon } from '../daemon.js';
 import { ExitCode, toCliError } from '../errors.js';
@@ -47,15 +49,12 @@ export async function runStatus(args: StatusArgs): Promise<number> {
 // Follows the daemon through subscribe; when it is not running, says so once and reconnects with a
 // capped backoff, so a status bar started before the daemon shows it as soon as it comes up.
 async function follow(format: Format): Promise<number> {
-  let stopped = false;
-  const stop = new Promise<void>((resolve) => {
-    const onSignal = () => {
-      stopped = true;
-      resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  // SIGINT or SIGTERM ends every wait below at once
+  const stopping = new AbortController();
+  const stop = () => stopping.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const { signal } = stopping;
   let lastPrinted = '';
   const emit = (line: string) => {
     if (line === lastPrinted) return;
@@ -78,14 +77,14 @@ async function follow(format: Format): Promise<number> {
   };
 
   let delay = 250;
-  while (!stopped) {
+  while (!signal.aborted) {
     let client: IpcClient;
     try {
       client = await connectToDaemon(daemonEndpoint(), { timeoutMs: 3000, client: 'whis-cli' });
     } catch (err) {
       if (!isNotRunning(err) && (err as { code?: string }).code !== 'unresponsive') throw err;
       show('stopped');
-      await Promise.race([stop, new Promise((r) => setTimeout(r, delay))]);
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
       delay = Math.min(delay * 2, 5000);
       continue;
     }
@@ -137,10 +136,12 @@ async function follow(format: Format): Promise<number> {
       state = status.state;
       error = status.lastError?.message;
       show(state, { durationMs: status.recording?.durationMs, error });
-      await Promise.race([stop, closed]);
+      await untilAborted(closed, signal).catch(() => undefined);
     } finally {
       client.close();
     }
   }
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
   return ExitCode.Ok;
 }

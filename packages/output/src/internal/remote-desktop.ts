@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   closePortalSession,
   connectSessionBus,
@@ -67,6 +68,8 @@ export class RemoteDesktop {
   private bus: SessionBus | undefined;
   private session: string | undefined;
   private opening: Promise<string> | undefined;
+  // the start in flight: close() aborts it (a dialog nobody answers would hold it for minutes)
+  private starting: AbortController | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private busy = 0;
   private closedByDesktop = false;
@@ -131,8 +134,15 @@ export class RemoteDesktop {
       await this.keysym(session, MODIFIER_KEYS[m], false);
   }
 
-  /** Ends the session and the connection. */
+  /** Ends the session and the connection; a start in flight is aborted first, and its session closed. */
   async close(): Promise<void> {
+    this.starting?.abort(
+      new RemoteDesktopError(
+        'closed',
+        'whis closed the remote-control session while it was starting.',
+      ),
+    );
+    await this.opening?.catch(() => undefined);
     const { bus, session } = this;
     this.session = undefined;
     this.bus = undefined;
@@ -166,12 +176,17 @@ export class RemoteDesktop {
     }
   }
 
-  private async connect(): Promise<SessionBus> {
+  private async connect(signal?: AbortSignal): Promise<SessionBus> {
     if (this.bus) return this.bus;
     let bus: SessionBus;
     try {
-      bus = await connectSessionBus({ env: this.options.env, timeoutMs: CALL_TIMEOUT_MS });
+      bus = await connectSessionBus({
+        env: this.options.env,
+        timeoutMs: CALL_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      });
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       throw new RemoteDesktopError('no-bus', remoteDesktopProblem('no-bus', dbusErrorDetail(err)), {
         cause: err,
       });
@@ -212,19 +227,31 @@ export class RemoteDesktop {
     }
   }
 
-  // a portal request: a dialog's answer is waited for up to `timeoutMs`
-  private request(
+  // a portal request: a dialog's answer is waited for up to `timeoutMs`, or until `signal` aborts
+  private async request(
     member: string,
     signature: string,
     body: (options: Vardict) => unknown[],
     timeoutMs: number,
+    signal: AbortSignal,
   ) {
-    return portalRequest(this.bus!, { interface: REMOTE, member, signature, body, timeoutMs });
+    try {
+      return await portalRequest(this.bus!, {
+        interface: REMOTE,
+        member,
+        signature,
+        body,
+        timeoutMs,
+        signal,
+      });
+    } catch (err) {
+      throw signal.aborted ? signal.reason : err;
+    }
   }
 
   /** Version and device types, or the reason there is no RemoteDesktop keyboard. */
-  async probe(): Promise<{ version: number; keyboard: boolean }> {
-    const bus = await this.connect();
+  async probe(signal?: AbortSignal): Promise<{ version: number; keyboard: boolean }> {
+    const bus = await this.connect(signal);
     try {
       const version = await portalVersion(bus, REMOTE);
       const types = Number(
@@ -240,8 +267,10 @@ export class RemoteDesktop {
   }
 
   private async open(): Promise<string> {
+    const starting = new AbortController();
+    this.starting = starting;
     try {
-      const session = await this.start();
+      const session = await this.start(starting.signal);
       return session;
     } catch (err) {
       const error =
@@ -256,12 +285,15 @@ export class RemoteDesktop {
         ...(error.unavailable ? { unavailable: true } : {}),
       };
       throw error;
+    } finally {
+      if (this.starting === starting) this.starting = undefined;
     }
   }
 
-  private async start(): Promise<string> {
+  private async start(signal: AbortSignal): Promise<string> {
     const started = Date.now();
-    const { version, keyboard } = await this.probe();
+    const { version, keyboard } = await this.probe(signal);
+    signal.throwIfAborted();
     if (!keyboard)
       throw new RemoteDesktopError(
         'no-remote-desktop',
@@ -270,7 +302,7 @@ export class RemoteDesktop {
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     let token = version >= 2 ? await readFile(this.tokenFile, 'utf8').catch(() => '') : '';
     for (let attempt = 0; ; attempt++) {
-      const result = await this.startSession(version, token.trim(), timeoutMs);
+      const result = await this.startSession(version, token.trim(), timeoutMs, signal);
       if (result.ok) {
         const saved = result.token ? await this.saveToken(result.token) : false;
         this.state = {
@@ -298,6 +330,7 @@ export class RemoteDesktop {
     version: number,
     token: string,
     timeoutMs: number,
+    signal: AbortSignal,
   ): Promise<{ ok: true; session: string; token?: string } | { ok: false; why: string }> {
     const V = this.bus!.dbus.Variant;
     const created = await this.request(
@@ -305,19 +338,22 @@ export class RemoteDesktop {
       'a{sv}',
       (options) => [{ ...options, session_handle_token: new V('s', portalToken()) }],
       timeoutMs,
+      signal,
     );
     if (created.response !== 0)
       return { ok: false, why: `CreateSession answered ${created.response}` };
     // the handle comes back as a string on KDE, an object path elsewhere
     const session = String(created.results.session_handle?.value ?? '');
     try {
-      const result = await this.selectAndStart(session, version, token, timeoutMs);
+      const result = await this.selectAndStart(session, version, token, timeoutMs, signal);
+      signal.throwIfAborted();
       if (result.ok) this.session = session;
       else void this.closeSession(session);
       return result;
     } catch (err) {
-      // a call that failed or timed out (a dialog nobody answered): the session is nobody's now
-      void this.closeSession(session);
+      // a call that failed, timed out (a dialog nobody answered) or was aborted: the session is
+      // nobody's now (closed before close() ends the connection)
+      await this.closeSession(session);
       throw err;
     }
   }
@@ -332,6 +368,7 @@ export class RemoteDesktop {
     version: number,
     token: string,
     timeoutMs: number,
+    signal: AbortSignal,
   ): Promise<{ ok: true; session: string; token?: string } | { ok: false; why: string }> {
     const V = this.bus!.dbus.Variant;
     const selected = await this.request(
@@ -347,6 +384,7 @@ export class RemoteDesktop {
         },
       ],
       timeoutMs,
+      signal,
     );
     if (selected.response !== 0)
       return { ok: false, why: `SelectDevices answered ${selected.response}` };
@@ -356,6 +394,7 @@ export class RemoteDesktop {
       'osa{sv}',
       (options) => [session, '', options],
       this.options.dialogTimeoutMs ?? Math.max(timeoutMs, 300_000),
+      signal,
     );
     if (start.response !== 0)
       return {
@@ -368,7 +407,9 @@ export class RemoteDesktop {
     // first, and a pause, and it has the user's layout (French "wayland" typed "zqyland" without)
     await this.keysym(session, MODIFIER_KEYS.shift, true);
     await this.keysym(session, MODIFIER_KEYS.shift, false);
-    await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 200));
+    await sleep(this.options.settleMs ?? 200, undefined, { signal }).catch(() =>
+      signal.throwIfAborted(),
+    );
     const restore = start.results.restore_token?.value as string | undefined;
     return { ok: true, session, ...(restore ? { token: restore } : {}) };
   }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ProcessError, runProcess } from '@whis/process';
 import { OutputError } from '../errors.js';
 
 export interface ToolRun {
@@ -16,64 +16,46 @@ export interface ToolRun {
    * inherited, so their output never closes.
    */
   output?: boolean;
-  /**
-   * Start the tool in a session of its own. Clipboard tools leave a process serving the selection:
-   * outside the service's process group it survives the Ctrl+C or hang-up a terminal sends the
-   * group, so the text is still there to paste after the service ends.
-   */
-  detached?: boolean;
   /** Words added to the failure message, given the tool's stderr (e.g. the input group). */
   hint?: (stderr: string) => string;
 }
 
 /**
- * Runs one tool: resolves with its stdout (empty without `output`); a missing tool is an
- * OutputError `missing-tool` naming the package, a non-zero exit or a timeout `tool-failed`.
+ * Runs one tool through `runProcess` (its own process group: a clipboard tool's server survives
+ * the Ctrl+C or hang-up a terminal sends the service's group; a time-out ends the tool with what
+ * it started): resolves with its stdout (empty without `output`); a missing tool is an OutputError
+ * `missing-tool` naming the package, a non-zero exit or a time-out `tool-failed`.
  */
-export function runTool(run: ToolRun): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(run.command, run.args, {
+export async function runTool(run: ToolRun): Promise<Buffer> {
+  try {
+    const { stdout } = await runProcess({
+      command: run.command,
+      args: run.args,
       env: run.env,
-      detached: run.detached ?? false,
-      stdio: ['pipe', run.output ? 'pipe' : 'ignore', 'pipe'],
+      timeoutMs: run.timeoutMs,
+      ...(run.input !== undefined ? { input: run.input } : {}),
+      ...(run.output ? { output: true } : {}),
     });
-    const stdout: Buffer[] = [];
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new OutputError('tool-failed', `${run.command} did not finish within ${run.timeoutMs} ms.`),
-      );
-    }, run.timeoutMs);
-    child.stdout?.on('data', (d: Buffer) => stdout.push(d));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        err.code === 'ENOENT'
-          ? new OutputError(
-              'missing-tool',
-              `${run.command} is not installed${run.install ? `. Install ${run.install}` : ''}.`,
-              { cause: err },
-            )
-          : new OutputError('tool-failed', `${run.command} could not start: ${err.message}`, {
-              cause: err,
-            }),
-      );
-    });
-    child.once(run.output ? 'close' : 'exit', (code: number | null, signal: string | null) => {
-      clearTimeout(timer);
-      if (!run.output) child.stderr!.destroy();
-      if (code === 0) return resolve(Buffer.concat(stdout));
-      const message = stderr.trim() || 'no message';
-      reject(
-        new OutputError(
+    return stdout;
+  } catch (err) {
+    if (!(err instanceof ProcessError)) throw err;
+    switch (err.code) {
+      case 'missing':
+        throw new OutputError(
+          'missing-tool',
+          `${run.command} is not installed${run.install ? `. Install ${run.install}` : ''}.`,
+          { cause: err },
+        );
+      case 'failed': {
+        const message = err.stderr.trim() || 'no message';
+        throw new OutputError(
           'tool-failed',
-          `${run.command} failed (${code ?? signal}): ${message}${run.hint?.(message) ?? ''}`,
-        ),
-      );
-    });
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(run.input ?? '');
-  });
+          `${run.command} failed (${err.exitCode ?? err.exitSignal}): ${message}${run.hint?.(message) ?? ''}`,
+          { cause: err },
+        );
+      }
+      default:
+        throw new OutputError('tool-failed', err.message, { cause: err });
+    }
+  }
 }

@@ -27,7 +27,9 @@ export function errorId(err: unknown, fallback: ErrorId): ErrorId {
 export function journalError(err: unknown, action: string): JournalError {
   if (err instanceof JournalError) return err;
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  // an errno from the file system, or @whis/config's FileError, which keeps it as `errno`
+  const errno = (err as { errno?: unknown }).errno;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || errno === 'ENOSPC' || errno === 'EDQUOT') {
     return new JournalError('disk-full', diskFullMessage(action), { cause: err });
   }
   return new JournalError('journal-failed', `Cannot ${action}: ${(err as Error).message}`, {

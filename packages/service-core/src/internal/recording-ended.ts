@@ -153,7 +153,8 @@ export class RecordingEnded {
   }
 
   // Stores the transcript (with the text as heard beside a processed one), announces it and
-  // delivers it. A store or a delivery that fails is reported; neither stops the other.
+  // delivers it. Neither a failed store nor a failed delivery stops the other; what went wrong is
+  // reported once both are known, so that the message says where the text is.
   private async deliver(
     id: string,
     raw: string,
@@ -161,6 +162,7 @@ export class RecordingEnded {
   ): Promise<string> {
     const { journal, output, logger, emit, reportError } = this.ctx;
     const text = processed?.text ?? raw;
+    let unsaved: unknown;
     try {
       await journal.transcribed(
         id,
@@ -168,23 +170,33 @@ export class RecordingEnded {
         processed ? { raw, applied: processed.applied } : undefined,
       );
     } catch (err) {
-      reportError(
-        errorId(err, { domain: 'journal', code: 'journal-failed' }),
-        `${(err as Error).message} (the transcript is still delivered)`,
-        id,
-      );
+      unsaved = err ?? new Error('the journal failed');
     }
     emit({ type: 'transcript', recordingId: id, text, ...(text !== raw ? { raw } : {}) });
+    let undelivered: unknown;
     if (text.length > 0) {
       try {
         await output.deliver(text);
       } catch (err) {
-        reportError(
-          errorId(err, { domain: 'output', code: 'output-failed' }),
-          `Could not deliver the transcript: ${(err as Error).message} It is saved: \`whis last\`.`,
-          id,
-        );
+        undelivered = err ?? new Error('the output failed');
       }
+    }
+    if (undelivered !== undefined) {
+      const where =
+        unsaved === undefined
+          ? 'It is saved: `whis last`.'
+          : `It was not saved either: ${(unsaved as Error).message}`;
+      reportError(
+        errorId(undelivered, { domain: 'output', code: 'output-failed' }),
+        `Could not deliver the transcript: ${(undelivered as Error).message} ${where}`,
+        id,
+      );
+    } else if (unsaved !== undefined) {
+      reportError(
+        errorId(unsaved, { domain: 'journal', code: 'journal-failed' }),
+        `The transcript was ${text.length > 0 ? 'delivered' : 'empty'} but not saved: ${(unsaved as Error).message} It will not be in \`whis last\`.`,
+        id,
+      );
     }
     logger.info({ recordingId: id, chars: text.length }, 'transcribed');
     return text;

@@ -1,14 +1,26 @@
-// What whis does besides delivering the text: one row per kind of feedback. The kinds are made
-// together (`createFeedback`: one listener of the host's events hands each to the kinds turned on);
-// each row says whether the settings turn it on, what it is, and checks what it needs.
+// What whis does besides delivering the text: one row per kind of feedback. Each row makes its own
+// part (`combineFeedback` in the composition hands every host event to the parts made), says
+// whether the settings turn it on, what it is, and checks what it needs.
 import type { Settings } from '@whis/config';
 import type { FeedbackName } from '@whis/contracts';
-import { feedbackSettingsFrom, findSoundCommand, probeFeedback } from '@whis/feedback';
+import {
+  createCues,
+  createMediaPause,
+  createNotifications,
+  feedbackSettingsFrom,
+  findSoundCommand,
+  probeFeedback,
+  type FeedbackPart,
+  type FeedbackShared,
+} from '@whis/feedback';
+import type { PartContext } from './context.js';
 import { optional, type Row } from './row.js';
 
 export interface FeedbackRow extends Row {
   /** Whether the settings turn it on; a kind that is off is neither described as on nor checked. */
   on(settings: Settings): boolean;
+  /** Its part of the service's feedback; `shared` holds the session bus the kinds share. */
+  create(context: PartContext, shared: FeedbackShared): FeedbackPart | undefined;
 }
 
 const OFF = { notify: 'off', pauseMedia: false, sounds: [] } as const;
@@ -28,6 +40,7 @@ export const FEEDBACK = {
     describe: (settings) => `notifications: ${feedbackSettingsFrom(settings).notify}`,
     problems: () => [],
     probe: probeOnly((settings) => ({ notify: settings.notify })),
+    create: ({ settings }, shared) => createNotifications(feedbackSettingsFrom(settings), shared),
   },
   cues: {
     summary: 'a short sound at start, at stop and on failure (sounds, soundVolume)',
@@ -43,6 +56,7 @@ export const FEEDBACK = {
       sounds: settings.sounds ?? [],
       ...(settings.soundVolume !== undefined ? { soundVolume: settings.soundVolume } : {}),
     })),
+    create: ({ settings }, shared) => createCues(feedbackSettingsFrom(settings), shared),
   },
   media: {
     summary: 'music and videos (MPRIS players) paused while you dictate (pauseMedia)',
@@ -53,6 +67,7 @@ export const FEEDBACK = {
         : 'media not paused',
     problems: () => [],
     probe: probeOnly(() => ({ pauseMedia: true })),
+    create: ({ settings }, shared) => createMediaPause(feedbackSettingsFrom(settings), shared),
   },
 } satisfies Record<FeedbackName, FeedbackRow>;
 

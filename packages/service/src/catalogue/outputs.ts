@@ -34,6 +34,11 @@ export interface OutputRow extends Row {
   /** How `whis setup` offers it when it asks where the text goes; undefined: not offered there. */
   offer?: string;
   create(context: PartContext): Output;
+  /**
+   * With these settings, the output for each segment as it comes (it then takes no part in the
+   * whole transcript's delivery), or undefined: it takes the whole transcript.
+   */
+  segments?(context: PartContext): Output | undefined;
 }
 
 const insertion = (context: PartContext) => {
@@ -92,6 +97,7 @@ function outputRow<Create extends (context: PartContext) => Output>(
     offer?: string;
     needs: OutputNeeds;
     create: Create;
+    segments?(context: PartContext): Output | undefined;
     /** Why it cannot work with these settings (a setting it needs is missing), or undefined. */
     misconfigured?(settings: Settings): string | undefined;
   },
@@ -136,6 +142,13 @@ export const OUTPUTS = {
     offer: 'Typed into the window you are in',
     needs: { display: true, keyboard: true },
     create: (context: PartContext): InsertingOutput => createTypeOutput(insertion(context)),
+    // typeSegments: each segment typed as it comes, never pressing Return
+    segments: (context) =>
+      context.settings.typeSegments === true
+        ? createTypeOutput(
+            insertion({ ...context, settings: { ...context.settings, submit: false } }),
+          )
+        : undefined,
   }),
   stdout: outputRow('stdout', {
     summary: "printed on the service's standard output",
@@ -168,7 +181,23 @@ export const isOutputName = (name: string): name is OutputName => Object.hasOwn(
 
 /** The output rows the settings name (unknown names are the composition's error). */
 export const outputsFor = (settings: Settings): OutputRow[] =>
-  (settings.outputs ?? ['clipboard']).filter(isOutputName).map((name) => OUTPUTS[name]);
+  outputNamesFor(settings)
+    .filter(isOutputName)
+    .map((name) => OUTPUTS[name]);
+
+/** The outputs when the `outputs` setting names none. */
+export const DEFAULT_OUTPUTS: readonly OutputName[] = ['clipboard'];
+
+/** The names the settings give as `outputs` (unchecked), or the default. */
+export const outputNamesFor = (settings: Settings): readonly string[] =>
+  settings.outputs ?? DEFAULT_OUTPUTS;
+
+/** The rows `whis setup` offers when it asks where the text goes, by name. */
+export const offeredOutputs = (): OutputName[] =>
+  (Object.keys(OUTPUTS) as OutputName[]).filter((name) => {
+    const row: OutputRow = OUTPUTS[name];
+    return row.offer !== undefined;
+  });
 
 /** What the outputs named in the settings need, together. */
 export function outputNeeds(names: readonly string[]): Required<OutputNeeds> {
@@ -182,14 +211,14 @@ export function outputNeeds(names: readonly string[]): Required<OutputNeeds> {
 
 /** The outputs in force, in words, for `whis status`: "clipboard, paste with xdotool (X11 session)". */
 export function describeOutputs(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
-  return (settings.outputs ?? ['clipboard'])
+  return outputNamesFor(settings)
     .map((name) => (isOutputName(name) ? OUTPUTS[name].describe(settings, env) : name))
     .join(', ');
 }
 
 /** What the outputs cannot do here, for `whis status` problems; a need two outputs share, once. */
 export function outputProblems(settings: Settings, env: NodeJS.ProcessEnv): string[] {
-  const problems = (settings.outputs ?? ['clipboard']).flatMap((name) =>
+  const problems = outputNamesFor(settings).flatMap((name) =>
     isOutputName(name) ? OUTPUTS[name].problems(settings, env) : [`Unknown output "${name}".`],
   );
   return [...new Set(problems)];

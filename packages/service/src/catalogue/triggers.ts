@@ -31,6 +31,8 @@ export interface TriggerOptions {
 }
 
 export interface TriggerRow extends Row {
+  /** Whether the service listens for a key of its own (false: the desktop binds `whis toggle`). */
+  listens: boolean;
   /** undefined: no trigger (the desktop binds `whis toggle`). */
   create(
     context: Pick<PartContext, 'settings' | 'logger'>,
@@ -59,6 +61,7 @@ const hotkeyRow = (
   probe: TriggerRow['probe'],
 ): TriggerRow => ({
   summary,
+  listens: true,
   prepare: async ({ env }) =>
     resolveHotkeyBackend(backend, env) === 'portal' ? prepareDesktopEntry(env) : [],
   create: ({ settings, logger }, { hotkey, pushToTalk }) =>
@@ -213,6 +216,7 @@ export const TRIGGERS = {
   ),
   none: {
     summary: 'none: your desktop binds `whis toggle` (or `whis start` and `whis finish`)',
+    listens: false,
     create: () => undefined,
     describe: () => 'none (hotkeyBackend none): your desktop binds `whis toggle`',
     problems: () => [],
@@ -231,6 +235,12 @@ export const TRIGGERS = {
 // against it, so a name without its row, or a row without its name, does not compile
 export type { TriggerName };
 
+/** The trigger in force when neither `--hotkey-backend` nor the `hotkeyBackend` setting names one. */
+export const DEFAULT_TRIGGER: TriggerName = 'auto';
+
+/** Whether `name` is a row of the triggers catalogue. */
+export const isTriggerName = (name: string): name is TriggerName => Object.hasOwn(TRIGGERS, name);
+
 /** The trigger the settings name (`hotkeyBackend`; default `auto`). */
 export const triggerFor = (settings: Settings): TriggerRow =>
-  TRIGGERS[settings.hotkeyBackend ?? 'auto'];
+  TRIGGERS[settings.hotkeyBackend ?? DEFAULT_TRIGGER];
