@@ -25,6 +25,7 @@ export { createMediaPauser, type MediaPauser, type PausedMedia } from './media.j
 export {
   createSoundPlayer,
   findSoundCommand,
+  findSoundCommands,
   soundCommandLine,
   synthesizeCue,
   cueWav,

@@ -169,4 +169,34 @@ describe('the player', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     await Promise.all([missing.close(), slow.close()]);
   });
+
+  it('a player that fails (pw-play with no PipeWire server) hands this cue and the next to the next player', async () => {
+    // a PATH of its own: a pw-play that fails as it does without a PipeWire server, a working paplay
+    const bin = join(dir, 'bin');
+    const calls = join(dir, 'calls');
+    await (await import('node:fs/promises')).mkdir(bin);
+    await writeFile(
+      join(bin, 'pw-play'),
+      `#!/bin/sh\necho pw-play >> "${calls}"\necho "Host is down" >&2\nexit 1\n`,
+    );
+    await writeFile(join(bin, 'paplay'), `#!/bin/sh\necho paplay >> "${calls}"\n`);
+    await chmod(join(bin, 'pw-play'), 0o755);
+    await chmod(join(bin, 'paplay'), 0o755);
+    const errors: Error[] = [];
+    const player = createSoundPlayer({
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+      onError: (err) => errors.push(err),
+    });
+    expect(player.command).toBe('pw-play');
+    await player.play('start');
+    await player.play('stop');
+    expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
+      'pw-play',
+      'paplay',
+      'paplay',
+    ]);
+    expect(player.command).toBe('paplay');
+    expect(errors).toEqual([]);
+    await player.close();
+  });
 });

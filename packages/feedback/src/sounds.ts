@@ -138,7 +138,16 @@ export function findSoundCommand(
       args: ['-NoProfile', '-NonInteractive'],
       fileArgs: powershellPlay,
     };
-  return LINUX_PLAYERS.find((player) => onPath(player.command, env));
+  return findSoundCommands(platform, env)[0];
+}
+
+/** Every player there is, in the order they are tried (Linux: each of pw-play, paplay, aplay on PATH). */
+export function findSoundCommands(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): SoundCommand[] {
+  if (platform === 'darwin' || platform === 'win32') return [findSoundCommand(platform, env)!];
+  return LINUX_PLAYERS.filter((player) => onPath(player.command, env));
 }
 
 /** Plays the cues. */
@@ -168,7 +177,10 @@ export interface SoundPlayerOptions {
  */
 export function createSoundPlayer(options: SoundPlayerOptions = {}): SoundPlayer {
   const env = options.env ?? process.env;
-  const player = options.command ?? findSoundCommand(process.platform, env);
+  // pw-play is installed on many machines whose sound server is PulseAudio ("Host is down"): a
+  // player that fails hands the cue, and every later one, to the next player there is
+  const players = options.command ? [options.command] : findSoundCommands(process.platform, env);
+  let current = 0;
   const timeoutMs = options.timeoutMs ?? 600;
   let folder: Promise<string> | undefined;
   const files = new Map<Cue, Promise<string>>();
@@ -186,26 +198,41 @@ export function createSoundPlayer(options: SoundPlayerOptions = {}): SoundPlayer
     return path;
   };
   return {
-    command: player?.command,
+    get command() {
+      return players[current]?.command;
+    },
     async play(cue) {
-      if (!player) return;
+      if (players.length === 0) return;
+      let path: string;
       try {
-        const path = await file(cue);
-        // a player that hangs (a stuck sound server) holds nothing up after timeoutMs, and is
-        // ended then with what it started (SIGTERM, then SIGKILL for one that ignores it)
-        const run = runProcess({
-          command: player.command,
-          args: soundCommandLine(player, path),
-          env,
-          timeoutMs,
-        });
-        await untilAborted(run, deadline(timeoutMs)).catch((err: unknown) => {
-          const timedOut =
-            isTimeout(err) || (err instanceof ProcessError && err.code === 'timeout');
-          if (!timedOut) options.onError?.(err as Error);
-        });
+        path = await file(cue);
       } catch (err) {
         options.onError?.(err as Error);
+        return;
+      }
+      while (current < players.length) {
+        const player = players[current]!;
+        try {
+          // a player that hangs (a stuck sound server) holds nothing up after timeoutMs, and is
+          // ended then with what it started (SIGTERM, then SIGKILL for one that ignores it)
+          const run = runProcess({
+            command: player.command,
+            args: soundCommandLine(player, path),
+            env,
+            timeoutMs,
+          });
+          await untilAborted(run, deadline(timeoutMs));
+          return;
+        } catch (err) {
+          const timedOut =
+            isTimeout(err) || (err instanceof ProcessError && err.code === 'timeout');
+          if (timedOut) return;
+          if (current === players.length - 1) {
+            options.onError?.(err as Error);
+            return;
+          }
+          current++;
+        }
       }
     },
     async close() {
