@@ -160,6 +160,9 @@ function residentSize(pid: number | undefined): string | undefined {
 
 let inService: LocalRecognizers | undefined;
 
+/** How long into a recording the model starts loading: after the microphone's first frames. */
+const LOAD_DELAY_MS = 300;
+
 /** sherpa-onnx's prebuilt Linux library needs glibc 2.32 (GLIBCXX 3.4.29); undefined off glibc. */
 export const GLIBC_NEEDED = '2.32';
 function glibcCheck(version = glibcVersion()) {
@@ -223,10 +226,11 @@ export const local: EngineRow = {
     return {
       transcriber: fileTranscriber(made, source),
       live: {
-        // called as a recording starts: the model loads (seconds) while the user speaks
+        // called as a recording starts: the model loads (seconds) while the user speaks; not in
+        // the very first moment, when starting its process would compete with the microphone's
         async open(events) {
           const recognizer = await made.get(await currentSettings(source));
-          void recognizer.prepare().catch(() => undefined);
+          setTimeout(() => void recognizer.prepare().catch(() => undefined), LOAD_DELAY_MS).unref();
           return localSession(recognizer, events);
         },
       },
