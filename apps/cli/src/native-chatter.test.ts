@@ -83,6 +83,8 @@ describe('the audio libraries never print to the user', () => {
         process.execPath,
         CLI,
         'setup',
+        '--mode',
+        'file',
         '--api-key',
         'sk-chatter',
         '--base-url',

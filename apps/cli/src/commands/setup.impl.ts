@@ -39,9 +39,9 @@ export async function runSetup(args: SetupArgs): Promise<number> {
   };
 
   // 0. where speech becomes text: on this computer first (private, offline), or an API
-  const mode = await chooseMode(args, current, prompts);
-  await save('mode', mode);
-  if (mode === 'local') await prepareLocalModel(args, current, save);
+  const engine = await chooseMode(args, current, prompts);
+  await save('mode', engine.name);
+  if (engine.needs === 'model') await prepareLocalModel(args, current, save);
   else await chooseEndpoint(args, current, prompts, save);
 
   // 3. the microphone, with a level meter
@@ -217,17 +217,21 @@ type Save = (key: keyof Settings, value: string) => Promise<void>;
 
 const hasKey = (settings: Settings) => Boolean(settings.apiKey ?? process.env.OPENAI_API_KEY);
 
-// The engine: asked with the offline one first; without a terminal, the flag, else what is set, else
-// an API when a key is there (as setup always did), else this computer.
+// The engine, as the catalogue's rows offer them (what needs no key first); without a terminal, the
+// flag, else what is set, else an API when a key is there (as setup always did), else this computer.
 async function chooseMode(
   args: SetupArgs,
   current: Settings,
   prompts: Prompts | undefined,
-): Promise<EngineName> {
-  if (args.mode) return args.mode;
+): Promise<{ name: EngineName; needs: 'key' | 'model' }> {
+  const engines =
+    await loadPackage<typeof import('@whis/service/engines')>('@whis/service/engines');
+  const chosen = (name: EngineName) => ({ name, needs: engines.engineNeeds(name) });
+  if (args.mode) return chosen(args.mode);
   const known = ENGINE_NAMES.find((name) => name === current.mode);
   const keyed = Boolean(args.apiKey) || hasKey(current);
-  const fallback = known ?? (keyed ? 'file' : 'local');
+  const choices = engines.engineChoices(current, known);
+  const fallback = known ?? choices.find((c) => c.needs === (keyed ? 'key' : 'model'))!.name;
   // nobody to ask and nothing chosen: a model download is not started unasked
   if (!prompts && !known && !keyed)
     throw new CliError(
@@ -237,24 +241,13 @@ async function chooseMode(
         hint: 'Give --mode local (on this computer, offline: downloads a model), or an API key with --api-key sk-… (or set OPENAI_API_KEY).',
       },
     );
-  if (!prompts) return fallback;
-  const local = await loadPackage<typeof import('@whis/local')>('@whis/local');
-  const model = local.findModel(args.localModel ?? current.localModel ?? local.DEFAULT_MODEL);
-  const size = model ? ` a ${Math.round(model.sizeBytes / 1_000_000)} MB download` : '';
-  return prompts.select<EngineName>({
+  if (!prompts) return chosen(fallback);
+  const name = await prompts.select<EngineName>({
     message: 'Where should speech become text?',
-    choices: [
-      {
-        name: `On this computer (private, offline;${size || ' a model download'})`,
-        value: 'local',
-      },
-      {
-        name: 'Through an API (OpenAI or a compatible endpoint; needs a key)',
-        value: known === 'realtime' ? 'realtime' : 'file',
-      },
-    ],
+    choices: choices.map((c) => ({ name: c.label, value: c.name })),
     default: fallback,
   });
+  return chosen(name);
 }
 
 // The offline model: kept when it is installed, else downloaded with its progress shown (the same

@@ -3,7 +3,13 @@ import { mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { readSettings, resolvePaths } from '@whis/config';
-import { AUDIO_MIME_TYPES, audioMimeType, isWhisError, silentLogger } from '@whis/contracts';
+import {
+  AUDIO_MIME_TYPES,
+  audioMimeType,
+  isWhisError,
+  silentLogger,
+  type Transcriber,
+} from '@whis/contracts';
 import type { PieceProgress, PieceResult, TranscriberOptions } from '@whis/transcribe';
 import { CliError, ExitCode } from '../errors.js';
 import { startProgress, type Progress } from '../internal/progress.js';
@@ -120,21 +126,27 @@ type EngineNames = Pick<
   'model' | 'baseURL' | 'language' | 'prompt' | 'keywords'
 >;
 
-async function transcribeAndPrint(run: {
+/** One file's transcription: what it is, what transcribes it, in parts of what length. */
+interface FileRun {
   args: TranscribeArgs;
   audio: Audio;
-  transcriber: import('@whis/contracts').Transcriber;
+  transcriber: Transcriber;
   options: EngineNames;
   info: { size: number; mtimeMs: number };
   durationMs: number | undefined;
   partMs: number;
   jobs: number;
-  whole: boolean;
-  name: string;
-  mimeType: string | undefined;
-  format: TranscriptFormat;
-  subtitles: boolean;
-}): Promise<number> {
+}
+
+async function transcribeAndPrint(
+  run: FileRun & {
+    whole: boolean;
+    name: string;
+    mimeType: string | undefined;
+    format: TranscriptFormat;
+    subtitles: boolean;
+  },
+): Promise<number> {
   const {
     args,
     audio,
@@ -233,16 +245,7 @@ function readError(err: unknown): CliError {
 // A file longer than a part, or larger than an upload: decoded by ffmpeg as a stream, cut at
 // pauses into MP3 parts in a temporary folder, the silent ones skipped, at most `jobs` uploaded at
 // once, each part's text kept in the cache as it comes so that a rerun sends only what is missing.
-async function transcribeInParts(run: {
-  args: TranscribeArgs;
-  audio: Audio;
-  transcriber: import('@whis/contracts').Transcriber;
-  options: EngineNames;
-  info: { size: number; mtimeMs: number };
-  durationMs: number | undefined;
-  partMs: number;
-  jobs: number;
-}): Promise<PieceResult[]> {
+async function transcribeInParts(run: FileRun): Promise<PieceResult[]> {
   const { args, audio, info, durationMs, partMs } = run;
   const { transcribePieces, openPieceCache, formatClock } =
     await loadPackage<Transcribe>('@whis/transcribe');

@@ -63,6 +63,10 @@ export interface EngineParts {
 /** A row of the engines: what it does, for `whis config`, how it is made, described and checked. */
 export interface EngineRow extends Row {
   create(context: Pick<PartContext, 'logger' | 'env'>, source: SettingsSource): EngineParts;
+  /** What it needs before a dictation: an API key (and an endpoint, a model), or a model here. */
+  needs: 'key' | 'model';
+  /** How `whis setup` offers it, when it does (realtime is not: the same key as the uploads). */
+  offer?(settings: Settings): string;
 }
 
 // The file engine made from settings: read once (the one-shot), or read again for each
@@ -95,6 +99,8 @@ function uploader(
 
 const file: EngineRow = {
   summary: 'segments uploaded as they close (the transcription endpoint)',
+  needs: 'key',
+  offer: () => 'Through an API (OpenAI or a compatible endpoint; needs a key)',
   create: (context, source) => ({ transcriber: uploader(context, source) }),
   describe(settings, env) {
     try {
@@ -119,6 +125,7 @@ const file: EngineRow = {
 // dropped connection, a late answer) is uploaded by the file row's transcriber.
 const realtime: EngineRow = {
   summary: 'the audio streamed to a Realtime session, the text while you speak',
+  needs: 'key',
   create(context, source) {
     const log = context.logger.child({ component: 'live' });
     const { env } = context;
@@ -168,6 +175,32 @@ export const ENGINES = { file, realtime, local } satisfies Record<EngineName, En
 // the names are `@whis/contracts`' list (the settings check them there); the rows above are typed
 // against it, so a name without its row, or a row without its name, does not compile
 export type { EngineName };
+
+/** An engine `whis setup` offers, by its name. */
+export interface EngineChoice {
+  name: EngineName;
+  label: string;
+  needs: EngineRow['needs'];
+}
+
+/**
+ * What `whis setup` offers, what needs no key first. An engine the settings name that setup does not
+ * offer by itself (realtime) takes the place of the one with its need, so that setup keeps it.
+ */
+export function engineChoices(settings: Settings, current?: EngineName): EngineChoice[] {
+  const rows = Object.entries(ENGINES) as Array<[EngineName, EngineRow]>;
+  const choices = rows.flatMap(([name, row]) =>
+    row.offer ? [{ name, label: row.offer(settings), needs: row.needs }] : [],
+  );
+  if (current && !ENGINES[current].offer) {
+    const same = choices.find((c) => c.needs === ENGINES[current].needs);
+    if (same) same.name = current;
+  }
+  return choices.sort((a, b) => Number(a.needs === 'key') - Number(b.needs === 'key'));
+}
+
+/** What an engine needs before a dictation (`whis setup` asks for it). */
+export const engineNeeds = (name: EngineName): EngineRow['needs'] => ENGINES[name].needs;
 
 /**
  * The engine in force: `mode` (or WHIS_MODE), and realtime for a live model whatever the mode says,

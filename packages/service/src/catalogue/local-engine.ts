@@ -220,6 +220,14 @@ export async function localCommandEngine(
 /** The row of `mode local`. */
 export const local: EngineRow = {
   summary: 'on this computer, offline: a sherpa-onnx model in a process of its own',
+  needs: 'model',
+  offer(settings) {
+    const model = findModel(localModelName(settings));
+    const size = model
+      ? `a ${Math.round(model.sizeBytes / 1_000_000)} MB download`
+      : 'a model download';
+    return `On this computer (private, offline; ${size})`;
+  },
   create(context, source) {
     const made = recognizers(context);
     inService = made;
