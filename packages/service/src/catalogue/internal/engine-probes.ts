@@ -23,7 +23,7 @@ const ENDPOINT_FIXES: Record<string, string> = {
 
 /** The key, then the endpoint and the model in one request: a second of silence, one try. */
 export async function probeUpload(
-  build: () => { options: TranscriberOptions; transcriber: Transcriber },
+  build: () => { endpoint: string; options: TranscriberOptions; transcriber: Transcriber },
 ): Promise<Check[]> {
   let engine;
   try {
@@ -38,9 +38,8 @@ export async function probeUpload(
       }),
     ];
   }
-  const { options, transcriber } = engine;
+  const { options, transcriber, endpoint } = engine;
   const key = required({ name: 'API key', ok: true, detail: `set (…${options.apiKey.slice(-4)})` });
-  const endpoint = options.baseURL ?? 'https://api.openai.com/v1';
   const dir = await mkdtemp(join(tmpdir(), 'whis-doctor-'));
   try {
     const path = join(dir, 'silence.wav');

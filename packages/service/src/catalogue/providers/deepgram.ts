@@ -1,0 +1,139 @@
+// Deepgram's pre-recorded API (`POST /v1/listen`) through its SDK, `@deepgram/sdk`: the audio as the
+// body, the model, smart formatting, the language and the keyterms as query parameters. The SDK
+// loads with the first upload. Deepgram takes no free-text context: the preceding text is not sent.
+import type * as DeepgramSdk from '@deepgram/sdk';
+import {
+  createUploadTranscriber,
+  statusError,
+  TranscribeError,
+  type TranscriberOptions,
+} from '@whis/transcribe';
+import { keyHelp, resolveProviderOptions, type ProviderRow } from '../providers.js';
+
+type Sdk = typeof DeepgramSdk;
+let sdk: Sdk | undefined;
+let loading: Promise<Sdk> | undefined;
+const load = () =>
+  (loading ??= import('@deepgram/sdk').then((m) => {
+    sdk = m;
+    return m;
+  }));
+
+const isSdkError = (err: unknown): err is DeepgramSdk.DeepgramError =>
+  sdk !== undefined && err instanceof sdk.DeepgramError;
+
+const KEY = {
+  keySetting: 'deepgramApiKey',
+  keyVariable: 'DEEPGRAM_API_KEY',
+  keyPage: 'https://console.deepgram.com (API Keys)',
+  defaultModel: 'nova-3',
+} as const;
+
+// Deepgram's error body: `{ err_code, err_msg }`
+function detailOf(err: DeepgramSdk.DeepgramError): { code?: string; message: string } {
+  const body = err.body as { err_code?: unknown; err_msg?: unknown } | undefined;
+  const message = typeof body?.err_msg === 'string' ? body.err_msg : err.message;
+  return { ...(typeof body?.err_code === 'string' ? { code: body.err_code } : {}), message };
+}
+
+function retryable(err: unknown): boolean {
+  if (!isSdkError(err)) return false;
+  // no status: the request never got an answer (a refused or dropped connection)
+  if (err.statusCode === undefined) return !(err instanceof sdk!.DeepgramTimeoutError);
+  const status = err.statusCode;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+function translate(err: unknown, model: string, retried: string): TranscribeError {
+  if (isSdkError(err) && err.statusCode === undefined) {
+    return new TranscribeError(
+      'network',
+      `Cannot reach Deepgram (${(err.cause as Error)?.message ?? err.message}${retried}). Check the network or baseURL.`,
+      { cause: err },
+    );
+  }
+  if (isSdkError(err)) {
+    const { code, message } = detailOf(err);
+    const status = err.statusCode;
+    if (status === 400 && /model/i.test(message) && /not|no such|invalid/i.test(message)) {
+      return new TranscribeError(
+        'model-unavailable',
+        `Deepgram does not serve the model "${model}" (400: ${message}). Switch with \`whis config set model nova-3\`, then \`whis retry\`: the audio is kept.`,
+        { cause: err, status },
+      );
+    }
+    if (status === 400 && /audio|media|corrupt|unsupported/i.test(message)) {
+      return new TranscribeError(
+        'bad-request',
+        `Deepgram could not read the audio (400: ${message}). Check the file, or convert it to WAV, MP3 or Ogg first.`,
+        { cause: err, status },
+      );
+    }
+    return statusError(status, code ? `${message} (${code})` : message, {
+      retried,
+      keyHelp: keyHelp(KEY),
+      limit: 'Deepgram allows 2 GB',
+      cause: err,
+    });
+  }
+  return new TranscribeError(
+    'bad-response',
+    `Unexpected reply from Deepgram: ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
+  );
+}
+
+/** A Transcriber over Deepgram's pre-recorded API (`listen.v1.media.transcribeFile`). */
+export function createDeepgramTranscriber(options: TranscriberOptions) {
+  if (!options.apiKey) throw new TranscribeError('no-api-key', `No API key. ${keyHelp(KEY)}`);
+  const model = options.model ?? KEY.defaultModel;
+  let client: Promise<DeepgramSdk.DeepgramClient> | undefined;
+  // the SDK's retries are off: the shared loop retries within the upload's budget
+  const connect = () =>
+    (client ??= load().then(
+      (m) =>
+        new m.DeepgramClient({
+          apiKey: options.apiKey,
+          maxRetries: 0,
+          ...(options.baseURL ? { baseUrl: options.baseURL } : {}),
+        }),
+    ));
+  const language = options.language?.split(',')[0]?.trim();
+  return createUploadTranscriber(
+    {
+      async send(file, { signal, timeoutMs }) {
+        const answer = await (
+          await connect()
+        ).listen.v1.media.transcribeFile(
+          file,
+          {
+            model,
+            smart_format: true,
+            ...(language ? { language } : {}),
+            ...(options.keywords?.length ? { keyterm: options.keywords } : {}),
+          },
+          // the SDK's timeout stays out of the way of ours
+          { abortSignal: signal, maxRetries: 0, timeoutInSeconds: timeoutMs / 1000 + 60 },
+        );
+        const results = (answer as DeepgramSdk.ListenV1Response).results;
+        return { text: results?.channels?.[0]?.alternatives?.[0]?.transcript };
+      },
+      retryable,
+      headers: (err) => (isSdkError(err) ? err.rawResponse?.headers : undefined),
+      describe: (err) =>
+        isSdkError(err) && err.statusCode ? `HTTP ${err.statusCode}` : (err as Error).message,
+      translate: (err, retried) => translate(err, model, retried),
+    },
+    options,
+  );
+}
+
+/** The Deepgram row of the providers. */
+export const deepgram: ProviderRow = {
+  summary: 'Deepgram (nova-3), with a Deepgram key',
+  ...KEY,
+  endpoint: 'https://api.deepgram.com',
+  knowsModel: (model) => /^(nova|enhanced|base|whisper)(-|$)/.test(model),
+  resolve: (sources) => resolveProviderOptions(KEY, sources),
+  createTranscriber: createDeepgramTranscriber,
+};

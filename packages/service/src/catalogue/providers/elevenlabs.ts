@@ -1,0 +1,150 @@
+// ElevenLabs' speech to text (`POST /v1/speech-to-text`, the Scribe models) through its SDK,
+// `@elevenlabs/elevenlabs-js`: the audio and `model_id`, the language and the keyterms as multipart
+// fields. The SDK loads with the first upload. Scribe takes no free-text context: the preceding
+// text is not sent.
+import type * as ElevenLabsSdk from '@elevenlabs/elevenlabs-js';
+import {
+  createUploadTranscriber,
+  statusError,
+  TranscribeError,
+  type TranscriberOptions,
+} from '@whis/transcribe';
+import { keyHelp, resolveProviderOptions, type ProviderRow } from '../providers.js';
+
+type Sdk = typeof ElevenLabsSdk;
+let sdk: Sdk | undefined;
+let loading: Promise<Sdk> | undefined;
+const load = () =>
+  (loading ??= import('@elevenlabs/elevenlabs-js').then((m) => {
+    sdk = m;
+    return m;
+  }));
+
+const isSdkError = (err: unknown): err is ElevenLabsSdk.ElevenLabsError =>
+  sdk !== undefined && err instanceof sdk.ElevenLabsError;
+
+const KEY = {
+  keySetting: 'elevenlabsApiKey',
+  keyVariable: 'ELEVENLABS_API_KEY',
+  keyPage: 'https://elevenlabs.io/app/settings/api-keys',
+  defaultModel: 'scribe_v2',
+} as const;
+
+// ElevenLabs' error body: `{ detail: { status, message } }` (or `{ detail: "…" }`)
+function detailOf(err: ElevenLabsSdk.ElevenLabsError): { code?: string; message: string } {
+  const detail = (err.body as { detail?: unknown } | undefined)?.detail;
+  if (typeof detail === 'string') return { message: detail };
+  const { status, message } = (detail ?? {}) as { status?: unknown; message?: unknown };
+  return {
+    ...(typeof status === 'string' ? { code: status } : {}),
+    message: typeof message === 'string' ? message : err.message,
+  };
+}
+
+function retryable(err: unknown): boolean {
+  if (!isSdkError(err)) return false;
+  // no status: the request never got an answer (a refused or dropped connection)
+  if (err.statusCode === undefined) return !(err instanceof sdk!.ElevenLabsTimeoutError);
+  const status = err.statusCode;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+function translate(err: unknown, model: string, retried: string): TranscribeError {
+  if (isSdkError(err) && err.statusCode === undefined) {
+    return new TranscribeError(
+      'network',
+      `Cannot reach ElevenLabs (${(err.cause as Error)?.message ?? err.message}${retried}). Check the network or baseURL.`,
+      { cause: err },
+    );
+  }
+  if (isSdkError(err)) {
+    const { code, message } = detailOf(err);
+    const status = err.statusCode;
+    // ElevenLabs answers 401 for a spent quota too: it is not the key
+    if (code === 'quota_exceeded') {
+      return new TranscribeError(
+        'rate-limited',
+        `Out of ElevenLabs credits (${status}: ${message}). Top up at https://elevenlabs.io/app/subscription, or switch provider with \`whis config set provider …\`; \`whis retry\` then: the audio is kept.`,
+        { cause: err, status },
+      );
+    }
+    if ((status === 400 || status === 422) && /model/i.test(message)) {
+      return new TranscribeError(
+        'model-unavailable',
+        `ElevenLabs does not serve the model "${model}" (${status}: ${message}). Switch with \`whis config set model scribe_v2\`, then \`whis retry\`: the audio is kept.`,
+        { cause: err, status },
+      );
+    }
+    if (status === 400 && /audio|file|format|corrupt|unsupported/i.test(message)) {
+      return new TranscribeError(
+        'bad-request',
+        `ElevenLabs could not read the audio (400: ${message}). Check the file, or convert it to WAV, MP3 or Ogg first.`,
+        { cause: err, status },
+      );
+    }
+    return statusError(status, code ? `${message} (${code})` : message, {
+      retried,
+      keyHelp: keyHelp(KEY),
+      limit: 'ElevenLabs allows 3 GB',
+      cause: err,
+    });
+  }
+  return new TranscribeError(
+    'bad-response',
+    `Unexpected reply from ElevenLabs: ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
+  );
+}
+
+/** A Transcriber over ElevenLabs' speech to text (`speechToText.convert`). */
+export function createElevenLabsTranscriber(options: TranscriberOptions) {
+  if (!options.apiKey) throw new TranscribeError('no-api-key', `No API key. ${keyHelp(KEY)}`);
+  const model = options.model ?? KEY.defaultModel;
+  let client: Promise<ElevenLabsSdk.ElevenLabsClient> | undefined;
+  // the SDK's retries are off: the shared loop retries within the upload's budget
+  const connect = () =>
+    (client ??= load().then(
+      (m) =>
+        new m.ElevenLabsClient({
+          apiKey: options.apiKey,
+          maxRetries: 0,
+          ...(options.baseURL ? { baseUrl: options.baseURL } : {}),
+        }),
+    ));
+  const language = options.language?.split(',')[0]?.trim();
+  return createUploadTranscriber(
+    {
+      async send(file, { signal, timeoutMs }) {
+        const answer = await (
+          await connect()
+        ).speechToText.convert(
+          {
+            file,
+            modelId: model,
+            ...(language ? { languageCode: language } : {}),
+            ...(options.keywords?.length ? { keyterms: options.keywords } : {}),
+          },
+          // the SDK's timeout stays out of the way of ours
+          { abortSignal: signal, maxRetries: 0, timeoutInSeconds: timeoutMs / 1000 + 60 },
+        );
+        return { text: answer.text };
+      },
+      retryable,
+      headers: (err) => (isSdkError(err) ? err.rawResponse?.headers : undefined),
+      describe: (err) =>
+        isSdkError(err) && err.statusCode ? `HTTP ${err.statusCode}` : (err as Error).message,
+      translate: (err, retried) => translate(err, model, retried),
+    },
+    options,
+  );
+}
+
+/** The ElevenLabs row of the providers. */
+export const elevenlabs: ProviderRow = {
+  summary: 'ElevenLabs (Scribe), with an ElevenLabs key',
+  ...KEY,
+  endpoint: 'https://api.elevenlabs.io',
+  knowsModel: (model) => /^scribe_v\d+$/.test(model),
+  resolve: (sources) => resolveProviderOptions(KEY, sources),
+  createTranscriber: createElevenLabsTranscriber,
+};

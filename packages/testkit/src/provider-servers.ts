@@ -1,0 +1,218 @@
+// Local servers that speak Deepgram's and ElevenLabs' pre-recorded transcription APIs as they are
+// documented (the request each SDK sends, the answer and the error bodies each service gives), and
+// transcribe for real with pocketsphinx: the words spoken into the virtual microphone come back.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import busboy from 'busboy';
+import { recognize } from './speech.js';
+import type { ScriptedReply } from './transcription-server.js';
+
+/** One request to a provider's server, as received. */
+export interface ProviderRequest {
+  /** The query parameters (Deepgram's options), a repeated one as a list. */
+  query: Record<string, string | string[]>;
+  /** The multipart fields but the file (ElevenLabs' options). */
+  fields: Record<string, string>;
+  audio: Buffer;
+  filename: string;
+  contentType: string | undefined;
+  /** The key as sent: Deepgram's `Authorization: Token …`, ElevenLabs' `xi-api-key`. */
+  key: string | undefined;
+}
+
+/** What a provider's server answers: scripted, or (the default) recognised with pocketsphinx. */
+export type ProviderHandler = (
+  request: ProviderRequest,
+  recognized: () => Promise<ScriptedReply>,
+) => Promise<ScriptedReply> | ScriptedReply;
+
+/** A running provider server. */
+export interface ProviderServer {
+  /** e.g. `http://127.0.0.1:40123`, for the `baseURL` setting. */
+  baseURL: string;
+  /** Every transcription request received, in order. */
+  requests: ProviderRequest[];
+  close(): Promise<void>;
+}
+
+async function recognizeBuffer(audio: Buffer, filename: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'whis-upload-'));
+  try {
+    const file = join(dir, `upload${extname(filename) || '.bin'}`);
+    await writeFile(file, audio);
+    return await recognize(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function body(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+function multipart(
+  req: IncomingMessage,
+): Promise<{ fields: Record<string, string>; audio: Buffer; filename: string }> {
+  return new Promise((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    const parts: Buffer[] = [];
+    let filename = '';
+    const form = busboy({ headers: req.headers });
+    form.on('field', (name, value) => (fields[name] = value));
+    form.on('file', (_name, stream, info) => {
+      filename = info.filename;
+      stream.on('data', (d: Buffer) => parts.push(d));
+    });
+    form.on('error', reject);
+    form.on('close', () => resolve({ fields, audio: Buffer.concat(parts), filename }));
+    req.pipe(form);
+  });
+}
+
+async function serve(
+  route: string,
+  read: (req: IncomingMessage, url: URL) => Promise<ProviderRequest>,
+  answer: (text: string, request: ProviderRequest) => unknown,
+  handler: ProviderHandler,
+): Promise<ProviderServer> {
+  const requests: ProviderRequest[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method !== 'POST' || url.pathname !== route) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ detail: `No route ${req.method} ${url.pathname}` }));
+        return;
+      }
+      try {
+        const request = await read(req, url);
+        requests.push(request);
+        const recognized = async (): Promise<ScriptedReply> => ({
+          status: 200,
+          body: JSON.stringify(
+            answer(await recognizeBuffer(request.audio, request.filename), request),
+          ),
+        });
+        const reply = await handler(request, recognized);
+        if (reply.hang) return;
+        if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+        if (res.destroyed) return;
+        res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+        res.end(reply.body);
+      } catch (err) {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ detail: (err as Error).message }));
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    baseURL: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const recognizeAll: ProviderHandler = (_request, recognized) => recognized();
+
+/**
+ * Deepgram's pre-recorded API: `POST /v1/listen?model=…&smart_format=…&language=…`, the audio as
+ * the body, `Authorization: Token <key>`; answers `results.channels[0].alternatives[0].transcript`.
+ */
+export function startDeepgramServer(handler: ProviderHandler = recognizeAll) {
+  return serve(
+    '/v1/listen',
+    async (req, url) => {
+      const query: Record<string, string | string[]> = {};
+      for (const [name, value] of url.searchParams) {
+        const had = query[name];
+        query[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+      }
+      const auth = req.headers.authorization;
+      return {
+        query,
+        fields: {},
+        audio: await body(req),
+        filename: '',
+        contentType: req.headers['content-type'],
+        key: auth?.replace(/^Token /, ''),
+      };
+    },
+    (transcript) => ({
+      metadata: { request_id: 'local', channels: 1, models: ['local'] },
+      results: {
+        channels: [{ alternatives: [{ transcript, confidence: 0.9, words: [] }] }],
+      },
+    }),
+    handler,
+  );
+}
+
+/** Deepgram's error body, as its API answers (`err_code`, `err_msg`). */
+export const deepgramError = (
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): ScriptedReply => ({
+  status,
+  body: JSON.stringify({ err_code: code, err_msg: message, request_id: 'local' }),
+  ...(headers ? { headers } : {}),
+});
+
+/**
+ * ElevenLabs' speech to text: `POST /v1/speech-to-text`, multipart with `file` and `model_id`
+ * (`language_code`, …), `xi-api-key: <key>`; answers `{ language_code, text, words }`.
+ */
+export function startElevenLabsServer(handler: ProviderHandler = recognizeAll) {
+  return serve(
+    '/v1/speech-to-text',
+    async (req) => {
+      const { fields, audio, filename } = await multipart(req);
+      const key = req.headers['xi-api-key'];
+      return {
+        query: {},
+        fields,
+        audio,
+        filename,
+        contentType: req.headers['content-type'],
+        key: Array.isArray(key) ? key[0] : key,
+      };
+    },
+    (text, request) => ({
+      language_code: request.fields.language_code ?? 'eng',
+      language_probability: 0.9,
+      text,
+      words: [],
+    }),
+    handler,
+  );
+}
+
+/** ElevenLabs' error body, as its API answers (`detail.status`, `detail.message`). */
+export const elevenLabsError = (
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): ScriptedReply => ({
+  status,
+  body: JSON.stringify({ detail: { status: code, message } }),
+  ...(headers ? { headers } : {}),
+});
