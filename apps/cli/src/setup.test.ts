@@ -171,6 +171,7 @@ describe('whis setup', () => {
       expect(done).toContain(PHRASE);
       expect((await settingsOf(s)).json).toEqual({
         mode: 'file',
+        provider: 'openai',
         apiKey: 'sk-tmux',
         baseURL: rig.server.baseURL,
         model: 'gpt-transcribe',

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Settings } from '@whis/config';
 import { silentLogger, type UploadAttempt } from '@whis/contracts';
 import {
@@ -274,4 +276,43 @@ describeTranscriberContract('ElevenLabs SDK against the pocketsphinx server', as
     expected: 'hello world',
     cleanup: () => own.close(),
   };
+});
+
+// An idle service builds its transcriber at start: a provider's SDK must wait for the first upload.
+// A child process records every module it loads (a module hook) and says which SDKs were among
+// them after building each provider's transcriber.
+describe("the providers' SDKs", () => {
+  it('are not loaded by building a transcriber; each loads with its first upload', () => {
+    const entry = fileURLToPath(new URL('../../dist/catalogue/engines.js', import.meta.url));
+    const script = `
+import { register } from 'node:module';
+const seen = new Set();
+const { port1, port2 } = new MessageChannel();
+port1.on('message', (url) => seen.add(url));
+port1.unref();
+register('data:text/javascript,' + encodeURIComponent(\`
+  let port;
+  export function initialize(data) { port = data.port; }
+  export async function load(url, context, next) { port.postMessage(url); return next(url, context); }
+\`), { data: { port: port2 }, transferList: [port2] });
+const { fileEngine } = await import(${JSON.stringify(entry)});
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+const loaded = () => ['/openai/', '/@deepgram/', '/@elevenlabs/'].filter((p) => [...seen].some((url) => url.includes('/node_modules' + p)));
+const base = { baseURL: 'http://127.0.0.1:9', deepgramApiKey: 'k', elevenlabsApiKey: 'k' };
+const dg = fileEngine({ ...base, provider: 'deepgram' }, {}, { maxRetries: 0 }).transcriber;
+fileEngine({ ...base, provider: 'elevenlabs' }, {}, { maxRetries: 0 });
+await settle();
+const afterCreate = loaded();
+const chunk = { path: ${JSON.stringify(fileURLToPath(import.meta.url))}, mimeType: 'audio/wav', durationMs: 1000 };
+await dg.transcribe([chunk]).catch(() => undefined);
+await settle();
+console.log(JSON.stringify({ afterCreate, afterUpload: loaded() }));
+process.exit(0);
+`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ afterCreate: [], afterUpload: ['/@deepgram/'] });
+  });
 });

@@ -112,8 +112,9 @@ export function createDeepgramTranscriber(options: TranscriberOptions) {
             ...(language ? { language } : {}),
             ...(options.keywords?.length ? { keyterm: options.keywords } : {}),
           },
-          // the SDK's timeout stays out of the way of ours
-          { abortSignal: signal, maxRetries: 0, timeoutInSeconds: timeoutMs / 1000 + 60 },
+          // the SDK's timeout comes a second after ours: its timer is not cleared when the request
+          // fails (SDK 5.13/2.73), and keeps a one-shot command alive until it fires
+          { abortSignal: signal, maxRetries: 0, timeoutInSeconds: timeoutMs / 1000 + 1 },
         );
         const results = (answer as DeepgramSdk.ListenV1Response).results;
         return { text: results?.channels?.[0]?.alternatives?.[0]?.transcript };
