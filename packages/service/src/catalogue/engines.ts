@@ -2,12 +2,7 @@
 // `whis transcribe` and `whis doctor` build their transcriber here without the rest of the service.
 import type { Settings } from '@whis/config';
 import type { EngineName, LiveTranscriber, Transcriber } from '@whis/contracts';
-import {
-  prepareTranscriber,
-  resolveModels,
-  type TranscriberOptions,
-  type TranscriberSettings,
-} from '@whis/transcribe';
+import { resolveModels, type TranscriberOptions, type TranscriberSettings } from '@whis/transcribe';
 import { currentSettings, type PartContext, type SettingsSource } from './context.js';
 import { probeUpload } from './internal/engine-probes.js';
 import { local } from './local-engine.js';
@@ -56,12 +51,20 @@ const named = (provider: ProviderName, model: string) =>
   provider === 'openai' ? model : `${provider} ${model}`;
 
 /**
- * Loads the upload client once a recording is under way: an idle service does not hold it, and the
- * first transcription does not wait for it. Not at the very start: compiling the SDK holds the
- * event loop for tens of milliseconds, just when the microphone's first frames come in.
+ * Loads the upload client of the provider in force once a recording is under way: an idle service
+ * does not hold it, and the first transcription does not wait for it. Not at the very start:
+ * compiling an SDK holds the event loop for tens of milliseconds (ElevenLabs' for over a second on
+ * a slow machine), just when the microphone's first frames come in.
  */
-export function prepareEngines(): void {
-  setTimeout(() => void prepareTranscriber(), PREPARE_DELAY_MS).unref();
+export function prepareEngines(
+  settings: () => Promise<Settings> = async () => ({}),
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  setTimeout(() => {
+    void settings()
+      .then((current) => PROVIDERS[providerFor(current, env)].prepare?.())
+      .catch(() => undefined);
+  }, PREPARE_DELAY_MS).unref();
 }
 const PREPARE_DELAY_MS = 750;
 

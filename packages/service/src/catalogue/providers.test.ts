@@ -282,7 +282,7 @@ describeTranscriberContract('ElevenLabs SDK against the pocketsphinx server', as
 // A child process records every module it loads (a module hook) and says which SDKs were among
 // them after building each provider's transcriber.
 describe("the providers' SDKs", () => {
-  it('are not loaded by building a transcriber; each loads with its first upload', () => {
+  it('are not loaded by building a transcriber; each loads with its first upload, or when a recording starts', () => {
     const entry = fileURLToPath(new URL('../../dist/catalogue/engines.js', import.meta.url));
     const script = `
 import { register } from 'node:module';
@@ -295,7 +295,7 @@ register('data:text/javascript,' + encodeURIComponent(\`
   export function initialize(data) { port = data.port; }
   export async function load(url, context, next) { port.postMessage(url); return next(url, context); }
 \`), { data: { port: port2 }, transferList: [port2] });
-const { fileEngine } = await import(${JSON.stringify(entry)});
+const { fileEngine, prepareEngines } = await import(${JSON.stringify(entry)});
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 const loaded = () => ['/openai/', '/@deepgram/', '/@elevenlabs/'].filter((p) => [...seen].some((url) => url.includes('/node_modules' + p)));
 const base = { baseURL: 'http://127.0.0.1:9', deepgramApiKey: 'k', elevenlabsApiKey: 'k' };
@@ -306,13 +306,21 @@ const afterCreate = loaded();
 const chunk = { path: ${JSON.stringify(fileURLToPath(import.meta.url))}, mimeType: 'audio/wav', durationMs: 1000 };
 await dg.transcribe([chunk]).catch(() => undefined);
 await settle();
-console.log(JSON.stringify({ afterCreate, afterUpload: loaded() }));
+const afterUpload = loaded();
+// a recording under way with elevenlabs chosen loads its SDK before the upload needs it
+prepareEngines(async () => ({ provider: 'elevenlabs' }), {});
+for (let i = 0; i < 200 && !loaded().includes('/@elevenlabs/'); i++) await settle();
+console.log(JSON.stringify({ afterCreate, afterUpload, afterPrepare: loaded() }));
 process.exit(0);
 `;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
     });
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ afterCreate: [], afterUpload: ['/@deepgram/'] });
+    expect(JSON.parse(run.stdout)).toEqual({
+      afterCreate: [],
+      afterUpload: ['/@deepgram/'],
+      afterPrepare: ['/@deepgram/', '/@elevenlabs/'],
+    });
   });
 });

@@ -43,6 +43,8 @@ export interface ProviderRow {
   knowsModel(model: string): boolean;
   /** Its options from the sources; throws `no-api-key` with the fix when no key is found. */
   resolve(sources: ProviderSources): TranscriberOptions & { model: string };
+  /** Loads its SDK ahead of the first upload (a recording is under way); never rejects. */
+  prepare?(): Promise<void>;
   /** Its upload transcriber (retries, budgets and error codes are the shared loop's). */
   createTranscriber(options: TranscriberOptions): Transcriber;
   /**

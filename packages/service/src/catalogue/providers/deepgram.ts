@@ -136,5 +136,8 @@ export const deepgram: ProviderRow = {
   endpoint: 'https://api.deepgram.com',
   knowsModel: (model) => /^(nova|enhanced|base|whisper)(-|$)/.test(model),
   resolve: (sources) => resolveProviderOptions(KEY, sources),
+  prepare: async () => {
+    await load().catch(() => undefined);
+  },
   createTranscriber: createDeepgramTranscriber,
 };

@@ -147,5 +147,8 @@ export const elevenlabs: ProviderRow = {
   endpoint: 'https://api.elevenlabs.io',
   knowsModel: (model) => /^scribe_v\d+$/.test(model),
   resolve: (sources) => resolveProviderOptions(KEY, sources),
+  prepare: async () => {
+    await load().catch(() => undefined);
+  },
   createTranscriber: createElevenLabsTranscriber,
 };

@@ -4,6 +4,7 @@ import {
   createTranscriber,
   modelFamily,
   openRealtimeSession,
+  prepareTranscriber,
   resolveRealtimeOptions,
   resolveTranscriberOptions,
 } from '@whis/transcribe';
@@ -25,6 +26,7 @@ export const openai: ProviderRow = {
     const options = resolveTranscriberOptions({ flags, env, settings });
     return { ...options, model: options.model ?? 'gpt-transcribe' };
   },
+  prepare: prepareTranscriber,
   createTranscriber,
   async openLive({ flags, env, settings }, logger, events) {
     const options = resolveRealtimeOptions({ flags, env, settings });
