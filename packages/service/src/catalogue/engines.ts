@@ -29,6 +29,8 @@ export function fileEngine(
 ): {
   provider: ProviderName;
   endpoint: string;
+  /** The provider's model when none is set, for the fix of a model it does not serve. */
+  defaultModel: string;
   options: TranscriberOptions & { model: string };
   transcriber: Transcriber;
 } {
@@ -41,6 +43,7 @@ export function fileEngine(
   return {
     provider,
     endpoint: options.baseURL ?? row.endpoint,
+    defaultModel: row.defaultModel,
     options,
     transcriber: row.createTranscriber(options),
   };
