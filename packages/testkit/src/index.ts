@@ -20,6 +20,7 @@ export {
   deepgramError,
   elevenLabsError,
   type ProviderServer,
+  type DeepgramLiveControls,
   type ProviderRequest,
   type ProviderHandler,
 } from './provider-servers.js';

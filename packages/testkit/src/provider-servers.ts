@@ -6,6 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import busboy from 'busboy';
+import { wavFile } from '@whis/contracts';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { recognize } from './speech.js';
 import type { ScriptedReply } from './transcription-server.js';
 
@@ -35,6 +37,16 @@ export interface ProviderServer {
   /** Every transcription request received, in order. */
   requests: ProviderRequest[];
   close(): Promise<void>;
+}
+
+/** Deepgram's streaming endpoint on a {@link startDeepgramServer}: what it took, and a dropped line. */
+export interface DeepgramLiveControls {
+  /** Each streaming connection: its query (model, encoding, sample_rate, …) and the Finalize count. */
+  connections: Array<{ query: Record<string, string>; key: string | undefined; finalized: number }>;
+  /** Ends every open connection at once, unanswered (a dropped network). */
+  drop(): void;
+  /** Drop each connection as soon as this many bytes of audio have come (undefined: never). */
+  dropAfterBytes: number | undefined;
 }
 
 async function recognizeBuffer(audio: Buffer, filename: string): Promise<string> {
@@ -81,6 +93,7 @@ async function serve(
   read: (req: IncomingMessage, url: URL) => Promise<ProviderRequest>,
   answer: (text: string, request: ProviderRequest) => unknown,
   handler: ProviderHandler,
+  attach?: (server: ReturnType<typeof createServer>) => () => void,
 ): Promise<ProviderServer> {
   const requests: ProviderRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -118,11 +131,13 @@ async function serve(
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const detach = attach?.(server);
   return {
     baseURL: `http://127.0.0.1:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
+        detach?.();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -131,12 +146,113 @@ async function serve(
 
 const recognizeAll: ProviderHandler = (_request, recognized) => recognized();
 
+// Deepgram's live streaming: `GET /v1/listen` upgraded to a WebSocket, linear16 audio as binary
+// messages; `{"type":"Finalize"}` flushes what came since the last one as a `Results` message with
+// `is_final`, `speech_final` and `from_finalize` true (recognised with pocketsphinx),
+// `{"type":"CloseStream"}` ends the connection after a `Metadata` message.
+function attachDeepgramLive(live: DeepgramLiveControls) {
+  return (server: ReturnType<typeof createServer>) => {
+    const wss = new WebSocketServer({ noServer: true });
+    const open = new Set<WebSocket>();
+    server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== '/v1/listen') {
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const connection = {
+          query: Object.fromEntries(url.searchParams),
+          key: req.headers.authorization?.replace(/^Token /, ''),
+          finalized: 0,
+        };
+        live.connections.push(connection);
+        open.add(ws);
+        ws.on('close', () => open.delete(ws));
+        const rate = Number(connection.query.sample_rate ?? 16000);
+        let pending: Buffer[] = [];
+        let bytes = 0;
+        let start = 0;
+        // one flush at a time, in order: a Finalize's Results never overtake the one before
+        let chain = Promise.resolve();
+        ws.on('message', (data, binary) => {
+          if (binary) {
+            const chunk = data as Buffer;
+            pending.push(chunk);
+            bytes += chunk.length;
+            if (live.dropAfterBytes !== undefined && bytes >= live.dropAfterBytes) ws.terminate();
+            return;
+          }
+          const message = JSON.parse(String(data)) as { type?: string };
+          if (message.type === 'Finalize') {
+            connection.finalized++;
+            const audio = Buffer.concat(pending);
+            pending = [];
+            chain = chain.then(async () => {
+              const samples = new Int16Array(audio.buffer, audio.byteOffset, audio.length >> 1);
+              const duration = samples.length / rate;
+              const transcript =
+                samples.length > rate / 10 ? await recognizePcm(samples, rate) : '';
+              if (ws.readyState !== ws.OPEN) return;
+              ws.send(
+                JSON.stringify({
+                  type: 'Results',
+                  channel_index: [0, 1],
+                  duration,
+                  start,
+                  is_final: true,
+                  speech_final: true,
+                  from_finalize: true,
+                  channel: { alternatives: [{ transcript, confidence: 0.9, words: [] }] },
+                }),
+              );
+              start += duration;
+            });
+          } else if (message.type === 'CloseStream') {
+            void chain.then(() => {
+              if (ws.readyState !== ws.OPEN) return;
+              ws.send(JSON.stringify({ type: 'Metadata', request_id: 'local', duration: start }));
+              ws.close(1000);
+            });
+          }
+        });
+      });
+    });
+    live.drop = () => {
+      for (const ws of open) ws.terminate();
+    };
+    return () => {
+      live.drop();
+      wss.close();
+    };
+  };
+}
+
+async function recognizePcm(samples: Int16Array, rate: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'whis-live-'));
+  try {
+    const file = join(dir, 'segment.wav');
+    await writeFile(file, wavFile(samples, rate));
+    return await recognize(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Deepgram's pre-recorded API: `POST /v1/listen?model=…&smart_format=…&language=…`, the audio as
  * the body, `Authorization: Token <key>`; answers `results.channels[0].alternatives[0].transcript`.
+ * Its live streaming endpoint (`wss …/v1/listen`) answers on the same port: `live`.
  */
-export function startDeepgramServer(handler: ProviderHandler = recognizeAll) {
-  return serve(
+export async function startDeepgramServer(
+  handler: ProviderHandler = recognizeAll,
+): Promise<ProviderServer & { live: DeepgramLiveControls }> {
+  const live: DeepgramLiveControls = {
+    connections: [],
+    drop: () => undefined,
+    dropAfterBytes: undefined,
+  };
+  const server = await serve(
     '/v1/listen',
     async (req, url) => {
       const query: Record<string, string | string[]> = {};
@@ -161,7 +277,9 @@ export function startDeepgramServer(handler: ProviderHandler = recognizeAll) {
       },
     }),
     handler,
+    attachDeepgramLive(live),
   );
+  return { ...server, live };
 }
 
 /** Deepgram's error body, as its API answers (`err_code`, `err_msg`). */

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '@whis/config';
-import { silentLogger, type UploadAttempt } from '@whis/contracts';
+import { silentLogger, type LiveSession, type UploadAttempt } from '@whis/contracts';
 import {
   deepgramError,
   elevenLabsError,
@@ -12,6 +12,7 @@ import {
   startDeepgramServer,
   startElevenLabsServer,
   synthesize,
+  toWav16k,
   type ProviderHandler,
   type ProviderServer,
 } from '@whis/testkit';
@@ -241,9 +242,94 @@ describe('the provider in force', () => {
   it('realtime with a provider that has no live session uploads each segment', async () => {
     const parts = ENGINES.realtime.create(
       { logger: silentLogger, env: {} },
-      { fixed: { provider: 'deepgram', deepgramApiKey: 'k', mode: 'realtime' } },
+      { fixed: { provider: 'elevenlabs', elevenlabsApiKey: 'k', mode: 'realtime' } },
     );
     expect(await parts.live?.open()).toBeNull();
+  });
+});
+
+describe('provider deepgram, live', () => {
+  let pcm: Int16Array;
+  beforeAll(async () => {
+    const wav = join(dir, 'phrase16k.wav');
+    await toWav16k(phrase, wav);
+    const bytes = await readFile(wav);
+    pcm = new Int16Array(
+      bytes.buffer.slice(bytes.byteOffset + 44, bytes.byteOffset + bytes.length),
+    );
+  });
+  const stream = (session: LiveSession, segment: number) => {
+    // 100 ms at a time, as the microphone delivers it
+    for (let at = 0; at < pcm.length; at += 1600)
+      session.append(pcm.subarray(at, at + 1600), segment);
+  };
+  const open = async (deltas: string[] = []) => {
+    const parts = ENGINES.realtime.create(
+      { logger: silentLogger, env: {} },
+      {
+        fixed: {
+          provider: 'deepgram',
+          deepgramApiKey: 'dg-key',
+          baseURL: server!.baseURL,
+          mode: 'realtime',
+          language: 'en',
+        },
+      },
+    );
+    const session = await parts.live!.open({ onDelta: (_segment, delta) => deltas.push(delta) });
+    return session!;
+  };
+
+  it('streams each segment; its final text and deltas come back', async () => {
+    const dg = await startDeepgramServer();
+    server = dg;
+    const deltas: string[] = [];
+    const session = await open(deltas);
+    stream(session, 0);
+    session.end();
+    expect(await session.text(0)).toBe('hello world');
+    stream(session, 1);
+    session.end();
+    expect(await session.text(1)).toBe('hello world');
+    session.close();
+    expect(deltas).toEqual(['hello world', 'hello world']);
+    expect(dg.live.connections).toEqual([
+      {
+        query: expect.objectContaining({
+          model: 'nova-3',
+          encoding: 'linear16',
+          sample_rate: '16000',
+          language: 'en',
+        }),
+        key: 'dg-key',
+        finalized: 2,
+      },
+    ]);
+  });
+
+  it('a dropped connection fails its segment (it is uploaded); the next segment reconnects', async () => {
+    const dg = await startDeepgramServer();
+    server = dg;
+    dg.live.dropAfterBytes = 8000;
+    const session = await open();
+    stream(session, 0);
+    session.end();
+    await expect(session.text(0)).rejects.toMatchObject({ code: 'live-failed' });
+    dg.live.dropAfterBytes = undefined;
+    stream(session, 1);
+    session.end();
+    expect(await session.text(1)).toBe('hello world');
+    session.close();
+    expect(dg.live.connections).toHaveLength(2);
+  });
+
+  it('status names the live model', () => {
+    expect(
+      ENGINES.realtime.describe(
+        { provider: 'deepgram', deepgramApiKey: 'k', mode: 'realtime' },
+        {},
+      ),
+    ).toBe('realtime, nova-3 (missed segments uploaded with deepgram nova-3)');
   });
 });
 
