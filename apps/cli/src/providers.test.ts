@@ -105,3 +105,39 @@ describe.each(cases)('provider $name on the real service', (c) => {
     expect(retried.stdout.trim()).toBe(PHRASE);
   }, 120_000);
 });
+
+describe('provider deepgram live on the real service', () => {
+  it('mode realtime: the segments come back live; a stream dropped mid-dictation loses nothing', async () => {
+    const dg = await startDeepgramServer();
+    server = dg;
+    sandbox = await createSandbox({
+      ...rig.x.env,
+      ...rig.mic.env,
+      WHIS_PROVIDER: 'deepgram',
+      DEEPGRAM_API_KEY: 'dg-live',
+    });
+    const s = sandbox;
+    await s.whis(['config', 'set', 'mode', 'realtime']);
+    await s.whis(['config', 'set', 'baseURL', dg.baseURL]);
+    await s.listen(['--no-hotkey']);
+    expect((await s.whis(['status'])).stdout).toContain(
+      'realtime, nova-3 (missed segments uploaded with deepgram nova-3)',
+    );
+    await s.whis(['toggle']);
+    await rig.mic.play(rig.phraseWav);
+    await s.whis(['toggle']);
+    expect(await s.transcript(1)).toBe(PHRASE);
+    // streamed, finalized, and nothing uploaded
+    expect(dg.live.connections[0]).toMatchObject({ key: 'dg-live' });
+    expect(dg.live.connections[0]!.finalized).toBeGreaterThan(0);
+    expect(dg.requests).toHaveLength(0);
+
+    // the connection drops half a second into the next dictation: the segment is uploaded
+    dg.live.dropAfterBytes = 16_000;
+    await s.whis(['toggle']);
+    await rig.mic.play(rig.phraseWav);
+    await s.whis(['toggle']);
+    expect((await s.transcripts(2)).map((t) => t.text)).toEqual([PHRASE, PHRASE]);
+    expect(dg.requests.length).toBeGreaterThan(0);
+  }, 120_000);
+});
