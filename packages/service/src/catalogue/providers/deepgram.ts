@@ -2,13 +2,14 @@
 // body, the model, smart formatting, the language and the keyterms as query parameters. The SDK
 // loads with the first upload. Deepgram takes no free-text context: the preceding text is not sent.
 import type * as DeepgramSdk from '@deepgram/sdk';
-import type { LiveSession, LiveSessionOptions, Logger } from '@whis/contracts';
+import type { LiveSession, LiveSessionOptions } from '@whis/contracts';
 import {
   createUploadTranscriber,
   statusError,
   TranscribeError,
   type TranscriberOptions,
 } from '@whis/transcribe';
+import { StreamedLiveSession } from '../internal/streamed-session.js';
 import { keyHelp, resolveProviderOptions, type ProviderRow } from '../providers.js';
 
 type Sdk = typeof DeepgramSdk;
@@ -130,8 +131,6 @@ export function createDeepgramTranscriber(options: TranscriberOptions) {
   );
 }
 
-type LiveSocket = Awaited<ReturnType<DeepgramSdk.DeepgramClient['listen']['v1']['connect']>>;
-
 /** What a live session is opened with. */
 export interface DeepgramLiveOptions {
   apiKey: string;
@@ -139,201 +138,69 @@ export interface DeepgramLiveOptions {
   model: string;
   language?: string;
   keywords?: string[];
-  logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
-  /** How long a finalized segment may take to come back before it is uploaded instead. Default 15 s. */
-  segmentTimeoutMs?: number;
 }
-
-interface LiveSegment {
-  index: number;
-  text: Promise<string>;
-  pieces: string[];
-  resolve(text: string): void;
-  reject(error: Error): void;
-  socket: LiveSocket | undefined;
-  settled: boolean;
-  finalized: boolean;
-  timer?: NodeJS.Timeout;
-}
-
-const liveFailure = (message: string, cause?: unknown) =>
-  new TranscribeError('live-failed', message, cause === undefined ? undefined : { cause });
 
 /**
  * One recording streamed to Deepgram's live API (`wss …/v1/listen`, linear16 at 16 kHz) through the
- * SDK's socket, its own reconnects off: each segment's audio as it is recorded, a `Finalize` when
- * it ends; the final `Results` that come back are its deltas, the one `from_finalize` its end. A
- * dropped connection rejects the segments it held (they are uploaded), and the next segment opens
- * a new one.
+ * SDK's socket, its own reconnects off (a dropped segment is uploaded, the next one reconnects):
+ * each segment's audio as it is recorded, a `Finalize` at its end; the final `Results` are its
+ * pieces, the one `from_finalize` its end.
  */
-export class DeepgramLiveSession implements LiveSession {
-  readonly segmentMs = 1000;
-  private readonly segments: LiveSegment[] = [];
-  private current: LiveSegment | undefined;
-  private socket: LiveSocket | undefined;
-  private opening: Promise<LiveSocket> | undefined;
-  private closed = false;
-
-  constructor(
-    private readonly options: DeepgramLiveOptions,
-    private readonly events: LiveSessionOptions = {},
-  ) {}
-
-  append(pcm: Int16Array, segment: number): void {
-    if (this.closed) return;
-    if (this.current?.index !== segment) this.begin(segment);
-    const current = this.current!;
-    if (current.settled || current.finalized) return;
-    const bytes = new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength).slice();
-    void this.connect().then(
-      (socket) => {
-        if (current.socket === undefined) current.socket = socket;
-        if (current.socket !== socket || current.settled) return;
-        socket.sendMedia(bytes);
-      },
-      (err: unknown) => this.fail(current, 'Deepgram live connection failed', err),
-    );
-  }
-
-  text(segment: number): Promise<string> {
-    const found = this.segments.find((s) => s.index === segment);
-    return found ? found.text : Promise.reject(liveFailure(`No live segment ${segment}.`));
-  }
-
-  end(): void {
-    const current = this.current;
-    if (!current || current.finalized || current.settled) return;
-    current.finalized = true;
-    void this.connect().then(
-      (socket) => {
-        if (current.settled) return;
-        if (current.socket !== socket) {
-          this.fail(current, 'the Deepgram connection changed under the segment');
-          return;
-        }
-        socket.sendFinalize({ type: 'Finalize' });
-        current.timer = setTimeout(
-          () => this.fail(current, 'no final text from Deepgram in time'),
-          this.options.segmentTimeoutMs ?? 15_000,
-        );
-      },
-      (err: unknown) => this.fail(current, 'Deepgram live connection failed', err),
-    );
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const segment of this.segments) this.fail(segment, 'the live session was closed');
-    const socket = this.socket;
-    this.socket = undefined;
-    if (socket) {
-      try {
-        socket.sendCloseStream({ type: 'CloseStream' });
-      } catch {
-        // already gone
-      }
-      socket.close();
-    }
-  }
-
-  private begin(index: number): void {
-    // a segment not ended yet is ended by the next one's first audio
-    this.end();
-    let resolve!: (text: string) => void;
-    let reject!: (error: Error) => void;
-    const text = new Promise<string>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // the caller may ask later: a rejection here is not unhandled
-    text.catch(() => undefined);
-    const segment: LiveSegment = {
-      index,
-      text,
-      pieces: [],
-      resolve,
-      reject,
-      socket: undefined,
-      settled: false,
-      finalized: false,
-    };
-    this.segments.push(segment);
-    this.current = segment;
-  }
-
-  private fail(segment: LiveSegment, why: string, cause?: unknown): void {
-    if (segment.settled) return;
-    segment.settled = true;
-    clearTimeout(segment.timer);
-    segment.reject(liveFailure(`Segment ${segment.index} not transcribed live: ${why}.`, cause));
-  }
-
-  // the segments waiting for this socket's text, oldest first: its results are theirs, in order
-  private waiting(socket: LiveSocket): LiveSegment | undefined {
-    return this.segments.find((s) => !s.settled && s.socket === socket);
-  }
-
-  private connect(): Promise<LiveSocket> {
-    if (this.socket) return Promise.resolve(this.socket);
-    const language = this.options.language?.split(',')[0]?.trim();
-    return (this.opening ??= (async () => {
+export function openDeepgramLive(
+  options: DeepgramLiveOptions,
+  events?: LiveSessionOptions,
+): LiveSession {
+  const language = options.language?.split(',')[0]?.trim();
+  return new StreamedLiveSession(
+    'Deepgram',
+    async (link) => {
       const m = await load();
       const client = new m.DeepgramClient({
-        apiKey: this.options.apiKey,
+        apiKey: options.apiKey,
         reconnect: false,
-        ...(this.options.baseURL ? { baseUrl: this.options.baseURL } : {}),
+        ...(options.baseURL ? { baseUrl: options.baseURL } : {}),
       });
       const socket = await client.listen.v1.connect({
-        model: this.options.model,
+        model: options.model,
         encoding: 'linear16',
         sample_rate: 16_000,
         smart_format: 'true',
-        interim_results: 'false',
         ...(language ? { language } : {}),
-        ...(this.options.keywords?.length ? { keyterm: this.options.keywords } : {}),
-        Authorization: `Token ${this.options.apiKey}`,
+        ...(options.keywords?.length ? { keyterm: options.keywords } : {}),
+        Authorization: `Token ${options.apiKey}`,
         reconnectAttempts: 0,
         connectionTimeoutInSeconds: 10,
       });
-      socket.on('message', (message) => this.onMessage(socket, message));
-      const dropped = (why: string, cause?: unknown) => {
-        if (this.socket === socket) this.socket = undefined;
-        for (const segment of this.segments)
-          if (segment.socket === socket) this.fail(segment, why, cause);
-      };
-      socket.on('close', (event) => dropped(`the connection closed (${event.code})`));
-      socket.on('error', (err) => dropped('the connection failed', err));
+      socket.on('message', (message) => {
+        const results = message as {
+          type?: string;
+          is_final?: boolean;
+          from_finalize?: boolean;
+          channel?: { alternatives?: Array<{ transcript?: string }> };
+        };
+        if (results.type !== 'Results') return;
+        if (results.is_final) link.piece(results.channel?.alternatives?.[0]?.transcript ?? '');
+        if (results.from_finalize) link.committed();
+      });
+      socket.on('close', (event) => link.dropped(`the connection closed (${event.code})`));
+      socket.on('error', (err) => link.dropped('the connection failed', err));
       socket.connect();
       await socket.waitForOpen();
-      this.options.logger?.debug({ model: this.options.model }, 'deepgram live connection open');
-      this.socket = socket;
-      return socket;
-    })().finally(() => {
-      this.opening = undefined;
-    }));
-  }
-
-  private onMessage(socket: LiveSocket, message: unknown): void {
-    const results = message as {
-      type?: string;
-      is_final?: boolean;
-      from_finalize?: boolean;
-      channel?: { alternatives?: Array<{ transcript?: string }> };
-    };
-    if (results.type !== 'Results') return;
-    const segment = this.waiting(socket);
-    if (!segment) return;
-    const piece = results.channel?.alternatives?.[0]?.transcript?.trim() ?? '';
-    if (results.is_final && piece) {
-      segment.pieces.push(piece);
-      this.events.onDelta?.(segment.index, segment.pieces.length > 1 ? ` ${piece}` : piece);
-    }
-    if (results.from_finalize && segment.finalized) {
-      segment.settled = true;
-      clearTimeout(segment.timer);
-      segment.resolve(segment.pieces.join(' '));
-    }
-  }
+      return {
+        send: (pcm) => socket.sendMedia(pcm),
+        commit: () => socket.sendFinalize({ type: 'Finalize' }),
+        close() {
+          try {
+            socket.sendCloseStream({ type: 'CloseStream' });
+          } catch {
+            // already gone
+          }
+          socket.close();
+        },
+      };
+    },
+    events,
+  );
 }
 
 /** The Deepgram row of the providers. */
@@ -346,11 +213,10 @@ export const deepgram: ProviderRow = {
   async openLive(sources, logger, events) {
     const { apiKey, baseURL, model, language, keywords } = resolveProviderOptions(KEY, sources);
     logger.info({ provider: 'deepgram', model, baseURL }, 'live session opening');
-    return new DeepgramLiveSession(
+    return openDeepgramLive(
       {
         apiKey,
         model,
-        logger,
         ...(baseURL ? { baseURL } : {}),
         ...(language ? { language } : {}),
         ...(keywords ? { keywords } : {}),
