@@ -21,6 +21,7 @@ export {
   elevenLabsError,
   type ProviderServer,
   type DeepgramLiveControls,
+  type ElevenLabsLiveControls,
   type ProviderRequest,
   type ProviderHandler,
 } from './provider-servers.js';

@@ -282,6 +282,89 @@ export async function startDeepgramServer(
   return { ...server, live };
 }
 
+/** ElevenLabs' realtime endpoint on a {@link startElevenLabsServer}: what it took, and a dropped line. */
+export interface ElevenLabsLiveControls {
+  /** Each connection: its query (model_id, audio_format, commit_strategy, …) and the commit count. */
+  connections: Array<{ query: Record<string, string>; key: string | undefined; commits: number }>;
+  /** Ends every open connection at once, unanswered (a dropped network). */
+  drop(): void;
+  /** Drop each connection as soon as this many bytes of audio have come (undefined: never). */
+  dropAfterBytes: number | undefined;
+}
+
+// ElevenLabs' realtime speech to text: `GET /v1/speech-to-text/realtime` upgraded to a WebSocket,
+// `session_started` first; `input_audio_chunk` messages carry base64 PCM (`audio_base_64`), and one
+// with `commit: true` has what came since the last commit recognised (pocketsphinx) and answered
+// as a `committed_transcript`.
+function attachElevenLabsLive(live: ElevenLabsLiveControls) {
+  return (server: ReturnType<typeof createServer>) => {
+    const wss = new WebSocketServer({ noServer: true });
+    const open = new Set<WebSocket>();
+    server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== '/v1/speech-to-text/realtime') {
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const key = req.headers['xi-api-key'];
+        const connection = {
+          query: Object.fromEntries(url.searchParams),
+          key: Array.isArray(key) ? key[0] : key,
+          commits: 0,
+        };
+        live.connections.push(connection);
+        open.add(ws);
+        ws.on('close', () => open.delete(ws));
+        ws.send(
+          JSON.stringify({
+            message_type: 'session_started',
+            session_id: `local-${live.connections.length}`,
+            config: { model_id: connection.query.model_id, sample_rate: 16000 },
+          }),
+        );
+        let pending: Buffer[] = [];
+        let bytes = 0;
+        let chain = Promise.resolve();
+        ws.on('message', (data) => {
+          const message = JSON.parse(String(data)) as {
+            message_type?: string;
+            audio_base_64?: string;
+            commit?: boolean;
+            sample_rate?: number;
+          };
+          if (message.message_type !== 'input_audio_chunk') return;
+          const chunk = Buffer.from(message.audio_base_64 ?? '', 'base64');
+          pending.push(chunk);
+          bytes += chunk.length;
+          if (live.dropAfterBytes !== undefined && bytes >= live.dropAfterBytes) {
+            ws.terminate();
+            return;
+          }
+          if (!message.commit) return;
+          connection.commits++;
+          const audio = Buffer.concat(pending);
+          pending = [];
+          const rate = message.sample_rate ?? 16000;
+          chain = chain.then(async () => {
+            const samples = new Int16Array(audio.buffer, audio.byteOffset, audio.length >> 1);
+            const text = samples.length > rate / 10 ? await recognizePcm(samples, rate) : '';
+            if (ws.readyState !== ws.OPEN) return;
+            ws.send(JSON.stringify({ message_type: 'committed_transcript', text }));
+          });
+        });
+      });
+    });
+    live.drop = () => {
+      for (const ws of open) ws.terminate();
+    };
+    return () => {
+      live.drop();
+      wss.close();
+    };
+  };
+}
+
 /** Deepgram's error body, as its API answers (`err_code`, `err_msg`). */
 export const deepgramError = (
   status: number,
@@ -296,10 +379,18 @@ export const deepgramError = (
 
 /**
  * ElevenLabs' speech to text: `POST /v1/speech-to-text`, multipart with `file` and `model_id`
- * (`language_code`, …), `xi-api-key: <key>`; answers `{ language_code, text, words }`.
+ * (`language_code`, …), `xi-api-key: <key>`; answers `{ language_code, text, words }`. Its
+ * realtime endpoint (`wss …/v1/speech-to-text/realtime`) answers on the same port: `live`.
  */
-export function startElevenLabsServer(handler: ProviderHandler = recognizeAll) {
-  return serve(
+export async function startElevenLabsServer(
+  handler: ProviderHandler = recognizeAll,
+): Promise<ProviderServer & { live: ElevenLabsLiveControls }> {
+  const live: ElevenLabsLiveControls = {
+    connections: [],
+    drop: () => undefined,
+    dropAfterBytes: undefined,
+  };
+  const server = await serve(
     '/v1/speech-to-text',
     async (req) => {
       const { fields, audio, filename } = await multipart(req);
@@ -320,7 +411,9 @@ export function startElevenLabsServer(handler: ProviderHandler = recognizeAll) {
       words: [],
     }),
     handler,
+    attachElevenLabsLive(live),
   );
+  return { ...server, live };
 }
 
 /** ElevenLabs' error body, as its API answers (`detail.status`, `detail.message`). */

@@ -238,17 +238,40 @@ describe('the provider in force', () => {
       'elevenlabs',
     );
   });
-
-  it('realtime with a provider that has no live session uploads each segment', async () => {
-    const parts = ENGINES.realtime.create(
-      { logger: silentLogger, env: {} },
-      { fixed: { provider: 'elevenlabs', elevenlabsApiKey: 'k', mode: 'realtime' } },
-    );
-    expect(await parts.live?.open()).toBeNull();
-  });
 });
 
-describe('provider deepgram, live', () => {
+const liveCases = [
+  {
+    name: 'deepgram' as const,
+    start: startDeepgramServer,
+    keySetting: 'deepgramApiKey' as const,
+    took: (server: Awaited<ReturnType<typeof startDeepgramServer>>) =>
+      server.live.connections.map((c) => ({
+        model: c.query.model,
+        language: c.query.language,
+        key: c.key,
+        commits: c.finalized,
+      })),
+    model: 'nova-3',
+    status: 'realtime, nova-3 (missed segments uploaded with deepgram nova-3)',
+  },
+  {
+    name: 'elevenlabs' as const,
+    start: startElevenLabsServer,
+    keySetting: 'elevenlabsApiKey' as const,
+    took: (server: Awaited<ReturnType<typeof startElevenLabsServer>>) =>
+      server.live.connections.map((c) => ({
+        model: c.query.model_id,
+        language: c.query.language_code,
+        key: c.key,
+        commits: c.commits,
+      })),
+    model: 'scribe_v2_realtime',
+    status: 'realtime, scribe_v2_realtime (missed segments uploaded with elevenlabs scribe_v2)',
+  },
+];
+
+describe.each(liveCases)('provider $name, live', (c) => {
   let pcm: Int16Array;
   beforeAll(async () => {
     const wav = join(dir, 'phrase16k.wav');
@@ -268,8 +291,8 @@ describe('provider deepgram, live', () => {
       { logger: silentLogger, env: {} },
       {
         fixed: {
-          provider: 'deepgram',
-          deepgramApiKey: 'dg-key',
+          provider: c.name,
+          [c.keySetting]: 'dg-key',
           baseURL: server!.baseURL,
           mode: 'realtime',
           language: 'en',
@@ -281,7 +304,7 @@ describe('provider deepgram, live', () => {
   };
 
   it('streams each segment; its final text and deltas come back', async () => {
-    const dg = await startDeepgramServer();
+    const dg = await c.start();
     server = dg;
     const deltas: string[] = [];
     const session = await open(deltas);
@@ -293,22 +316,13 @@ describe('provider deepgram, live', () => {
     expect(await session.text(1)).toBe('hello world');
     session.close();
     expect(deltas).toEqual(['hello world', 'hello world']);
-    expect(dg.live.connections).toEqual([
-      {
-        query: expect.objectContaining({
-          model: 'nova-3',
-          encoding: 'linear16',
-          sample_rate: '16000',
-          language: 'en',
-        }),
-        key: 'dg-key',
-        finalized: 2,
-      },
+    expect(c.took(dg as never)).toEqual([
+      { model: c.model, language: 'en', key: 'dg-key', commits: 2 },
     ]);
   });
 
   it('a dropped connection fails its segment (it is uploaded); the next segment reconnects', async () => {
-    const dg = await startDeepgramServer();
+    const dg = await c.start();
     server = dg;
     dg.live.dropAfterBytes = 8000;
     const session = await open();

@@ -3,12 +3,14 @@
 // fields. The SDK loads with the first upload. Scribe takes no free-text context: the preceding
 // text is not sent.
 import type * as ElevenLabsSdk from '@elevenlabs/elevenlabs-js';
+import type { LiveSession, LiveSessionOptions } from '@whis/contracts';
 import {
   createUploadTranscriber,
   statusError,
   TranscribeError,
   type TranscriberOptions,
 } from '@whis/transcribe';
+import { StreamedLiveSession } from '../internal/streamed-session.js';
 import { keyHelp, resolveProviderOptions, type ProviderRow } from '../providers.js';
 
 type Sdk = typeof ElevenLabsSdk;
@@ -140,6 +142,71 @@ export function createElevenLabsTranscriber(options: TranscriberOptions) {
   );
 }
 
+/** ElevenLabs' realtime model: Scribe's file models do not stream. */
+const LIVE_MODEL = 'scribe_v2_realtime';
+
+/** What a live session is opened with. */
+export interface ElevenLabsLiveOptions {
+  apiKey: string;
+  baseURL?: string;
+  /** Default `scribe_v2_realtime`. */
+  model?: string;
+  language?: string;
+  keywords?: string[];
+}
+
+/**
+ * One recording streamed to ElevenLabs' realtime speech to text (`wss …/v1/speech-to-text/realtime`,
+ * PCM at 16 kHz, commits by hand) through the SDK's connection: each segment's audio as it is
+ * recorded, a commit at its end, the `committed_transcript` its text.
+ */
+export function openElevenLabsLive(
+  options: ElevenLabsLiveOptions,
+  events?: LiveSessionOptions,
+): LiveSession {
+  const language = options.language?.split(',')[0]?.trim();
+  return new StreamedLiveSession(
+    'ElevenLabs',
+    async (link) => {
+      const m = await load();
+      const client = new m.ElevenLabsClient({
+        apiKey: options.apiKey,
+        ...(options.baseURL ? { baseUrl: options.baseURL } : {}),
+      });
+      const connection = await client.speechToText.realtime.connect({
+        modelId: options.model ?? LIVE_MODEL,
+        audioFormat: m.AudioFormat.PCM_16000,
+        sampleRate: 16_000,
+        commitStrategy: m.CommitStrategy.MANUAL,
+        ...(language ? { languageCode: language } : {}),
+        ...(options.keywords?.length ? { keyterms: options.keywords } : {}),
+      });
+      const { RealtimeEvents } = m;
+      await new Promise<void>((resolve, reject) => {
+        connection.on(RealtimeEvents.SESSION_STARTED, () => resolve());
+        connection.on(RealtimeEvents.ERROR, (err: unknown) =>
+          reject(new Error(`ElevenLabs refused the session: ${JSON.stringify(err)}`)),
+        );
+        connection.on(RealtimeEvents.CLOSE, () => reject(new Error('the connection closed')));
+      });
+      connection.on(RealtimeEvents.COMMITTED_TRANSCRIPT, (data: unknown) => {
+        link.piece((data as { text?: string }).text ?? '');
+        link.committed();
+      });
+      connection.on(RealtimeEvents.ERROR, (err: unknown) =>
+        link.dropped(`ElevenLabs answered an error (${JSON.stringify(err)})`),
+      );
+      connection.on(RealtimeEvents.CLOSE, () => link.dropped('the connection closed'));
+      return {
+        send: (pcm) => connection.send({ audioBase64: Buffer.from(pcm).toString('base64') }),
+        commit: () => connection.commit(),
+        close: () => connection.close(),
+      };
+    },
+    events,
+  );
+}
+
 /** The ElevenLabs row of the providers. */
 export const elevenlabs: ProviderRow = {
   summary: 'ElevenLabs (Scribe), with an ElevenLabs key',
@@ -147,6 +214,20 @@ export const elevenlabs: ProviderRow = {
   endpoint: 'https://api.elevenlabs.io',
   knowsModel: (model) => /^scribe_v\d+$/.test(model),
   resolve: (sources) => resolveProviderOptions(KEY, sources),
+  async openLive(sources, logger, events) {
+    const { apiKey, baseURL, language, keywords } = resolveProviderOptions(KEY, sources);
+    logger.info({ provider: 'elevenlabs', model: LIVE_MODEL, baseURL }, 'live session opening');
+    return openElevenLabsLive(
+      {
+        apiKey,
+        ...(baseURL ? { baseURL } : {}),
+        ...(language ? { language } : {}),
+        ...(keywords ? { keywords } : {}),
+      },
+      events,
+    );
+  },
+  liveModel: () => LIVE_MODEL,
   prepare: async () => {
     await load().catch(() => undefined);
   },
