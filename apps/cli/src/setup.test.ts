@@ -135,6 +135,9 @@ describe('whis setup', () => {
       await waitFor(/On this computer \(private, offline; a \d+ MB download\)/);
       await keys('Down');
       await keys('Enter');
+      // the providers, each with where its key is made; OpenAI (or a compatible endpoint) first
+      await waitFor(/Whose API\?[\s\S]*Deepgram[\s\S]*console\.deepgram\.com/);
+      await keys('Enter');
       await waitFor(/API key/);
       await keys('-l', 'sk-tmux');
       await keys('Enter');
@@ -168,6 +171,7 @@ describe('whis setup', () => {
       expect(done).toContain(PHRASE);
       expect((await settingsOf(s)).json).toEqual({
         mode: 'file',
+        provider: 'openai',
         apiKey: 'sk-tmux',
         baseURL: rig.server.baseURL,
         model: 'gpt-transcribe',

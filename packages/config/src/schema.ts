@@ -5,6 +5,7 @@ import {
   KEYBOARD_NAMES,
   NOTIFY_LEVELS,
   OUTPUT_NAMES,
+  PROVIDER_NAMES,
   STEP_NAMES,
   TRIGGER_NAMES,
 } from '@whis/contracts';
@@ -96,9 +97,29 @@ const key = <S extends z.ZodMiniType>(
 
 /** The settings file's keys: their schemas, how `whis config set` reads them, and what they do. */
 export const SETTING_KEYS = {
-  apiKey: key(text, 'text', 'API key for the transcription endpoint', { secret: true }),
-  baseURL: key(text, 'text', 'OpenAI-compatible endpoint (default: OpenAI)'),
-  model: key(text, 'text', "gpt-transcribe (default), or the endpoint's own model (any name)"),
+  apiKey: key(text, 'text', 'API key for the OpenAI (or compatible) endpoint', { secret: true }),
+  baseURL: key(
+    text,
+    'text',
+    "The chosen provider's endpoint (default: the provider's own; an OpenAI-compatible one for openai)",
+  ),
+  provider: key(
+    oneOf(PROVIDER_NAMES),
+    'text',
+    'Whose service transcribes: openai (default; any OpenAI-compatible endpoint with baseURL: Groq, Mistral, a self-hosted server), deepgram or elevenlabs. Each takes its own key (apiKey, deepgramApiKey, elevenlabsApiKey)',
+    { choices: PROVIDER_NAMES },
+  ),
+  deepgramApiKey: key(text, 'text', 'API key for Deepgram (default: DEEPGRAM_API_KEY)', {
+    secret: true,
+  }),
+  elevenlabsApiKey: key(text, 'text', 'API key for ElevenLabs (default: ELEVENLABS_API_KEY)', {
+    secret: true,
+  }),
+  model: key(
+    text,
+    'text',
+    "gpt-transcribe (default), or the endpoint's own model (any name); nova-3 (default) with deepgram, scribe_v2 (default) with elevenlabs",
+  ),
   mode: key(
     oneOf(ENGINE_NAMES),
     'text',

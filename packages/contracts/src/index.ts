@@ -12,6 +12,8 @@ export {
 } from './values.js';
 export {
   ENGINE_NAMES,
+  PROVIDER_NAMES,
+  type ProviderName,
   TRIGGER_NAMES,
   OUTPUT_NAMES,
   KEYBOARD_NAMES,

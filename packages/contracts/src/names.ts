@@ -12,6 +12,14 @@ export const ENGINE_NAMES = ['file', 'realtime', 'local'] as const;
  */
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
+/** The providers of `@whis/service`'s catalogue: the values of `provider`. */
+export const PROVIDER_NAMES = ['openai', 'deepgram', 'elevenlabs'] as const;
+/**
+ * Whose service transcribes in `mode file` and `realtime`: OpenAI's API (or any endpoint that speaks
+ * it, through `baseURL`), Deepgram's or ElevenLabs'.
+ */
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
 /** The triggers of `@whis/service`'s catalogue: the values of `hotkeyBackend`. */
 export const TRIGGER_NAMES = ['auto', 'x11', 'portal', 'none'] as const;
 /** Where a press of the hotkey comes from (`none`: the desktop binds `whis toggle`). */

@@ -174,7 +174,7 @@ export function composeService(options: CompositionOptions): Composition {
       // a step's first run must not pay for loading what it needs (the llm's HTTP client)
       void prepareChain(settings);
     },
-    prepareRecording: prepareEngines,
+    prepareRecording: () => prepareEngines(latest, env),
     async close() {
       await engineParts.close?.();
       await feedback.close();

@@ -14,6 +14,17 @@ export {
   OPENAI_LIMITS,
   recognizeSpeechOnly,
 } from './transcription-server.js';
+export {
+  startDeepgramServer,
+  startElevenLabsServer,
+  deepgramError,
+  elevenLabsError,
+  type ProviderServer,
+  type DeepgramLiveControls,
+  type ElevenLabsLiveControls,
+  type ProviderRequest,
+  type ProviderHandler,
+} from './provider-servers.js';
 export { type RealtimeControls, type RealtimeConnectionLog } from './realtime-server.js';
 export { run, runChecked, stopChild, type RunResult } from './process.js';
 export {

@@ -8,6 +8,15 @@ export {
   type UploadAttempt,
 } from './transcriber.js';
 export { uploadBudget, type UploadBudget } from './budget.js';
+// the shared upload loop, for the providers of other APIs (Deepgram, ElevenLabs)
+export {
+  createUploadTranscriber,
+  statusError,
+  CONTEXT_CHARS,
+  type UploadProvider,
+  type UploadLoopOptions,
+  type Tries,
+} from './uploads.js';
 // the Realtime client (and `ws`) load with the first session, or from `@whis/transcribe/realtime`
 export type { RealtimeOptions } from './realtime.js';
 export { openRealtimeSession } from './live.js';

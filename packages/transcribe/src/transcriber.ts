@@ -1,14 +1,11 @@
-import { openAsBlob } from 'node:fs';
-import { basename } from 'node:path';
 import type OpenAI from 'openai';
 import type {
   Transcriber as ContractTranscriber,
   TranscribeOptions,
   UploadAttempt as ContractAttempt,
 } from '@whis/contracts';
-import { retryDelayMs, uploadBudget } from './budget.js';
 import { TranscribeError } from './errors.js';
-import { isSilenceHallucination, mergeTranscripts } from './merge.js';
+import { CONTEXT_CHARS, createUploadTranscriber, statusError } from './uploads.js';
 import { DEFAULT_MODEL, LEGACY_SHUTDOWN, modelFamily, requestFields } from './models.js';
 
 /** One encoded piece of a recording (structurally the AudioChunk port of @whis/contracts). */
@@ -66,22 +63,8 @@ export interface Transcriber extends ContractTranscriber {
   ): Promise<{ text: string }>;
 }
 
-/** How much of the preceding text goes into the prompt (the models read a few hundred tokens). */
-const CONTEXT_CHARS = 800;
-
 const KEY_HELP =
   'Set it with `whis config --api-key sk-…` or the OPENAI_API_KEY environment variable.';
-
-/** An attempt that got no answer within its share of the budget. */
-class AttemptTimeout extends Error {}
-
-/** What an upload's attempts came to, for the message of the error that ends it. */
-interface Tries {
-  attempts: number;
-  elapsedMs: number;
-}
-
-const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 // The SDK (about 10 MB) loads with the first upload, so an idle service does not hold it. Its error
 // classes are known from then on: an error from before the first upload is never the SDK's.
@@ -107,24 +90,14 @@ export async function prepareTranscriber(): Promise<void> {
   await loadSdk().catch(() => undefined);
 }
 
-// The SDK's errors become TranscribeErrors that say what to do. Retries are ours (the SDK's are off):
-// exactly 408, 409, 429 (honouring retry-after), 5xx, connection errors and timeouts, with the SDK's
-// backoff, within the upload's time budget; never 400/401/403/413.
-function translate(
-  err: unknown,
-  signal: AbortSignal | undefined,
-  model: string,
-  tries?: Tries,
-): TranscribeError {
-  if (err instanceof TranscribeError) return err;
-  if (signal?.aborted || isSdkError(err, 'APIUserAbortError')) {
-    return new TranscribeError('aborted', 'The transcription was cancelled.', { cause: err });
-  }
-  const retried = tries && tries.attempts > 1 ? `, ${tries.attempts} attempts` : '';
-  if (err instanceof AttemptTimeout || isSdkError(err, 'APIConnectionTimeoutError')) {
+// The SDK's errors become TranscribeErrors that say what to do. Retries are the shared loop's (the
+// SDK's are off): exactly 408, 409, 429 (honouring retry-after), 5xx, connection errors and
+// timeouts, with the SDK's backoff, within the upload's time budget; never 400/401/403/413.
+function translate(err: unknown, model: string, retried: string): TranscribeError {
+  if (isSdkError(err, 'APIConnectionTimeoutError')) {
     return new TranscribeError(
       'timeout',
-      `The transcription service did not answer (gave up after ${seconds(tries?.elapsedMs ?? 0)}${retried}). ` +
+      `The transcription service did not answer${retried ? ` (${retried.slice(2)})` : ''}. ` +
         'Check the network and the endpoint; for a slow self-hosted server give it more time: `whis config set uploadTimeoutScale 3`.',
       { cause: err },
     );
@@ -157,50 +130,12 @@ function translate(
         { cause: err, status },
       );
     }
-    switch (status) {
-      case 401:
-        return new TranscribeError('auth', `The API key was refused (401). ${KEY_HELP}`, {
-          cause: err,
-          status,
-        });
-      case 403:
-        return new TranscribeError(
-          'forbidden',
-          `The API key may not use this model or endpoint (403): ${detail}`,
-          { cause: err, status },
-        );
-      case 413:
-        return new TranscribeError(
-          'too-large',
-          'The audio chunk is over the provider’s upload limit (413; OpenAI allows 25 MB). Lower the chunk size or duration.',
-          { cause: err, status },
-        );
-      case 429:
-        return new TranscribeError(
-          'rate-limited',
-          `Rate limited or out of quota (429${retried}): ${detail}`,
-          { cause: err, status },
-        );
-      case 400:
-        return new TranscribeError(
-          'bad-request',
-          `The provider rejected the request (400): ${detail}`,
-          { cause: err, status },
-        );
-      default:
-        if (status !== undefined && status >= 500) {
-          return new TranscribeError(
-            'server',
-            `The transcription service failed (HTTP ${status}${retried}): ${detail}`,
-            { cause: err, status },
-          );
-        }
-        return new TranscribeError(
-          'bad-response',
-          `Unexpected reply from the transcription service (HTTP ${status}): ${detail}`,
-          { cause: err, status },
-        );
-    }
+    return statusError(status, detail, {
+      retried,
+      keyHelp: KEY_HELP,
+      limit: 'OpenAI allows 25 MB',
+      cause: err,
+    });
   }
   return new TranscribeError(
     'bad-response',
@@ -209,27 +144,9 @@ function translate(
   );
 }
 
-/** Runs `work` over `items` with at most `limit` at once; results in input order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  });
-  await Promise.all(runners);
-  return results;
-}
-
 /** Is this failure worth another attempt? The SDK's own rule (its retries are off). */
 function retryable(err: unknown): boolean {
-  if (err instanceof AttemptTimeout || isSdkError(err, 'APIConnectionError')) return true;
+  if (isSdkError(err, 'APIConnectionError')) return true;
   if (!isSdkError(err, 'APIError') || isSdkError(err, 'APIUserAbortError')) return false;
   const should = err.headers?.get('x-should-retry');
   if (should === 'true' || should === 'false') return should === 'true';
@@ -238,24 +155,8 @@ function retryable(err: unknown): boolean {
 }
 
 function describeFailure(err: unknown): string {
-  if (err instanceof AttemptTimeout) return err.message;
   if (isSdkError(err, 'APIError') && err.status) return `HTTP ${err.status}`;
   return (err as Error)?.message ?? String(err);
-}
-
-/** Waits `ms`, or rejects at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** A Transcriber over the openai SDK's `audio.transcriptions.create`. */
@@ -268,134 +169,34 @@ export function createTranscriber(options: TranscriberOptions): Transcriber {
       (Sdk) => new Sdk({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0 }),
     ));
   const model = options.model ?? DEFAULT_MODEL;
-  const concurrency = Math.max(1, options.maxConcurrency ?? 3);
-  const attempts = Math.max(0, options.maxRetries ?? 2) + 1;
   const fieldsFor = (context: string | undefined) =>
     requestFields(model, {
       languages: options.language?.split(',').map((l) => l.trim()),
       prompt: [options.prompt, context?.slice(-CONTEXT_CHARS)].filter(Boolean).join(' '),
       keywords: options.keywords,
     });
-
-  // One attempt, ended by its own timer, by the caller's signal or by a failing sibling.
-  async function attempt(
-    params: OpenAI.Audio.TranscriptionCreateParamsNonStreaming,
-    signal: AbortSignal,
-    timeoutMs: number,
-  ): Promise<{ text?: unknown }> {
-    const own = new AbortController();
-    const timer = setTimeout(
-      () => own.abort(new AttemptTimeout(`no answer in ${seconds(timeoutMs)}`)),
-      timeoutMs,
-    );
-    const forward = () => own.abort(signal.reason);
-    if (signal.aborted) forward();
-    signal.addEventListener('abort', forward, { once: true });
-    try {
-      return await (
-        await connect()
-      ).audio.transcriptions.create(params, {
-        signal: own.signal,
-        // the SDK's timeout stays out of the way of ours
-        timeout: timeoutMs + 60_000,
-      });
-    } catch (err) {
-      if (!signal.aborted && own.signal.reason instanceof AttemptTimeout) throw own.signal.reason;
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', forward);
-    }
-  }
-
-  async function one(
-    chunk: AudioChunkInput,
-    index: number,
-    signal: AbortSignal,
-    call: TranscribeCallOptions,
-  ): Promise<string> {
-    if (chunk.speech === false) return '';
-    // a File over a file-backed Blob: the SDK streams it from disk as it uploads, so the first
-    // byte leaves at once whatever the recording's length (toFile would read it all first)
-    const blob = await openAsBlob(chunk.path, { type: chunk.mimeType });
-    const file = new File([blob], basename(chunk.path), { type: chunk.mimeType });
-    // fields the typed client of SDK 6 does not know yet (`keywords`, `languages`) travel in the
-    // same body: the SDK turns every property into a multipart field, lists as `name[]`
-    const params = {
-      file,
-      model,
-      ...fieldsFor(call.context),
-    } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming;
-    const budget = uploadBudget(
-      { durationMs: chunk.durationMs, bytes: blob.size },
-      options.timeoutScale,
-    );
-    const started = Date.now();
-    const deadline = started + budget.totalMs;
-    let previousError: string | undefined;
-    for (let n = 1; ; n++) {
-      const timeoutMs = Math.min(budget.attemptMs, deadline - Date.now());
-      call.onAttempt?.({
-        chunk: index,
-        attempt: n,
-        attempts,
-        timeoutMs,
-        ...(previousError ? { previousError } : {}),
-      });
-      let result: { text?: unknown };
-      try {
-        result = await attempt(params, signal, timeoutMs);
-      } catch (err) {
-        const tries = { attempts: n, elapsedMs: Date.now() - started };
-        if (signal.aborted || n >= attempts || !retryable(err))
-          throw translate(err, signal, model, tries);
-        const wait = retryDelayMs(n, isSdkError(err, 'APIError') ? err.headers : undefined);
-        // another attempt needs time to send the audio and hear back: a second at least
-        if (Date.now() + wait + 1000 > deadline) throw translate(err, signal, model, tries);
-        previousError = describeFailure(err);
-        try {
-          await pause(wait, signal);
-        } catch {
-          throw translate(err, signal, model, tries);
-        }
-        continue;
-      }
-      if (typeof result?.text !== 'string')
-        throw new TranscribeError(
-          'bad-response',
-          'The transcription service answered without a "text" field.',
-        );
-      // only audio nobody judged is filtered by its text: a reply heard as speech is kept
-      return chunk.speech !== true && isSilenceHallucination(result.text) ? '' : result.text.trim();
-    }
-  }
-
-  return {
-    async transcribe(chunks, call = {}) {
-      // one failed chunk cancels its siblings: the recording is kept and retried as a whole
-      const abort = new AbortController();
-      const onAbort = () => abort.abort();
-      call.signal?.addEventListener('abort', onAbort, { once: true });
-      if (call.signal?.aborted) abort.abort();
-      let done = 0;
-      call.onProgress?.({ done, total: chunks.length });
-      try {
-        const texts = await mapBounded(chunks, concurrency, async (chunk, index) => {
-          try {
-            const text = await one(chunk, index, abort.signal, call);
-            call.onProgress?.({ done: ++done, total: chunks.length });
-            return text;
-          } catch (err) {
-            abort.abort();
-            throw err;
-          }
+  return createUploadTranscriber(
+    {
+      async send(file, { context, signal, timeoutMs }) {
+        // fields the typed client of SDK 6 does not know yet (`keywords`, `languages`) travel in
+        // the same body: the SDK turns every property into a multipart field, lists as `name[]`
+        const params = {
+          file,
+          model,
+          ...fieldsFor(context),
+        } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming;
+        return (await connect()).audio.transcriptions.create(params, {
+          signal,
+          // the SDK's timeout stays out of the way of ours
+          timeout: timeoutMs + 60_000,
         });
-        return { text: mergeTranscripts(texts) };
-      } catch (err) {
-        throw translate(err, call.signal, model);
-      } finally {
-        call.signal?.removeEventListener('abort', onAbort);
-      }
+      },
+      retryable,
+      headers: (err) => (isSdkError(err, 'APIError') ? err.headers : undefined),
+      describe: describeFailure,
+      translate: (err, retried) => translate(err, model, retried),
+      aborted: (err) => isSdkError(err, 'APIUserAbortError'),
     },
-  };
+    options,
+  );
 }

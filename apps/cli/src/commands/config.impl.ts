@@ -76,8 +76,12 @@ export async function runConfig(args: ConfigArgs): Promise<number> {
     }
   }
   if (args.apiKey !== undefined) {
-    await setSetting('apiKey', args.apiKey, file);
-    print(`Saved the API key in ${file} (readable only by you).`);
+    // the key of the provider in force: each keeps its own, so switching back needs no new key
+    const { PROVIDERS, providerFor } =
+      await loadPackage<typeof import('@whis/service/providers')>('@whis/service/providers');
+    const provider = providerFor(await readSettings(file), process.env);
+    await setSetting(PROVIDERS[provider].keySetting, args.apiKey, file);
+    print(`Saved the API key of ${provider} in ${file} (readable only by you).`);
     return ExitCode.Ok;
   }
   if (args.path) {
@@ -112,8 +116,13 @@ export async function runConfig(args: ConfigArgs): Promise<number> {
       `\nTyping and pasting into windows (outputs type, paste): ${insertion.tool ? `${insertion.tool} (${insertion.why})` : insertion.why}`,
     );
   }
-  if (!process.env.OPENAI_API_KEY && shown.apiKey === undefined) {
-    print('\nNo API key: set one with `whis config --api-key sk-…` or OPENAI_API_KEY.');
+  const { PROVIDERS, providerFor } =
+    await loadPackage<typeof import('@whis/service/providers')>('@whis/service/providers');
+  const provider = PROVIDERS[providerFor(await readSettings(file), process.env)];
+  if (!process.env[provider.keyVariable] && shown[provider.keySetting] === undefined) {
+    print(
+      `\nNo API key: set one with \`whis config --api-key …\` or ${provider.keyVariable} (make one at ${provider.keyPage}).`,
+    );
   }
   return ExitCode.Ok;
 }

@@ -6,6 +6,7 @@ import {
   silentLogger,
   type EngineName,
   type NotifyLevel,
+  type ProviderName,
 } from '@whis/contracts';
 import type { OutputRow } from '@whis/service/outputs';
 import { loadPackage } from '../lazy.js';
@@ -215,7 +216,15 @@ export async function runSetup(args: SetupArgs): Promise<number> {
 
 type Save = (key: keyof Settings, value: string) => Promise<void>;
 
-const hasKey = (settings: Settings) => Boolean(settings.apiKey ?? process.env.OPENAI_API_KEY);
+const hasKey = (settings: Settings) =>
+  Boolean(
+    settings.apiKey ??
+    settings.deepgramApiKey ??
+    settings.elevenlabsApiKey ??
+    process.env.OPENAI_API_KEY ??
+    process.env.DEEPGRAM_API_KEY ??
+    process.env.ELEVENLABS_API_KEY,
+  );
 
 // The engine, as the catalogue's rows offer them (what needs no key first); without a terminal, the
 // flag, else what is set, else an API when a key is there (as setup always did), else this computer.
@@ -285,24 +294,49 @@ async function chooseEndpoint(
   prompts: Prompts | undefined,
   save: Save,
 ): Promise<void> {
-  // 1. the key
+  // 1. the provider, each row with where its key is made
+  const { PROVIDERS, providerFor } =
+    await loadPackage<typeof import('@whis/service/providers')>('@whis/service/providers');
+  let provider = args.provider;
+  if (provider === undefined && prompts) {
+    provider = await prompts.select<ProviderName>({
+      message: 'Whose API?',
+      choices: (Object.keys(PROVIDERS) as ProviderName[]).map((name) => ({
+        name: `${PROVIDERS[name].summary} (keys: ${PROVIDERS[name].keyPage})`,
+        value: name,
+      })),
+      default: providerFor(current, process.env),
+    });
+  }
+  if (provider) await save('provider', provider);
+  const row = PROVIDERS[provider ?? providerFor(current, process.env)];
+
+  // 2. its key, kept in its own setting
   let apiKey = args.apiKey;
+  const existing = current[row.keySetting] ?? process.env[row.keyVariable];
   if (apiKey === undefined && prompts) {
-    const existing = current.apiKey ?? process.env.OPENAI_API_KEY;
     apiKey = await prompts.password({
-      message: existing ? 'API key (Enter keeps the one set)' : 'API key',
+      message: existing ? 'API key (Enter keeps the one set)' : `API key (from ${row.keyPage})`,
       mask: '*',
       validate: (v) => Boolean(v || existing) || 'whis needs a key for the transcription endpoint',
     });
     if (!apiKey) apiKey = undefined;
   }
-  if (apiKey) await save('apiKey', apiKey);
-  else if (!current.apiKey && !process.env.OPENAI_API_KEY)
-    throw new CliError('No API key: give one with --api-key sk-… (or set OPENAI_API_KEY).', {
-      exitCode: ExitCode.Usage,
-    });
+  if (apiKey) await save(row.keySetting, apiKey);
+  else if (!existing)
+    throw new CliError(
+      `No API key: give one with --api-key … (or set ${row.keyVariable}; make one at ${row.keyPage}).`,
+      { exitCode: ExitCode.Usage },
+    );
 
-  // 2. the endpoint and the model
+  // a provider of its own API: its endpoint and model defaults serve
+  if (!row.asksEndpoint) {
+    if (args.baseUrl) await save('baseURL', args.baseUrl);
+    if (args.model) await save('model', args.model);
+    return;
+  }
+
+  // 3. the endpoint and the model
   let baseURL = args.baseUrl;
   if (baseURL === undefined && prompts) {
     baseURL = await prompts.input({

@@ -1,5 +1,11 @@
 import { createRequire } from 'node:module';
-import { ENGINE_NAMES, NOTIFY_LEVELS, type EngineName } from '@whis/contracts';
+import {
+  ENGINE_NAMES,
+  NOTIFY_LEVELS,
+  PROVIDER_NAMES,
+  type EngineName,
+  type ProviderName,
+} from '@whis/contracts';
 import type { Argv, CommandModule } from 'yargs';
 
 // The outputs setup offers are the rows that say how (`offer`). The builder runs only for `whis
@@ -18,6 +24,8 @@ export interface SetupArgs {
   /** The offline model (`whis model list`); with `mirror`, where it is downloaded from. */
   localModel?: string;
   mirror?: string;
+  /** Whose API: `openai` (or a compatible endpoint), `deepgram`, `elevenlabs`. */
+  provider?: ProviderName;
   apiKey?: string;
   baseUrl?: string;
   model?: string;
@@ -50,7 +58,15 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
         describe: 'The offline model (`whis model list`; default the catalogue’s)',
       })
       .option('mirror', { type: 'string', describe: 'Download the offline model from this host' })
-      .option('api-key', { type: 'string', describe: 'API key (stored readable only by you)' })
+      .option('provider', {
+        type: 'string',
+        choices: PROVIDER_NAMES,
+        describe: 'Whose API: openai (default, or a compatible endpoint), deepgram, elevenlabs',
+      })
+      .option('api-key', {
+        type: 'string',
+        describe: "The provider's API key (stored readable only by you)",
+      })
       .option('base-url', {
         type: 'string',
         describe: 'OpenAI-compatible endpoint (default: OpenAI)',

@@ -2,19 +2,11 @@
 // `whis transcribe` and `whis doctor` build their transcriber here without the rest of the service.
 import type { Settings } from '@whis/config';
 import type { EngineName, LiveTranscriber, Transcriber } from '@whis/contracts';
-import {
-  createTranscriber,
-  openRealtimeSession,
-  prepareTranscriber,
-  resolveModels,
-  resolveRealtimeOptions,
-  resolveTranscriberOptions,
-  type TranscriberOptions,
-  type TranscriberSettings,
-} from '@whis/transcribe';
+import { resolveModels, type TranscriberOptions, type TranscriberSettings } from '@whis/transcribe';
 import { currentSettings, type PartContext, type SettingsSource } from './context.js';
-import { probeLiveSession, probeUpload } from './internal/engine-probes.js';
+import { probeUpload } from './internal/engine-probes.js';
 import { local } from './local-engine.js';
+import { PROVIDERS, providerFor, type ProviderName, type ProviderRow } from './providers.js';
 import type { Row } from './row.js';
 
 /** What one command changes for itself: `whis transcribe --model …`, the doctor's single try. */
@@ -26,28 +18,56 @@ export interface FileEngineOverrides {
 }
 
 /**
- * The file engine made from settings: its options as resolved (model, endpoint, key) and the
- * transcriber. The one place a transcriber is built; throws `no-api-key` with the fix.
+ * The file engine made from settings: the provider in force (`provider`), its options as resolved
+ * (model, endpoint, key) and its transcriber. The one place a transcriber is built; throws
+ * `no-api-key` with the fix.
  */
 export function fileEngine(
   settings: Settings,
   env: NodeJS.ProcessEnv,
   overrides: FileEngineOverrides = {},
-): { options: TranscriberOptions; transcriber: Transcriber } {
+): {
+  provider: ProviderName;
+  endpoint: string;
+  /** The provider's model when none is set, for the fix of a model it does not serve. */
+  defaultModel: string;
+  options: TranscriberOptions & { model: string };
+  transcriber: Transcriber;
+} {
+  const provider = providerFor(settings, env);
+  const row: ProviderRow = PROVIDERS[provider];
   const options = {
-    ...resolveTranscriberOptions({ flags: overrides.flags, env, settings }),
+    ...row.resolve({ flags: overrides.flags, env, settings }),
     ...(overrides.maxRetries === undefined ? {} : { maxRetries: overrides.maxRetries }),
   };
-  return { options, transcriber: createTranscriber(options) };
+  return {
+    provider,
+    endpoint: options.baseURL ?? row.endpoint,
+    defaultModel: row.defaultModel,
+    options,
+    transcriber: row.createTranscriber(options),
+  };
 }
 
+// what a provider's engine is called in `whis status`: OpenAI's by its model alone, as before
+const named = (provider: ProviderName, model: string) =>
+  provider === 'openai' ? model : `${provider} ${model}`;
+
 /**
- * Loads the upload client once a recording is under way: an idle service does not hold it, and the
- * first transcription does not wait for it. Not at the very start: compiling the SDK holds the
- * event loop for tens of milliseconds, just when the microphone's first frames come in.
+ * Loads the upload client of the provider in force once a recording is under way: an idle service
+ * does not hold it, and the first transcription does not wait for it. Not at the very start:
+ * compiling an SDK holds the event loop for tens of milliseconds (ElevenLabs' for over a second on
+ * a slow machine), just when the microphone's first frames come in.
  */
-export function prepareEngines(): void {
-  setTimeout(() => void prepareTranscriber(), PREPARE_DELAY_MS).unref();
+export function prepareEngines(
+  settings: () => Promise<Settings> = async () => ({}),
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  setTimeout(() => {
+    void settings()
+      .then((current) => PROVIDERS[providerFor(current, env)].prepare?.())
+      .catch(() => undefined);
+  }, PREPARE_DELAY_MS).unref();
 }
 const PREPARE_DELAY_MS = 750;
 
@@ -80,15 +100,13 @@ function uploader(
   return {
     async transcribe(chunks, options) {
       const settings = await currentSettings(source);
-      const key = JSON.stringify(resolveTranscriberOptions({ env, settings }));
+      const provider = providerFor(settings, env);
+      const key = JSON.stringify([provider, PROVIDERS[provider].resolve({ env, settings })]);
       if (cached?.key !== key) {
         const engine = fileEngine(settings, env);
         cached = { key, transcriber: engine.transcriber };
         logger.info(
-          {
-            model: engine.options.model,
-            baseURL: engine.options.baseURL ?? 'https://api.openai.com/v1',
-          },
+          { provider, model: engine.options.model, baseURL: engine.endpoint },
           'transcriber configured',
         );
       }
@@ -100,19 +118,26 @@ function uploader(
 const file: EngineRow = {
   summary: 'segments uploaded as they close (the transcription endpoint)',
   needs: 'key',
-  offer: () => 'Through an API (OpenAI or a compatible endpoint; needs a key)',
+  offer: () =>
+    'Through an API (OpenAI or a compatible endpoint, Deepgram, ElevenLabs; needs a key)',
   create: (context, source) => ({ transcriber: uploader(context, source) }),
   describe(settings, env) {
+    const provider = providerFor(settings, env);
     try {
-      return `file, ${resolveTranscriberOptions({ env, settings }).model}`;
+      return `file, ${named(provider, PROVIDERS[provider].resolve({ env, settings }).model)}`;
     } catch {
       return undefined;
     }
   },
   problems(settings, env) {
+    const provider = providerFor(settings, env);
+    const row: ProviderRow = PROVIDERS[provider];
     try {
-      resolveTranscriberOptions({ env, settings });
-      return [];
+      const { model } = row.resolve({ env, settings });
+      if (row.knowsModel(model)) return [];
+      return [
+        `"${model}" is not a ${provider} model: \`whis config set model ${row.defaultModel}\`.`,
+      ];
     } catch (err) {
       return [(err as Error).message];
     }
@@ -133,31 +158,27 @@ const realtime: EngineRow = {
       transcriber: file.create(context, source).transcriber,
       live: {
         async open(events) {
-          let options;
+          const settings = await currentSettings(source);
+          const row: ProviderRow = PROVIDERS[providerFor(settings, env)];
           try {
-            options = resolveRealtimeOptions({ env, settings: await currentSettings(source) });
+            row.resolve({ env, settings });
           } catch {
             // without a key the file engine reports it
             return null;
           }
-          if (!options) return null;
-          log.info({ model: options.model, baseURL: options.baseURL }, 'live session opening');
-          // the client loads on the first live recording: a service in file mode never loads `ws`
-          return openRealtimeSession({ ...options, logger: log }, events);
+          // a provider without a live session uploads each segment as it closes
+          return row.openLive ? row.openLive({ env, settings }, log, events) : null;
         },
       },
     };
   },
   describe(settings, env) {
-    let live;
-    try {
-      live = resolveRealtimeOptions({ env, settings });
-    } catch {
-      return undefined;
-    }
     const upload = file.describe(settings, env);
-    return live && upload
-      ? `realtime, ${live.model} (missed segments uploaded with ${upload.replace(/^file, /, '')})`
+    if (!upload) return undefined;
+    const row: ProviderRow = PROVIDERS[providerFor(settings, env)];
+    const live = row.liveModel?.({ env, settings });
+    return live
+      ? `realtime, ${live} (missed segments uploaded with ${upload.replace(/^file, /, '')})`
       : upload;
   },
   problems: (settings, env) => file.problems(settings, env),
@@ -165,7 +186,8 @@ const realtime: EngineRow = {
     const upload = await file.probe(context);
     // the live session is worth checking only with a key that works
     if (!upload.every((c) => c.ok)) return upload;
-    return [...upload, ...(await probeLiveSession(context.settings, context.env))];
+    const row: ProviderRow = PROVIDERS[providerFor(context.settings, context.env)];
+    return [...upload, ...((await row.probeLive?.(context.settings, context.env)) ?? [])];
   },
 };
 

@@ -14,7 +14,6 @@ import { required, optional, type Check } from '../row.js';
 
 // the fix for each way the endpoint can refuse, by the error's code
 const ENDPOINT_FIXES: Record<string, string> = {
-  'model-unavailable': '`whis config set model gpt-transcribe` (or a model your endpoint serves).',
   auth: 'Check the key: `whis config --api-key sk-…`.',
   forbidden: 'Check the key: `whis config --api-key sk-…`.',
   network: 'Check the network, or the endpoint: `whis config set baseURL …`.',
@@ -23,7 +22,12 @@ const ENDPOINT_FIXES: Record<string, string> = {
 
 /** The key, then the endpoint and the model in one request: a second of silence, one try. */
 export async function probeUpload(
-  build: () => { options: TranscriberOptions; transcriber: Transcriber },
+  build: () => {
+    endpoint: string;
+    defaultModel: string;
+    options: TranscriberOptions;
+    transcriber: Transcriber;
+  },
 ): Promise<Check[]> {
   let engine;
   try {
@@ -38,9 +42,8 @@ export async function probeUpload(
       }),
     ];
   }
-  const { options, transcriber } = engine;
+  const { options, transcriber, endpoint, defaultModel } = engine;
   const key = required({ name: 'API key', ok: true, detail: `set (…${options.apiKey.slice(-4)})` });
-  const endpoint = options.baseURL ?? 'https://api.openai.com/v1';
   const dir = await mkdtemp(join(tmpdir(), 'whis-doctor-'));
   try {
     const path = join(dir, 'silence.wav');
@@ -58,7 +61,10 @@ export async function probeUpload(
         name: 'Endpoint and model',
         ok: false,
         detail: `${endpoint}, model ${options.model}: ${(err as Error).message}`,
-        fix: ENDPOINT_FIXES[code] ?? 'See the message; `whis logs` after a dictation has more.',
+        fix:
+          code === 'model-unavailable'
+            ? `\`whis config set model ${defaultModel}\` (or a model your endpoint serves).`
+            : (ENDPOINT_FIXES[code] ?? 'See the message; `whis logs` after a dictation has more.'),
       }),
     ];
   } finally {
