@@ -137,18 +137,22 @@ export interface WaylandSession {
   stop(): Promise<void>;
 }
 
-async function userIds(name: string): Promise<{ uid: number; gid: number }> {
+/** The uid and gid of user `name`, created (as a system user) when it does not exist yet. */
+export async function testUserIds(name: string): Promise<{ uid: number; gid: number }> {
   let ids = await run('id', ['-u', name]);
   if (ids.code !== 0) {
     if (process.getuid?.() !== 0)
       throw new Error(
         `the Wayland tests need a user "${name}" (create it as root: useradd --system ${name})`,
       );
-    await runChecked('useradd', [
-      '--system',
-      '--create-home',
-      '--shell',
-      '/usr/sbin/nologin',
+    // under a lock, checked again inside it: suites that run side by side may get here at once, and
+    // useradd does not refuse a name another useradd is adding (both succeed, with different uids)
+    await runChecked('flock', [
+      join(tmpdir(), 'whis-test-user.lock'),
+      'sh',
+      '-c',
+      'id -u "$1" >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin "$1"',
+      'sh',
       name,
     ]);
     ids = await run('id', ['-u', name]);
@@ -165,7 +169,7 @@ export async function startSway(): Promise<WaylandSession> {
   const user = WAYLAND_TEST_USER;
   const asRoot = process.getuid?.() === 0;
   const { uid, gid } = asRoot
-    ? await userIds(user)
+    ? await testUserIds(user)
     : { uid: process.getuid!(), gid: process.getgid!() };
   const shared = await mkdtemp(join(tmpdir(), 'whis-sway-'));
   await chmod(shared, 0o755);
