@@ -66,6 +66,21 @@ describe('the player', () => {
     expect(findSoundCommand('win32', {})?.command).toBe('powershell.exe');
   });
 
+  it('pw-play only where a PipeWire server listens: beside PulseAudio alone, paplay', async () => {
+    for (const name of ['pw-play', 'paplay']) {
+      await writeFile(join(dir, name), '#!/bin/sh\n');
+      await chmod(join(dir, name), 0o755);
+    }
+    // pipewire-bin comes with desktop packages even where PulseAudio is the sound server
+    const runtime = await mkdtemp(join(dir, 'run-'));
+    const env = { PATH: dir, XDG_RUNTIME_DIR: runtime };
+    expect(findSoundCommand('linux', env)?.command).toBe('paplay');
+    await writeFile(join(runtime, 'pipewire-0'), '');
+    expect(findSoundCommand('linux', env)?.command).toBe('pw-play');
+    // a server named by PIPEWIRE_REMOTE
+    expect(findSoundCommand('linux', { ...env, PIPEWIRE_REMOTE: 'other' })?.command).toBe('paplay');
+  });
+
   it('Windows: the file is a literal in the script PowerShell runs, whatever its name holds', () => {
     const player = findSoundCommand('win32', {})!;
     const file = "C:\\Users\\O'Brien $HOME\\AppData\\Local\\Temp\\whis-cues-x\\start.wav";

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { CUES, wavFile, type Cue } from '@whis/contracts';
 
 // The cues are `@whis/contracts`' list, which the settings check without loading this package;
@@ -123,9 +123,9 @@ function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * The desktop's own player for this platform, or undefined when there is none: `pw-play`,
- * `paplay` or `aplay` on Linux (the first on PATH), `afplay` on macOS, PowerShell's SoundPlayer on
- * Windows.
+ * The desktop's own player for this platform, or undefined when there is none: `pw-play` (where a
+ * PipeWire server listens), `paplay` or `aplay` on Linux (the first on PATH), `afplay` on macOS,
+ * PowerShell's SoundPlayer on Windows.
  */
 export function findSoundCommand(
   platform: NodeJS.Platform = process.platform,
@@ -138,7 +138,20 @@ export function findSoundCommand(
       args: ['-NoProfile', '-NonInteractive'],
       fileArgs: powershellPlay,
     };
-  return LINUX_PLAYERS.find((player) => onPath(player.command, env));
+  return LINUX_PLAYERS.find(
+    (player) =>
+      onPath(player.command, env) && (player.command !== 'pw-play' || pipewireListens(env)),
+  );
+}
+
+// pw-play talks only to a PipeWire server, and its binary comes with desktop packages even where
+// PulseAudio is the sound server: there it fails, and the cue is never heard. A PipeWire server
+// listens on PIPEWIRE_REMOTE (default pipewire-0) in PIPEWIRE_RUNTIME_DIR or XDG_RUNTIME_DIR.
+function pipewireListens(env: NodeJS.ProcessEnv): boolean {
+  const remote = env.PIPEWIRE_REMOTE ?? 'pipewire-0';
+  const dir = env.PIPEWIRE_RUNTIME_DIR ?? env.XDG_RUNTIME_DIR;
+  if (isAbsolute(remote)) return existsSync(remote);
+  return dir !== undefined && existsSync(join(dir, remote));
 }
 
 /** Plays the cues. */
