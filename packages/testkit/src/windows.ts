@@ -26,9 +26,14 @@ const exited = (child: ChildProcess) =>
     ? Promise.resolve()
     : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
-/** Waits for the window of process `pid` and gives it the keyboard focus (no window manager needed). */
-async function focusWindowOf(x: VirtualDisplay, pid: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
+/**
+ * Waits for the window of `child` and gives it the keyboard focus (no window manager needed). Fails
+ * as soon as the program exits; the time limit is only for one that hangs (a program's first
+ * window can take many seconds on a machine busy with other suites).
+ */
+async function focusWindowOf(x: VirtualDisplay, child: ChildProcess): Promise<void> {
+  const pid = child.pid!;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const found = await run('xdotool', ['search', '--onlyvisible', '--pid', String(pid)], {
       env: x.env,
@@ -38,6 +43,10 @@ async function focusWindowOf(x: VirtualDisplay, pid: number): Promise<void> {
       await runChecked('xdotool', ['windowfocus', '--sync', id], { env: x.env });
       return;
     }
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `process ${pid} exited (${child.exitCode ?? child.signalCode}) before its window appeared`,
+      );
     if (Date.now() > deadline) throw new Error(`no window appeared for process ${pid}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -64,7 +73,7 @@ export async function openXterm(
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await focusWindowOf(x, child.pid!);
+    await focusWindowOf(x, child);
   } catch (err) {
     await stop();
     throw err;
@@ -88,7 +97,7 @@ export async function openEntry(x: VirtualDisplay): Promise<EntryWindow> {
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  await focusWindowOf(x, child.pid!);
+  await focusWindowOf(x, child);
   return {
     async submit() {
       await runChecked('xdotool', ['key', '--clearmodifiers', 'Return'], { env: x.env });
