@@ -33,6 +33,9 @@ const exited = (child: ChildProcess) =>
  */
 async function focusWindowOf(x: VirtualDisplay, child: ChildProcess): Promise<void> {
   const pid = child.pid!;
+  // what the program says when it gives up, for the error
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const deadline = Date.now() + 60_000;
   for (;;) {
     const found = await run('xdotool', ['search', '--onlyvisible', '--pid', String(pid)], {
@@ -45,7 +48,7 @@ async function focusWindowOf(x: VirtualDisplay, child: ChildProcess): Promise<vo
     }
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(
-        `process ${pid} exited (${child.exitCode ?? child.signalCode}) before its window appeared`,
+        `process ${pid} exited (${child.exitCode ?? child.signalCode}) before its window appeared: ${stderr.trim()}`,
       );
     if (Date.now() > deadline) throw new Error(`no window appeared for process ${pid}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -66,7 +69,7 @@ export async function openXterm(
   const script = options.raw ? `stty raw -echo; exec cat > '${file}'` : `cat > '${file}'`;
   const child = spawn('xterm', ['-u8', '-e', 'sh', '-c', script], {
     env,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stop = async () => {
     await stopChild(child);
