@@ -19,6 +19,12 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "Building the GNOME 48 test tree needs root (debootstrap, chroot): run sudo $0" >&2
   exit 1
 fi
+# one build at a time: suites that run side by side may ask for the tree at once; whoever waited
+# finds the stamp the first one left
+mkdir -p "$(dirname "$DIR")"
+exec 9>"$DIR.lock"
+flock 9
+[ -f "$STAMP" ] && exit 0
 command -v debootstrap >/dev/null || {
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap

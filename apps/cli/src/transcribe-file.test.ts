@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -6,19 +6,19 @@ import {
   recognizeSpeechOnly,
   runChecked,
   startTranscriptionServer,
-  synthesize,
   type TranscriptionHandler,
   type TranscriptionServer,
 } from '@whis/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from './internal/harness.js';
+import { FIRST, SECOND, writeMeeting } from './internal/meeting.js';
 
 let server: TranscriptionServer;
 let dir: string;
 let meeting: string;
 let sandbox: Sandbox;
-// what the server answers; a test swaps it for a failing one
-let handler: TranscriptionHandler = recognizeSpeechOnly;
+// what the server answers
+const handler: TranscriptionHandler = recognizeSpeechOnly;
 
 interface JsonPart {
   index: number;
@@ -28,24 +28,13 @@ interface JsonPart {
   skipped?: boolean;
 }
 
-const FIRST = 'one two three';
-const SECOND = 'four five six';
-
 beforeAll(async () => {
   // the real endpoint's limits: 25 MB an upload, 1500 s of audio
   server = await startTranscriptionServer((request) => handler(request), {
     limits: OPENAI_LIMITS,
   });
   dir = await mkdtemp(join(tmpdir(), 'whis-long-'));
-  // a 31-minute meeting as a 16 kHz WAV (about 60 MB): words, 25 minutes of silence, words,
-  // 6 minutes of silence
-  const [a, b] = [join(dir, 'a.wav'), join(dir, 'b.wav')];
-  await synthesize(FIRST, a);
-  await synthesize(SECOND, b);
-  await runChecked('sox', [a, join(dir, 'a-long.wav'), 'pad', '0', '1500']);
-  await runChecked('sox', [b, join(dir, 'b-long.wav'), 'pad', '0', '360']);
-  meeting = join(dir, 'meeting.wav');
-  await runChecked('sox', [join(dir, 'a-long.wav'), join(dir, 'b-long.wav'), meeting]);
+  meeting = await writeMeeting(dir);
   sandbox = await createSandbox({ OPENAI_API_KEY: 'sk-long', OPENAI_BASE_URL: server.baseURL });
 }, 60_000);
 afterAll(async () => {
@@ -127,51 +116,4 @@ describe('whis transcribe FILE: a recording longer than the endpoint takes', () 
     expect(out.parts[2]!.start).toBeLessThan(1500);
     expect(out.parts[2]!.end).toBeGreaterThan(1505);
   }, 180_000);
-
-  it('--format srt and vtt --output FILE: one cue per part that holds speech, at its times', async () => {
-    const srt = join(dir, 'meeting.srt');
-    const vtt = join(dir, 'meeting.vtt');
-    expect((await transcribe(['--format', 'srt', '--output', srt])).code).toBe(0);
-    expect((await transcribe(['--format', 'vtt', '--output', vtt])).code).toBe(0);
-    const srtText = await readFile(srt, 'utf8');
-    expect(srtText).toMatch(
-      new RegExp(
-        `^1\\n00:00:00,000 --> 00:00:\\d\\d,\\d{3}\\n${FIRST}\\n\\n2\\n00:2\\d:\\d\\d,\\d{3} --> 00:2\\d:\\d\\d,\\d{3}\\n${SECOND}\\n$`,
-      ),
-    );
-    const vttText = await readFile(vtt, 'utf8');
-    expect(vttText).toMatch(
-      new RegExp(
-        `^WEBVTT\\n\\n00:00:00\\.000 --> 00:00:\\d\\d\\.\\d{3}\\n${FIRST}\\n\\n00:2\\d:\\d\\d\\.\\d{3} --> 00:2\\d:\\d\\d\\.\\d{3}\\n${SECOND}\\n$`,
-      ),
-    );
-  }, 240_000);
-
-  it('a part that fails every attempt: the command says which part and when; a rerun sends only it', async () => {
-    const cache = 'cache-resume';
-    handler = async (request) => {
-      const reply = await recognizeSpeechOnly(request);
-      return reply.body.includes('five')
-        ? { status: 500, body: JSON.stringify({ error: { message: 'the server broke' } }) }
-        : reply;
-    };
-    const before = server.requests.length;
-    const failed = await transcribe([], cache);
-    expect(failed.code).not.toBe(0);
-    const [, from, to] = /part 3 of 4 \((\d+:\d\d)–(\d+:\d\d)\)/i.exec(failed.stderr) ?? [];
-    expect(failed.stderr).toMatch(/part 3 of 4/i);
-    const seconds = (t: string) => Number(t.split(':')[0]) * 60 + Number(t.split(':')[1]);
-    expect(seconds(from!)).toBeLessThan(1500);
-    expect(seconds(to!)).toBeGreaterThan(1505);
-    // the first part once, the failing one three times (the transcriber's retries)
-    expect(server.requests.length - before).toBe(1 + 3);
-
-    handler = recognizeSpeechOnly;
-    const again = server.requests.length;
-    const rerun = await transcribe([], cache);
-    expect(rerun.code).toBe(0);
-    expect(rerun.stdout).toBe(`${FIRST} ${SECOND}\n`);
-    // only the part that failed is uploaded again
-    expect(server.requests.length - again).toBe(1);
-  }, 240_000);
 });

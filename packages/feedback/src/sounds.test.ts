@@ -67,6 +67,21 @@ describe('the player', () => {
     expect(findSoundCommand('win32', {})?.command).toBe('powershell.exe');
   });
 
+  it('pw-play only where a PipeWire server listens: beside PulseAudio alone, paplay', async () => {
+    for (const name of ['pw-play', 'paplay']) {
+      await writeFile(join(dir, name), '#!/bin/sh\n');
+      await chmod(join(dir, name), 0o755);
+    }
+    // pipewire-bin comes with desktop packages even where PulseAudio is the sound server
+    const runtime = await mkdtemp(join(dir, 'run-'));
+    const env = { PATH: dir, XDG_RUNTIME_DIR: runtime };
+    expect(findSoundCommand('linux', env)?.command).toBe('paplay');
+    await writeFile(join(runtime, 'pipewire-0'), '');
+    expect(findSoundCommand('linux', env)?.command).toBe('pw-play');
+    // a server named by PIPEWIRE_REMOTE
+    expect(findSoundCommand('linux', { ...env, PIPEWIRE_REMOTE: 'other' })?.command).toBe('paplay');
+  });
+
   it('Windows: the file is a literal in the script PowerShell runs, whatever its name holds', () => {
     const player = findSoundCommand('win32', {})!;
     const file = "C:\\Users\\O'Brien $HOME\\AppData\\Local\\Temp\\whis-cues-x\\start.wav";
@@ -170,7 +185,7 @@ describe('the player', () => {
     await Promise.all([missing.close(), slow.close()]);
   });
 
-  it('a player that fails (pw-play with no PipeWire server) hands this cue and the next to the next player', async () => {
+  it('a player that fails (pw-play whose server went away) hands this cue and the next to the next player', async () => {
     // a PATH of its own: a pw-play that fails as it does without a PipeWire server, a working paplay
     const bin = join(dir, 'bin');
     const calls = join(dir, 'calls');
@@ -183,8 +198,10 @@ describe('the player', () => {
     await chmod(join(bin, 'pw-play'), 0o755);
     await chmod(join(bin, 'paplay'), 0o755);
     const errors: Error[] = [];
+    // a PipeWire socket is there, and pw-play still fails (a server that went away)
+    await writeFile(join(dir, 'pipewire-0'), '');
     const player = createSoundPlayer({
-      env: { PATH: `${bin}:/usr/bin:/bin` },
+      env: { PATH: `${bin}:/usr/bin:/bin`, XDG_RUNTIME_DIR: dir },
       onError: (err) => errors.push(err),
     });
     expect(player.command).toBe('pw-play');

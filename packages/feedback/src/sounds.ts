@@ -1,7 +1,7 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { CUES, deadline, isTimeout, untilAborted, wavFile, type Cue } from '@whis/contracts';
 import { ProcessError, runProcess } from '@whis/process';
 
@@ -123,9 +123,9 @@ function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * The desktop's own player for this platform, or undefined when there is none: `pw-play`,
- * `paplay` or `aplay` on Linux (the first on PATH), `afplay` on macOS, PowerShell's SoundPlayer on
- * Windows.
+ * The desktop's own player for this platform, or undefined when there is none: `pw-play` (where a
+ * PipeWire server listens), `paplay` or `aplay` on Linux (the first on PATH), `afplay` on macOS,
+ * PowerShell's SoundPlayer on Windows.
  */
 export function findSoundCommand(
   platform: NodeJS.Platform = process.platform,
@@ -141,13 +141,29 @@ export function findSoundCommand(
   return findSoundCommands(platform, env)[0];
 }
 
-/** Every player there is, in the order they are tried (Linux: each of pw-play, paplay, aplay on PATH). */
+/**
+ * Every player there is, in the order they are tried (Linux: each of pw-play, paplay, aplay on
+ * PATH; pw-play only where a PipeWire server listens). A player that fails hands the cue on.
+ */
 export function findSoundCommands(
   platform: NodeJS.Platform = process.platform,
   env: NodeJS.ProcessEnv = process.env,
 ): SoundCommand[] {
   if (platform === 'darwin' || platform === 'win32') return [findSoundCommand(platform, env)!];
-  return LINUX_PLAYERS.filter((player) => onPath(player.command, env));
+  return LINUX_PLAYERS.filter(
+    (player) =>
+      onPath(player.command, env) && (player.command !== 'pw-play' || pipewireListens(env)),
+  );
+}
+
+// pw-play talks only to a PipeWire server, and its binary comes with desktop packages even where
+// PulseAudio is the sound server: there it fails, and the cue is never heard. A PipeWire server
+// listens on PIPEWIRE_REMOTE (default pipewire-0) in PIPEWIRE_RUNTIME_DIR or XDG_RUNTIME_DIR.
+function pipewireListens(env: NodeJS.ProcessEnv): boolean {
+  const remote = env.PIPEWIRE_REMOTE ?? 'pipewire-0';
+  const dir = env.PIPEWIRE_RUNTIME_DIR ?? env.XDG_RUNTIME_DIR;
+  if (isAbsolute(remote)) return existsSync(remote);
+  return dir !== undefined && existsSync(join(dir, remote));
 }
 
 /** Plays the cues. */

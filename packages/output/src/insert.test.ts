@@ -32,8 +32,11 @@ afterAll(async () => {
 const clipboard = async (selection = 'clipboard') =>
   (await run('xclip', ['-selection', selection, '-o'], { env: x.env })).stdout;
 
-async function terminal(): Promise<TerminalWindow> {
-  const w = await openXterm(x);
+const clipboardTargets = () =>
+  run('xclip', ['-selection', 'clipboard', '-o', '-t', 'TARGETS'], { env: x.env });
+
+async function terminal(options: { raw?: boolean } = {}): Promise<TerminalWindow> {
+  const w = await openXterm(x, options);
   windows.push(w);
   return w;
 }
@@ -119,10 +122,13 @@ describe('paste, into real windows under Xvfb', () => {
   }, 30_000);
 
   it('into xterm: shift+Insert and the PRIMARY selection', async () => {
-    const term = await terminal();
+    // raw: cat gets each key as it comes, so the pasted text is seen as it lands
+    const term = await terminal({ raw: true });
     const output = createPasteOutput({ env: x.env, restoreDelayMs: 300 });
     await output.deliver('into the terminal');
-    expect(await term.finish()).toBe('into the terminal\n');
+    // xterm asks the selection's owner for the text after the key press: it lands a moment later
+    // (a Return pressed at once could arrive before it)
+    await expect.poll(() => term.read(), { timeout: 10_000 }).toBe('into the terminal');
     expect(await clipboard('primary')).toBe('into the terminal');
     await output.settled();
   }, 30_000);
@@ -159,14 +165,17 @@ describe('paste, into real windows under Xvfb', () => {
         env: x.env,
       },
     );
+    // xclip's first process can exit before its claim reaches the X server: the image is the
+    // clipboard once it is served
+    await expect
+      .poll(async () => (await clipboardTargets()).stdout, { timeout: 10_000 })
+      .toContain('image/png');
     const entry = await openEntry(x);
     windows.push(entry);
     const output = createPasteOutput({ env: x.env, restoreDelayMs: 300 });
     await output.deliver('over an image');
     await output.settled();
-    const targets = await run('xclip', ['-selection', 'clipboard', '-o', '-t', 'TARGETS'], {
-      env: x.env,
-    });
+    const targets = await clipboardTargets();
     expect(targets.stdout).toContain('image/png');
     const back = await run(
       'sh',

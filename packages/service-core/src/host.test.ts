@@ -450,6 +450,10 @@ describe('a full disk (a 64 KiB tmpfs under the journal)', () => {
       await audio.current!.push(Buffer.from('before it filled'));
       await full.toggle();
       await expect.poll(async () => (await full.last(1)).transcripts.length).toBe(1);
+      // the journal's own writes after the transcript (its state, the segments it frees) are over
+      // once the text is delivered: filling the disk before then, they could free what the filler
+      // took, and the next recording would find room
+      await expect.poll(() => output.delivered).toEqual(['before it filled']);
       await expect(writeFile(join(mnt, 'filler'), Buffer.alloc(128 * 1024))).rejects.toMatchObject({
         code: 'ENOSPC',
       });

@@ -26,9 +26,17 @@ const exited = (child: ChildProcess) =>
     ? Promise.resolve()
     : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
-/** Waits for the window of process `pid` and gives it the keyboard focus (no window manager needed). */
-async function focusWindowOf(x: VirtualDisplay, pid: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
+/**
+ * Waits for the window of `child` and gives it the keyboard focus (no window manager needed). Fails
+ * as soon as the program exits; the time limit is only for one that hangs (a program's first
+ * window can take many seconds on a machine busy with other suites).
+ */
+async function focusWindowOf(x: VirtualDisplay, child: ChildProcess): Promise<void> {
+  const pid = child.pid!;
+  // what the program says when it gives up, for the error
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const found = await run('xdotool', ['search', '--onlyvisible', '--pid', String(pid)], {
       env: x.env,
@@ -38,6 +46,10 @@ async function focusWindowOf(x: VirtualDisplay, pid: number): Promise<void> {
       await runChecked('xdotool', ['windowfocus', '--sync', id], { env: x.env });
       return;
     }
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `process ${pid} exited (${child.exitCode ?? child.signalCode}) before its window appeared: ${stderr.trim()}`,
+      );
     if (Date.now() > deadline) throw new Error(`no window appeared for process ${pid}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -57,14 +69,14 @@ export async function openXterm(
   const script = options.raw ? `stty raw -echo; exec cat > '${file}'` : `cat > '${file}'`;
   const child = spawn('xterm', ['-u8', '-e', 'sh', '-c', script], {
     env,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stop = async () => {
     await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await focusWindowOf(x, child.pid!);
+    await focusWindowOf(x, child);
   } catch (err) {
     await stop();
     throw err;
@@ -88,7 +100,7 @@ export async function openEntry(x: VirtualDisplay): Promise<EntryWindow> {
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  await focusWindowOf(x, child.pid!);
+  await focusWindowOf(x, child);
   return {
     async submit() {
       await runChecked('xdotool', ['key', '--clearmodifiers', 'Return'], { env: x.env });
@@ -137,18 +149,22 @@ export interface WaylandSession {
   stop(): Promise<void>;
 }
 
-async function userIds(name: string): Promise<{ uid: number; gid: number }> {
+/** The uid and gid of user `name`, created (as a system user) when it does not exist yet. */
+export async function testUserIds(name: string): Promise<{ uid: number; gid: number }> {
   let ids = await run('id', ['-u', name]);
   if (ids.code !== 0) {
     if (process.getuid?.() !== 0)
       throw new Error(
         `the Wayland tests need a user "${name}" (create it as root: useradd --system ${name})`,
       );
-    await runChecked('useradd', [
-      '--system',
-      '--create-home',
-      '--shell',
-      '/usr/sbin/nologin',
+    // under a lock, checked again inside it: suites that run side by side may get here at once, and
+    // useradd does not refuse a name another useradd is adding (both succeed, with different uids)
+    await runChecked('flock', [
+      join(tmpdir(), 'whis-test-user.lock'),
+      'sh',
+      '-c',
+      'id -u "$1" >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin "$1"',
+      'sh',
       name,
     ]);
     ids = await run('id', ['-u', name]);
@@ -165,7 +181,7 @@ export async function startSway(): Promise<WaylandSession> {
   const user = WAYLAND_TEST_USER;
   const asRoot = process.getuid?.() === 0;
   const { uid, gid } = asRoot
-    ? await userIds(user)
+    ? await testUserIds(user)
     : { uid: process.getuid!(), gid: process.getgid!() };
   const shared = await mkdtemp(join(tmpdir(), 'whis-sway-'));
   await chmod(shared, 0o755);
