@@ -85,6 +85,8 @@ describe('the audio libraries never print to the user', () => {
         'setup',
         '--mode',
         'file',
+        '--provider',
+        'openai',
         '--api-key',
         'sk-chatter',
         '--base-url',
