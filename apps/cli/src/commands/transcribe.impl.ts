@@ -147,21 +147,8 @@ async function transcribeAndPrint(
     subtitles: boolean;
   },
 ): Promise<number> {
-  const {
-    args,
-    audio,
-    transcriber,
-    options,
-    info,
-    durationMs,
-    partMs,
-    jobs,
-    whole,
-    name,
-    mimeType,
-    format,
-    subtitles,
-  } = run;
+  const { args, transcriber, options, info, durationMs, whole, name, mimeType, format, subtitles } =
+    run;
 
   let parts: PieceResult[];
   if (whole) {
@@ -185,16 +172,7 @@ async function transcribeAndPrint(
       progress.stop();
     }
   } else {
-    parts = await transcribeInParts({
-      args,
-      audio,
-      transcriber,
-      options,
-      info,
-      durationMs,
-      partMs,
-      jobs,
-    });
+    parts = await transcribeInParts(run);
   }
 
   const { formatSubtitles, mergeTranscripts } = await loadPackage<Transcribe>('@whis/transcribe');

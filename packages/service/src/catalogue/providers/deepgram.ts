@@ -5,11 +5,11 @@ import type * as DeepgramSdk from '@deepgram/sdk';
 import type { LiveSession, LiveSessionOptions } from '@whis/contracts';
 import {
   createUploadTranscriber,
-  statusError,
   TranscribeError,
   type TranscriberOptions,
 } from '@whis/transcribe';
 import { StreamedLiveSession } from '../internal/streamed-session.js';
+import { retryableStatus, sdkError } from './sdk-errors.js';
 import { keyHelp, resolveProviderOptions, type ProviderRow } from '../providers.js';
 
 type Sdk = typeof DeepgramSdk;
@@ -39,50 +39,27 @@ function detailOf(err: DeepgramSdk.DeepgramError): { code?: string; message: str
 }
 
 function retryable(err: unknown): boolean {
-  if (!isSdkError(err)) return false;
-  // no status: the request never got an answer (a refused or dropped connection)
-  if (err.statusCode === undefined) return !(err instanceof sdk!.DeepgramTimeoutError);
-  const status = err.statusCode;
-  return status === 408 || status === 409 || status === 429 || status >= 500;
+  return (
+    isSdkError(err) && retryableStatus(err.statusCode, err instanceof sdk!.DeepgramTimeoutError)
+  );
 }
 
 function translate(err: unknown, model: string, retried: string): TranscribeError {
-  if (isSdkError(err) && err.statusCode === undefined) {
-    return new TranscribeError(
-      'network',
-      `Cannot reach Deepgram (${(err.cause as Error)?.message ?? err.message}${retried}). Check the network or baseURL.`,
-      { cause: err },
-    );
-  }
-  if (isSdkError(err)) {
-    const { code, message } = detailOf(err);
-    const status = err.statusCode;
-    if (status === 400 && /model/i.test(message) && /not|no such|invalid/i.test(message)) {
-      return new TranscribeError(
-        'model-unavailable',
-        `Deepgram does not serve the model "${model}" (400: ${message}). Switch with \`whis config set model nova-3\`, then \`whis retry\`: the audio is kept.`,
-        { cause: err, status },
-      );
-    }
-    if (status === 400 && /audio|media|corrupt|unsupported/i.test(message)) {
-      return new TranscribeError(
-        'bad-request',
-        `Deepgram could not read the audio (400: ${message}). Check the file, or convert it to WAV, MP3 or Ogg first.`,
-        { cause: err, status },
-      );
-    }
-    return statusError(status, code ? `${message} (${code})` : message, {
-      retried,
-      keyHelp: keyHelp(KEY),
-      limit: 'Deepgram allows 2 GB',
-      cause: err,
-    });
-  }
-  return new TranscribeError(
-    'bad-response',
-    `Unexpected reply from Deepgram: ${(err as Error)?.message ?? String(err)}`,
-    { cause: err },
-  );
+  const failure = isSdkError(err)
+    ? { status: err.statusCode, ...detailOf(err), cause: err.cause }
+    : undefined;
+  return sdkError(err, failure, {
+    provider: 'Deepgram',
+    model,
+    defaultModel: KEY.defaultModel,
+    limit: 'Deepgram allows 2 GB',
+    keyHelp: keyHelp(KEY),
+    retried,
+    modelRefused: (status, message) =>
+      status === 400 && /model/i.test(message) && /not|no such|invalid/i.test(message),
+    audioRefused: (status, message) =>
+      status === 400 && /audio|media|corrupt|unsupported/i.test(message),
+  });
 }
 
 /** A Transcriber over Deepgram's pre-recorded API (`listen.v1.media.transcribeFile`). */

@@ -6,11 +6,11 @@ import type * as ElevenLabsSdk from '@elevenlabs/elevenlabs-js';
 import type { LiveSession, LiveSessionOptions } from '@whis/contracts';
 import {
   createUploadTranscriber,
-  statusError,
   TranscribeError,
   type TranscriberOptions,
 } from '@whis/transcribe';
 import { StreamedLiveSession } from '../internal/streamed-session.js';
+import { retryableStatus, sdkError } from './sdk-errors.js';
 import { keyHelp, resolveProviderOptions, type ProviderRow } from '../providers.js';
 
 type Sdk = typeof ElevenLabsSdk;
@@ -44,58 +44,37 @@ function detailOf(err: ElevenLabsSdk.ElevenLabsError): { code?: string; message:
 }
 
 function retryable(err: unknown): boolean {
-  if (!isSdkError(err)) return false;
-  // no status: the request never got an answer (a refused or dropped connection)
-  if (err.statusCode === undefined) return !(err instanceof sdk!.ElevenLabsTimeoutError);
-  const status = err.statusCode;
-  return status === 408 || status === 409 || status === 429 || status >= 500;
+  return (
+    isSdkError(err) && retryableStatus(err.statusCode, err instanceof sdk!.ElevenLabsTimeoutError)
+  );
 }
 
 function translate(err: unknown, model: string, retried: string): TranscribeError {
-  if (isSdkError(err) && err.statusCode === undefined) {
-    return new TranscribeError(
-      'network',
-      `Cannot reach ElevenLabs (${(err.cause as Error)?.message ?? err.message}${retried}). Check the network or baseURL.`,
-      { cause: err },
-    );
-  }
-  if (isSdkError(err)) {
-    const { code, message } = detailOf(err);
-    const status = err.statusCode;
+  const failure = isSdkError(err)
+    ? { status: err.statusCode, ...detailOf(err), cause: err.cause }
+    : undefined;
+  if (failure) {
+    const { status, code, message } = failure;
     // ElevenLabs answers 401 for a spent quota too: it is not the key
     if (code === 'quota_exceeded') {
       return new TranscribeError(
         'rate-limited',
         `Out of ElevenLabs credits (${status}: ${message}). Top up at https://elevenlabs.io/app/subscription, or switch provider with \`whis config set provider …\`; \`whis retry\` then: the audio is kept.`,
-        { cause: err, status },
+        { cause: err, ...(status === undefined ? {} : { status }) },
       );
     }
-    if ((status === 400 || status === 422) && /model/i.test(message)) {
-      return new TranscribeError(
-        'model-unavailable',
-        `ElevenLabs does not serve the model "${model}" (${status}: ${message}). Switch with \`whis config set model scribe_v2\`, then \`whis retry\`: the audio is kept.`,
-        { cause: err, status },
-      );
-    }
-    if (status === 400 && /audio|file|format|corrupt|unsupported/i.test(message)) {
-      return new TranscribeError(
-        'bad-request',
-        `ElevenLabs could not read the audio (400: ${message}). Check the file, or convert it to WAV, MP3 or Ogg first.`,
-        { cause: err, status },
-      );
-    }
-    return statusError(status, code ? `${message} (${code})` : message, {
-      retried,
-      keyHelp: keyHelp(KEY),
-      limit: 'ElevenLabs allows 3 GB',
-      cause: err,
-    });
   }
-  return new TranscribeError(
-    'bad-response',
-    `Unexpected reply from ElevenLabs: ${(err as Error)?.message ?? String(err)}`,
-    { cause: err },
-  );
+  return sdkError(err, failure, {
+    provider: 'ElevenLabs',
+    model,
+    defaultModel: KEY.defaultModel,
+    limit: 'ElevenLabs allows 3 GB',
+    keyHelp: keyHelp(KEY),
+    retried,
+    modelRefused: (status, message) => (status === 400 || status === 422) && /model/i.test(message),
+    audioRefused: (status, message) =>
+      status === 400 && /audio|file|format|corrupt|unsupported/i.test(message),
+  });
 }
 
 /** A Transcriber over ElevenLabs' speech to text (`speechToText.convert`). */
