@@ -89,6 +89,19 @@ let knownDevices: InputDevice[] | undefined;
 export type DeviceListMessage =
   { devices: InputDevice[] } | { error: { code: AudioErrorCode; message: string } };
 
+/** What the native libraries printed, at debug level (its last 200 lines); nothing when nothing. */
+function logNative(
+  logger: Pick<MicrophoneLogger, 'debug'> | undefined,
+  what: string,
+  output: string,
+): void {
+  if (output.trim() === '') return;
+  logger?.debug(
+    { output: output.trimEnd().split('\n').slice(-200) },
+    `${what}: the audio libraries said`,
+  );
+}
+
 /** Runs a call into PortAudio; what the native libraries print goes to the debug log. */
 function quietly<T>(
   what: string,
@@ -96,11 +109,7 @@ function quietly<T>(
   fn: () => T,
 ): T {
   const { value, output } = captureNativeOutput(fn);
-  if (output.trim() !== '')
-    logger?.debug(
-      { output: output.trimEnd().split('\n').slice(-200) },
-      `${what}: the audio libraries said`,
-    );
+  logNative(logger, what, output);
   return value;
 }
 
@@ -141,11 +150,7 @@ export function listInputDevices(
     });
     child.once('close', (code, signal) => {
       clearTimeout(limit);
-      if (said.trim() !== '')
-        logger?.debug(
-          { output: said.trimEnd().split('\n').slice(-200) },
-          'listing the devices: the audio libraries said',
-        );
+      logNative(logger, 'listing the devices', said);
       if (answer && 'devices' in answer) {
         knownDevices = answer.devices;
         return resolve(answer.devices);
