@@ -16,7 +16,9 @@ export function startXvfb(): Promise<VirtualDisplay> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'Xvfb',
-      ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'],
+      // -noreset: Xvfb otherwise resets when its last client leaves, and a window opened in that
+      // moment is refused ("Can't open display"), as seen between two tests of one file
+      ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp', '-noreset'],
       {
         stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       },
