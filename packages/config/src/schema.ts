@@ -6,6 +6,7 @@ import {
   NOTIFY_LEVELS,
   OUTPUT_NAMES,
   PROVIDER_NAMES,
+  SELECTION_MODES,
   STEP_NAMES,
   TRIGGER_NAMES,
 } from '@whis/contracts';
@@ -164,6 +165,27 @@ export const SETTING_KEYS = {
     'text',
     "Where the hotkey comes from: auto (default: the desktop's GlobalShortcuts portal on Wayland, the X display on X11), x11, portal, or none (bind `whis toggle` in your desktop)",
     { choices: TRIGGER_NAMES },
+  ),
+  editHotkey: key(
+    text,
+    'text',
+    'The key that edits the selection by voice (select text, press it, say what to change), e.g. ctrl+alt+shift+e (default); none turns it off',
+  ),
+  editSelection: key(
+    oneOf(SELECTION_MODES),
+    'text',
+    "How an edit reads the selected text: auto (default: the primary selection, else the copy chord), primary, or copy (the copy chord, then your clipboard is put back)",
+    { choices: SELECTION_MODES },
+  ),
+  editPrompt: key(
+    text,
+    'text',
+    'What an edit tells the chat model (the instruction and the selection follow as data); default: the built-in prompt',
+  ),
+  editTimeoutMs: key(
+    count,
+    'number',
+    "How long an edit's chat model may take before the selection is left as it was (default 20000)",
   ),
   pushToTalk: key(flag, 'boolean', 'Hold the hotkey to record instead of pressing twice'),
   tapToToggleMs: key(

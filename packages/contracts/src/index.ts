@@ -22,6 +22,7 @@ export {
   NOTIFY_LEVELS,
   CUES,
   FEEDBACK_NAMES,
+  SELECTION_MODES,
   type EngineName,
   type TriggerName,
   type OutputName,
@@ -31,4 +32,5 @@ export {
   type NotifyLevel,
   type Cue,
   type FeedbackName,
+  type SelectionMode,
 } from './names.js';

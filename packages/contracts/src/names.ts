@@ -67,3 +67,12 @@ export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
 export const CUES = ['start', 'stop', 'error'] as const;
 /** A sound cue. */
 export type Cue = (typeof CUES)[number];
+
+/** How `@whis/output` reads the selection an edit changes: the values of `editSelection`. */
+export const SELECTION_MODES = ['auto', 'primary', 'copy'] as const;
+/**
+ * `primary`: the primary selection (X11, and Wayland compositors that offer it); `copy`: the copy
+ * chord is sent to the focused window and the clipboard read, then put back as it was; `auto`:
+ * the primary selection, else the copy chord.
+ */
+export type SelectionMode = (typeof SELECTION_MODES)[number];

@@ -194,15 +194,60 @@ export interface TextProcessor {
   process(text: string, options?: TextProcessOptions): Promise<ProcessedText>;
 }
 
+/**
+ * What a recording is for: words to write where the cursor is (`dictate`, the default), or an
+ * instruction that changes the text selected in the focused window (`edit`; with nothing
+ * selected, a request to write at the cursor).
+ */
+export type RecordingAction = 'dictate' | 'edit';
+
 export type TriggerEvent =
-  | { type: 'toggle' }
-  | { type: 'start' }
+  /** `action`: what the recording it starts is for (default `dictate`); ignored when it finishes one. */
+  | { type: 'toggle'; action?: RecordingAction }
+  | { type: 'start'; action?: RecordingAction }
   | { type: 'finish' }
   | { type: 'cancel' }
   /** The trigger cannot work (no display, Wayland, backend died); the host keeps running. */
   | { type: 'unavailable'; reason: string }
   /** The trigger works (again); `binding`: the key the desktop bound for it, when the desktop chose (the portal). */
   | { type: 'available'; binding?: string };
+
+/** The text selected in the focused window when an edit began. */
+export interface Selection {
+  /** Empty when nothing is selected. */
+  text: string;
+  /** Where it was read: the primary selection, or the clipboard after the copy chord. */
+  source: 'primary' | 'copy';
+}
+
+/** Reads what the user selected (the edit action's input). */
+export interface SelectionSource {
+  /**
+   * The focused window's selection; empty text when nothing is selected. Rejects with a coded
+   * error that says what to do when it cannot be read or is too large to send.
+   */
+  read(options?: { signal?: AbortSignal }): Promise<Selection>;
+}
+
+/** An edit asked of a language model: the spoken instruction, applied to the selection. */
+export interface EditRequest {
+  /** What the user said ("make this more formal"). */
+  instruction: string;
+  /** The selected text, sent as data, never as instructions; empty: write at the cursor. */
+  selection: string;
+  signal?: AbortSignal;
+}
+
+/** Changes or writes text by an instruction (a chat model). */
+export interface TextEditor {
+  /** Where the selection is sent (an endpoint and model), for `status` and `whis doctor`. */
+  readonly describe: string;
+  /**
+   * The answer, cleaned and checked. Rejects with a coded error that says why (the model could not
+   * be reached, took longer than its budget, refused, or answered nothing usable).
+   */
+  edit(request: EditRequest): Promise<{ text: string }>;
+}
 
 /** A source of user intent: a global hotkey, push-to-talk, Enter on a TTY. */
 export interface Trigger {
