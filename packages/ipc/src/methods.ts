@@ -61,6 +61,16 @@ const last: MethodSpec['params'] = (params, fail) => {
   return { ok: true, params };
 };
 
+const action: MethodSpec['params'] = (params, fail) => {
+  if (isEmpty(params)) return { ok: true, params: undefined };
+  if (!isPlainObject(params)) return fail('expected {"action": "dictate" | "edit"}');
+  const bad = onlyKeys(params, ['action']);
+  if (bad) return fail(bad);
+  if (params.action !== undefined && params.action !== 'dictate' && params.action !== 'edit')
+    return fail('"action" must be "dictate" or "edit"');
+  return { ok: true, params };
+};
+
 const retry: MethodSpec['params'] = (params, fail) => {
   if (isEmpty(params)) return { ok: true, params: {} };
   if (!isPlainObject(params)) return fail('expected {"id": "<recording id>"}');
@@ -81,8 +91,8 @@ const retry: MethodSpec['params'] = (params, fail) => {
 export const METHOD_TABLE: { readonly [M in MethodName]: MethodSpec } = {
   hello: { params: hello },
   status: { params: none },
-  toggle: { params: none },
-  start: { params: none },
+  toggle: { params: action },
+  start: { params: action },
   finish: { params: none },
   cancel: { params: none },
   subscribe: { params: none, subscription: true },

@@ -1,3 +1,4 @@
+import type { RecordingAction } from '@whis/contracts';
 /**
  * The whis wire protocol: the shapes of every request, result and event.
  *
@@ -32,6 +33,8 @@ export interface RecordingInfo {
   level: Level | null;
   /** Segments cut so far at pauses and already being transcribed: how many are done. */
   segments?: { done: number; total: number };
+  /** `edit`: the recording is an instruction that changes the selection. Absent for dictation. */
+  action?: 'edit';
 }
 
 /** An upload in flight: which of its attempts is running (a retry after a timeout or a 5xx, …). */
@@ -107,6 +110,10 @@ export const ERROR_INFO_CODES = [
   'invalid-settings',
   'unknown-step',
   'command-failed',
+  // edit by voice
+  'edit-unavailable',
+  'no-instruction',
+  'edit-failed',
   // feedback
   'no-session-bus',
   'dbus-failed',
@@ -125,6 +132,7 @@ export const ERROR_INFO_DOMAINS = [
   'postprocess',
   'journal',
   'feedback',
+  'edit',
 ] as const;
 
 export interface ErrorInfo {
@@ -158,6 +166,38 @@ export interface TranscriptEntry {
   raw?: string;
   /** The post-processing steps that changed the text, in order (e.g. `replacements`, `llm`). */
   applied?: string[];
+  /**
+   * An edit by voice: `text` is the model's answer (empty when the edit failed), and this keeps
+   * what it changed, so that nothing is lost and the original can be put back. Absent for dictation.
+   */
+  edit?: EditEntry;
+}
+
+/** What an edit by voice was given and what came of it. */
+export interface EditEntry {
+  /** What the user said. */
+  instruction: string;
+  /** The text that was selected (empty: the answer was written at the cursor). */
+  selection: string;
+  /**
+   * `replaced`: the selection was replaced; `written`: written at the cursor; `saved`: answered but
+   * not placed (the output failed, or a `retry` ran it once the selection was gone): `whis last
+   * --paste` places it; `failed`: no answer, nothing changed.
+   */
+  outcome: EditOutcome;
+  /** Why it failed, when it did. */
+  error?: string;
+}
+
+/** What became of an edit by voice. */
+export type EditOutcome = 'replaced' | 'written' | 'saved' | 'failed';
+
+/** What a recording is for: dictation (default) or an edit of the selection by voice. */
+export type { RecordingAction };
+
+export interface ActionParams {
+  /** What the recording that starts is for; ignored when the call finishes one. Default `dictate`. */
+  action?: RecordingAction;
 }
 
 export interface HelloParams {
@@ -221,6 +261,24 @@ export interface StatusResult {
    * replacements, final punctuation: remove", or "none". Absent from services older than this field.
    */
   postProcess?: string;
+  /**
+   * Edit by voice: its key, where the selection is sent, why it cannot run, and what the last edit
+   * did. Absent from services older than this field.
+   */
+  edit?: EditStatus;
+}
+
+export interface EditStatus {
+  /** Canonical spec of the edit key, or null when there is none (`editHotkey none`, or no hotkey). */
+  hotkey: string | null;
+  /** Where the selection and the instruction are sent, e.g. "http://127.0.0.1:11434/v1 (llama3.2)". */
+  endpoint?: string;
+  /** Why an edit cannot run now (no chat endpoint, …), with the fix; absent when it can. */
+  problem?: string;
+  /** How the selection is read: auto, primary or copy. */
+  selection?: string;
+  /** What the last edit did, and when (ISO 8601). */
+  last?: { outcome: EditOutcome; at: string; recordingId: string };
 }
 
 export interface StateChangeResult {
@@ -267,8 +325,8 @@ export interface ShutdownResult {
 export interface Methods {
   hello: { params: HelloParams; result: HelloResult };
   status: { params: void; result: StatusResult };
-  toggle: { params: void; result: StateChangeResult };
-  start: { params: void; result: StateChangeResult };
+  toggle: { params: ActionParams | void; result: StateChangeResult };
+  start: { params: ActionParams | void; result: StateChangeResult };
   finish: { params: void; result: StateChangeResult };
   cancel: { params: void; result: StateChangeResult };
   subscribe: { params: void; result: SubscribeResult };
@@ -288,7 +346,14 @@ export type ServiceEvent =
   /** An upload is tried again (`attempt` ≥ 2) after `previousError` (e.g. "no answer in 13 s"). */
   | ({ type: 'attempt'; previousError?: string } & UploadInfo)
   /** The final text (post-processed), and the recogniser's own when post-processing changed it. */
-  | { type: 'transcript'; recordingId: string; text: string; raw?: string }
+  | {
+      type: 'transcript';
+      recordingId: string;
+      text: string;
+      raw?: string;
+      /** An edit by voice: `text` is the answer, and what was done with it. */
+      edit?: { outcome: 'replaced' | 'written'; instruction: string };
+    }
   /** A piece of a segment's text as it is recognised (live transcription), to append to what came before. */
   | { type: 'transcript.delta'; recordingId: string; segment: number; text: string }
   /** The final text of a segment (0, 1, …), while the recording may still go on. */

@@ -68,6 +68,25 @@ describe('requests', () => {
     });
   });
 
+  it('passes the action of `toggle` and `start` to the handler (edit by voice)', async () => {
+    const asked: unknown[] = [];
+    await serve({
+      toggle: (params) => {
+        asked.push(params);
+        return { state: 'recording', recordingId: 'r1' };
+      },
+      start: (params) => {
+        asked.push(params);
+        return { state: 'recording', recordingId: 'r2' };
+      },
+    });
+    const client = await connect();
+    await client.request('toggle', { action: 'edit' });
+    await client.request('start', { action: 'dictate' });
+    await client.request('toggle');
+    expect(asked).toEqual([{ action: 'edit' }, { action: 'dictate' }, undefined]);
+  });
+
   it('refuses another major protocol version with an explicit error', async () => {
     await serve({});
     const c = raw();
@@ -322,6 +341,11 @@ describe('malformed input never takes the server down', () => {
     [
       'a bad limit',
       '{"jsonrpc":"2.0","id":1,"method":"last","params":{"limit":"ten"}}\n',
+      ErrorCodes.InvalidParams,
+    ],
+    [
+      'an unknown action',
+      '{"jsonrpc":"2.0","id":1,"method":"toggle","params":{"action":"rewrite"}}\n',
       ErrorCodes.InvalidParams,
     ],
     [

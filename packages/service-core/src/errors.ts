@@ -39,7 +39,12 @@ export class JournalError extends WhisError<'journal', JournalErrorCode> {
 }
 
 export type HostErrorCode =
-  'not-recording' | 'not-found' | 'unavailable' | 'shutting-down' | 'busy-elsewhere';
+  | 'not-recording'
+  | 'not-found'
+  | 'unavailable'
+  | 'shutting-down'
+  | 'busy-elsewhere'
+  | 'edit-unavailable';
 
 /** A request the service cannot do now: nothing records, no such recording, no microphone, stopping. */
 export class HostError extends WhisError<'host', HostErrorCode> {

@@ -1,5 +1,6 @@
 import { silentLogger } from '@whis/contracts';
 import type {
+  ActionParams,
   LastResult,
   RetryResult,
   ServiceEvent,
@@ -10,6 +11,8 @@ import type {
 import { HostError } from './errors.js';
 import type { Journal } from './journal.js';
 import { CaptureLifecycle, type CaptureContext } from './internal/capture.js';
+import { EditFlow, type EditParts } from './internal/edit.js';
+import { errorId } from './internal/error-codes.js';
 import { ServiceEvents } from './internal/events.js';
 import { Phases } from './internal/phases.js';
 import { RecordingEnded } from './internal/recording-ended.js';
@@ -78,13 +81,22 @@ export interface ServiceHostOptions {
   postProcess?: () => string | undefined | Promise<string | undefined>;
   /** How long shutdown waits for a transcription before keeping its audio for `retry`. Default 30 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * Edit by voice (the `edit` action): the selection is read at the press, the recording is the
+   * instruction, a chat model's answer replaces the selection through `output`. Absent: an edit is
+   * refused and the user told why.
+   */
+  edit?: EditParts;
 }
+
+export type { EditParts };
 
 /** The service: performs the state machine's effects through the ports; never blocks on a transcription. */
 export interface ServiceHost {
   status(): Promise<Omitted<StatusResult>>;
-  toggle(): Promise<Omitted<StateChangeResult>>;
-  start(): Promise<Omitted<StateChangeResult>>;
+  /** Starts a recording (for `params.action`, default dictation) or finishes the one in progress. */
+  toggle(params?: ActionParams): Promise<Omitted<StateChangeResult>>;
+  start(params?: ActionParams): Promise<Omitted<StateChangeResult>>;
   finish(): Promise<Omitted<StateChangeResult>>;
   cancel(): Promise<Omitted<StateChangeResult>>;
   last(limit?: number): Promise<Omitted<LastResult>>;
@@ -120,8 +132,18 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? { now: () => Date.now() };
   const startedAt = clock.now();
-  const events = new ServiceEvents(logger, clock, options.segmentOutput);
+  // an edit's instruction is shown as it is heard, never typed where the selection is
+  const events = new ServiceEvents(logger, clock, options.segmentOutput, (id) => edits.has(id));
   const { emit, reportError } = events;
+  const edits: EditFlow = new EditFlow({
+    parts: options.edit,
+    journal,
+    output: options.output,
+    logger,
+    clock,
+    emit,
+    reportError,
+  });
 
   const segments = new SegmentTranscription({
     journal,
@@ -136,6 +158,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     segments,
     output: options.output,
     ...(options.processor ? { processor: options.processor } : {}),
+    edits,
     logger,
     emit,
     reportError,
@@ -162,6 +185,19 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         if (captures.current === recording) await phases.apply('audio-failed', err);
       });
     },
+    edit: edits,
+    // the edit cannot be made (the selection is too large, …): its recording ends at once
+    onSelectionFailed: (recording, err) =>
+      void phases.serial(async () => {
+        if (captures.current !== recording) return;
+        reportError(
+          errorId(err, { domain: 'edit', code: 'edit-failed' }),
+          // the reader's message says what to do ("select less", "install wl-clipboard")
+          err.message,
+          recording.id,
+        );
+        await phases.apply('cancel');
+      }),
   });
   const transcriptions = new TranscriptionRegistry({
     journal,
@@ -172,7 +208,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const triggers = new TriggerAvailability(options.triggers ?? [], logger);
   triggers.start((event) =>
     phases
-      .change(event)
+      .change(event.type, 'action' in event ? event.action : undefined)
       .catch((err: unknown) => logger.debug({ err, event }, 'trigger event ignored')),
   );
   const prepared = audio
@@ -202,9 +238,10 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
         segments,
         transcriptions,
         lastError: events.lastError,
+        edit: edits.status(),
       }),
-    toggle: () => phases.change('toggle'),
-    start: () => phases.change('start'),
+    toggle: (params) => phases.change('toggle', params?.action),
+    start: (params) => phases.change('start', params?.action),
     finish: () => phases.change('finish'),
     cancel: () => phases.change('cancel'),
     async last(limit = 1) {

@@ -9,11 +9,12 @@ import {
   JournalFiles,
   newRecordingId,
   storedSegments,
+  storedSelection,
   storedTranscript,
 } from './internal/journal-files.js';
 import { isAlive, thisProcess, type ProcessIdentity } from './internal/process-identity.js';
-import type { TranscriptEntry } from '@whis/ipc';
-import type { AudioChunk, CapturedAudio, Logger } from './ports.js';
+import type { EditEntry, TranscriptEntry } from '@whis/ipc';
+import type { AudioChunk, CapturedAudio, Logger, RecordingAction, Selection } from './ports.js';
 
 export type RecordingState = 'recording' | 'captured' | 'transcribed' | 'failed';
 
@@ -31,6 +32,18 @@ export interface RecordingMeta {
    * is not crashed, and neither `retry` nor recovery may touch it.
    */
   inProgressBy?: number;
+  /** `edit`: an instruction that changes a selection (see `selection`). Absent: dictation. */
+  action?: RecordingAction;
+}
+
+/** What `transcribed` keeps beside the text. */
+export interface TranscriptDetails {
+  /** The recogniser's own text, when `text` is another (post-processed, or an edit's answer). */
+  raw?: string;
+  /** The post-processing steps that ran. */
+  applied?: string[];
+  /** An edit by voice: its instruction, selection and outcome; `text` is the answer. */
+  edit?: EditEntry;
 }
 
 /** A stored transcript: the protocol's `TranscriptEntry`, as `last` answers it. */
@@ -53,19 +66,24 @@ export interface JournalOptions {
 
 /** The recordings journal: every recording on disk from its first frame until its transcript is safe. */
 export interface Journal {
-  /** Creates the entry for a new recording; the audio source writes into `directory`. */
-  create(): Promise<{ id: string; directory: string; startedAt: string }>;
+  /**
+   * Creates the entry for a new recording; the audio source writes into `directory`. `action`:
+   * what it is for (default dictation), kept so that a `retry` treats it the same way.
+   */
+  create(options?: {
+    action?: RecordingAction;
+  }): Promise<{ id: string; directory: string; startedAt: string }>;
+  /** Keeps what was selected when an edit began (until the recording is deleted). */
+  selected(id: string, selection: Selection): Promise<void>;
+  /** What was selected when an edit began, if it was kept. */
+  selection(id: string): Promise<Selection | undefined>;
   captured(id: string, audio: CapturedAudio): Promise<void>;
   /**
    * Stores the transcript atomically, then applies retention (deletes audio it no longer needs).
-   * `processed`: the recogniser's own text and the post-processing steps, when `text` is the
-   * post-processed one (kept beside it, so nothing the recogniser heard is lost).
+   * `details`: the recogniser's own text and the post-processing steps, when `text` is another
+   * (kept beside it, so nothing the recogniser heard is lost), and an edit's parts.
    */
-  transcribed(
-    id: string,
-    text: string,
-    processed?: { raw: string; applied: string[] },
-  ): Promise<void>;
+  transcribed(id: string, text: string, details?: TranscriptDetails): Promise<void>;
   failed(id: string, error: { code: string; message: string }): Promise<void>;
   /** Deletes a recording entirely (cancelled, or empty). */
   remove(id: string): Promise<void>;
@@ -106,7 +124,9 @@ class RecordingsJournal implements Journal {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  async create(): Promise<{ id: string; directory: string; startedAt: string }> {
+  async create(
+    options: { action?: RecordingAction } = {},
+  ): Promise<{ id: string; directory: string; startedAt: string }> {
     const { files, live } = this;
     const startedAt = this.clock();
     const id = newRecordingId(startedAt);
@@ -123,6 +143,7 @@ class RecordingsJournal implements Journal {
       durationMs: 0,
       chunks: [],
       writer: this.me,
+      ...(options.action === 'edit' ? { action: 'edit' as const } : {}),
     };
     live.add(id);
     try {
@@ -147,11 +168,21 @@ class RecordingsJournal implements Journal {
     this.live.delete(id);
   }
 
-  async transcribed(
-    id: string,
-    text: string,
-    processed?: { raw: string; applied: string[] },
-  ): Promise<void> {
+  async selected(id: string, selection: Selection): Promise<void> {
+    if (!ID.test(id)) return;
+    const { files } = this;
+    await files.writeJson(files.selectionPath(id), {
+      text: selection.text,
+      source: selection.source,
+    });
+  }
+
+  async selection(id: string): Promise<Selection | undefined> {
+    if (!ID.test(id)) return undefined;
+    return this.files.readJson(this.files.selectionPath(id), storedSelection);
+  }
+
+  async transcribed(id: string, text: string, details: TranscriptDetails = {}): Promise<void> {
     const { files } = this;
     const meta = await this.existing(id);
     const record: TranscriptRecord = {
@@ -161,8 +192,9 @@ class RecordingsJournal implements Journal {
       durationMs: meta.durationMs,
       audioKept: true,
       // the raw text only when it differs: an entry without it was delivered as heard
-      ...(processed && processed.raw !== text ? { raw: processed.raw } : {}),
-      ...(processed && processed.applied.length > 0 ? { applied: processed.applied } : {}),
+      ...(details.raw !== undefined && details.raw !== text ? { raw: details.raw } : {}),
+      ...(details.applied && details.applied.length > 0 ? { applied: details.applied } : {}),
+      ...(details.edit ? { edit: details.edit } : {}),
     };
     // the transcript is safe on disk before any audio is deleted
     await files.writeJson(files.transcriptPath(id), record);

@@ -44,8 +44,8 @@ export async function serveOverIpc(
     instance.server,
     {
       status: () => host.status(),
-      toggle: () => host.toggle(),
-      start: () => host.start(),
+      toggle: (params) => host.toggle(params ?? undefined),
+      start: (params) => host.start(params ?? undefined),
       finish: () => host.finish(),
       cancel: () => host.cancel(),
       last: (params) => host.last(params?.limit ?? 1),

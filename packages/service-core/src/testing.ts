@@ -7,13 +7,17 @@ import type {
   Capture,
   CapturedAudio,
   CaptureOptions,
+  EditRequest,
   Level,
   Logger,
   LiveSession,
   LiveSessionOptions,
   LiveTranscriber,
   Output,
+  Selection,
+  SelectionSource,
   ProcessedText,
+  TextEditor,
   TextProcessor,
   TextProcessOptions,
   TranscribeOptions,
@@ -390,6 +394,61 @@ export class ScriptedProcessor implements TextProcessor {
       throw error;
     }
     return this.edit(text);
+  }
+}
+
+/**
+ * A SelectionSource that answers `text` (set it at will; '' is "nothing selected"), or rejects
+ * with `failNext`'s error; `reads` counts the calls.
+ */
+export class FixedSelection implements SelectionSource {
+  reads = 0;
+  private failure: Error | undefined;
+
+  constructor(public text = '') {}
+
+  failNext(error: Error): void {
+    this.failure = error;
+  }
+
+  async read(): Promise<Selection> {
+    this.reads++;
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = undefined;
+      throw error;
+    }
+    return { text: this.text, source: 'primary' };
+  }
+}
+
+/**
+ * A TextEditor that answers `answer(request)` (default: the instruction and the selection in
+ * brackets) and remembers each request; `failNext` makes the next call reject, as a model that is
+ * down would.
+ */
+export class ScriptedEditor implements TextEditor {
+  readonly describe = 'scripted editor';
+  readonly requests: EditRequest[] = [];
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly answer: (request: EditRequest) => string = ({ instruction, selection }) =>
+      selection ? `[${instruction}] ${selection}` : `[${instruction}]`,
+  ) {}
+
+  failNext(error: Error): void {
+    this.failure = error;
+  }
+
+  async edit(request: EditRequest): Promise<{ text: string }> {
+    this.requests.push(request);
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = undefined;
+      throw error;
+    }
+    return { text: this.answer(request) };
   }
 }
 

@@ -10,6 +10,8 @@ import type {
   CapturePrelude,
   Clock,
   LiveSession,
+  RecordingAction,
+  Selection,
 } from '../ports.js';
 
 const AUDIO_FAILED: ErrorId = { domain: 'audio', code: 'audio-failed' };
@@ -23,6 +25,10 @@ export interface CurrentRecording {
   level: Level | null;
   /** Discarded, or kept untranscribed: its segments are no longer sent. */
   dropped: boolean;
+  /** What it is for: dictation, or an instruction that edits `selection`. */
+  readonly action: RecordingAction;
+  /** An edit's selection, read at the press. */
+  readonly selection?: Promise<Selection>;
 }
 
 export interface CaptureContext {
@@ -42,6 +48,14 @@ export interface CaptureContext {
   /** A segment of the recording closed (cut at a pause, or the last one at stop). */
   onChunk(recording: CurrentRecording, chunk: AudioChunk): void;
   onFailure(recording: CurrentRecording, err: Error): void;
+  /** The edit action: refused (throws) when it cannot run; else its selection read at the press. */
+  edit?: {
+    refuseUnlessReady(): void;
+    begin(recordingId: string): Promise<Selection>;
+    drop(recordingId: string): void;
+  };
+  /** An edit's selection could not be read (too large, no tool): the recording is ended. */
+  onSelectionFailed?(recording: CurrentRecording, err: Error): void;
 }
 
 /** The recording in progress: its journal entry and the microphone, from start to finish or discard. */
@@ -54,14 +68,18 @@ export class CaptureLifecycle {
    * Opens a journal entry and the microphone. Resolves once recording really runs; on failure (no
    * microphone, device busy, full disk, …) the entry is removed and the error thrown.
    */
-  async start(): Promise<void> {
-    const { audio, journal, clock, reportError } = this.ctx;
+  async start(action: RecordingAction = 'dictate'): Promise<void> {
+    const { audio, journal, clock, reportError, edit } = this.ctx;
+    if (action === 'edit') {
+      if (!edit) throw new HostError('edit-unavailable', 'This service does not edit by voice.');
+      edit.refuseUnlessReady();
+    }
     // begins at once, alongside the journal entry and the live session, and is awaited just
     // before the microphone opens
     const prelude = this.ctx.beforeCapture?.();
     let created: Awaited<ReturnType<Journal['create']>>;
     try {
-      created = await journal.create();
+      created = await journal.create(action === 'edit' ? { action } : {});
     } catch (err) {
       reportError(
         errorId(err, { domain: 'journal', code: 'journal-failed' }),
@@ -83,12 +101,16 @@ export class CaptureLifecycle {
       this.ctx.afterCapture?.();
       throw err;
     }
+    // the selection of the window the key was pressed in, read before anything else takes focus
+    const selection = action === 'edit' ? edit!.begin(created.id) : undefined;
     const startCue = (await prelude)?.startCue;
     const recording: CurrentRecording = {
       ...created,
       startedMs: clock.now(),
       level: null,
       dropped: false,
+      action,
+      ...(selection ? { selection } : {}),
       capture: audio.start({
         directory: created.directory,
         ...(startCue ? { startCue } : {}),
@@ -106,6 +128,7 @@ export class CaptureLifecycle {
       capture = await recording.capture;
     } catch (err) {
       this.current = undefined;
+      edit?.drop(created.id);
       this.ctx.onStartFailed?.(created.id);
       await journal.remove(created.id).catch(() => undefined);
       reportError(errorId(err, AUDIO_FAILED), (err as Error).message);
@@ -121,11 +144,17 @@ export class CaptureLifecycle {
       if (!recording.dropped) this.ctx.onChunk(recording, chunk);
     });
     capture.onError((err) => this.ctx.onFailure(recording, err));
+    selection?.catch((err: Error) => this.ctx.onSelectionFailed?.(recording, err));
   }
 
   /** Ends the recording in progress; resolves with its id and a promise of the finished audio. */
   async finish(): Promise<
-    { id: string; audioReady: Promise<CapturedAudio | undefined> } | undefined
+    | {
+        id: string;
+        audioReady: Promise<CapturedAudio | undefined>;
+        selection?: Promise<Selection>;
+      }
+    | undefined
   > {
     const recording = this.take();
     if (!recording) return undefined;
@@ -137,7 +166,11 @@ export class CaptureLifecycle {
       () => undefined,
       () => undefined,
     );
-    return { id: recording.id, audioReady };
+    return {
+      id: recording.id,
+      audioReady,
+      ...(recording.selection ? { selection: recording.selection } : {}),
+    };
   }
 
   /** Ends the recording in progress and deletes it. */
@@ -145,6 +178,7 @@ export class CaptureLifecycle {
     const recording = this.take();
     if (!recording) return undefined;
     recording.dropped = true;
+    this.ctx.edit?.drop(recording.id);
     await recording.capture.then((c) => c.abort()).catch(() => undefined);
     this.ctx.afterCapture?.();
     await this.ctx.journal.remove(recording.id).catch(() => undefined);
@@ -156,6 +190,7 @@ export class CaptureLifecycle {
     const recording = this.take();
     if (!recording) return undefined;
     recording.dropped = true;
+    this.ctx.edit?.drop(recording.id);
     this.ctx.reportError(
       errorId(cause, AUDIO_FAILED),
       `${(cause as Error)?.message ?? 'The microphone failed.'} What was recorded is kept: \`whis retry ${recording.id}\`.`,

@@ -17,6 +17,8 @@ export class ServiceEvents {
     private readonly logger: Logger,
     private readonly clock: Clock,
     segmentOutput?: Output,
+    /** Recordings whose segments are shown but not delivered (an edit's instruction). */
+    private readonly keepSegments: (recordingId: string) => boolean = () => false,
   ) {
     this.deliverSegment = segmentOutput
       ? segmentDelivery(segmentOutput, logger, (error, message, id) =>
@@ -26,7 +28,8 @@ export class ServiceEvents {
   }
 
   readonly emit = (event: ServiceEvent): void => {
-    this.deliverSegment?.(event);
+    if (!('recordingId' in event) || !this.keepSegments(event.recordingId ?? ''))
+      this.deliverSegment?.(event);
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -38,6 +38,7 @@ const storedMeta = z.object({
   writer: z.optional(
     z.object({ pid: z.int().check(z.positive()), started: z.nullable(z.string()) }),
   ),
+  action: z.optional(z.enum(['dictate', 'edit'])),
 });
 
 /** A stored `transcript.json`. */
@@ -49,6 +50,20 @@ export const storedTranscript = z.object({
   audioKept: z.optional(z.boolean()),
   raw: z.optional(z.string()),
   applied: z.optional(z.array(z.string())),
+  edit: z.optional(
+    z.object({
+      instruction: z.string(),
+      selection: z.string(),
+      outcome: z.enum(['replaced', 'written', 'saved', 'failed']),
+      error: z.optional(z.string()),
+    }),
+  ),
+});
+
+/** A stored `selection.json`: what was selected when an edit began. */
+export const storedSelection = z.object({
+  text: z.string(),
+  source: z.enum(['primary', 'copy']),
 });
 
 /** A stored `segments.json`: segment texts by chunk file name. */
@@ -94,6 +109,11 @@ export class JournalFiles {
 
   segmentsPath(id: string): string {
     return join(this.dirOf(id), 'segments.json');
+  }
+
+  // apart from meta.json: the selection is read at the press while the capture writes the meta
+  selectionPath(id: string): string {
+    return join(this.dirOf(id), 'selection.json');
   }
 
   /** The recordings' ids, newest first. */

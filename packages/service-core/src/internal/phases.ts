@@ -8,6 +8,7 @@ import {
   type MachineState,
   type Phase,
 } from '../machine.js';
+import type { RecordingAction } from '../ports.js';
 import type { CaptureLifecycle } from './capture.js';
 import type { TranscriptionRegistry } from './registry.js';
 import type { SegmentTranscription } from './segments.js';
@@ -48,16 +49,26 @@ export class Phases {
     return run;
   }
 
-  /** A request (or a trigger's press): the phase after it and the recording it concerns. */
-  change(event: MachineEvent): Promise<{ state: Phase; recordingId: string | null }> {
+  /**
+   * A request (or a trigger's press): the phase after it and the recording it concerns. `action`:
+   * what a recording it starts is for.
+   */
+  change(
+    event: MachineEvent,
+    action?: RecordingAction,
+  ): Promise<{ state: Phase; recordingId: string | null }> {
     return this.serial(async () => {
-      const recordingId = await this.apply(event);
+      const recordingId = await this.apply(event, undefined, action);
       return { state: this.state.phase, recordingId };
     });
   }
 
   /** Applies one event now (call it inside `serial`); resolves with the recording it concerns. */
-  async apply(event: MachineEvent, cause?: unknown): Promise<string | null> {
+  async apply(
+    event: MachineEvent,
+    cause?: unknown,
+    action?: RecordingAction,
+  ): Promise<string | null> {
     const { captures, transcriptions, emit } = this.ctx;
     const before = captures.current;
     const previous = this.state;
@@ -67,7 +78,7 @@ export class Phases {
     // the new phase holds while its effects run (a `status` meanwhile reports it)
     this.state = next.state;
     try {
-      for (const effect of next.effects) await this.perform(effect, cause);
+      for (const effect of next.effects) await this.perform(effect, cause, action);
     } catch (err) {
       this.state = previous;
       throw err;
@@ -79,15 +90,16 @@ export class Phases {
     return recordingId;
   }
 
-  private async perform(effect: Effect, cause?: unknown): Promise<void> {
+  private async perform(effect: Effect, cause?: unknown, action?: RecordingAction): Promise<void> {
     const { captures, transcriptions, segments } = this.ctx;
     switch (effect) {
       case 'start-capture':
-        await captures.start();
+        await captures.start(action);
         return;
       case 'finish-capture': {
         const finished = await captures.finish();
-        if (finished) transcriptions.startFinished(finished.id, finished.audioReady);
+        if (finished)
+          transcriptions.startFinished(finished.id, finished.audioReady, finished.selection);
         return;
       }
       case 'discard-capture': {

@@ -1,6 +1,14 @@
 import type { ErrorInfo, ServiceEvent } from '@whis/ipc';
 import type { Journal, RecordingMeta } from '../journal.js';
-import type { CapturedAudio, Logger, Output, ProcessedText, TextProcessor } from '../ports.js';
+import type {
+  CapturedAudio,
+  Logger,
+  Output,
+  ProcessedText,
+  Selection,
+  TextProcessor,
+} from '../ports.js';
+import type { EditFlow } from './edit.js';
 import { errorId, type ErrorId } from './error-codes.js';
 import type { SegmentTranscription } from './segments.js';
 
@@ -20,6 +28,8 @@ export interface RecordingEndedContext {
   output: Output;
   /** Tidies each whole transcript before it is stored and delivered; segments stay as heard. */
   processor?: TextProcessor;
+  /** What an edit's instruction becomes once transcribed: the model's answer, placed. */
+  edits: Pick<EditFlow, 'apply' | 'drop'>;
   logger: Logger;
   emit(event: ServiceEvent): void;
   reportError(error: ErrorId, message: string, recordingId?: string): ErrorInfo;
@@ -37,12 +47,29 @@ export interface RecordingEndedContext {
 export class RecordingEnded {
   constructor(private readonly ctx: RecordingEndedContext) {}
 
-  /** A recording that just finished: waits for its audio, then transcribes and delivers it. */
+  /**
+   * A recording that just finished: waits for its audio, then transcribes and delivers it.
+   * `selection`: an edit's, read at its press: the text is its instruction.
+   */
   async finished(
     id: string,
     audioReady: Promise<CapturedAudio | undefined>,
     signal: AbortSignal,
     detach: () => void,
+    selection?: Promise<Selection>,
+  ): Promise<TranscriptionResult> {
+    const result = await this.finish(id, audioReady, signal, detach, selection);
+    // an edit that did not reach its model (kept for `retry`, or without speech) is over
+    if (result.outcome !== 'transcribed') this.ctx.edits.drop(id);
+    return result;
+  }
+
+  private async finish(
+    id: string,
+    audioReady: Promise<CapturedAudio | undefined>,
+    signal: AbortSignal,
+    detach: () => void,
+    selection: Promise<Selection> | undefined,
   ): Promise<TranscriptionResult> {
     const { journal, segments, reportError } = this.ctx;
     let captured: CapturedAudio | undefined;
@@ -75,17 +102,21 @@ export class RecordingEnded {
       );
       return { id, outcome: 'discarded' };
     }
-    return this.transcribe(id, captured, signal, detach);
+    return this.transcribe(id, captured, signal, detach, selection && { selection, place: true });
   }
 
-  /** A kept recording again (`retry`): only the segments without a stored text are sent. */
+  /**
+   * A kept recording again (`retry`): only the segments without a stored text are sent. An edit's
+   * answer is kept, not placed: the selection it was for is no longer on the screen.
+   */
   again(
     meta: RecordingMeta,
     signal: AbortSignal,
     detach: () => void,
   ): Promise<TranscriptionResult> {
     const captured = { chunks: meta.chunks, durationMs: meta.durationMs, speechDetected: true };
-    return this.transcribe(meta.id, captured, signal, detach);
+    const edit = meta.action === 'edit' ? { place: false } : undefined;
+    return this.transcribe(meta.id, captured, signal, detach, edit);
   }
 
   private async transcribe(
@@ -93,6 +124,7 @@ export class RecordingEnded {
     captured: CapturedAudio,
     signal: AbortSignal,
     detach: () => void,
+    edit?: { selection?: Promise<Selection>; place: boolean },
   ): Promise<TranscriptionResult> {
     let raw: string;
     try {
@@ -102,6 +134,10 @@ export class RecordingEnded {
       detach();
       await this.keep(id, err, cancelled);
       return { id, outcome: 'kept', error: err };
+    }
+    if (edit) {
+      const text = await this.ctx.edits.apply(id, raw, edit.selection, signal, edit.place);
+      return { id, outcome: 'transcribed', text };
     }
     const processed = await this.postProcess(id, raw, signal);
     const text = await this.deliver(id, raw, processed);

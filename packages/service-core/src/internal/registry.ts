@@ -1,7 +1,7 @@
 import type { RetryResult } from '@whis/ipc';
 import { HostError } from '../errors.js';
 import type { Journal } from '../journal.js';
-import type { CapturedAudio } from '../ports.js';
+import type { CapturedAudio, Selection } from '../ports.js';
 import type { RecordingEnded, TranscriptionResult } from './recording-ended.js';
 
 export interface TranscriptionJob {
@@ -65,10 +65,17 @@ export class TranscriptionRegistry {
     }
   }
 
-  /** A recording that just finished: waits for its audio, then transcribes and delivers it. */
-  startFinished(id: string, audioReady: Promise<CapturedAudio | undefined>): TranscriptionJob {
+  /**
+   * A recording that just finished: waits for its audio, then transcribes and delivers it (an
+   * edit's: the answer to it, with `selection`, read at its press).
+   */
+  startFinished(
+    id: string,
+    audioReady: Promise<CapturedAudio | undefined>,
+    selection?: Promise<Selection>,
+  ): TranscriptionJob {
     return this.register(id, 'finished', (signal, detach) =>
-      this.ctx.ended.finished(id, audioReady, signal, detach),
+      this.ctx.ended.finished(id, audioReady, signal, detach, selection),
     );
   }
 

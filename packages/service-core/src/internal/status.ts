@@ -1,4 +1,4 @@
-import type { ErrorInfo, StatusResult } from '@whis/ipc';
+import type { EditStatus, ErrorInfo, StatusResult } from '@whis/ipc';
 import type { ServiceHostOptions } from '../host.js';
 import type { Phase } from '../machine.js';
 import type { CurrentRecording } from './capture.js';
@@ -22,6 +22,7 @@ export interface StatusSnapshot {
   segments: SegmentTranscription;
   transcriptions: TranscriptionRegistry;
   lastError: ErrorInfo | null;
+  edit: EditStatus;
 }
 
 /** The answer to `status`: the snapshot, then what the sources say (read at each call). */
@@ -51,12 +52,14 @@ export async function describeStatus(
           startedAt: recording.startedAt,
           durationMs: now.now - recording.startedMs,
           level: recording.level,
+          ...(recording.action === 'edit' ? { action: 'edit' as const } : {}),
         }
       : null,
     transcribing: now.transcriptions.ids,
     uploads: segments.uploads(),
     lastError: now.lastError,
     problems: (await sources.problems?.()) ?? [],
+    edit: now.edit,
     ...(await describeTranscription(sources)),
   };
 }

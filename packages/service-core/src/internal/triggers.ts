@@ -1,4 +1,7 @@
-import type { Logger, Trigger } from '../ports.js';
+import type { Logger, Trigger, TriggerEvent } from '../ports.js';
+
+/** A press (or release) of a trigger: what the service acts on. */
+export type Press = Exclude<TriggerEvent, { type: 'unavailable' | 'available' }>;
 
 /** Whether a hotkey (or other trigger) can be used right now, and why not. */
 export class TriggerAvailability {
@@ -13,7 +16,7 @@ export class TriggerAvailability {
   ) {}
 
   /** Starts every trigger; `onPress` gets their toggle/start/finish/cancel events. */
-  start(onPress: (event: 'toggle' | 'start' | 'finish' | 'cancel') => void): void {
+  start(onPress: (event: Press) => void): void {
     for (const trigger of this.triggers) {
       trigger.onEvent((event) => {
         if (event.type === 'unavailable') {
@@ -29,7 +32,7 @@ export class TriggerAvailability {
           this.active = true;
           this.binding = event.binding;
         } else {
-          onPress(event.type);
+          onPress(event);
         }
       });
       trigger.start().catch((err: unknown) => {
