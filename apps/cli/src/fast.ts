@@ -10,7 +10,9 @@ import { reportError } from './errors.js';
 // It takes the plain forms of those commands and nothing else; any other argv (help, --wait,
 // --follow, a typo) goes to the full command line, which parses, validates and answers it as always.
 
-const CONTROL_VERBS: ReadonlySet<string> = new Set(['toggle', 'start', 'finish', 'cancel']);
+const CONTROL_VERBS: ReadonlySet<string> = new Set(['toggle', 'start', 'finish', 'cancel', 'edit']);
+// `whis start --edit` on an edit key's press (push-to-talk), `whis toggle --edit`
+const EDIT_FLAG_VERBS: ReadonlySet<string> = new Set(['toggle', 'start']);
 
 /**
  * The verbs this entry may take (in their plain forms): the one list. The bundle step writes it to
@@ -43,8 +45,12 @@ function statusArgs(flags: readonly string[]): StatusArgs | undefined {
 export function fastCommand(argv: readonly string[]): (() => Promise<number>) | undefined {
   const [verb, ...rest] = argv;
   if (verb === undefined) return undefined;
-  if (CONTROL_VERBS.has(verb))
-    return rest.length === 0 ? () => runControl(verb as ControlVerb, {}) : undefined;
+  if (CONTROL_VERBS.has(verb)) {
+    if (rest.length === 0) return () => runControl(verb as ControlVerb, {});
+    if (rest.length === 1 && rest[0] === '--edit' && EDIT_FLAG_VERBS.has(verb))
+      return () => runControl(verb as ControlVerb, { edit: true });
+    return undefined;
+  }
   if (verb !== 'status') return undefined;
   const args = statusArgs(rest);
   return args && (() => runStatus(args));

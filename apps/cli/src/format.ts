@@ -29,6 +29,23 @@ function describeHotkey(status: StatusResult): string {
   return details.length ? `${status.hotkey} (${details.join(', ')})` : `${status.hotkey}`;
 }
 
+const EDIT_OUTCOMES = {
+  replaced: 'replaced the selection',
+  written: 'wrote at the cursor',
+  saved: 'answered, not placed (`whis last --paste`)',
+  failed: 'failed, the selection left as it was',
+} as const;
+
+// "ctrl+alt+shift+e → http://127.0.0.1:11434/v1 (llama3.2); last: replaced the selection"
+function describeEdit(edit: NonNullable<StatusResult['edit']>): string {
+  const key = edit.hotkey ?? 'no key (`whis edit`)';
+  const where = edit.endpoint
+    ? `the selection goes to ${edit.endpoint}`
+    : `off (${edit.problem ?? 'no chat model'})`;
+  const last = edit.last ? `; last: ${EDIT_OUTCOMES[edit.last.outcome]}` : '';
+  return `${key}, ${where}${last}`;
+}
+
 /** ` (attempt 2 of 3)` while an upload of the recording is being tried again, else empty. */
 export function attemptNote(
   uploads: readonly UploadInfo[] | undefined,
@@ -47,6 +64,7 @@ export function formatStatus(status: StatusResult): string {
   if (status.hotkey && !status.hotkeyProblem) lines.push(`  Hotkey: ${describeHotkey(status)}`);
   else if (status.hotkeyProblem) lines.push(`  Hotkey: off (${status.hotkeyProblem})`);
   else lines.push('  Hotkey: none (control it with `whis toggle`)');
+  if (status.edit) lines.push(`  Edit by voice: ${describeEdit(status.edit)}`);
   if (status.transcription) lines.push(`  Transcription: ${status.transcription}`);
   if (status.postProcess) lines.push(`  Post-processing: ${status.postProcess}`);
   if (status.output) lines.push(`  Output: ${status.output}`);
@@ -54,7 +72,7 @@ export function formatStatus(status: StatusResult): string {
   if (status.recording) {
     const retried = attemptNote(status.uploads, status.recording.id);
     lines.push(
-      `  Recording: ${status.recording.id} (${formatDuration(status.recording.durationMs)})${retried ? `, a segment's upload${retried}` : ''}`,
+      `  Recording: ${status.recording.id} (${formatDuration(status.recording.durationMs)})${status.recording.action === 'edit' ? ', an edit: say what to change' : ''}${retried ? `, a segment's upload${retried}` : ''}`,
     );
   }
   if (status.transcribing.length > 0)

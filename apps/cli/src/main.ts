@@ -8,7 +8,13 @@ import { doctorCommand } from './commands/doctor.js';
 import { listenCommand } from './commands/listen.js';
 import { recordCommand } from './commands/record.js';
 import { transcribeCommand } from './commands/transcribe.js';
-import { cancelCommand, finishCommand, startCommand, toggleCommand } from './commands/control.js';
+import {
+  cancelCommand,
+  editCommand,
+  finishCommand,
+  startCommand,
+  toggleCommand,
+} from './commands/control.js';
 import { lastCommand } from './commands/last.js';
 import { logsCommand } from './commands/logs.js';
 import { modelCommand } from './commands/model.js';
@@ -33,6 +39,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .command(stopCommand)
     .command(toggleCommand)
     .command(startCommand)
+    .command(editCommand)
     .command(finishCommand)
     .command(cancelCommand)
     .command(lastCommand)

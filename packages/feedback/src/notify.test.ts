@@ -97,6 +97,29 @@ describe('notificationFor', () => {
     expect(n.title).toMatch(/clipboard/);
   });
 
+  it('says which of the two an edit by voice did, and that a failed one left the selection alone', () => {
+    const edit = (outcome: 'replaced' | 'written') =>
+      notificationFor(
+        { type: 'transcript', recordingId: 'r', text: 'Dear Ms Smith,', edit: { outcome } },
+        'all',
+      );
+    expect(edit('replaced')).toMatchObject({ title: 'Replaced the selection' });
+    expect(edit('written')?.title).toMatch(/written at the cursor/);
+    for (const error of [
+      {
+        domain: 'edit',
+        code: 'model-unreachable',
+        message: 'The chat model could not be reached.',
+      },
+      { domain: 'output', code: 'selection-too-large', message: 'The selection is too large.' },
+    ])
+      expect(notificationFor({ type: 'error', error }, 'errors')).toMatchObject({
+        kind: 'edit',
+        title: 'Selection not changed',
+        body: error.message,
+      });
+  });
+
   it.each([
     ['a transcript at errors', { type: 'transcript', recordingId: 'r', text: 'hi' }, 'errors'],
     ['an empty transcript at all', { type: 'transcript', recordingId: 'r', text: ' ' }, 'all'],

@@ -11,7 +11,7 @@ export { NOTIFY_LEVELS, type NotifyLevel };
  * on screen, so that repeated failures or transcripts do not pile up.
  */
 export type NotificationKind =
-  'transcription' | 'microphone' | 'hotkey' | 'output' | 'journal' | 'transcript';
+  'transcription' | 'microphone' | 'hotkey' | 'output' | 'journal' | 'transcript' | 'edit';
 
 export type Urgency = 'low' | 'normal' | 'critical';
 
@@ -165,7 +165,13 @@ async function runToEnd({ command, args }: Command): Promise<void> {
 
 /** The events the notifications follow: the service's `error` and `transcript` events (structurally). */
 export type NotifiableEvent =
-  | { type: 'transcript'; recordingId: string; text: string }
+  | {
+      type: 'transcript';
+      recordingId: string;
+      text: string;
+      /** An edit by voice: what was done with its answer. */
+      edit?: { outcome: 'replaced' | 'written' };
+    }
   | {
       type: 'error';
       error: { domain?: string; code: string; message: string; recordingId?: string };
@@ -213,10 +219,18 @@ export function notificationFor(
   }
   if (event.type === 'transcript') {
     if (level !== 'all' || event.text.trim() === '') return undefined;
-    return { kind: 'transcript', title: 'Transcribed', body: shorten(event.text), urgency: 'low' };
+    const title = !event.edit
+      ? 'Transcribed'
+      : event.edit.outcome === 'replaced'
+        ? 'Replaced the selection'
+        : 'Nothing selected: written at the cursor';
+    return { kind: 'transcript', title, body: shorten(event.text), urgency: 'low' };
   }
   const { domain, code, message } = event.error;
   if (QUIET.has(code) && (domain === undefined || domain === 'host')) return undefined;
+  // an edit by voice that was not made: the selection is as it was (the message says why)
+  if (domain === 'edit' || (domain === 'output' && code.startsWith('selection-')))
+    return { kind: 'edit', title: 'Selection not changed', body: message, urgency: 'normal' };
   // the part that failed decides; the bare code only for a service too old to name it
   const part =
     domain === 'audio' || (domain === undefined && MICROPHONE.has(code))

@@ -9,6 +9,7 @@ const RPC_CODES: Partial<Record<HostErrorCode | JournalErrorCode, number>> = {
   unavailable: ErrorCodes.Unavailable,
   'shutting-down': ErrorCodes.Busy,
   'busy-elsewhere': ErrorCodes.Busy,
+  'edit-unavailable': ErrorCodes.Unavailable,
 };
 
 // Domain errors travel as JSON-RPC errors with whis codes and the error's own code as data (the

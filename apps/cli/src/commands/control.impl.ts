@@ -4,14 +4,22 @@ import { ExitCode } from '../errors.js';
 import { LinePrinter } from '../live-text.js';
 import type { ControlArgs, ControlVerb } from './control.js';
 
-function describe(verb: ControlVerb, result: StateChangeResult): string {
+function describe(verb: ControlVerb, result: StateChangeResult, edit = false): string {
   if (result.recordingId === null)
     return verb === 'cancel' ? 'Nothing to cancel.' : 'Nothing to do.';
   if (verb === 'cancel') return `Recording ${result.recordingId} discarded.`;
   if (result.state === 'recording' && verb !== 'finish')
-    return `Recording ${result.recordingId}… (\`whis toggle\` or \`whis finish\` to stop)`;
+    return edit
+      ? `Say what to change in the selection (recording ${result.recordingId}; \`whis edit\` or \`whis finish\` to stop)…`
+      : `Recording ${result.recordingId}… (\`whis toggle\` or \`whis finish\` to stop)`;
   return `Recording ${result.recordingId} finished; transcribing…`;
 }
+
+// What an edit did, said on stderr beside its answer on stdout.
+const EDIT_OUTCOMES = {
+  replaced: 'Replaced the selection.',
+  written: 'Nothing was selected: written at the cursor.',
+} as const;
 
 // Subscribes before acting so that the transcript event of the recording this call ends cannot be
 // missed. With `live`, a recording this call starts is followed too, its text printed as it comes.
@@ -19,6 +27,7 @@ async function waitForTranscript(
   client: IpcClient,
   act: () => Promise<StateChangeResult>,
   live = false,
+  edit = false,
 ): Promise<number> {
   const printer = new LinePrinter((text) => process.stdout.write(text));
   let target: string | null = null;
@@ -46,7 +55,12 @@ async function waitForTranscript(
       printer.take(event);
     } else if (event.type === 'transcript' && event.recordingId === target) {
       if (live) printer.finish();
-      process.stdout.write(live && printer.printedAny ? '\n' : `${event.text}\n`);
+      if (event.edit) {
+        // the live line showed the instruction; the answer is what the user wants to see
+        if (live && printer.printedAny) process.stdout.write('\n');
+        process.stdout.write(`${event.text}\n`);
+        process.stderr.write(`${EDIT_OUTCOMES[event.edit.outcome]}\n`);
+      } else process.stdout.write(live && printer.printedAny ? '\n' : `${event.text}\n`);
       settle(ExitCode.Ok);
     } else if (event.type === 'error' && event.error.recordingId === target) {
       process.stderr.write(`whis: ${event.error.message}\n`);
@@ -65,11 +79,13 @@ async function waitForTranscript(
   });
   const result = await act();
   if (result.recordingId === null || (result.state === 'recording' && !live)) {
-    process.stderr.write(`${describe('toggle', result)}\n`);
+    process.stderr.write(`${describe('toggle', result, edit)}\n`);
     return ExitCode.Ok;
   }
   target = result.recordingId;
-  process.stderr.write(`${describe(result.state === 'recording' ? 'toggle' : 'finish', result)}\n`);
+  process.stderr.write(
+    `${describe(result.state === 'recording' ? 'toggle' : 'finish', result, edit)}\n`,
+  );
   for (const event of early.splice(0)) onEvent(event);
   return done;
 }
@@ -79,13 +95,20 @@ async function waitForTranscript(
 const CHANGE_TIMEOUT_MS = 15_000;
 
 export async function runControl(verb: ControlVerb, args: ControlArgs): Promise<number> {
+  const edit = verb === 'edit' || args.edit === true;
   return withDaemon(async (client) => {
-    const act = () => client.request(verb, undefined, { timeoutMs: CHANGE_TIMEOUT_MS });
+    const options = { timeoutMs: CHANGE_TIMEOUT_MS };
+    const act = () =>
+      verb === 'toggle' || verb === 'edit'
+        ? client.request('toggle', edit ? { action: 'edit' } : undefined, options)
+        : verb === 'start'
+          ? client.request('start', edit ? { action: 'edit' } : undefined, options)
+          : client.request(verb, undefined, options);
     // a cancelled recording has no transcript to wait for
     if ((args.wait || args.live) && verb !== 'cancel')
-      return waitForTranscript(client, act, args.live ?? false);
+      return waitForTranscript(client, act, args.live ?? false, edit);
     const result = await act();
-    process.stdout.write(`${describe(verb, result)}\n`);
+    process.stdout.write(`${describe(verb === 'edit' ? 'toggle' : verb, result, edit)}\n`);
     return ExitCode.Ok;
   });
 }

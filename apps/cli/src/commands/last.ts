@@ -5,6 +5,7 @@ export interface LastArgs {
   json?: boolean;
   paste?: boolean;
   raw?: boolean;
+  original?: boolean;
 }
 
 export const lastCommand: CommandModule<object, LastArgs> = {
@@ -24,6 +25,11 @@ export const lastCommand: CommandModule<object, LastArgs> = {
       .option('paste', {
         type: 'boolean',
         describe: 'Paste the latest (or the nth latest, with -n) into the focused window',
+      })
+      .option('original', {
+        type: 'boolean',
+        describe:
+          'For an edit by voice: the text it replaced (with --paste, put it back: an undo that works in any application)',
       }),
   handler: async (args) => {
     const { runLast } = await import('./last.impl.js');
