@@ -174,7 +174,7 @@ export const SETTING_KEYS = {
   editSelection: key(
     oneOf(SELECTION_MODES),
     'text',
-    "How an edit reads the selected text: auto (default: the primary selection, else the copy chord), primary, or copy (the copy chord, then your clipboard is put back)",
+    'How an edit reads the selected text: auto (default: the primary selection, else the copy chord), primary, or copy (the copy chord, then your clipboard is put back)',
     { choices: SELECTION_MODES },
   ),
   editPrompt: key(
