@@ -13,86 +13,23 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { buildEditMessages } from '@whis/postprocess';
+import { startChatServer } from '@whis/testkit';
+import { LATER, median, SELECTION } from './edit-child.mjs';
 
 const ROUNDS = Number(process.env.BENCH_EDIT_ROUNDS ?? 7);
-const LATER = 20;
-const SELECTION =
-  "hey team, can't make it to the standup today. i'll send my notes later and we can sync tomorrow. ".repeat(
-    4,
-  );
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const ms = (value) => `${value.toFixed(1)} ms`;
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 const signedMb = (bytes) => `${bytes >= 0 ? '+' : '−'}${mb(Math.abs(bytes))}`;
 
-// ---- in a fresh process: node edit.mjs child <what> [baseURL]
-async function child(what, baseURL) {
-  const settle = () => {
-    globalThis.gc();
-    globalThis.gc();
-  };
-  const memory = () => {
-    settle();
-    const { rss, heapUsed } = process.memoryUsage();
-    return { rss, heapUsed };
-  };
-  if (what === 'sdk') {
-    const started = performance.now();
-    await import('openai');
-    return { sdkMs: performance.now() - started };
-  }
-  const { createLlmEditor, prepareLlm } = await import('@whis/postprocess');
-  if (what === 'memory-import') return memory();
-  const editor = createLlmEditor({
-    apiKey: 'sk-bench',
-    baseURL,
-    model: 'bench',
-    timeoutMs: 10_000,
-  });
-  if (what === 'memory-create') return memory();
-  const request = { instruction: 'make this more formal', selection: SELECTION };
-  if (what === 'memory-edit') {
-    await editor.edit(request);
-    return memory();
-  }
-  let prepareMs;
-  if (what === 'prepared') {
-    const started = performance.now();
-    await prepareLlm();
-    prepareMs = performance.now() - started;
-  }
-  let started = performance.now();
-  await editor.edit(request);
-  const firstMs = performance.now() - started;
-  const later = [];
-  for (let i = 0; i < LATER; i++) {
-    started = performance.now();
-    await editor.edit(request);
-    later.push(performance.now() - started);
-  }
-  return { prepareMs, firstMs, laterMs: median(later) };
-}
-
-if (process.argv[2] === 'child') {
-  console.log(JSON.stringify(await child(process.argv[3], process.argv[4])));
-  process.exit(0);
-}
-
-// ---- the bench
-const { buildEditMessages } = await import('@whis/postprocess');
-const { startChatServer } = await import('@whis/testkit');
-const self = fileURLToPath(import.meta.url);
+const childScript = fileURLToPath(new URL('./edit-child.mjs', import.meta.url));
 const run = promisify(execFile);
 const server = await startChatServer({ kind: 'edit' });
 // asynchronously: the children's edits are answered by the server in this process
 const inChild = async (what) => {
   const { stdout } = await run(
     process.execPath,
-    ['--expose-gc', self, 'child', what, server.baseURL],
+    ['--expose-gc', childScript, what, server.baseURL],
     {
       encoding: 'utf8',
     },

@@ -319,8 +319,8 @@ import { register } from 'node:module';
 const seen = new Set();
 const { port1, port2 } = new MessageChannel();
 let pong;
+// the port keeps this process alive while it waits for the answer to a ping; closed at the end
 port1.on('message', (m) => (m === 'pong' ? pong() : seen.add(m)));
-port1.unref();
 register('data:text/javascript,' + encodeURIComponent(\`
   let port;
   export function initialize(data) { port = data.port; port.on('message', () => port.postMessage('pong')); port.unref(); }
@@ -335,6 +335,7 @@ const editor = createLlmEditor({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', 
 const afterCreate = await loaded();
 const failed = await editor.edit({ instruction: 'make it formal', selection: 'hi' }).catch((e) => e.id);
 console.log(JSON.stringify({ afterCreate, failed, afterEdit: await loaded() }));
+port1.close();
 `;
 
 describe('the openai SDK', () => {

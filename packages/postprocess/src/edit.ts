@@ -253,6 +253,7 @@ export function createLlmEditor(options: EditorOptions): TextEditor {
         );
       // the caller's cancel or the budget, whichever comes first, ends the request
       const limit = deadline(options.timeoutMs, request.signal);
+      if (limit.aborted) return Promise.reject(stopped(request.signal));
       const { messages } = buildEditMessages(
         request.instruction,
         request.selection,
