@@ -41,4 +41,19 @@ export {
   type Verdict,
 } from './steps/llm.js';
 export { runTextCommand, type CommandOptions } from './steps/command.js';
-export { PostProcessError, type PostProcessErrorCode } from './errors.js';
+export {
+  createLlmEditor,
+  buildEditMessages,
+  cleanEditAnswer,
+  DEFAULT_EDIT_PROMPT,
+  DEFAULT_EDIT_BASE_URL,
+  DEFAULT_EDIT_TIMEOUT_MS,
+  type EditorOptions,
+  type EditMessages,
+} from './edit.js';
+export {
+  PostProcessError,
+  EditError,
+  type PostProcessErrorCode,
+  type EditErrorCode,
+} from './errors.js';

@@ -2,11 +2,7 @@ import { deadline, untilAborted } from '@whis/contracts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type OpenAI from 'openai';
-
-// The SDK loads with the first tidy-up (or `prepareLlm`): an idle service that never asks a model
-// does not hold it (about 10 MB).
-let sdk: Promise<typeof OpenAI> | undefined;
-const loadSdk = () => (sdk ??= import('openai').then((m) => m.default));
+import { loadSdk } from '../internal/sdk.js';
 
 /** What the model is told when `llmPrompt` is not set. The transcript follows in the user message. */
 export const DEFAULT_LLM_PROMPT = [
@@ -129,10 +125,11 @@ export function createLlmTidy(
 
 /**
  * Loads Node's HTTP client (fetch, and the HTTP parser it compiles on its first connection) and
- * runs the SDK's first request ahead of the first tidy-up: that costs tens of ms (hundreds on a
- * busy machine), partly synchronously, so the first tidy-up would overrun its budget by that much.
+ * runs the SDK's first request ahead of the first tidy-up or edit: that costs tens of ms (hundreds on
+ * a busy machine), partly synchronously, so the first one would overrun its budget by that much.
  * It asks a server of its own on 127.0.0.1 for the length of one request: nothing leaves the
- * machine. Call it when the service starts or a recording begins, where the chain names `llm`.
+ * machine. Call it when the service starts or a recording begins, where the chain names `llm` or an
+ * edit may follow.
  */
 export async function prepareLlm(): Promise<void> {
   // answers any request with an empty completion
