@@ -114,6 +114,9 @@ export const ERROR_INFO_CODES = [
   'edit-unavailable',
   'no-instruction',
   'edit-failed',
+  'unreachable',
+  'refused',
+  'rejected',
   // feedback
   'no-session-bus',
   'dbus-failed',
