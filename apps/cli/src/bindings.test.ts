@@ -90,6 +90,21 @@ describe('bindingLines', () => {
     expect(note).toMatch(/presses only/);
   });
 
+  it('binds the edit key beside the hotkey: `whis edit`, or `whis start --edit` and `whis finish`', () => {
+    const editHotkey = parseHotkey('ctrl+alt+shift+e');
+    const whis = ['whis'];
+    expect(bindingLines('sway', { hotkey, editHotkey, pushToTalk: false, whis }).lines).toEqual([
+      'bindsym --no-repeat Ctrl+Shift+r exec whis toggle',
+      'bindsym --no-repeat Ctrl+Mod1+Shift+e exec whis edit',
+    ]);
+    expect(bindingLines('hyprland', { hotkey, editHotkey, pushToTalk: true, whis }).lines).toEqual([
+      'bind = CTRL SHIFT, r, exec, whis start',
+      'bindr = CTRL SHIFT, r, exec, whis finish',
+      'bind = CTRL ALT SHIFT, e, exec, whis start --edit',
+      'bindr = CTRL ALT SHIFT, e, exec, whis finish',
+    ]);
+  });
+
   it('paths with spaces or quotes are quoted for the shell', () => {
     const { lines } = bindingLines('sway', {
       hotkey,

@@ -102,6 +102,8 @@ export function whisCommand(whis: readonly string[], verb: string): string {
 export interface BindingOptions {
   hotkey: Hotkey;
   pushToTalk: boolean;
+  /** The edit key (edit by voice): `whis edit`, or `whis start --edit` and `whis finish`. */
+  editHotkey?: Hotkey;
   /**
    * How to run whis: absolute paths, e.g. [process.execPath, the CLI script] (a compositor's PATH
    * may lack the node of a version manager).
@@ -109,55 +111,83 @@ export interface BindingOptions {
   whis: readonly string[];
 }
 
+// What a key runs: toggled, or started on press and finished on release (push-to-talk).
+interface KeyVerbs {
+  toggle: string;
+  start: string;
+  finish: string;
+}
+
+function keyLines(
+  compositor: Compositor,
+  key: string,
+  verbs: KeyVerbs,
+  run: (verb: string) => string,
+  ptt: boolean,
+): string[] {
+  switch (compositor) {
+    case 'sway':
+      return ptt
+        ? [
+            `bindsym --no-repeat ${key} exec ${run(verbs.start)}`,
+            `bindsym --release ${key} exec ${run(verbs.finish)}`,
+          ]
+        : [`bindsym --no-repeat ${key} exec ${run(verbs.toggle)}`];
+    case 'hyprland':
+      return ptt
+        ? [`bind = ${key}, exec, ${run(verbs.start)}`, `bindr = ${key}, exec, ${run(verbs.finish)}`]
+        : [`bind = ${key}, exec, ${run(verbs.toggle)}`];
+    case 'river': {
+      const spawn = (verb: string) => shellWord(run(verb));
+      return ptt
+        ? [
+            `riverctl map normal ${key} spawn ${spawn(verbs.start)}`,
+            `riverctl map -release normal ${key} spawn ${spawn(verbs.finish)}`,
+          ]
+        : [`riverctl map normal ${key} spawn ${spawn(verbs.toggle)}`];
+    }
+    case 'cosmic':
+      return [`${key}: Spawn(${JSON.stringify(run(verbs.toggle))}),`];
+  }
+}
+
 /**
  * The lines that bind the hotkey in the compositor's configuration: one press binding to `whis
- * toggle`, or for push-to-talk `whis start` on press and `whis finish` on release. COSMIC binds
- * presses only: push-to-talk there falls back to toggle (the returned `note` says so).
+ * toggle`, or for push-to-talk `whis start` on press and `whis finish` on release; the edit key
+ * likewise with `whis edit` (`whis start --edit`). COSMIC binds presses only: push-to-talk there
+ * falls back to toggle (the returned `note` says so).
  */
 export function bindingLines(
   compositor: Compositor,
   options: BindingOptions,
 ): { lines: string[]; note?: string } {
-  const key = compositorKey(options.hotkey, compositor);
   const run = (verb: string) => whisCommand(options.whis, verb);
-  const ptt = options.pushToTalk;
-  switch (compositor) {
-    case 'sway':
-      return {
-        lines: ptt
-          ? [
-              `bindsym --no-repeat ${key} exec ${run('start')}`,
-              `bindsym --release ${key} exec ${run('finish')}`,
-            ]
-          : [`bindsym --no-repeat ${key} exec ${run('toggle')}`],
-      };
-    case 'hyprland':
-      return {
-        lines: ptt
-          ? [`bind = ${key}, exec, ${run('start')}`, `bindr = ${key}, exec, ${run('finish')}`]
-          : [`bind = ${key}, exec, ${run('toggle')}`],
-      };
-    case 'river': {
-      const spawn = (verb: string) => shellWord(run(verb));
-      return {
-        lines: ptt
-          ? [
-              `riverctl map normal ${key} spawn ${spawn('start')}`,
-              `riverctl map -release normal ${key} spawn ${spawn('finish')}`,
-            ]
-          : [`riverctl map normal ${key} spawn ${spawn('toggle')}`],
-      };
-    }
-    case 'cosmic':
-      return {
-        lines: [`${key}: Spawn(${JSON.stringify(run('toggle'))}),`],
-        ...(ptt
-          ? {
-              note: 'COSMIC binds key presses only, not releases: the key toggles recording (press once to start, again to finish).',
-            }
-          : {}),
-      };
-  }
+  const ptt = options.pushToTalk && compositor !== 'cosmic';
+  const lines = keyLines(
+    compositor,
+    compositorKey(options.hotkey, compositor),
+    { toggle: 'toggle', start: 'start', finish: 'finish' },
+    run,
+    ptt,
+  );
+  if (options.editHotkey)
+    lines.push(
+      ...keyLines(
+        compositor,
+        compositorKey(options.editHotkey, compositor),
+        { toggle: 'edit', start: 'start --edit', finish: 'finish' },
+        run,
+        ptt,
+      ),
+    );
+  return {
+    lines,
+    ...(options.pushToTalk && compositor === 'cosmic'
+      ? {
+          note: 'COSMIC binds key presses only, not releases: the key toggles recording (press once to start, again to finish).',
+        }
+      : {}),
+  };
 }
 
 const comment = (compositor: Compositor) => (compositor === 'cosmic' ? '//' : '#');

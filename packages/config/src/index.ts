@@ -24,6 +24,8 @@ export {
   maskSettings,
   formatSettingValue,
   parsePairs,
+  editHotkeyOf,
+  DEFAULT_EDIT_HOTKEY,
   type ConfigErrorCode,
 } from './settings.js';
 export {

@@ -272,3 +272,12 @@ export function maskSettings(settings: Settings): Record<string, unknown> {
   }
   return shown;
 }
+
+/** The edit key when `editHotkey` is not set: no common application takes three modifiers and E. */
+export const DEFAULT_EDIT_HOTKEY = 'ctrl+alt+shift+e';
+
+/** The edit key (edit by voice) the settings put in force, or undefined when it is off (`none`). */
+export function editHotkeyOf(settings: Settings): string | undefined {
+  const key = settings.editHotkey?.trim() || DEFAULT_EDIT_HOTKEY;
+  return key.toLowerCase() === 'none' ? undefined : key;
+}

@@ -105,14 +105,27 @@ async function loadReplacements(settings: PostProcessSettings): Promise<Record<s
   return { ...fromFile, ...settings.replacements };
 }
 
-function llmOptions(settings: PostProcessSettings, { env }: Environment) {
+/**
+ * The chat model the settings name (`llmBaseURL`, `llmModel`, `llmApiKey`, falling back on the
+ * transcription's endpoint and key): the `llm` step's and edit by voice's. `apiKey` is empty when
+ * none is known (a local server, Ollama or llama.cpp, takes any key: `none`).
+ */
+export function chatModel(
+  settings: PostProcessSettings,
+  env: NodeJS.ProcessEnv,
+): { apiKey: string; baseURL?: string; model: string } {
   const apiKey = settings.llmApiKey || env.OPENAI_API_KEY || settings.apiKey;
   const baseURL = settings.llmBaseURL || env.OPENAI_BASE_URL || settings.baseURL;
   return {
-    // a local server (Ollama, llama.cpp) takes any key
     apiKey: apiKey || (settings.llmBaseURL ? 'none' : ''),
     ...(baseURL ? { baseURL } : {}),
     model: settings.llmModel || DEFAULT_LLM_MODEL,
+  };
+}
+
+function llmOptions(settings: PostProcessSettings, { env }: Environment) {
+  return {
+    ...chatModel(settings, env),
     ...(settings.llmPrompt ? { prompt: settings.llmPrompt } : {}),
     timeoutMs: settings.llmTimeoutMs || DEFAULT_LLM_TIMEOUT_MS,
   };

@@ -17,6 +17,7 @@ export {
   DEFAULT_LLM_MODEL,
   DEFAULT_LLM_TIMEOUT_MS,
   COMMAND_TIMEOUT_MS,
+  chatModel,
   type StepName,
   type StepDefinition,
   type Step,

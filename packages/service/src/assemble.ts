@@ -29,6 +29,7 @@ export function assembleHost(parts: Composition, options: HostAssemblyOptions): 
     processor: parts.processor,
     journal: options.journal,
     triggers: parts.triggers,
+    ...(parts.edit ? { edit: parts.edit } : {}),
     hooks: parts.feedback,
     ...(options.logger ? { logger: options.logger } : {}),
     info: {

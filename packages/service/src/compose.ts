@@ -7,6 +7,7 @@ import { closeRemoteDesktops, focusedWindowClass } from '@whis/output';
 import { createTextProcessor, describeChain, prepareChain } from '@whis/postprocess';
 import type {
   AudioSource,
+  EditParts,
   LiveTranscriber,
   Logger,
   Output,
@@ -20,6 +21,7 @@ import {
   describeFeedbackRows,
   feedbackFor,
   describeOutputs,
+  EDIT,
   engineFor,
   ENGINES,
   prepareEngines,
@@ -53,6 +55,8 @@ export interface CompositionOptions {
   outputs?: readonly string[];
   /** The microphone; default the `device` setting. */
   device?: string;
+  /** Edit by voice (the service; the one-shot dictates only): its key joins the trigger's. */
+  edit?: boolean;
 }
 
 /** Everything the service host is made of, and what `status` says of it. */
@@ -68,6 +72,8 @@ export interface Composition {
   segmentOutput?: Output;
   processor: TextProcessor;
   triggers: Trigger[];
+  /** Edit by voice: the selection reader and the chat model (absent: the one-shot). */
+  edit?: EditParts;
   /** Sounds, notifications, paused media: the host's `hooks`, and it follows the host's events. */
   feedback: Feedback;
   /** The parts of `status` that the settings decide. */
@@ -111,8 +117,13 @@ export function composeService(options: CompositionOptions): Composition {
   ) ?? { name: 'no output', deliver: async () => undefined };
   const segmentOutput = combined(bySegment.filter((o): o is Output => o !== undefined));
 
+  const edit = options.edit ? EDIT.create(context) : undefined;
   const trigger =
-    options.trigger && TRIGGERS[options.trigger.backend].create(context, options.trigger);
+    options.trigger &&
+    TRIGGERS[options.trigger.backend].create(context, {
+      ...options.trigger,
+      ...(edit?.hotkey ? { editHotkey: edit.hotkey } : {}),
+    });
   const triggers = trigger ? [trigger] : [];
 
   // each kind the settings turn on makes its own part; they share one session bus connection
@@ -142,6 +153,7 @@ export function composeService(options: CompositionOptions): Composition {
     ...(segmentOutput ? { segmentOutput } : {}),
     processor: createProcessor(latest, env, logger),
     triggers,
+    ...(edit ? { edit } : {}),
     feedback,
     info: {
       // described at each read: the desktop portal's answer (typing) changes while the service runs

@@ -97,6 +97,7 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
     source: { file: paths.settingsFile },
     defaultTranscriptFile: paths.transcriptFile,
     logger,
+    edit: true,
     ...(options.hotkey && !gnomeShortcut
       ? {
           trigger: {

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Settings } from '@whis/config';
+import { editHotkeyOf, type Settings } from '@whis/config';
 import {
   applyHint,
   bindingLines,
@@ -52,9 +52,11 @@ export async function planBindings(
     await loadPackage<typeof import('@whis/hotkey/spec')>('@whis/hotkey/spec');
   const hotkey = settings.hotkey ?? 'ctrl+shift+r';
   const pushToTalk = settings.pushToTalk ?? false;
+  const editHotkey = editHotkeyOf(settings);
   const { lines, note } = bindingLines(compositor, {
     hotkey: parseHotkey(hotkey),
     pushToTalk,
+    ...(editHotkey ? { editHotkey: parseHotkey(editHotkey) } : {}),
     whis: whisItself(),
   });
   return {

@@ -5,6 +5,7 @@
 // one row here; the composition (compose.ts), the checks and the settings' allowed values all read
 // these tables, and `rowsInForce` is the one place that maps the settings to their rows.
 import type { Settings } from '@whis/config';
+import { EDIT } from './edit.js';
 import { engineFor, ENGINES } from './engines.js';
 import { feedbackFor } from './feedback.js';
 import { microphoneFor } from './microphones.js';
@@ -14,6 +15,7 @@ import { stepsFor } from './steps.js';
 import { triggerFor } from './triggers.js';
 
 export * from './context.js';
+export * from './edit.js';
 export * from './engines.js';
 export * from './feedback.js';
 export * from './microphones.js';
@@ -36,5 +38,6 @@ export function rowsInForce(settings: Settings, env: NodeJS.ProcessEnv): Row[] {
     ENGINES[engineFor(settings, env)],
     ...feedbackFor(settings),
     ...(steps ? [steps] : []),
+    EDIT,
   ];
 }

@@ -28,6 +28,8 @@ import { optional, type Check, type ProbeContext, type Row } from './row.js';
 export interface TriggerOptions {
   hotkey: string;
   pushToTalk: boolean;
+  /** The edit key (edit by voice), grabbed or bound beside the hotkey; absent: none. */
+  editHotkey?: string;
 }
 
 export interface TriggerRow extends Row {
@@ -64,9 +66,10 @@ const hotkeyRow = (
   listens: true,
   prepare: async ({ env }) =>
     resolveHotkeyBackend(backend, env) === 'portal' ? prepareDesktopEntry(env) : [],
-  create: ({ settings, logger }, { hotkey, pushToTalk }) =>
+  create: ({ settings, logger }, { hotkey, pushToTalk, editHotkey }) =>
     createHotkeyTrigger({
       hotkey,
+      ...(editHotkey ? { editHotkey } : {}),
       backend,
       mode: pushToTalk ? 'push-to-talk' : 'toggle',
       ...(settings.tapToToggleMs ? { tapToToggleMs: settings.tapToToggleMs } : {}),
