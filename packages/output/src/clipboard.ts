@@ -241,3 +241,44 @@ export async function writeClipboard(
   if (tool === WL_COPY)
     return writeWith(WL_COPY, content.data, env, timeoutMs, ['--type', content.type]);
 }
+
+/**
+ * Empties the clipboard, so that the next thing copied can be told from what was there: no owner
+ * on X11 (`xsel --clear`; with xclip alone, an empty text), `wl-copy --clear` on Wayland, an empty
+ * text on macOS and Windows.
+ */
+export async function clearClipboard(options: ClipboardOptions = {}): Promise<void> {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const [tool] = clipboardTools(env, platform);
+  if (!tool) throw new OutputError('no-clipboard', 'No clipboard in this session.');
+  if (tool === WL_COPY) return writeWith(WL_COPY, '', env, timeoutMs, ['--clear']);
+  if (tool === XCLIP || tool === XSEL) {
+    try {
+      // the clipboard without an owner, as it is before anything is copied
+      return await writeWith({ ...XSEL, args: ['--clipboard', '--clear'] }, '', env, timeoutMs);
+    } catch (err) {
+      if ((err as OutputError).code !== 'missing-tool') throw err;
+    }
+  }
+  await writeWith(tool, '', env, timeoutMs);
+}
+
+/**
+ * Gives the clipboard back as `readClipboard` saw it (empty again when it was empty), and waits
+ * until it is served, so that a paste or a read that follows gets it.
+ */
+export async function restoreClipboard(
+  previous: ClipboardContent | undefined,
+  options: ClipboardOptions = {},
+): Promise<void> {
+  if (!previous) return clearClipboard(options);
+  await writeClipboard(previous, options);
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    const now = await readClipboard(options).catch(() => undefined);
+    if (now?.data.equals(previous.data)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
