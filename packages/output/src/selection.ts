@@ -242,16 +242,19 @@ export function createSelectionSource(options: SelectionOptions): SelectionSourc
       ...(options.tool ? { tool: options.tool } : {}),
       onNotice: (message, details) => log.debug(details ?? {}, message),
     });
-    const windowClass = await focusedClass(ctx);
+    // both are a tool or two each, and independent: read side by side
+    const [windowClass, previous] = await Promise.all([
+      focusedClass(ctx),
+      readClipboard(clip).catch(() => undefined),
+    ]);
     const { chord, why } = copyChordFor(windowClass, options.copyChord, platform);
     if (!chord) {
       log.debug({ window: windowClass, why }, 'selection: no copy chord, reading PRIMARY');
       return { text: await readPrimary(signal), source: 'primary' };
     }
-    // the keyboard first: a missing tool fails before the user's clipboard is touched
+    // the keyboard before anything changes: a missing tool fails with the clipboard untouched
     const { keyboard, driver } = await openKeyboard(ctx, options.tool);
     const clipboardReaders = selectionReaders('clipboard', env, platform);
-    const previous = await readClipboard(clip).catch(() => undefined);
     try {
       // emptied, so that the window's copy shows (the same text as before included)
       await clearClipboard(clip);
