@@ -1,6 +1,7 @@
 import { isWaylandSession } from '@whis/contracts';
 import { OutputError } from './errors.js';
 import { runTool } from './internal/run.js';
+import { onPath } from './keyboards/keyboard.js';
 
 export interface ClipboardOptions {
   env?: NodeJS.ProcessEnv;
@@ -197,6 +198,11 @@ export async function readClipboard(
     return data ? { type, data } : undefined;
   }
   if (!env.DISPLAY) return undefined;
+  // with xsel alone (copyToClipboard's second choice), the clipboard's text: xsel reads no other type
+  if (!onPath('xclip', env) && onPath('xsel', env)) {
+    const data = await read('xsel', ['--clipboard', '--output'], env, timeoutMs);
+    return data?.length ? { type: 'UTF8_STRING', data } : undefined;
+  }
   const targets = (
     await read('xclip', ['-selection', 'clipboard', '-o', '-t', 'TARGETS'], env, timeoutMs)
   )
@@ -230,7 +236,8 @@ export async function writeClipboard(
     return;
   }
   const typed = TEXT_TYPES.includes(content.type) || platform === 'darwin' || platform === 'win32';
-  if (typed) return writeWith(tool, content.data.toString('utf8'), env, timeoutMs);
+  // through copyToClipboard: its next tool where the first is missing (xsel without xclip)
+  if (typed) return copyToClipboard(content.data.toString('utf8'), options);
   if (tool === XCLIP)
     return writeWith(
       { ...XCLIP, args: ['-selection', 'clipboard', '-t', content.type, '-in'] },

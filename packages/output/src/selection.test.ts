@@ -206,6 +206,19 @@ describe('copy: the copy chord, then the clipboard', () => {
     expect(await holds('clipboard')).toBe('before the abort');
   });
 
+  it("xsel without xclip: the user's clipboard is saved and back afterwards", async () => {
+    await copyToClipboard('saved by xsel', { env: x.env });
+    await copier({ text: 'selected' });
+    const bin = join(dir, 'xsel-only');
+    await runChecked('mkdir', ['-p', bin]);
+    await runChecked('ln', ['-sf', '/usr/bin/xsel', '/usr/bin/xdotool', '/usr/bin/xprop', bin]);
+    await expect(source({ mode: 'copy', env: { ...x.env, PATH: bin } }).read()).resolves.toEqual({
+      text: 'selected',
+      source: 'copy',
+    });
+    expect(await holds('clipboard')).toBe('saved by xsel');
+  });
+
   it('no keyboard tool: missing-tool, and the clipboard untouched', async () => {
     await copyToClipboard('untouched', { env: x.env });
     await copier({ text: 'selected' });
