@@ -5,6 +5,7 @@ import {
   hangSelection,
   openCopyWindow,
   openEntry,
+  openXterm,
   pressKey,
   run,
   runChecked,
@@ -172,6 +173,45 @@ describe('copy: the copy chord, then the clipboard', () => {
       source: 'primary',
     });
     expect(w.chords).toEqual([]);
+  });
+
+  it('a real xterm: a word selected by double-click is read, and its program is not interrupted', async () => {
+    const term = await openXterm(x);
+    opened.push(term);
+    await runChecked('xdotool', ['type', 'selectme please'], { env: x.env });
+    const id = (await runChecked('xdotool', ['getwindowfocus'], { env: x.env })).stdout.trim();
+    // a double-click on the first word of the first line, through XTEST as a mouse does it
+    await expect
+      .poll(
+        async () => {
+          await runChecked(
+            'xdotool',
+            [
+              'mousemove',
+              '--window',
+              id,
+              '20',
+              '8',
+              'click',
+              '--repeat',
+              '2',
+              '--delay',
+              '50',
+              '1',
+            ],
+            { env: x.env },
+          );
+          return holds('primary');
+        },
+        // apart by more than xterm's multi-click time, so that a retry is a new double-click
+        { timeout: 10_000, interval: 500 },
+      )
+      .toBe('selectme');
+    await expect(source({ mode: 'copy' }).read()).resolves.toEqual({
+      text: 'selectme',
+      source: 'primary',
+    });
+    expect(await term.finish()).toBe('selectme please\n');
   });
 
   it('the copyChord setting: a per-class chord', async () => {
