@@ -282,6 +282,9 @@ export async function restoreClipboard(
 ): Promise<void> {
   if (!previous) return clearClipboard(options);
   await writeClipboard(previous, options);
+  // text went through copyToClipboard, which waits until it is served; other types are read back
+  const platform = options.platform ?? process.platform;
+  if (TEXT_TYPES.includes(previous.type) || platform === 'darwin' || platform === 'win32') return;
   const deadline = Date.now() + 2000;
   while (Date.now() < deadline) {
     const now = await readClipboard(options).catch(() => undefined);

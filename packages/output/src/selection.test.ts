@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -139,6 +139,30 @@ describe('copy: the copy chord, then the clipboard', () => {
     });
     expect(w.chords).toEqual(['ctrl+c']);
     expect(await holds('clipboard')).toBe('kept for the user');
+  });
+
+  it('an image on the clipboard comes back as the same image', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const file = join(dir, 'pixel.png');
+    await writeFile(file, png);
+    await runChecked(
+      'sh',
+      ['-c', `xclip -selection clipboard -t image/png -i '${file}' >/dev/null 2>&1`],
+      { env: x.env },
+    );
+    const image = () =>
+      run('sh', ['-c', 'xclip -selection clipboard -o -t image/png | base64 -w0'], {
+        env: x.env,
+      }).then((r) => r.stdout);
+    await expect.poll(image, { timeout: 10_000 }).toBe(png.toString('base64'));
+    await copier({ text: 'over an image' });
+    await expect(source({ mode: 'copy' }).read()).resolves.toMatchObject({
+      text: 'over an image',
+    });
+    expect(await image()).toBe(png.toString('base64'));
   });
 
   it('an empty clipboard is empty again afterwards', async () => {
