@@ -116,3 +116,43 @@ export function pasteChordFor(
     };
   return { chord: fallback, primary: false, why: fallbackWhy };
 }
+
+/**
+ * The copy chord for a window class, as `pasteChordFor` chooses the paste chord: a per-class
+ * override (`class=chord`), else what the class needs, else the default (`ctrl+c`; `cmd+c` on
+ * macOS). Terminals copy with ctrl+shift+c, since ctrl+c there interrupts the running program.
+ * xterm and rxvt have no copy chord: what is selected in them is the PRIMARY selection already, so
+ * `chord` is undefined and `primary` true (never press ctrl+c there).
+ */
+export function copyChordFor(
+  windowClass: string | undefined,
+  settings: readonly string[] = [],
+  platform: NodeJS.Platform = process.platform,
+): { chord?: Chord; primary: boolean; why: string } {
+  const cls = windowClass?.toLowerCase();
+  let fallback: Chord =
+    platform === 'darwin' ? { modifiers: ['super'], key: 'c' } : { modifiers: ['ctrl'], key: 'c' };
+  let fallbackWhy = 'default';
+  for (const item of settings) {
+    const eq = item.indexOf('=');
+    if (eq < 0) {
+      fallback = parseChord(item);
+      fallbackWhy = 'copyChord setting';
+    } else if (cls && item.slice(0, eq).trim().toLowerCase() === cls) {
+      return {
+        chord: parseChord(item.slice(eq + 1)),
+        primary: false,
+        why: `copyChord for ${windowClass}`,
+      };
+    }
+  }
+  if (cls && PRIMARY_TERMINALS.has(cls))
+    return { primary: true, why: `${windowClass} puts its selection on PRIMARY` };
+  if (cls && TERMINALS.has(cls))
+    return {
+      chord: { modifiers: ['ctrl', 'shift'], key: 'c' },
+      primary: false,
+      why: `${windowClass} is a terminal`,
+    };
+  return { chord: fallback, primary: false, why: fallbackWhy };
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { run, startXvfb, type VirtualDisplay } from '@whis/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeOutputContract } from '@whis/testkit/contracts';
-import { clipboardTools, copyToClipboard } from './clipboard.js';
+import { clipboardTools, copyToClipboard, readClipboard } from './clipboard.js';
 import { combineOutputs, createClipboardOutput, createFileOutput } from './outputs.js';
 
 let x: VirtualDisplay;
@@ -40,6 +40,16 @@ describe('the X11 clipboard, for real under Xvfb', () => {
     await symlink('/usr/bin/xsel', join(bin, 'xsel'));
     await copyToClipboard('via xsel', { env: { ...x.env, PATH: bin } });
     expect(await clipboard(x.env)).toBe('via xsel');
+  });
+
+  it('with xsel alone (no xclip), what the clipboard holds is read too', async () => {
+    const bin = join(dir, 'xsel-only');
+    const { mkdir, symlink } = await import('node:fs/promises');
+    await mkdir(bin, { recursive: true });
+    await symlink('/usr/bin/xsel', join(bin, 'xsel'));
+    await copyToClipboard('Grüße, held by the user', { env: x.env });
+    const held = await readClipboard({ env: { ...x.env, PATH: bin } });
+    expect(held?.data.toString('utf8')).toBe('Grüße, held by the user');
   });
 
   it('names the package to install when no tool is there', async () => {

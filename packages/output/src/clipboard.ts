@@ -1,6 +1,7 @@
 import { isWaylandSession } from '@whis/contracts';
 import { OutputError } from './errors.js';
 import { runTool } from './internal/run.js';
+import { onPath } from './keyboards/keyboard.js';
 
 export interface ClipboardOptions {
   env?: NodeJS.ProcessEnv;
@@ -197,6 +198,11 @@ export async function readClipboard(
     return data ? { type, data } : undefined;
   }
   if (!env.DISPLAY) return undefined;
+  // with xsel alone (copyToClipboard's second choice), the clipboard's text: xsel reads no other type
+  if (!onPath('xclip', env) && onPath('xsel', env)) {
+    const data = await read('xsel', ['--clipboard', '--output'], env, timeoutMs);
+    return data?.length ? { type: 'UTF8_STRING', data } : undefined;
+  }
   const targets = (
     await read('xclip', ['-selection', 'clipboard', '-o', '-t', 'TARGETS'], env, timeoutMs)
   )
@@ -230,7 +236,8 @@ export async function writeClipboard(
     return;
   }
   const typed = TEXT_TYPES.includes(content.type) || platform === 'darwin' || platform === 'win32';
-  if (typed) return writeWith(tool, content.data.toString('utf8'), env, timeoutMs);
+  // through copyToClipboard: its next tool where the first is missing (xsel without xclip)
+  if (typed) return copyToClipboard(content.data.toString('utf8'), options);
   if (tool === XCLIP)
     return writeWith(
       { ...XCLIP, args: ['-selection', 'clipboard', '-t', content.type, '-in'] },
@@ -240,4 +247,48 @@ export async function writeClipboard(
     );
   if (tool === WL_COPY)
     return writeWith(WL_COPY, content.data, env, timeoutMs, ['--type', content.type]);
+}
+
+/**
+ * Empties the clipboard, so that the next thing copied can be told from what was there: no owner
+ * on X11 (`xsel --clear`; with xclip alone, an empty text), `wl-copy --clear` on Wayland, an empty
+ * text on macOS and Windows.
+ */
+export async function clearClipboard(options: ClipboardOptions = {}): Promise<void> {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const [tool] = clipboardTools(env, platform);
+  if (!tool) throw new OutputError('no-clipboard', 'No clipboard in this session.');
+  if (tool === WL_COPY) return writeWith(WL_COPY, '', env, timeoutMs, ['--clear']);
+  if (tool === XCLIP || tool === XSEL) {
+    try {
+      // the clipboard without an owner, as it is before anything is copied
+      return await writeWith({ ...XSEL, args: ['--clipboard', '--clear'] }, '', env, timeoutMs);
+    } catch (err) {
+      if ((err as OutputError).code !== 'missing-tool') throw err;
+    }
+  }
+  await writeWith(tool, '', env, timeoutMs);
+}
+
+/**
+ * Gives the clipboard back as `readClipboard` saw it (empty again when it was empty), and waits
+ * until it is served, so that a paste or a read that follows gets it.
+ */
+export async function restoreClipboard(
+  previous: ClipboardContent | undefined,
+  options: ClipboardOptions = {},
+): Promise<void> {
+  if (!previous) return clearClipboard(options);
+  await writeClipboard(previous, options);
+  // text went through copyToClipboard, which waits until it is served; other types are read back
+  const platform = options.platform ?? process.platform;
+  if (TEXT_TYPES.includes(previous.type) || platform === 'darwin' || platform === 'win32') return;
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    const now = await readClipboard(options).catch(() => undefined);
+    if (now?.data.equals(previous.data)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

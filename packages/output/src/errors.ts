@@ -8,7 +8,13 @@ export type OutputErrorCode =
   | 'paste-failed'
   | 'type-failed'
   /** A paste chord that is not modifiers and one key. */
-  | 'invalid-chord';
+  | 'invalid-chord'
+  /** The selection an edit would send is longer than the limit. */
+  | 'selection-too-large'
+  /** The application that owns the selection did not hand it over in time. */
+  | 'selection-timeout'
+  /** The primary selection was asked for where there is none (macOS, Windows). */
+  | 'no-primary-selection';
 
 /** A delivery failure: `code` for programs, a message naming what to install or fix. */
 export class OutputError extends WhisError<'output', OutputErrorCode> {

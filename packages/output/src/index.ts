@@ -27,4 +27,5 @@ export {
   type Output,
 } from './outputs.js';
 export { createCommandOutput, type CommandOutputOptions } from './command.js';
+export { createSelectionSource, type SelectionOptions } from './selection.js';
 export { OutputError, type OutputErrorCode } from './errors.js';

@@ -117,7 +117,8 @@ async function execute(cmd: Command, env: NodeJS.ProcessEnv, timeoutMs: number):
   return out.toString('utf8');
 }
 
-interface Context {
+/** What one output (or the selection source) works with: the session, its limits, its notices. */
+export interface Context {
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
   session: Session;
@@ -125,7 +126,7 @@ interface Context {
   notice: (message: string, details?: object) => void;
 }
 
-function context(options: InsertOptions): Context {
+export function context(options: InsertOptions): Context {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   return {
@@ -141,7 +142,7 @@ function context(options: InsertOptions): Context {
  * The first keyboard of the session (or the forced one) that is installed and opens, or an
  * OutputError. A portal the desktop does not have gives way to the next keyboard, unless forced.
  */
-async function openKeyboard(
+export async function openKeyboard(
   ctx: Context,
   forced: KeyboardName | undefined,
 ): Promise<{ keyboard: Keyboard; driver: KeyDriver }> {
@@ -233,7 +234,8 @@ async function openOrKeep(
 const oneLine = (text: string) =>
   (/^[ \t]/.test(text) ? ' ' : '') + text.replace(/\s*\r?\n\s*/g, ' ').trim();
 
-async function focusedClass(ctx: Context): Promise<string | undefined> {
+/** The focused window's class, or undefined where it cannot be read. */
+export async function focusedClass(ctx: Context): Promise<string | undefined> {
   const query = activeWindowQuery(ctx.session, ctx.env);
   if (!query) return undefined;
   try {

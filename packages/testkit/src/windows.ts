@@ -92,9 +92,16 @@ export async function openXterm(
   };
 }
 
-/** zenity's text entry, focused. */
-export async function openEntry(x: VirtualDisplay): Promise<EntryWindow> {
-  const child = spawn('zenity', ['--entry', '--text', 'whis test'], {
+/**
+ * zenity's text entry, focused. `text`: the entry starts with it, selected (GTK selects an entry's
+ * text when it takes the focus), so that it owns PRIMARY and ctrl+c copies it.
+ */
+export async function openEntry(
+  x: VirtualDisplay,
+  options: { text?: string } = {},
+): Promise<EntryWindow> {
+  const initial = options.text !== undefined ? ['--entry-text', options.text] : [];
+  const child = spawn('zenity', ['--entry', '--text', 'whis test', ...initial], {
     env: { ...x.env, LANG: 'C.UTF-8', NO_AT_BRIDGE: '1' },
     stdio: ['ignore', 'pipe', 'ignore'],
   });

@@ -7,6 +7,13 @@ import type { VirtualDisplay } from './xvfb.js';
 interface XEvent {
   name: string;
   keycode?: number;
+  time?: number;
+  /** KeyPress: the modifier mask held (the wire's state field). */
+  buttons?: number;
+  requestor?: number;
+  selection?: number;
+  target?: number;
+  property?: number;
 }
 interface XError extends Error {
   error?: number;
@@ -30,6 +37,21 @@ interface XClient {
     values: { eventMask: number },
   ): void;
   MapWindow(wid: number): void;
+  InternAtom(
+    onlyIfExists: boolean,
+    name: string,
+    done: (err: XError | null, atom: number) => void,
+  ): void;
+  SetSelectionOwner(owner: number, selection: number, time?: number): void;
+  ChangeProperty(
+    mode: number,
+    wid: number,
+    name: number,
+    type: number,
+    format: 8 | 16 | 32,
+    data: Buffer | number[],
+  ): void;
+  SendEvent(destination: number, propagate: number, eventMask: number, event: object): void;
   GrabKey(
     window: number,
     ownerEvents: number,
@@ -276,4 +298,120 @@ export async function pressKey(
   } finally {
     await close(display);
   }
+}
+
+const intern = (display: XDisplay, name: string) =>
+  new Promise<number>((resolve, reject) =>
+    display.client.InternAtom(false, name, (err, atom) => (err ? reject(err) : resolve(atom))),
+  );
+
+/** A window that copies as an editor does: see `openCopyWindow`. */
+export interface CopyWindow {
+  /** Every chord with the `c` key it received, as `ctrl+c`, `ctrl+shift+c`, `c`…, in order. */
+  readonly chords: readonly string[];
+  /** How many times another client asked it for the clipboard's text. */
+  readonly served: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens a focused window that, like an editor with `text` selected, puts `text` on CLIPBOARD when
+ * it receives exactly `chord` (default ctrl+c; ctrl+shift+c is another command, as in a browser)
+ * and serves it as UTF8_STRING and STRING. It never owns PRIMARY. Without `text` (nothing selected)
+ * it copies nothing. `windowClass` sets its WM_CLASS (say `foot`, to be taken for a terminal).
+ * (Small texts only: no INCR transfers.)
+ */
+export async function openCopyWindow(
+  x: VirtualDisplay,
+  options: { text?: string; chord?: 'ctrl+c' | 'ctrl+shift+c'; windowClass?: string } = {},
+): Promise<CopyWindow> {
+  const display = await connect(x);
+  const X = display.client;
+  const [clipboard, targets, utf8] = await Promise.all(
+    ['CLIPBOARD', 'TARGETS', 'UTF8_STRING'].map((name) => intern(display, name)),
+  );
+  const STRING = 31;
+  const ATOM = 4;
+  const c = await keycodesOf(display, 'c');
+  const chords: string[] = [];
+  let served = 0;
+  const wid = X.AllocID();
+  const wanted = options.chord ?? 'ctrl+c';
+  X.on('event', (event) => {
+    if (event.name === 'KeyPress' && c.includes(event.keycode!)) {
+      const state = event.buttons ?? 0;
+      const chord = [
+        ...(state & X_MODIFIERS.control ? ['ctrl'] : []),
+        ...(state & X_MODIFIERS.shift ? ['shift'] : []),
+        ...(state & X_MODIFIERS.mod1 ? ['alt'] : []),
+        'c',
+      ].join('+');
+      chords.push(chord);
+      if (chord === wanted && options.text !== undefined)
+        X.SetSelectionOwner(wid, clipboard!, event.time);
+    }
+    if (event.name === 'SelectionRequest') {
+      // an obsolete requestor names no property: the target is the property then
+      const property = event.property || event.target!;
+      let answered = property;
+      if (event.target === targets)
+        X.ChangeProperty(0, event.requestor!, property, ATOM, 32, [targets!, utf8!, STRING]);
+      else if (event.target === utf8 || event.target === STRING) {
+        X.ChangeProperty(
+          0,
+          event.requestor!,
+          property,
+          event.target!,
+          8,
+          Buffer.from(options.text ?? '', 'utf8'),
+        );
+        served++;
+      } else answered = 0;
+      X.SendEvent(event.requestor!, 0, 0, {
+        name: 'SelectionNotify',
+        time: event.time,
+        requestor: event.requestor,
+        selection: event.selection,
+        target: event.target,
+        property: answered,
+      });
+    }
+  });
+  const mask = x11.eventMask;
+  X.CreateWindow(wid, display.screen[0]!.root, 0, 0, 200, 100, 0, 0, 0, 0, {
+    eventMask: mask.KeyPress!,
+  });
+  if (options.windowClass !== undefined) {
+    // WM_CLASS (67) of type STRING: instance and class, each ending with a NUL
+    const name = Buffer.from(`${options.windowClass}\0${options.windowClass}\0`, 'latin1');
+    X.ChangeProperty(0, wid, 67, STRING, 8, name);
+  }
+  X.MapWindow(wid);
+  await X.sync();
+  await runChecked('xdotool', ['windowfocus', '--sync', String(wid)], { env: x.env });
+  return {
+    chords,
+    get served() {
+      return served;
+    },
+    stop: () => close(display),
+  };
+}
+
+/**
+ * Takes `selection` (`PRIMARY`, `CLIPBOARD`) from a client that then never answers a request for
+ * it, as an application that hangs does. `release()` disconnects (the selection then has no owner).
+ */
+export async function hangSelection(
+  x: VirtualDisplay,
+  selection: 'PRIMARY' | 'CLIPBOARD',
+): Promise<{ release(): Promise<void> }> {
+  const display = await connect(x);
+  const X = display.client;
+  const atom = selection === 'PRIMARY' ? 1 : await intern(display, 'CLIPBOARD');
+  const wid = X.AllocID();
+  X.CreateWindow(wid, display.screen[0]!.root, 0, 0, 1, 1, 0, 0, 0, 0, { eventMask: 0 });
+  X.SetSelectionOwner(wid, atom);
+  await X.sync();
+  return { release: () => close(display) };
 }

@@ -8,6 +8,8 @@ export interface ToolRun {
   input?: string | Buffer;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
+  /** Ends the tool as a time-out does; the run then rejects with the signal's reason. */
+  signal?: AbortSignal;
   /** The package that provides the command, for the missing-tool message. */
   install?: string;
   /**
@@ -35,10 +37,12 @@ export async function runTool(run: ToolRun): Promise<Buffer> {
       timeoutMs: run.timeoutMs,
       ...(run.input !== undefined ? { input: run.input } : {}),
       ...(run.output ? { output: true } : {}),
+      ...(run.signal ? { signal: run.signal } : {}),
     });
     return stdout;
   } catch (err) {
     if (!(err instanceof ProcessError)) throw err;
+    if (err.code === 'aborted' && run.signal?.aborted) throw run.signal.reason;
     switch (err.code) {
       case 'missing':
         throw new OutputError(
