@@ -61,5 +61,10 @@ export {
   type TranscriptRecord,
 } from './journal.js';
 export { lockJournal, type JournalLock } from './journal-lock.js';
-export { createServiceHost, type ServiceHost, type ServiceHostOptions } from './host.js';
+export {
+  createServiceHost,
+  type ServiceHost,
+  type ServiceHostOptions,
+  type EditParts,
+} from './host.js';
 export { serveOverIpc, type ServeOptions } from './serve.js';

@@ -48,6 +48,8 @@ export const EDIT: EditRow = {
       selection: createSelectionSource({
         mode,
         env,
+        // the copy chord goes through the keyboard the type and paste outputs use
+        ...(settings.typeTool ? { tool: settings.typeTool } : {}),
         logger: logger.child({ component: 'selection' }),
       }),
       ...(chat
