@@ -296,7 +296,8 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
 
   // the edit key's state, said once per change
   let editSaid: string | undefined;
-  const editStatus = (binding: string | undefined, problem?: string) => {
+  // (`quiet`: the whole trigger's problem, which `unavailable` has logged)
+  const editStatus = (binding: string | undefined, problem?: string, quiet = false) => {
     if (!editHotkey) return;
     const said = problem === undefined ? `bound:${binding ?? ''}` : `problem:${problem}`;
     if (said === editSaid) return;
@@ -305,7 +306,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       log?.debug({ binding }, 'portal edit shortcut bound');
       options.onEditStatus?.({ available: true, ...(binding ? { binding } : {}) });
     } else {
-      log?.warn({ editHotkey: formatHotkey(editHotkey) }, problem);
+      if (!quiet) log?.warn({ editHotkey: formatHotkey(editHotkey) }, problem);
       options.onEditStatus?.({ available: false, reason: problem });
     }
   };
@@ -314,7 +315,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     const reason = err.message;
     state.binding = undefined;
     announced = undefined;
-    editStatus(undefined, reason);
+    editStatus(undefined, reason, true);
     if (reason === lastProblem) return;
     lastProblem = reason;
     log?.warn({ err }, 'portal hotkey unavailable');
