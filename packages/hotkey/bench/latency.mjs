@@ -59,8 +59,7 @@ const edit = async () => {
 };
 for (let i = 0; i < PRESSES; i++) {
   // interleaved, each first in turn
-  if (i % 2) (await edit(), await dictate());
-  else (await dictate(), await edit());
+  for (const press of i % 2 ? [edit, dictate] : [dictate, edit]) await press();
 }
 const baseline = [];
 for (let i = 0; i < 20; i++) {
