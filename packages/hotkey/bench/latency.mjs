@@ -1,6 +1,8 @@
 // Key press (xdotool, under Xvfb) → event latency, median and p99, for the X11 key grab (what
 // whis uses on X11) and the uiohook listener (what it used before, still used on macOS and
 // Windows) on the same presses: both run at once (uiohook records keys without taking them).
+// The same trigger grabs the edit key (ctrl+alt+shift+e) on a connection of its own: its presses,
+// interleaved with the dictation key's, give the edit chord's latency beside the dictation chord's.
 // Usage: npm run bench:hotkey  (from the repository root)
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -12,17 +14,23 @@ const PRESSES = Number(process.env.PRESSES ?? 100);
 const LISTENER = fileURLToPath(new URL('../dist/internal/listener-process.js', import.meta.url));
 const x = await startXvfb();
 
-const waiters = { grab: undefined, uiohook: undefined };
+const waiters = { grab: undefined, uiohook: undefined, edit: undefined };
 const next = (name) => new Promise((r) => (waiters[name] = r));
 const arrived = (name) => waiters[name]?.(process.hrtime.bigint());
 
-const trigger = createHotkeyTrigger({ hotkey: 'ctrl+shift+r', env: x.env });
+const trigger = createHotkeyTrigger({
+  hotkey: 'ctrl+shift+r',
+  editHotkey: 'ctrl+alt+shift+e',
+  env: x.env,
+});
 trigger.onEvent((e) => {
-  if (e.type === 'available' || e.type === 'toggle') arrived('grab');
+  if (e.type === 'toggle' && e.action === 'edit') arrived('edit');
+  else if (e.type === 'available' || e.type === 'toggle') arrived('grab');
 });
 const grabReady = next('grab');
 await trigger.start();
 await grabReady;
+while (trigger.edit?.state !== 'available') await new Promise((r) => setTimeout(r, 20));
 
 const listener = spawn(process.execPath, [LISTENER, 'R'], {
   env: x.env,
@@ -35,13 +43,23 @@ createInterface({ input: listener.stdout }).on('line', (line) => {
 });
 await uiohookReady;
 
-const latencies = { grab: [], uiohook: [] };
-for (let i = 0; i < PRESSES; i++) {
+const latencies = { grab: [], uiohook: [], edit: [] };
+const dictate = async () => {
   const fired = { grab: next('grab'), uiohook: next('uiohook') };
   const sent = process.hrtime.bigint();
   await xdotool(x, ['key', '--delay', '0', 'ctrl+shift+r']);
   for (const name of ['grab', 'uiohook'])
     latencies[name].push(Number((await fired[name]) - sent) / 1e6);
+};
+const edit = async () => {
+  const fired = next('edit');
+  const sent = process.hrtime.bigint();
+  await xdotool(x, ['key', '--delay', '0', 'ctrl+alt+shift+e']);
+  latencies.edit.push(Number((await fired) - sent) / 1e6);
+};
+for (let i = 0; i < PRESSES; i++) {
+  // interleaved, each first in turn
+  for (const press of i % 2 ? [edit, dictate] : [dictate, edit]) await press();
 }
 const baseline = [];
 for (let i = 0; i < 20; i++) {
@@ -59,6 +77,7 @@ const base = q(baseline, 0.5);
 console.log(`key press → event, ${PRESSES} presses (includes spawning xdotool):`);
 for (const [name, label] of [
   ['grab', 'key grab (X11 backend) → toggle event'],
+  ['edit', 'edit key grab (ctrl+alt+shift+e) → toggle edit event'],
   ['uiohook', 'uiohook listener child → key-down line'],
 ])
   console.log(
@@ -68,4 +87,7 @@ console.log(`  xdotool alone (a no-op command): median ${base.toFixed(1)} ms`);
 console.log(
   `  → grab path itself: median ≈ ${(q(latencies.grab, 0.5) - base).toFixed(1)} ms (goal ≤ 20 ms); ` +
     `grab / uiohook medians: ${(q(latencies.grab, 0.5) / q(latencies.uiohook, 0.5)).toFixed(2)}×`,
+);
+console.log(
+  `  → edit chord / dictation chord medians: ${(q(latencies.edit, 0.5) / q(latencies.grab, 0.5)).toFixed(2)}×`,
 );

@@ -1,5 +1,6 @@
-import type { TriggerEvent } from '@whis/contracts';
-import { createPressLogic, type PressMode } from './internal/press.js';
+import type { RecordingAction, TriggerEvent } from '@whis/contracts';
+import type { HotkeySetting } from './internal/edit-key.js';
+import { createPressLogic, withAction, type PressMode } from './internal/press.js';
 import { KeyGrab, keysymName, type GrabOutcome } from './internal/x-keyboard.js';
 import { formatHotkey, parseHotkey, type Hotkey } from './spec.js';
 
@@ -9,53 +10,145 @@ interface GrabLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** Why the chord cannot be had, with the fix: another program holds it, or no key carries it. */
-export function grabProblem(hotkey: Hotkey, outcome: 'taken' | 'no-key', display: string): string {
+/**
+ * Why the chord cannot be had, with the fix: another program holds it, or no key carries it.
+ * `setting` names the key: the dictation `hotkey`, or the `editHotkey` (whose message says that
+ * dictation works on).
+ */
+export function grabProblem(
+  hotkey: Hotkey,
+  outcome: 'taken' | 'no-key',
+  display: string,
+  setting: HotkeySetting = 'hotkey',
+): string {
   const chord = formatHotkey(hotkey);
-  const other = chord === 'ctrl+alt+space' ? 'super+f9' : 'ctrl+alt+space';
+  const edit = setting === 'editHotkey';
+  const other = edit
+    ? chord === 'ctrl+shift+alt+e'
+      ? 'ctrl+shift+alt+w'
+      : 'ctrl+shift+alt+e'
+    : chord === 'ctrl+alt+space'
+      ? 'super+f9'
+      : 'ctrl+alt+space';
+  const name = edit ? 'edit hotkey' : 'hotkey';
+  const choose = `\`whis config set ${setting} ${other}\` (or any other${edit ? ', or `none` to go without the edit key' : ''})`;
+  const meanwhile = edit
+    ? 'Dictation with the hotkey works meanwhile.'
+    : '`whis toggle` works meanwhile.';
   return outcome === 'taken'
-    ? `The hotkey ${chord} is taken: another program on display ${display} (often the desktop's own shortcut) ` +
-        `grabbed it first, so it cannot reach whis alone. Choose a free one: \`whis config set hotkey ${other}\` ` +
-        `(or any other), then restart \`whis listen\`; or remove that shortcut in your desktop's keyboard settings. ` +
-        `whis takes the key as soon as it is free; \`whis toggle\` works meanwhile.`
-    : `The hotkey ${chord}: no key of this keyboard layout carries "${keysymName(hotkey.key)}". ` +
-        `Choose another: \`whis config set hotkey ${other}\`, then restart \`whis listen\`. \`whis toggle\` works meanwhile.`;
+    ? `The ${name} ${chord} is taken: another program on display ${display} (often the desktop's own shortcut) ` +
+        `grabbed it first, so it cannot reach whis alone. Choose a free one: ${choose}, then restart \`whis listen\`; ` +
+        `or remove that shortcut in your desktop's keyboard settings. ` +
+        `whis takes the key as soon as it is free. ${meanwhile}`
+    : `The ${name} ${chord}: no key of this keyboard layout carries "${keysymName(hotkey.key)}". ` +
+        `Choose another: ${choose}, then restart \`whis listen\`. ${meanwhile}`;
 }
 
 export interface GrabTriggerOptions {
   hotkey: Hotkey;
+  /** The edit key, grabbed beside the dictation key; its presses carry `action: 'edit'`. */
+  editHotkey?: Hotkey;
   mode: PressMode;
   tapMs: number;
   /** The X display, e.g. `:0`. */
   display: string;
   retryMs: number;
   emit(event: TriggerEvent): void;
+  /** The edit key became available or unavailable (with the reason). */
+  onEditStatus?(status: { available: true } | { available: false; reason: string }): void;
   logger?: GrabLogger;
 }
 
 /**
- * The X11 backend: a passive grab of the chord on the root window, so that the chord reaches whis
+ * The X11 backend: a passive grab of each chord on the root window, so that the chords reach whis
  * and never the focused window. The X protocol is spoken in plain JavaScript (the `x11` package):
  * nothing native is loaded, so no child process is needed to survive a bad display.
+ *
+ * The dictation key's availability is the trigger's (`available` / `unavailable` events); the edit
+ * key is grabbed on a connection of its own and reported apart (`onEditStatus`), so that a chord
+ * another program holds, or a display that fails it alone, never costs the dictation key. Two
+ * connections also keep each chord's presses apart without reading modifier state: the X server
+ * delivers a passive grab's key events to the client that holds it.
  */
 export function createGrabTrigger(options: GrabTriggerOptions): {
   start(): void;
   stop(): Promise<void>;
 } {
-  const { hotkey, display, logger } = options;
+  const { display, logger } = options;
+  const chords = [
+    grabChord({
+      hotkey: options.hotkey,
+      setting: 'hotkey',
+      display,
+      retryMs: options.retryMs,
+      emit: options.emit,
+      mode: options.mode,
+      tapMs: options.tapMs,
+      onAvailable: () => options.emit({ type: 'available' }),
+      onUnavailable: (reason) => options.emit({ type: 'unavailable', reason }),
+      ...(logger ? { logger } : {}),
+    }),
+  ];
+  if (options.editHotkey)
+    chords.push(
+      grabChord({
+        hotkey: options.editHotkey,
+        setting: 'editHotkey',
+        action: 'edit',
+        display,
+        retryMs: options.retryMs,
+        emit: options.emit,
+        mode: options.mode,
+        tapMs: options.tapMs,
+        onAvailable: () => options.onEditStatus?.({ available: true }),
+        onUnavailable: (reason) => options.onEditStatus?.({ available: false, reason }),
+        ...(logger ? { logger } : {}),
+      }),
+    );
+  return {
+    start() {
+      for (const chord of chords) chord.start();
+    },
+    async stop() {
+      await Promise.all(chords.map((chord) => chord.stop()));
+    },
+  };
+}
+
+interface ChordGrabOptions {
+  hotkey: Hotkey;
+  setting: HotkeySetting;
+  /** What its presses begin: undefined for the dictation key (no action on its events). */
+  action?: RecordingAction;
+  display: string;
+  retryMs: number;
+  mode: PressMode;
+  tapMs: number;
+  emit(event: TriggerEvent): void;
+  onAvailable(): void;
+  /** Said once per problem: a retry that meets the same one is silent. */
+  onUnavailable(reason: string): void;
+  logger?: GrabLogger;
+}
+
+// One chord's grab on a connection of its own: opened, grabbed, retried with backoff while it
+// cannot be had (no server, another program holds it), grabbed again after a mapping change.
+function grabChord(options: ChordGrabOptions): { start(): void; stop(): Promise<void> } {
+  const { hotkey, display, logger, setting } = options;
+  const emit = withAction(options.emit, options.action);
   let stopped = true;
   let grab: KeyGrab | undefined;
   let opening: Promise<unknown> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let retryDelay = options.retryMs;
   let lastProblem: string | undefined;
-  let onMatch = createPressLogic(options.mode, options.tapMs, options.emit);
+  let onMatch = createPressLogic(options.mode, options.tapMs, emit);
 
   const unavailable = (reason: string, detail: object = {}) => {
     // a retry that meets the same problem says nothing new
     if (reason !== lastProblem) {
       logger?.warn({ display, ...detail }, reason);
-      options.emit({ type: 'unavailable', reason });
+      options.onUnavailable(reason);
     }
     lastProblem = reason;
     scheduleRetry();
@@ -87,7 +180,7 @@ export function createGrabTrigger(options: GrabTriggerOptions): {
           onMatch: (match) => onMatch(match),
           onLost: (outcome) => {
             void drop(current);
-            unavailable(grabProblem(hotkey, outcome, display), { outcome });
+            unavailable(grabProblem(hotkey, outcome, display, setting), { outcome });
           },
           onClosed: (err) => {
             if (grab !== current || stopped) return;
@@ -111,9 +204,12 @@ export function createGrabTrigger(options: GrabTriggerOptions): {
         outcome = await current.grab();
       } catch (err) {
         void drop(current);
-        unavailable(`Cannot grab the hotkey on display ${display}: ${(err as Error).message}`, {
-          err,
-        });
+        unavailable(
+          `Cannot grab the ${setting === 'editHotkey' ? 'edit ' : ''}hotkey on display ${display}: ${(err as Error).message}`,
+          {
+            err,
+          },
+        );
         return;
       }
       if (stopped) {
@@ -122,15 +218,15 @@ export function createGrabTrigger(options: GrabTriggerOptions): {
       }
       if (outcome !== 'grabbed') {
         await drop(current);
-        unavailable(grabProblem(hotkey, outcome, display), { outcome });
+        unavailable(grabProblem(hotkey, outcome, display, setting), { outcome });
         return;
       }
       retryDelay = options.retryMs;
       lastProblem = undefined;
       // a fresh grab has seen no press yet
-      onMatch = createPressLogic(options.mode, options.tapMs, options.emit);
-      logger?.debug({ display, hotkey: formatHotkey(hotkey) }, 'hotkey grabbed');
-      options.emit({ type: 'available' });
+      onMatch = createPressLogic(options.mode, options.tapMs, emit);
+      logger?.debug({ display, [setting]: formatHotkey(hotkey) }, 'hotkey grabbed');
+      options.onAvailable();
     })();
   };
 
@@ -158,8 +254,13 @@ export type KeyGrabProbe = { ok: true } | { ok: false; reason: string; taken: bo
 /**
  * Whether whis could grab `hotkey` on `display` now (it grabs and releases it at once): what
  * `whis doctor` reports. A running `whis listen` that holds the key makes this say `taken`.
+ * `setting` (`hotkey` or `editHotkey`) is the one the fix in the reason names.
  */
-export async function probeKeyGrab(hotkey: string, display: string): Promise<KeyGrabProbe> {
+export async function probeKeyGrab(
+  hotkey: string,
+  display: string,
+  setting: HotkeySetting = 'hotkey',
+): Promise<KeyGrabProbe> {
   const parsed = parseHotkey(hotkey);
   let grab: KeyGrab;
   try {
@@ -181,7 +282,11 @@ export async function probeKeyGrab(hotkey: string, display: string): Promise<Key
     const outcome = await grab.grab();
     return outcome === 'grabbed'
       ? { ok: true }
-      : { ok: false, taken: outcome === 'taken', reason: grabProblem(parsed, outcome, display) };
+      : {
+          ok: false,
+          taken: outcome === 'taken',
+          reason: grabProblem(parsed, outcome, display, setting),
+        };
   } finally {
     await grab.close();
   }

@@ -18,6 +18,7 @@ export {
   type HotkeyMode,
   type HotkeyBackend,
   type HotkeyLogger,
+  type EditKeyStatus,
 } from './trigger.js';
 export { probeKeyGrab, type KeyGrabProbe } from './grab.js';
 export { HotkeyError, type HotkeyErrorCode } from './errors.js';
@@ -27,6 +28,7 @@ export {
   portalProblem,
   gnomeWithoutGlobalShortcuts,
   PORTAL_SHORTCUT_ID,
+  PORTAL_EDIT_SHORTCUT_ID,
   type PortalTriggerOptions,
   type PortalProblem,
 } from './portal.js';

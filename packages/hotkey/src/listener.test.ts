@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startXvfb, xdotool, type VirtualDisplay } from '@whis/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createHotkeyTrigger, type HotkeyTriggerEvent } from './trigger.js';
 
 // the built listener, as the trigger runs it
 const LISTENER = fileURLToPath(new URL('../dist/internal/listener-process.js', import.meta.url));
@@ -46,3 +47,38 @@ it('without the keys to report, the listener refuses to start', async () => {
   expect(code).toBe(2);
   expect(stderr).toMatch(/the keys of the chord to report/);
 });
+
+it("the uiohook path (macOS and Windows) under X: both keys, the edit chord's events with action edit", async () => {
+  const trigger = createHotkeyTrigger({
+    hotkey: 'ctrl+shift+r',
+    editHotkey: 'ctrl+alt+shift+e',
+    mode: 'push-to-talk',
+    env: x.env,
+    backend: 'x11',
+    platform: 'darwin',
+  });
+  const events: HotkeyTriggerEvent[] = [];
+  trigger.onEvent((e) => events.push(e));
+  expect(trigger.description).toBe('ctrl+shift+r (push-to-talk), edit ctrl+shift+alt+e');
+  try {
+    await trigger.start();
+    await expect.poll(() => events, { timeout: 20_000 }).toEqual([{ type: 'available' }]);
+    expect(trigger.edit).toEqual({ hotkey: 'ctrl+shift+alt+e', state: 'available' });
+    await xdotool(x, ['keydown', 'ctrl+alt+shift+e']);
+    await expect
+      .poll(() => events.slice(1), { timeout: 10_000 })
+      .toEqual([{ type: 'start', action: 'edit' }]);
+    await xdotool(x, ['keyup', 'ctrl+alt+shift+e']);
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    await expect
+      .poll(() => events.slice(1), { timeout: 10_000 })
+      .toEqual([
+        { type: 'start', action: 'edit' },
+        { type: 'finish' },
+        { type: 'start' },
+        { type: 'finish' },
+      ]);
+  } finally {
+    await trigger.stop();
+  }
+}, 40_000);

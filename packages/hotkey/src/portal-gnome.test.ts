@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PORTAL_APP_ID } from './desktop-entry.js';
 import { createHotkeyTrigger, type HotkeyTrigger, type HotkeyTriggerEvent } from './trigger.js';
 
-const { ctrl, shift, alt, r, a } = KEYSYMS;
+const { ctrl, shift, alt, r, a, e } = KEYSYMS;
 
 // A real GNOME 48 (gnome-shell 48.7, xdg-desktop-portal 1.20, xdg-desktop-portal-gnome 48.0) in a
 // Debian 13 tree, and key presses injected through mutter.
@@ -23,10 +23,11 @@ describe('on a headless GNOME 48 session', () => {
     trigger = undefined;
   });
 
-  function listen(mode: 'toggle' | 'push-to-talk') {
+  function listen(mode: 'toggle' | 'push-to-talk', editHotkey?: string) {
     const events: HotkeyTriggerEvent[] = [];
     trigger = createHotkeyTrigger({
       hotkey: 'ctrl+shift+r',
+      ...(editHotkey ? { editHotkey } : {}),
       mode,
       env: gnome.env,
       // a program that exists in the desktop's tree: GLib drops an entry whose program is missing
@@ -62,5 +63,20 @@ describe('on a headless GNOME 48 session', () => {
     await expect.poll(() => types(events)).toEqual(['available', 'start']);
     await gnome.keys.up(ctrl, shift, r);
     await expect.poll(() => types(events)).toEqual(['available', 'start', 'finish']);
+  }, 60_000);
+
+  it('the edit key added later: the dialog asks once more, both keys bound in one session; the edit key toggles with action edit', async () => {
+    const { events, started } = listen('toggle', 'ctrl+alt+shift+e');
+    await gnome.answerDialog(/^Add Keyboard Shortcuts$/, [[alt, a]]);
+    await started;
+    await expect.poll(() => types(events), { timeout: 15_000 }).toEqual(['available']);
+    await expect.poll(() => trigger?.edit?.state, { timeout: 15_000 }).toBe('available');
+    expect(trigger?.edit?.binding).toMatch(/Shift.*Control.*Alt.*e|Control.*Alt.*Shift.*e/i);
+    await gnome.keys.tap(ctrl, alt, shift, e);
+    await expect.poll(() => events.slice(1)).toEqual([{ type: 'toggle', action: 'edit' }]);
+    await gnome.keys.tap(ctrl, shift, r);
+    await expect
+      .poll(() => events.slice(1))
+      .toEqual([{ type: 'toggle', action: 'edit' }, { type: 'toggle' }]);
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import { EVDEV_KEYS, QT_KEYS, startKdeSession, type KdeSession } from '@whis/tes
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHotkeyTrigger, type HotkeyTrigger, type HotkeyTriggerEvent } from './trigger.js';
 
-const { ctrl, shift, alt, r, d } = EVDEV_KEYS;
+const { ctrl, shift, alt, r, d, e } = EVDEV_KEYS;
 
 // A real KDE Plasma 5.27 stack (KWin with kglobalaccel, xdg-desktop-portal-kde, the frontend) and
 // key presses injected into KWin.
@@ -20,9 +20,14 @@ describe('on a headless KDE Plasma 5.27 session', () => {
     trigger = undefined;
   });
 
-  async function listen(mode: 'toggle' | 'push-to-talk') {
+  async function listen(mode: 'toggle' | 'push-to-talk', editHotkey?: string) {
     const events: HotkeyTriggerEvent[] = [];
-    trigger = createHotkeyTrigger({ hotkey: 'ctrl+shift+r', mode, env: kde.env });
+    trigger = createHotkeyTrigger({
+      hotkey: 'ctrl+shift+r',
+      mode,
+      env: kde.env,
+      ...(editHotkey ? { editHotkey } : {}),
+    });
     trigger.onEvent((e) => events.push(e));
     await trigger.start();
     return events;
@@ -75,5 +80,37 @@ describe('on a headless KDE Plasma 5.27 session', () => {
     // and back, for the other cases
     await kde.rebind('whis', 'dictate', QT_KEYS.ctrl | QT_KEYS.shift | QT_KEYS.r);
     await expect.poll(() => events.at(-1)).toEqual({ type: 'available', binding: 'Ctrl+Shift+R' });
+  });
+
+  it('the edit key is bound in the same session: its press toggles with action edit, the dictation key plainly', async () => {
+    const events = await listen('toggle', 'ctrl+alt+shift+e');
+    await expect
+      .poll(() => events, { timeout: 15_000 })
+      .toEqual([{ type: 'available', binding: 'Ctrl+Shift+R' }]);
+    await expect.poll(() => trigger?.edit?.state, { timeout: 15_000 }).toBe('available');
+    // KDE 5.27 registers both shortcuts named in CreateSession, each with the key asked for
+    expect(trigger?.edit).toEqual({
+      hotkey: 'ctrl+shift+alt+e',
+      state: 'available',
+      binding: 'Ctrl+Alt+Shift+E',
+    });
+    await kde.keys.tap(ctrl, alt, shift, e);
+    await expect.poll(() => events.slice(1)).toEqual([{ type: 'toggle', action: 'edit' }]);
+    await kde.keys.tap(ctrl, shift, r);
+    await expect
+      .poll(() => events.slice(1))
+      .toEqual([{ type: 'toggle', action: 'edit' }, { type: 'toggle' }]);
+  });
+
+  it('push-to-talk with the edit key: press starts with action edit, release finishes', async () => {
+    const events = await listen('push-to-talk', 'ctrl+alt+shift+e');
+    await expect.poll(() => types(events), { timeout: 15_000 }).toEqual(['available']);
+    await expect.poll(() => trigger?.edit?.state, { timeout: 15_000 }).toBe('available');
+    await kde.keys.down(ctrl, alt, shift, e);
+    await expect.poll(() => events.slice(1)).toEqual([{ type: 'start', action: 'edit' }]);
+    await kde.keys.up(ctrl, alt, shift, e);
+    await expect
+      .poll(() => events.slice(1))
+      .toEqual([{ type: 'start', action: 'edit' }, { type: 'finish' }]);
   });
 });

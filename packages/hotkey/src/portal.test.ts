@@ -234,6 +234,115 @@ describe('through the real portal frontend, with a spec-following backend', () =
     }
   });
 
+  describe('with the edit key', () => {
+    async function listenBoth(mode: 'toggle' | 'push-to-talk' = 'toggle') {
+      const events: HotkeyTriggerEvent[] = [];
+      const trigger = createHotkeyTrigger({
+        hotkey: 'ctrl+shift+r',
+        editHotkey: 'ctrl+alt+shift+e',
+        mode,
+        env,
+      });
+      triggers.push(trigger);
+      trigger.onEvent((e) => events.push(e));
+      await trigger.start();
+      return { trigger, events };
+    }
+
+    it('one session names and binds both shortcuts; each is reported with what the desktop bound; the edit shortcut gives the edit action', async () => {
+      const { trigger, events } = await listenBoth();
+      expect(trigger.description).toBe(
+        'ctrl+shift+r (toggle, desktop portal), edit ctrl+shift+alt+e',
+      );
+      await expect.poll(() => events).toEqual([{ type: 'available', binding: 'Ctrl+Shift+R' }]);
+      await expect
+        .poll(() => trigger.edit)
+        .toEqual({ hotkey: 'ctrl+shift+alt+e', state: 'available', binding: 'Ctrl+Shift+Alt+E' });
+      expect(backend.calls.map((c) => c.member)).toEqual([
+        'CreateSession',
+        'ListShortcuts',
+        'BindShortcuts',
+      ]);
+      const both = [
+        {
+          id: 'dictate',
+          description: expect.stringContaining('whis'),
+          preferredTrigger: 'CTRL+SHIFT+r',
+        },
+        {
+          id: 'edit',
+          description: 'Edit the selection by voice',
+          preferredTrigger: 'CTRL+SHIFT+ALT+e',
+        },
+      ];
+      expect(backend.calls[0]?.shortcuts).toEqual(both);
+      expect(backend.calls[2]?.shortcuts).toEqual(both);
+      expect(backend.sessions).toHaveLength(1);
+      backend.press('edit');
+      backend.release('edit');
+      await expect.poll(() => events.slice(1)).toEqual([{ type: 'toggle', action: 'edit' }]);
+      backend.press('dictate');
+      backend.release('dictate');
+      await expect
+        .poll(() => events.slice(1))
+        .toEqual([{ type: 'toggle', action: 'edit' }, { type: 'toggle' }]);
+    });
+
+    it('push-to-talk: Activated of edit starts with action edit, Deactivated finishes', async () => {
+      const { events } = await listenBoth('push-to-talk');
+      await expect.poll(() => types(events)).toEqual(['available']);
+      backend.press('edit');
+      await expect.poll(() => events.slice(1)).toEqual([{ type: 'start', action: 'edit' }]);
+      backend.release('edit');
+      await expect
+        .poll(() => events.slice(1))
+        .toEqual([{ type: 'start', action: 'edit' }, { type: 'finish' }]);
+    });
+
+    it('a desktop that bound the dictation key before (an older whis) is asked for the edit key; declined, dictation works on and the edit key is reported with the fix', async () => {
+      const first = await listen();
+      await expect.poll(() => types(first.events)).toEqual(['available']);
+      await first.trigger.stop();
+      backend.calls.length = 0;
+      backend.bindResponse = 1;
+      const { trigger, events } = await listenBoth();
+      await expect.poll(() => trigger.edit?.state).toBe('unavailable');
+      expect(events).toEqual([{ type: 'available', binding: 'Ctrl+Shift+R' }]);
+      expect(trigger.edit?.reason).toMatch(
+        /did not bind the edit key \(ctrl\+shift\+alt\+e\): the request was declined.*Dictation works on.*whis config set editHotkey none/,
+      );
+      expect(
+        backend.calls.find((c) => c.member === 'BindShortcuts')?.shortcuts?.map((c) => c.id),
+      ).toEqual(['dictate', 'edit']);
+      backend.press('dictate');
+      backend.release('dictate');
+      await expect.poll(() => types(events)).toEqual(['available', 'toggle']);
+    });
+
+    it('ShortcutsChanged: the edit key rebound is followed, and the dictation binding stays', async () => {
+      const { trigger, events } = await listenBoth();
+      await expect.poll(() => trigger.edit?.state).toBe('available');
+      backend.rebind('edit', 'Meta+E');
+      await expect.poll(() => trigger.edit?.binding).toBe('Meta+E');
+      expect(events).toEqual([{ type: 'available', binding: 'Ctrl+Shift+R' }]);
+    });
+
+    it("without an edit key, an edit signal is nobody's", async () => {
+      const { events } = await listenBoth();
+      await expect.poll(() => types(events)).toEqual(['available']);
+      await triggers.pop()!.stop();
+      const plain = await listen();
+      await expect.poll(() => types(plain.events)).toEqual(['available']);
+      expect(plain.trigger.edit).toBeUndefined();
+      backend.press('edit');
+      backend.release('edit');
+      backend.press('dictate');
+      backend.release('dictate');
+      await expect.poll(() => types(plain.events)).toEqual(['available', 'toggle']);
+      expect(plain.events).toHaveLength(2);
+    });
+  });
+
   it('no portal on the bus: one clear error naming the fix for the desktop', async () => {
     await frontend.stop();
     const { events } = await listen();

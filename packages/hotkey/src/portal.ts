@@ -18,8 +18,8 @@ import {
 import { checkDesktopEntry, PORTAL_APP_ID, writeDesktopEntry } from './desktop-entry.js';
 import { HotkeyError, isPortalError, type PortalProblem } from './errors.js';
 import { createPortalPress } from './internal/portal-press.js';
-import { createPressLogic, type PressMode } from './internal/press.js';
-import { KEYSYMS, type Hotkey } from './spec.js';
+import { createPressLogic, withAction, type PressMode } from './internal/press.js';
+import { formatHotkey, KEYSYMS, type Hotkey } from './spec.js';
 
 const SHORTCUTS = 'org.freedesktop.portal.GlobalShortcuts';
 const REGISTRY = 'org.freedesktop.host.portal.Registry';
@@ -28,6 +28,16 @@ type Shortcut = [string, Vardict];
 
 export interface PortalTriggerOptions {
   hotkey: Hotkey;
+  /**
+   * The edit key: a second shortcut (`edit`) in the same session, its presses' `toggle`/`start`
+   * with `action: 'edit'`. What becomes of it is told to `onEditStatus`, never as the trigger's
+   * `unavailable`: a desktop that binds only the dictation shortcut still dictates.
+   */
+  editHotkey?: Hotkey;
+  /** The edit shortcut is bound (with what the desktop bound) or not (why, with the fix). */
+  onEditStatus?(
+    status: { available: true; binding?: string } | { available: false; reason: string },
+  ): void;
   mode: PressMode;
   tapToToggleMs: number;
   /** Environment with the session bus address and XDG_CURRENT_DESKTOP. */
@@ -69,8 +79,20 @@ export interface PortalTriggerState {
   binding?: string;
 }
 
-/** The id of the one shortcut whis asks for. */
+/** The id of the dictation shortcut. */
 export const PORTAL_SHORTCUT_ID = 'dictate';
+
+/** The id of the edit shortcut (edit the selection by voice), asked for beside the dictation one. */
+export const PORTAL_EDIT_SHORTCUT_ID = 'edit';
+
+/** Why the desktop gives no edit key, and what to do; dictation works on. */
+function editShortcutProblem(hotkey: Hotkey, why: string): string {
+  return (
+    `The desktop did not bind the edit key (${formatHotkey(hotkey)}): ${why}. Dictation works on. ` +
+    `Assign a key to whis's "Edit the selection by voice" in your desktop's keyboard shortcut settings, ` +
+    `or restart \`whis listen\` to be asked again; \`whis config set editHotkey none\` turns the edit key off.`
+  );
+}
 
 /**
  * The hotkey as the GlobalShortcuts portal's `preferred_trigger` takes it (the XDG shortcuts
@@ -243,6 +265,8 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   const state: PortalTriggerState = {};
   let emit: (event: TriggerEvent) => void = () => undefined;
   let onMatch: (match: 'press' | 'release') => void = () => undefined;
+  let onEditMatch: (match: 'press' | 'release') => void = () => undefined;
+  const editHotkey = options.editHotkey;
   let dbus: DBusModule | undefined;
   let bus: SessionBus | undefined;
   let session: string | undefined;
@@ -260,11 +284,38 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     ...(options.maxHoldMs !== undefined ? { maxHoldMs: options.maxHoldMs } : {}),
     log,
   });
+  // the edit key's, alike: each shortcut is held and released on its own
+  const editKey = createPortalPress({
+    mode: options.mode,
+    onMatch: (match) => onEditMatch(match),
+    ...(options.repeatWindowMs !== undefined ? { repeatWindowMs: options.repeatWindowMs } : {}),
+    ...(options.repeatDelayMs !== undefined ? { repeatDelayMs: options.repeatDelayMs } : {}),
+    ...(options.maxHoldMs !== undefined ? { maxHoldMs: options.maxHoldMs } : {}),
+    log,
+  });
+
+  // the edit key's state, said once per change
+  let editSaid: string | undefined;
+  // (`quiet`: the whole trigger's problem, which `unavailable` has logged)
+  const editStatus = (binding: string | undefined, problem?: string, quiet = false) => {
+    if (!editHotkey) return;
+    const said = problem === undefined ? `bound:${binding ?? ''}` : `problem:${problem}`;
+    if (said === editSaid) return;
+    editSaid = said;
+    if (problem === undefined) {
+      log?.debug({ binding }, 'portal edit shortcut bound');
+      options.onEditStatus?.({ available: true, ...(binding ? { binding } : {}) });
+    } else {
+      if (!quiet) log?.warn({ editHotkey: formatHotkey(editHotkey) }, problem);
+      options.onEditStatus?.({ available: false, reason: problem });
+    }
+  };
 
   const unavailable = (err: HotkeyError) => {
     const reason = err.message;
     state.binding = undefined;
     announced = undefined;
+    editStatus(undefined, reason, true);
     if (reason === lastProblem) return;
     lastProblem = reason;
     log?.warn({ err }, 'portal hotkey unavailable');
@@ -293,15 +344,31 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       signal: starting.signal,
     });
 
-  const shortcut = (): Shortcut => [
-    PORTAL_SHORTCUT_ID,
-    {
-      description: new dbus!.Variant('s', `Dictate with whis (${options.mode})`),
-      preferred_trigger: new dbus!.Variant('s', preferredTrigger(options.hotkey)),
-    },
+  const shortcuts = (): Shortcut[] => [
+    [
+      PORTAL_SHORTCUT_ID,
+      {
+        description: new dbus!.Variant('s', `Dictate with whis (${options.mode})`),
+        preferred_trigger: new dbus!.Variant('s', preferredTrigger(options.hotkey)),
+      },
+    ],
+    ...(editHotkey
+      ? [
+          [
+            PORTAL_EDIT_SHORTCUT_ID,
+            {
+              description: new dbus!.Variant('s', 'Edit the selection by voice'),
+              preferred_trigger: new dbus!.Variant('s', preferredTrigger(editHotkey)),
+            },
+          ] satisfies Shortcut,
+        ]
+      : []),
   ];
-  const bindingIn = (shortcuts: Shortcut[] | undefined): string | undefined => {
-    const ours = shortcuts?.find(([id]) => id === PORTAL_SHORTCUT_ID);
+  const bindingIn = (
+    shortcuts: Shortcut[] | undefined,
+    wanted = PORTAL_SHORTCUT_ID,
+  ): string | undefined => {
+    const ours = shortcuts?.find(([id]) => id === wanted);
     if (!ours) return undefined;
     const description = ours[1].trigger_description?.value as string | undefined;
     return description ?? '';
@@ -332,12 +399,12 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     }
   };
 
-  const listedBinding = async (handle: string) => {
+  const listShortcuts = async (handle: string) => {
     const listed = await request('ListShortcuts', 'oa{sv}', (requestOptions) => [
       handle,
       requestOptions,
     ]);
-    return bindingIn(listed.results.shortcuts?.value as Shortcut[] | undefined);
+    return listed.results.shortcuts?.value as Shortcut[] | undefined;
   };
 
   // Register (1.19+), check GlobalShortcuts, open the session, bind what is missing
@@ -359,8 +426,9 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       {
         ...requestOptions,
         session_handle_token: new dbus!.Variant('s', token),
-        // KDE 5.27 registers only the shortcuts named here (it ignores BindShortcuts' list)
-        shortcuts: new dbus!.Variant('a(sa{sv})', [shortcut()]),
+        // KDE 5.27 registers only the shortcuts named here (it ignores BindShortcuts' list): both
+        // keys are named in this one session
+        shortcuts: new dbus!.Variant('a(sa{sv})', shortcuts()),
       },
     ]);
     if (created.response !== 0)
@@ -369,23 +437,27 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     const handle = String(created.results.session_handle?.value ?? '');
     if (current !== generation) return;
     session = handle;
-    const listed = await request('ListShortcuts', 'oa{sv}', (requestOptions) => [
-      handle,
-      requestOptions,
-    ]);
-    let binding = bindingIn(listed.results.shortcuts?.value as Shortcut[] | undefined);
-    if (binding === undefined) {
-      // GNOME 48+ and KDE 6 bind here (with a dialog the first time)
+    const listed = await listShortcuts(handle);
+    let binding = bindingIn(listed);
+    let editBinding = editHotkey ? bindingIn(listed, PORTAL_EDIT_SHORTCUT_ID) : '';
+    let editProblem: string | undefined;
+    if (binding === undefined || editBinding === undefined) {
+      // GNOME 48+ and KDE 6 bind here (with a dialog the first time); both keys in one request
       const bound = await request('BindShortcuts', 'oa(sa{sv})sa{sv}', (requestOptions) => [
         handle,
-        [shortcut()],
+        shortcuts(),
         '',
         requestOptions,
       ]);
       // What was bound decides, not the code alone: xdg-desktop-portal-gnome 48.0 answers a
       // successful bind with 2 and the shortcuts in its results (fixed in 49.0)
-      binding = bindingIn(bound.results.shortcuts?.value as Shortcut[] | undefined);
-      if (binding === undefined && bound.response !== 0) binding = await listedBinding(handle);
+      let answered = bound.results.shortcuts?.value as Shortcut[] | undefined;
+      const missing = () =>
+        bindingIn(answered) === undefined ||
+        (editHotkey !== undefined && bindingIn(answered, PORTAL_EDIT_SHORTCUT_ID) === undefined);
+      if (bound.response !== 0 && missing()) answered = await listShortcuts(handle);
+      binding ??= bindingIn(answered);
+      editBinding ??= bindingIn(answered, PORTAL_EDIT_SHORTCUT_ID);
       if (binding === undefined && bound.response === 1) throw portalError('cancelled', env);
       if (binding === undefined)
         throw portalError(
@@ -395,9 +467,18 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
             ? 'the shortcut is not in its answer'
             : `BindShortcuts answered ${bound.response}`,
         );
+      if (editBinding === undefined && editHotkey)
+        editProblem = editShortcutProblem(
+          editHotkey,
+          bound.response === 1
+            ? 'the request was declined or its dialog closed'
+            : bound.response === 0
+              ? 'the edit shortcut is not in its answer'
+              : `BindShortcuts answered ${bound.response}`,
+        );
       if (bound.response !== 0)
         log?.debug(
-          { response: bound.response, binding },
+          { response: bound.response, binding, editBinding },
           'the desktop answered BindShortcuts with an error code but bound the shortcut',
         );
     }
@@ -405,11 +486,13 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
     state.binding = binding || undefined;
     log?.debug({ version, session: handle, binding }, 'portal hotkey bound');
     available();
+    editStatus(editBinding || undefined, editProblem);
   };
 
   const open = async () => {
     const current = ++generation;
     key.reset();
+    editKey.reset();
     announced = undefined;
     try {
       await openSession(current);
@@ -426,10 +509,18 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       const [handle, id] = msg.body as [string, string];
       if (String(handle) !== session) return;
       log?.debug({ signal: msg.member, id }, 'portal shortcut signal');
-      if (msg.member === 'Activated' && id === PORTAL_SHORTCUT_ID) key.activated();
-      else if (msg.member === 'Deactivated' && id === PORTAL_SHORTCUT_ID) key.deactivated();
+      // which key: the shortcut's id (an edit signal without an edit key is nobody's)
+      const which =
+        id === PORTAL_SHORTCUT_ID
+          ? key
+          : id === PORTAL_EDIT_SHORTCUT_ID && editHotkey
+            ? editKey
+            : undefined;
+      if (msg.member === 'Activated') which?.activated();
+      else if (msg.member === 'Deactivated') which?.deactivated();
       else if (msg.member === 'ShortcutsChanged') {
-        const binding = bindingIn(msg.body[1] as Shortcut[]);
+        const changed = msg.body[1] as Shortcut[];
+        const binding = bindingIn(changed);
         if (binding === undefined) {
           unavailable(
             portalError('refused', env, 'the whis shortcut was removed in the desktop settings'),
@@ -439,10 +530,20 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
           log?.debug({ binding }, 'portal shortcut changed');
           available();
         }
+        if (editHotkey) {
+          const editBinding = bindingIn(changed, PORTAL_EDIT_SHORTCUT_ID);
+          editStatus(
+            editBinding || undefined,
+            editBinding === undefined
+              ? editShortcutProblem(editHotkey, 'it was removed in the desktop settings')
+              : undefined,
+          );
+        }
       }
     } else if (msg.member === 'NameOwnerChanged' && msg.body[0] === PORTAL) {
       // the portal service restarted (or went away): its sessions died with it
       key.deactivated();
+      editKey.deactivated();
       session = undefined;
       if (msg.body[2]) void open();
       else
@@ -461,6 +562,8 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       const { signal } = starting;
       emit = listener;
       onMatch = createPressLogic(options.mode, options.tapToToggleMs, emit);
+      onEditMatch = createPressLogic(options.mode, options.tapToToggleMs, withAction(emit, 'edit'));
+      editSaid = undefined;
       let connected: SessionBus;
       try {
         connected = await connectBus(env, signal);
@@ -500,6 +603,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       generation++;
       starting.abort();
       key.reset();
+      editKey.reset();
       const current = bus;
       const handle = session;
       bus = undefined;

@@ -268,6 +268,180 @@ describe('the chord reaches whis only: the focused window never sees its key', (
   });
 });
 
+// The edit key beside the dictation key: one trigger, two grabs
+describe('a second key, edit, grabbed beside the dictation key', () => {
+  let recorder: KeyRecorder | undefined;
+  afterEach(async () => {
+    await recorder?.stop();
+    recorder = undefined;
+  });
+  const EDIT_MODIFIERS = X_MODIFIERS.control | X_MODIFIERS.mod1 | X_MODIFIERS.shift;
+
+  async function listenBoth(
+    mode: 'toggle' | 'push-to-talk' = 'toggle',
+    extra: { editHotkey?: string; tapToToggleMs?: number; retryMs?: number } = {},
+  ) {
+    const events: HotkeyTriggerEvent[] = [];
+    const created = createHotkeyTrigger({
+      hotkey: 'ctrl+shift+r',
+      editHotkey: extra.editHotkey ?? 'ctrl+alt+shift+e',
+      mode,
+      env: x.env,
+      retryMs: extra.retryMs ?? 60_000,
+      ...(extra.tapToToggleMs ? { tapToToggleMs: extra.tapToToggleMs } : {}),
+      backend: 'x11',
+    });
+    trigger = created;
+    created.onEvent((e) => events.push(e));
+    await created.start();
+    return { events, t: created };
+  }
+
+  it('toggle: the edit chord toggles with action edit, the dictation chord plainly; the window sees neither key', async () => {
+    recorder = await openKeyRecorder(x);
+    const { events, t } = await listenBoth();
+    expect(t.description).toBe('ctrl+shift+r (toggle), edit ctrl+shift+alt+e');
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+    expect(t.edit).toEqual({ hotkey: 'ctrl+shift+alt+e', state: 'available' });
+    await xdotool(x, ['key', 'ctrl+alt+shift+e']);
+    await expect
+      .poll(() => events, { timeout: 10_000 })
+      .toEqual([{ type: 'available' }, { type: 'toggle', action: 'edit' }]);
+    await xdotool(x, ['key', 'ctrl+shift+r']);
+    await expect
+      .poll(() => events, { timeout: 10_000 })
+      .toEqual([{ type: 'available' }, { type: 'toggle', action: 'edit' }, { type: 'toggle' }]);
+    // chords that are neither pass through
+    await xdotool(x, ['key', 'ctrl+e']);
+    await xdotool(x, ['key', 'ctrl+r']);
+    await recorder.settle();
+    expect(await recorder.count('e')).toBe(2);
+    expect(await recorder.count('r')).toBe(2);
+    expect(events).toHaveLength(3);
+  });
+
+  it('push-to-talk: the edit chord starts with action edit and finishes on release; the window sees none of it', async () => {
+    recorder = await openKeyRecorder(x);
+    const { events, t } = await listenBoth('push-to-talk');
+    await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+    await xdotool(x, ['keydown', 'ctrl+alt+shift+e']);
+    await expect
+      .poll(() => events, { timeout: 10_000 })
+      .toEqual([{ type: 'available' }, { type: 'start', action: 'edit' }]);
+    await xdotool(x, ['keyup', 'ctrl+alt+shift+e']);
+    await expect
+      .poll(() => events, { timeout: 10_000 })
+      .toEqual([{ type: 'available' }, { type: 'start', action: 'edit' }, { type: 'finish' }]);
+    await xdotool(x, ['keydown', 'ctrl+shift+r']);
+    await xdotool(x, ['keyup', 'ctrl+shift+r']);
+    await expect
+      .poll(() => events.slice(3), { timeout: 10_000 })
+      .toEqual([{ type: 'start' }, { type: 'finish' }]);
+    await recorder.settle();
+    expect(await recorder.count('e')).toBe(0);
+    expect(await recorder.count('r')).toBe(0);
+  });
+
+  it('push-to-talk with tapToToggleMs: a tap of the edit chord latches until its next press', async () => {
+    const { events, t } = await listenBoth('push-to-talk', { tapToToggleMs: 400 });
+    await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+    await xdotool(x, ['key', 'ctrl+alt+shift+e']);
+    await expect
+      .poll(() => events, { timeout: 10_000 })
+      .toEqual([{ type: 'available' }, { type: 'start', action: 'edit' }]);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(events).toHaveLength(2);
+    await xdotool(x, ['key', 'ctrl+alt+shift+e']);
+    await expect
+      .poll(() => events, { timeout: 10_000 })
+      .toEqual([{ type: 'available' }, { type: 'start', action: 'edit' }, { type: 'finish' }]);
+  });
+
+  it('the edit chord taken by another program: dictation still works, the edit key is reported taken with the fix, and taken once free', async () => {
+    const other = await grabKeyElsewhere(x, 'e', EDIT_MODIFIERS);
+    expect(other.granted).toBe(true);
+    let released = false;
+    try {
+      const { events, t } = await listenBoth('toggle', { retryMs: 200 });
+      await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+      await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('unavailable');
+      const reason = t.edit?.reason;
+      expect(reason).toMatch(/edit hotkey ctrl\+shift\+alt\+e is taken/);
+      expect(reason).toMatch(/whis config set editHotkey/);
+      // nothing said the whole trigger was down
+      expect(types(events)).toEqual(['available']);
+      await xdotool(x, ['key', 'ctrl+shift+r']);
+      await expect.poll(() => types(events), { timeout: 10_000 }).toEqual(['available', 'toggle']);
+      await other.release();
+      released = true;
+      await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+      await xdotool(x, ['key', 'ctrl+alt+shift+e']);
+      await expect
+        .poll(() => events.at(-1), { timeout: 10_000 })
+        .toEqual({ type: 'toggle', action: 'edit' });
+    } finally {
+      if (!released) await other.release();
+    }
+  });
+
+  it('both chords are held while whis runs and given back on stop', async () => {
+    const { events, t } = await listenBoth();
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+    const during = await grabKeyElsewhere(x, 'e', EDIT_MODIFIERS);
+    await during.release();
+    expect(during.granted).toBe(false);
+    await t.stop();
+    const after = await grabKeyElsewhere(x, 'e', EDIT_MODIFIERS);
+    await after.release();
+    expect(after.granted).toBe(true);
+  });
+
+  it('editHotkey none: one grab only, no edit key, the description names one key', async () => {
+    const { events, t } = await listenBoth('toggle', { editHotkey: 'none' });
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    expect(t.edit).toBeUndefined();
+    expect(t.description).toBe('ctrl+shift+r (toggle)');
+    const free = await grabKeyElsewhere(x, 'e', EDIT_MODIFIERS);
+    await free.release();
+    expect(free.granted).toBe(true);
+  });
+
+  it('after the keyboard mapping changes, the edit chord is grabbed where its key now is', async () => {
+    recorder = await openKeyRecorder(x);
+    const { events, t } = await listenBoth();
+    await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+    const moved = await moveKey(x, 'e');
+    try {
+      await expect.poll(() => recorder!.keycodes('e')).toEqual([moved.to]);
+      await xdotool(x, ['key', 'ctrl+alt+shift+e']);
+      await expect
+        .poll(() => events, { timeout: 10_000 })
+        .toEqual([{ type: 'available' }, { type: 'toggle', action: 'edit' }]);
+      await recorder.settle();
+      expect(await recorder.count('e', [moved.from, moved.to])).toBe(0);
+    } finally {
+      await moved.restore();
+    }
+  });
+
+  it('an edit key that is the dictation key: a clear error at creation', () => {
+    for (const editHotkey of ['shift+ctrl+R', 'lctrl+shift+r'])
+      expect(() =>
+        createHotkeyTrigger({ hotkey: 'ctrl+shift+r', editHotkey, env: x.env, backend: 'x11' }),
+      ).toThrow(
+        expect.objectContaining({
+          name: 'HotkeyError',
+          code: 'invalid-hotkey',
+          message: expect.stringMatching(
+            /same chord as the dictation hotkey.*whis config set editHotkey/,
+          ),
+        }),
+      );
+  });
+});
+
 describe('without a usable display the host survives', () => {
   it('no DISPLAY: unavailable, with a reason', async () => {
     const env = { ...process.env };

@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createGrabTrigger } from './grab.js';
-import { createPressLogic } from './internal/press.js';
-import { ChordMatcher } from './matcher.js';
+import { parseEditHotkey, type EditKeyStatus } from './internal/edit-key.js';
+import { createKeyEvents } from './internal/key-events.js';
 import { createPortalTrigger, type PortalTriggerOptions } from './portal.js';
-import { formatHotkey, MODIFIER_KEYS, parseHotkey, type Hotkey } from './spec.js';
+import { formatHotkey, parseHotkey, type Hotkey } from './spec.js';
 
 export type HotkeyMode = 'toggle' | 'push-to-talk';
 
@@ -20,9 +20,21 @@ export type HotkeyBackend = 'auto' | 'x11' | 'portal';
 /** The TriggerEvent of @whis/contracts: what the service host takes from a trigger. */
 export type HotkeyTriggerEvent = TriggerEvent;
 
+export type { EditKeyStatus };
+
 export interface HotkeyTrigger {
+  /** Both keys and the mode: `ctrl+shift+r (toggle), edit ctrl+shift+alt+e`. */
   readonly description: string;
+  /** The dictation key: its presses' `toggle` and `start` carry no action (a dictation). */
   readonly hotkey: Hotkey;
+  /** The edit key, when there is one: its presses' `toggle` and `start` carry `action: 'edit'`. */
+  readonly editHotkey: Hotkey | undefined;
+  /**
+   * The edit key's state now (undefined without one), for `whis status`: the trigger's own
+   * `available`/`unavailable` events are the dictation key's, and an edit key that cannot be had
+   * (another program holds it, the desktop did not bind it) is reported here, not there.
+   */
+  readonly edit: EditKeyStatus | undefined;
   /** The backend in use (`auto` resolved). */
   readonly backend: 'x11' | 'portal';
   start(): Promise<void>;
@@ -34,8 +46,14 @@ export interface HotkeyTrigger {
 export type HotkeyLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
 export interface HotkeyTriggerOptions {
-  /** e.g. `ctrl+shift+r`. */
+  /** The dictation key, e.g. `ctrl+shift+r`. */
   hotkey: string;
+  /**
+   * The edit key (edit the selection by voice), e.g. `ctrl+shift+alt+e`: the same mode and press
+   * logic as the dictation key, its `toggle`/`start` with `action: 'edit'`. Absent, empty or
+   * `none`: no edit key. The dictation key's chord (sides aside) is refused with a HotkeyError.
+   */
+  editHotkey?: string;
   mode?: HotkeyMode;
   /** Push-to-talk: a press shorter than this latches the recording on until the next press. 0 (default): off. */
   tapToToggleMs?: number;
@@ -49,6 +67,11 @@ export interface HotkeyTriggerOptions {
   logger?: HotkeyLogger;
   /** Default `auto`: the portal on Wayland, uiohook on X11 (see `resolveHotkeyBackend`). */
   backend?: HotkeyBackend;
+  /**
+   * Whose backend to use; default this process's. `darwin` or `win32` run the uiohook listener,
+   * which also works under X11 (how its path is tested on Linux).
+   */
+  platform?: NodeJS.Platform;
   /** Portal backend: its session token, auto-repeat window and longest hold (see `PortalTriggerOptions`). */
   portal?: Pick<
     PortalTriggerOptions,
@@ -102,22 +125,66 @@ export function grabsOnX11(platform: NodeJS.Platform = process.platform): boolea
 }
 
 /**
- * A Trigger on a global hotkey. On X11 the chord is grabbed on the X display, so it reaches whis
- * and not the focused window; on macOS and Windows a uiohook listener runs in a child process. If
- * the key cannot be had (no display, Wayland, the X server went away, another program holds the
- * chord), the trigger reports `unavailable` with the fix and the host keeps running; while DISPLAY
- * is set it retries with backoff.
+ * A Trigger on a global hotkey, and optionally a second one, the edit key (`editHotkey`). On X11
+ * the chords are grabbed on the X display, so they reach whis and not the focused window; on macOS
+ * and Windows a uiohook listener runs in a child process; on Wayland the desktop's GlobalShortcuts
+ * portal binds both in one session. If the dictation key cannot be had (no display, Wayland, the X
+ * server went away, another program holds the chord), the trigger reports `unavailable` with the
+ * fix and the host keeps running; while DISPLAY is set it retries with backoff. The edit key's
+ * problems are its own (`HotkeyTrigger.edit`): they never cost the dictation key.
  */
 export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigger {
   const hotkey = parseHotkey(options.hotkey);
+  const editHotkey = parseEditHotkey(options.editHotkey, hotkey);
   const mode = options.mode ?? 'toggle';
   const env = options.env ?? process.env;
   const tapMs = options.tapToToggleMs ?? 0;
-  if (resolveHotkeyBackend(options.backend ?? 'auto', env) === 'portal')
-    return portalHotkeyTrigger(options, hotkey, mode, env, tapMs);
-  if (grabsOnX11()) return grabHotkeyTrigger(options, hotkey, mode, env, tapMs);
+  const platform = options.platform ?? process.platform;
+  const keys: Keys = { hotkey, editHotkey, mode, tapMs };
+  if (resolveHotkeyBackend(options.backend ?? 'auto', env, platform) === 'portal')
+    return portalHotkeyTrigger(options, keys, env);
+  if (grabsOnX11(platform)) return grabHotkeyTrigger(options, keys, env);
+  return listenerHotkeyTrigger(options, keys, env, platform);
+}
+
+/** The keys and how their presses are read, as every backend takes them. */
+interface Keys {
+  hotkey: Hotkey;
+  editHotkey: Hotkey | undefined;
+  mode: HotkeyMode;
+  tapMs: number;
+}
+
+/** `ctrl+shift+r (toggle)`, then `, edit <key>` with an edit key. */
+function describeKeys(keys: Keys, how: string): string {
+  const edit = keys.editHotkey ? `, edit ${formatHotkey(keys.editHotkey)}` : '';
+  return `${formatHotkey(keys.hotkey)} (${how})${edit}`;
+}
+
+/** The edit key's state, kept by a backend and read by `HotkeyTrigger.edit`. */
+function editState(keys: Keys): {
+  read(): EditKeyStatus | undefined;
+  set(change: Omit<EditKeyStatus, 'hotkey'>): void;
+} {
+  if (!keys.editHotkey) return { read: () => undefined, set: () => undefined };
+  const hotkey = formatHotkey(keys.editHotkey);
+  let status: EditKeyStatus = { hotkey, state: 'pending' };
+  return {
+    read: () => ({ ...status }),
+    set: (change) => (status = { hotkey, ...change }),
+  };
+}
+
+// macOS and Windows: a uiohook listener in a child process, both chords matched here
+function listenerHotkeyTrigger(
+  options: HotkeyTriggerOptions,
+  keys: Keys,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+): HotkeyTrigger {
+  const { hotkey, editHotkey, mode, tapMs } = keys;
   const listeners = new Set<(event: HotkeyTriggerEvent) => void>();
-  const matcher = new ChordMatcher(hotkey);
+  const edit = editState(keys);
   let child: ChildProcess | undefined;
   let stopped = true;
   let available: boolean | undefined;
@@ -128,12 +195,14 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
     for (const listener of listeners) listener(event);
   };
   const setAvailable = (value: boolean, reason = '') => {
+    // one listener hears both keys: the edit key is there exactly when the dictation key is
+    edit.set(value ? { state: 'available' } : { state: 'unavailable', reason });
     if (available === value && value) return;
     available = value;
     emit(value ? { type: 'available' } : { type: 'unavailable', reason });
   };
 
-  const onMatch = createPressLogic(mode, tapMs, emit);
+  const keyEvents = createKeyEvents({ hotkey, editHotkey, mode, tapMs, emit });
 
   const scheduleRetry = () => {
     if (stopped || retryTimer) return;
@@ -147,14 +216,13 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
 
   const spawnListener = () => {
     if (stopped) return;
-    const reason = hotkeyUnavailableReason(env);
+    const reason = hotkeyUnavailableReason(env, platform);
     if (reason) {
       setAvailable(false, reason);
       return;
     }
-    // the listener reports only the chord's key and the modifiers: never what else is typed
-    const keys = [hotkey.key, ...Object.values(MODIFIER_KEYS).flat()];
-    const proc = spawn(process.execPath, [LISTENER, [...new Set(keys)].join(',')], {
+    // the listener reports only the chords' keys and the modifiers: never what else is typed
+    const proc = spawn(process.execPath, [LISTENER, keyEvents.keys.join(',')], {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -174,14 +242,12 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
       if (message.t === 'ready') {
         ready = true;
         retryDelay = options.retryMs ?? 2000;
-        matcher.reset();
+        keyEvents.reset();
         setAvailable(true);
       } else if (message.t === 'down' && message.k) {
-        const match = matcher.keyDown(message.k);
-        if (match) onMatch(match);
+        keyEvents.keyDown(message.k);
       } else if (message.t === 'up' && message.k) {
-        const match = matcher.keyUp(message.k);
-        if (match) onMatch(match);
+        keyEvents.keyUp(message.k);
       }
     });
     proc.once('exit', (code, signal) => {
@@ -197,10 +263,13 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
     });
   };
 
-  const description = `${formatHotkey(hotkey)} (${mode})`;
   return {
-    description,
+    description: describeKeys(keys, mode),
     hotkey,
+    editHotkey,
+    get edit() {
+      return edit.read();
+    },
     backend: 'x11',
     async start() {
       if (!stopped) return;
@@ -211,6 +280,8 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
       stopped = true;
       clearTimeout(retryTimer);
       retryTimer = undefined;
+      available = undefined;
+      if (editHotkey) edit.set({ state: 'pending' });
       const proc = child;
       child = undefined;
       if (proc && proc.exitCode === null && proc.signalCode === null) {
@@ -230,34 +301,45 @@ export function createHotkeyTrigger(options: HotkeyTriggerOptions): HotkeyTrigge
 
 function grabHotkeyTrigger(
   options: HotkeyTriggerOptions,
-  hotkey: Hotkey,
-  mode: HotkeyMode,
+  keys: Keys,
   env: NodeJS.ProcessEnv,
-  tapMs: number,
 ): HotkeyTrigger {
   const listeners = new Set<(event: HotkeyTriggerEvent) => void>();
   const emit = (event: HotkeyTriggerEvent) => {
     for (const listener of listeners) listener(event);
   };
+  const edit = editState(keys);
   let grab: ReturnType<typeof createGrabTrigger> | undefined;
   return {
-    description: `${formatHotkey(hotkey)} (${mode})`,
-    hotkey,
+    description: describeKeys(keys, keys.mode),
+    hotkey: keys.hotkey,
+    editHotkey: keys.editHotkey,
+    get edit() {
+      return edit.read();
+    },
     backend: 'x11',
     async start() {
       if (grab) return;
       const reason = hotkeyUnavailableReason(env);
       if (reason) {
+        edit.set({ state: 'unavailable', reason });
         emit({ type: 'unavailable', reason });
         return;
       }
       grab = createGrabTrigger({
-        hotkey,
-        mode,
-        tapMs,
+        hotkey: keys.hotkey,
+        ...(keys.editHotkey ? { editHotkey: keys.editHotkey } : {}),
+        mode: keys.mode,
+        tapMs: keys.tapMs,
         display: env.DISPLAY!,
         retryMs: options.retryMs ?? 2000,
         emit,
+        onEditStatus: (status) =>
+          edit.set(
+            status.available
+              ? { state: 'available' }
+              : { state: 'unavailable', reason: status.reason },
+          ),
         ...(options.logger ? { logger: options.logger } : {}),
       });
       grab.start();
@@ -266,6 +348,7 @@ function grabHotkeyTrigger(
       const current = grab;
       grab = undefined;
       await current?.stop();
+      if (keys.editHotkey) edit.set({ state: 'pending' });
     },
     onEvent(listener) {
       listeners.add(listener);
@@ -276,29 +359,42 @@ function grabHotkeyTrigger(
 
 function portalHotkeyTrigger(
   options: HotkeyTriggerOptions,
-  hotkey: Hotkey,
-  mode: HotkeyMode,
+  keys: Keys,
   env: NodeJS.ProcessEnv,
-  tapMs: number,
 ): HotkeyTrigger {
   const listeners = new Set<(event: HotkeyTriggerEvent) => void>();
+  const edit = editState(keys);
   const portal = createPortalTrigger({
     ...options.portal,
-    hotkey,
-    mode,
-    tapToToggleMs: tapMs,
+    hotkey: keys.hotkey,
+    ...(keys.editHotkey ? { editHotkey: keys.editHotkey } : {}),
+    onEditStatus: (status) =>
+      edit.set(
+        status.available
+          ? { state: 'available', ...(status.binding ? { binding: status.binding } : {}) }
+          : { state: 'unavailable', reason: status.reason },
+      ),
+    mode: keys.mode,
+    tapToToggleMs: keys.tapMs,
     env,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return {
-    description: `${formatHotkey(hotkey)} (${mode}, desktop portal)`,
-    hotkey,
+    description: describeKeys(keys, `${keys.mode}, desktop portal`),
+    hotkey: keys.hotkey,
+    editHotkey: keys.editHotkey,
+    get edit() {
+      return edit.read();
+    },
     backend: 'portal',
     start: () =>
       portal.start((event) => {
         for (const listener of listeners) listener(event);
       }),
-    stop: () => portal.stop(),
+    async stop() {
+      await portal.stop();
+      if (keys.editHotkey) edit.set({ state: 'pending' });
+    },
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

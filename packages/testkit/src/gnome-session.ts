@@ -20,6 +20,7 @@ export const KEYSYMS = {
   enter: 0xff0d,
   escape: 0xff1b,
   a: 0x61,
+  e: 0x65,
   i: 0x69,
   r: 0x72,
   s: 0x73,

@@ -17,6 +17,7 @@ export const EVDEV_KEYS = {
   shift: 42,
   alt: 56,
   super: 125,
+  e: 18,
   r: 19,
   d: 32,
   f9: 67,

@@ -1,4 +1,4 @@
-import type { TriggerEvent } from '@whis/contracts';
+import type { RecordingAction, TriggerEvent } from '@whis/contracts';
 
 export type PressMode = 'toggle' | 'push-to-talk';
 
@@ -38,4 +38,18 @@ export function createPressLogic(
       emit({ type: 'finish' });
     }
   };
+}
+
+/**
+ * `emit` for one key's presses: the events that begin a recording (`toggle`, `start`) carry
+ * `action` (the edit key's `edit`); undefined leaves them as they are (the dictation key: no action
+ * means dictate).
+ */
+export function withAction(
+  emit: (event: TriggerEvent) => void,
+  action: RecordingAction | undefined,
+): (event: TriggerEvent) => void {
+  if (!action) return emit;
+  return (event) =>
+    emit(event.type === 'toggle' || event.type === 'start' ? { ...event, action } : event);
 }
