@@ -38,7 +38,11 @@ const EDIT_OUTCOMES = {
 
 // "ctrl+alt+shift+e → http://127.0.0.1:11434/v1 (llama3.2); last: replaced the selection"
 function describeEdit(edit: NonNullable<StatusResult['edit']>): string {
-  const key = edit.hotkey ?? 'no key (`whis edit`)';
+  const key = edit.hotkeyProblem
+    ? `${edit.hotkey ?? 'the edit key'} is off (${edit.hotkeyProblem})`
+    : edit.hotkeyBinding
+      ? `${edit.hotkey} (bound to ${edit.hotkeyBinding})`
+      : (edit.hotkey ?? 'no key (`whis edit`)');
   const where = edit.endpoint
     ? `the selection goes to ${edit.endpoint}`
     : `off (${edit.problem ?? 'no chat model'})`;

@@ -274,6 +274,10 @@ export interface StatusResult {
 export interface EditStatus {
   /** Canonical spec of the edit key, or null when there is none (`editHotkey none`, or no hotkey). */
   hotkey: string | null;
+  /** Why the edit key does not work (another program holds it, …), with the fix. */
+  hotkeyProblem?: string;
+  /** The key the desktop bound for it (the portal), when it said. */
+  hotkeyBinding?: string;
   /** Where the selection and the instruction are sent, e.g. "http://127.0.0.1:11434/v1 (llama3.2)". */
   endpoint?: string;
   /** Why an edit cannot run now (no chat endpoint, …), with the fix; absent when it can. */

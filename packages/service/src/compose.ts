@@ -40,6 +40,7 @@ import {
   type TriggerOptions,
 } from './catalogue/index.js';
 import { combineOutputs } from '@whis/output';
+import { HotkeyError, type HotkeyTrigger } from '@whis/hotkey';
 
 export interface CompositionOptions {
   settings: Settings;
@@ -117,13 +118,22 @@ export function composeService(options: CompositionOptions): Composition {
   ) ?? { name: 'no output', deliver: async () => undefined };
   const segmentOutput = combined(bySegment.filter((o): o is Output => o !== undefined));
 
-  const edit = options.edit ? EDIT.create(context) : undefined;
-  const trigger =
-    options.trigger &&
-    TRIGGERS[options.trigger.backend].create(context, {
-      ...options.trigger,
-      ...(edit?.hotkey ? { editHotkey: edit.hotkey } : {}),
-    });
+  const made = options.edit ? EDIT.create(context) : undefined;
+  const { trigger, editKeyProblem } = makeTrigger(context, options.trigger, made?.hotkey);
+  const edit: EditParts | undefined = made && {
+    ...made,
+    // the key the service listens for; without a trigger the desktop binds `whis edit`
+    ...(trigger?.editHotkey || editKeyProblem ? {} : { hotkey: null }),
+    key: () => {
+      if (editKeyProblem) return { problem: editKeyProblem };
+      const status = trigger?.edit;
+      if (!status) return undefined;
+      return {
+        ...(status.state === 'unavailable' && status.reason ? { problem: status.reason } : {}),
+        ...(status.binding ? { binding: status.binding } : {}),
+      };
+    },
+  };
   const triggers = trigger ? [trigger] : [];
 
   // each kind the settings turn on makes its own part; they share one session bus connection
@@ -194,6 +204,26 @@ export function composeService(options: CompositionOptions): Composition {
       await closeRemoteDesktops();
     },
   };
+}
+
+// The hotkey and, beside it, the edit key. An edit key the trigger refuses (the dictation key's own
+// chord: `editHotkey` left at its default by a user whose hotkey is that chord) costs the edit key
+// only, never the dictation key; `status` says why.
+function makeTrigger(
+  context: PartContext,
+  options: (TriggerOptions & { backend: TriggerName }) | undefined,
+  editHotkey: string | null | undefined,
+): { trigger?: HotkeyTrigger; editKeyProblem?: string } {
+  if (!options) return {};
+  const row = TRIGGERS[options.backend];
+  if (!editHotkey) return { trigger: row.create(context, options) };
+  try {
+    return { trigger: row.create(context, { ...options, editHotkey }) };
+  } catch (err) {
+    if (!(err instanceof HotkeyError)) throw err;
+    context.logger.warn({ err }, 'the edit key is off');
+    return { trigger: row.create(context, options), editKeyProblem: err.message };
+  }
 }
 
 // Like the transcriber, the chain is read from the settings for every transcript: `whis config set

@@ -16,6 +16,8 @@ export interface EditParts {
   hotkey?: string | null;
   /** How the selection is read (auto, primary, copy), for `status`. */
   selectionMode?: string;
+  /** Whether the edit key works (read at each `status`): why not, or what the desktop bound. */
+  key?: () => { problem?: string; binding?: string } | undefined;
 }
 
 export interface EditContext {
@@ -105,8 +107,11 @@ export class EditFlow {
 
   status(): EditStatus {
     const { parts } = this.ctx;
+    const key = parts?.key?.();
     return {
       hotkey: parts?.hotkey ?? null,
+      ...(key?.problem ? { hotkeyProblem: key.problem } : {}),
+      ...(key?.binding ? { hotkeyBinding: key.binding } : {}),
       ...(parts?.editor ? { endpoint: parts.editor.describe } : {}),
       ...(parts?.editor ? {} : { problem: parts?.problem ?? NOT_SET_UP }),
       ...(parts?.selectionMode ? { selection: parts.selectionMode } : {}),
