@@ -28,6 +28,7 @@ import {
   OUTPUTS,
   outputNeeds,
   rowsInForce,
+  EDIT,
   TRIGGERS,
 } from './catalogue/index.js';
 import { composeService } from './compose.js';
@@ -194,6 +195,7 @@ describe('composeService', () => {
       FEEDBACK.notifications,
       FEEDBACK.cues,
       expect.objectContaining({ summary: expect.stringMatching(/post-processing/) }),
+      EDIT,
     ]);
     for (const row of rows) {
       expect(typeof row.describe).toBe('function');
@@ -257,5 +259,57 @@ describe('the file engine, reading the settings file for each transcription', ()
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('edit by voice', () => {
+  const probe = (settings: Settings, env: NodeJS.ProcessEnv = {}) =>
+    EDIT.probe({ settings, env }).then((checks) => checks[0]!);
+
+  it('says where the selection goes, and whether that is this machine', async () => {
+    const local = await probe({ llmBaseURL: 'http://127.0.0.1:11434/v1', llmModel: 'llama3.2' });
+    expect(local).toMatchObject({ ok: true, required: false });
+    expect(local.detail).toMatch(/http:\/\/127\.0\.0\.1:11434\/v1 \(llama3\.2\), on this machine/);
+    const remote = await probe({ apiKey: 'sk-x' });
+    expect(remote.detail).toMatch(
+      /https:\/\/api\.openai\.com\/v1 \(gpt-5-mini\), which is not on this machine/,
+    );
+  });
+
+  it('without a chat model the service refuses edits with the fix, a local model first', async () => {
+    const check = await probe({});
+    expect(check).toMatchObject({ ok: false, required: false });
+    expect(check.fix).toMatch(/Ollama.*llmBaseURL http:\/\/127\.0\.0\.1:11434\/v1/);
+    const parts = EDIT.create({ settings: {}, env: {}, logger: new MemoryLogger() });
+    expect(parts.editor).toBeUndefined();
+    expect(parts.problem).toBe(check.fix);
+  });
+
+  it('the edit key: the default, another, or none', () => {
+    const key = (settings: Settings) =>
+      EDIT.create({
+        settings: { ...settings, apiKey: 'sk-x' },
+        env: {},
+        logger: new MemoryLogger(),
+      }).hotkey;
+    expect(key({})).toBe('ctrl+alt+shift+e');
+    expect(key({ editHotkey: 'f9' })).toBe('f9');
+    expect(key({ editHotkey: 'none' })).toBeNull();
+  });
+
+  it('a hotkey that is the edit key’s default chord keeps the dictation key; the edit key says why it is off', () => {
+    const logger = new MemoryLogger();
+    const parts = composeService({
+      settings: { apiKey: 'sk-x', hotkey: 'ctrl+alt+shift+e' },
+      source: { fixed: { apiKey: 'sk-x' } },
+      defaultTranscriptFile: '/tmp/whis-unused.txt',
+      logger,
+      env: {},
+      edit: true,
+      trigger: { hotkey: 'ctrl+alt+shift+e', pushToTalk: false, backend: 'x11' },
+    });
+    expect(parts.triggers).toHaveLength(1);
+    expect(parts.triggers[0]!.description).not.toMatch(/edit/);
+    expect(parts.edit?.key?.()?.problem).toMatch(/editHotkey/);
   });
 });
