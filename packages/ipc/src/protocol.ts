@@ -105,6 +105,9 @@ export const ERROR_INFO_CODES = [
   'outputs-failed',
   'paste-failed',
   'type-failed',
+  'selection-too-large',
+  'selection-timeout',
+  'no-primary-selection',
   // post-processing
   'invalid-replacements',
   'invalid-settings',

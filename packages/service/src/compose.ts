@@ -122,8 +122,9 @@ export function composeService(options: CompositionOptions): Composition {
   const { trigger, editKeyProblem } = makeTrigger(context, options.trigger, made?.hotkey);
   const edit: EditParts | undefined = made && {
     ...made,
-    // the key the service listens for; without a trigger the desktop binds `whis edit`
-    ...(trigger?.editHotkey || editKeyProblem ? {} : { hotkey: null }),
+    // the key the service listens for, as the trigger spells it; without a trigger the desktop
+    // binds `whis edit`
+    ...(trigger?.edit ? { hotkey: trigger.edit.hotkey } : editKeyProblem ? {} : { hotkey: null }),
     key: () => {
       if (editKeyProblem) return { problem: editKeyProblem };
       const status = trigger?.edit;
