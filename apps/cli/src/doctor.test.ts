@@ -68,9 +68,11 @@ describe('whis doctor against real conditions', () => {
       'Session',
       'Clipboard',
       'Hotkey',
+      'Edit key',
       'API key',
       'Endpoint and model',
       'Notifications',
+      'Edit by voice',
     ]);
     expect(check(report, 'Microphone').detail).toMatch(/delivers audio/);
     expect(check(report, 'Endpoint and model').detail).toMatch(/accepts gpt-transcribe/);
@@ -130,6 +132,32 @@ describe('whis doctor against real conditions', () => {
     const after = await grabKeyElsewhere(rig.x, 'r', X_MODIFIERS.control | X_MODIFIERS.shift);
     await after.release();
     expect(after.granted).toBe(true);
+  }, 60_000);
+
+  it('edit by voice: where the selection goes; an edit key another program holds is taken, with the fix', async () => {
+    const other = await grabKeyElsewhere(
+      rig.x,
+      'e',
+      X_MODIFIERS.control | X_MODIFIERS.shift | X_MODIFIERS.mod1,
+    );
+    try {
+      expect(other.granted).toBe(true);
+      const { report, code } = await doctor();
+      expect(check(report, 'Edit key')).toMatchObject({
+        ok: false,
+        required: false,
+        detail: 'X11: the edit key is taken',
+      });
+      expect(check(report, 'Edit key').fix).toMatch(/whis config set editHotkey/);
+      // the dictation key is free, and a dictation needs nothing of the edit key
+      expect(check(report, 'Hotkey')).toMatchObject({ ok: true });
+      expect(code).toBe(0);
+      expect(check(report, 'Edit by voice').detail).toMatch(
+        /go to http:\/\/127\.0\.0\.1:\d+\/v1 \(gpt-5-mini\), on this machine, and nowhere else/,
+      );
+    } finally {
+      await other.release();
+    }
   }, 60_000);
 
   it('realtime mode: the live session is checked; a refused one fails with its fix, not required', async () => {

@@ -20,6 +20,8 @@ export interface RunningService {
   hotkeyBackend?: string;
   hotkeyActive?: boolean;
   hotkeyProblem?: string | null;
+  /** Its edit key: the key, and why it does not work. */
+  edit?: { hotkey: string | null; hotkeyProblem?: string };
 }
 
 /** What a probe is given: the settings as `whis listen` would read them, and the environment. */

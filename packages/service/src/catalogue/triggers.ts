@@ -1,4 +1,4 @@
-import type { Settings } from '@whis/config';
+import { editHotkeyOf, type Settings } from '@whis/config';
 import {
   checkDesktopEntry,
   createHotkeyTrigger,
@@ -159,23 +159,49 @@ const probeX11: TriggerRow['probe'] = async ({ settings, env, service }) => {
               detail: `X11: the running service (pid ${running.pid}) has no hotkey`,
               fix: running.hotkeyProblem ?? 'See `whis status`.',
             }),
+        ...(running.edit?.hotkey
+          ? [
+              running.edit.hotkeyProblem
+                ? optional({
+                    name: 'Edit key',
+                    ok: false,
+                    detail: `X11: the running service has no edit key ${running.edit.hotkey}`,
+                    fix: running.edit.hotkeyProblem,
+                  })
+                : optional({
+                    name: 'Edit key',
+                    ok: true,
+                    detail: `X11: ${running.edit.hotkey} is held by the running service; it reaches whis alone`,
+                  }),
+            ]
+          : []),
       ];
-    const spec = hotkeyOf(settings);
-    const probe = await probeKeyGrab(spec, env.DISPLAY!);
-    return [
-      probe.ok
-        ? optional({
-            name: 'Hotkey',
-            ok: true,
-            detail: `X11: ${formatHotkey(parseHotkey(spec))} is free; \`whis listen\` grabs it, so it reaches whis alone`,
-          })
-        : optional({
-            name: 'Hotkey',
-            ok: false,
-            detail: probe.taken ? 'X11: the hotkey is taken' : 'X11: unavailable',
-            fix: probe.reason,
-          }),
+    const keys: Array<[string, string, 'hotkey' | 'editHotkey']> = [
+      ['Hotkey', hotkeyOf(settings), 'hotkey'],
+      ...(editHotkeyOf(settings)
+        ? [['Edit key', editHotkeyOf(settings)!, 'editHotkey'] as [string, string, 'editHotkey']]
+        : []),
     ];
+    // one after the other: each is grabbed and given back at once
+    const checks: Check[] = [];
+    for (const [name, spec, setting] of keys) {
+      const probe = await probeKeyGrab(spec, env.DISPLAY!, setting);
+      checks.push(
+        probe.ok
+          ? optional({
+              name,
+              ok: true,
+              detail: `X11: ${formatHotkey(parseHotkey(spec))} is free; \`whis listen\` grabs it, so it reaches whis alone`,
+            })
+          : optional({
+              name,
+              ok: false,
+              detail: probe.taken ? `X11: the ${name.toLowerCase()} is taken` : 'X11: unavailable',
+              fix: probe.reason,
+            }),
+      );
+    }
+    return checks;
   }
   const works = !reason && (session === 'x11' || session === 'macos' || session === 'windows');
   return [
