@@ -103,7 +103,7 @@ export interface WaybarLine {
 /** One line of waybar's custom-module JSON for a state (or `stopped` when the daemon is not running). */
 export function waybarLine(
   state: ServiceState | 'stopped',
-  details: { durationMs?: number; error?: string; words?: string } = {},
+  details: { durationMs?: number; error?: string; words?: string; edit?: boolean } = {},
 ): WaybarLine {
   const heard = details.words ? `\n${details.words}` : '';
   switch (state) {
@@ -113,14 +113,21 @@ export function waybarLine(
       return details.error
         ? { text: '!', alt: 'error', class: 'error', tooltip: `whis: ${details.error}` }
         : { text: '', alt: 'idle', class: 'idle', tooltip: 'whis: idle' };
-    case 'recording':
+    case 'recording': {
+      // an edit: the same class (the same colour in a style sheet), its own text and `alt`
+      const label = details.edit ? 'EDIT' : 'REC';
       return {
         text:
-          details.durationMs === undefined ? 'REC' : `REC ${formatDuration(details.durationMs)}`,
-        alt: 'recording',
+          details.durationMs === undefined
+            ? label
+            : `${label} ${formatDuration(details.durationMs)}`,
+        alt: details.edit ? 'edit' : 'recording',
         class: 'recording',
-        tooltip: `whis: recording${heard}`,
+        tooltip: details.edit
+          ? `whis: say what to change in the selection${heard}`
+          : `whis: recording${heard}`,
       };
+    }
     case 'transcribing':
       return {
         text: '…',

@@ -100,4 +100,15 @@ describe('waybarLine', () => {
     );
     expect(waybarLine('recording').tooltip).toBe('whis: recording');
   });
+
+  it('an edit by voice: its own text and alt, the instruction heard in the tooltip', () => {
+    expect(
+      waybarLine('recording', { durationMs: 3000, words: 'make it formal', edit: true }),
+    ).toEqual({
+      text: 'EDIT 0:03',
+      alt: 'edit',
+      class: 'recording',
+      tooltip: 'whis: say what to change in the selection\nmake it formal',
+    });
+  });
 });

@@ -350,7 +350,13 @@ export type ResultOf<M extends MethodName> = Methods[M]['result'];
 
 /** Pushed to subscribers as the JSON-RPC notification `{"method":"event","params":<ServiceEvent>}`. */
 export type ServiceEvent =
-  | { type: 'state'; state: ServiceState; recordingId: string | null }
+  | {
+      type: 'state';
+      state: ServiceState;
+      recordingId: string | null;
+      /** `edit`: the recording that began is an edit by voice (its words are an instruction). */
+      action?: 'edit';
+    }
   | { type: 'level'; recordingId: string; level: Level; durationMs: number }
   | { type: 'progress'; recordingId: string; done: number; total: number }
   /** An upload is tried again (`attempt` ≥ 2) after `previousError` (e.g. "no answer in 13 s"). */

@@ -108,6 +108,13 @@ describe('edit by voice', () => {
       { instruction: 'make it formal', selection: 'hey can u send it' },
     ]);
     expect(output.delivered).toEqual(['[make it formal] hey can u send it']);
+    // status bars tell an edit from a dictation
+    expect(events).toContainEqual({
+      type: 'state',
+      state: 'recording',
+      recordingId: id,
+      action: 'edit',
+    });
     expect(events).toContainEqual({
       type: 'transcript',
       recordingId: id,

@@ -31,6 +31,7 @@ export async function runStatus(args: StatusArgs): Promise<number> {
           waybarLine(status.state, {
             durationMs: status.recording?.durationMs,
             error: status.lastError?.message,
+            edit: status.recording?.action === 'edit',
           }),
         ),
       );
@@ -63,13 +64,23 @@ async function follow(format: Format): Promise<number> {
   };
   // the words of the recording in progress (live transcription, or segments as they are done)
   const live = new LiveText();
+  // the recording in progress is an edit by voice
+  let editing = false;
   const show = (
     state: ServiceState | 'stopped',
     details: { durationMs?: number; error?: string } = {},
   ) => {
     const words = state === 'recording' || state === 'transcribing' ? live.tail() : '';
     if (format === 'waybar')
-      emit(JSON.stringify(waybarLine(state, { ...details, ...(words ? { words } : {}) })));
+      emit(
+        JSON.stringify(
+          waybarLine(state, {
+            ...details,
+            ...(words ? { words } : {}),
+            ...(editing && state === 'recording' ? { edit: true } : {}),
+          }),
+        ),
+      );
     else if (format === 'json') emit(JSON.stringify({ state, ...details }));
     else if (state === 'stopped') emit('Service: Not running');
     else
@@ -105,6 +116,7 @@ async function follow(format: Format): Promise<number> {
           state = event.state;
           if (state === 'recording') {
             error = undefined;
+            editing = event.action === 'edit';
             live.reset(event.recordingId);
           }
           lastSecond = -1;

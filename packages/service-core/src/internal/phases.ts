@@ -86,7 +86,14 @@ export class Phases {
     const current = captures.current;
     const recordingId = current && current !== before ? current.id : (before?.id ?? null);
     if (next.state.phase !== previous.phase)
-      emit({ type: 'state', state: next.state.phase, recordingId });
+      emit({
+        type: 'state',
+        state: next.state.phase,
+        recordingId,
+        ...(next.state.phase === 'recording' && current?.action === 'edit'
+          ? { action: 'edit' as const }
+          : {}),
+      });
     return recordingId;
   }
 
