@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import {
   editLikeAModel,
   openEntry,
-  recognizeUpload,
   startChatServer,
   WRITTEN_REPLY,
   xdotool,
@@ -16,6 +15,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSandbox,
+  heardAs,
   readClipboard,
   startRig,
   type Rig,
@@ -35,13 +35,7 @@ let sandbox: Sandbox | undefined;
 beforeAll(async () => {
   // what is under test is what becomes of the instruction, not the recogniser: a segment in which it
   // heard words is answered with the instruction that was spoken
-  rig = await startRig(INSTRUCTION, async (request) => {
-    const reply = await recognizeUpload(request);
-    const json = request.responseFormat !== 'text';
-    const heard = json ? ((JSON.parse(reply.body) as { text?: string }).text ?? '') : reply.body;
-    if (heard.trim() === '') return reply;
-    return { ...reply, body: json ? JSON.stringify({ text: INSTRUCTION }) : INSTRUCTION };
-  });
+  rig = await startRig(INSTRUCTION, heardAs(INSTRUCTION));
   ({ x, mic } = rig);
   chat = await startChatServer();
 }, 60_000);

@@ -2,7 +2,7 @@ import { deadline, untilAborted, type EditRequest, type TextEditor } from '@whis
 import { randomBytes } from 'node:crypto';
 import type OpenAI from 'openai';
 import { EditError } from './errors.js';
-import { loadedSdk, loadSdk } from './internal/sdk.js';
+import { lazyChatClient, loadedSdk } from './internal/sdk.js';
 
 /** Where the selection goes when no `baseURL` is given: OpenAI's API. */
 export const DEFAULT_EDIT_BASE_URL = 'https://api.openai.com/v1';
@@ -225,18 +225,8 @@ function answerOf(completion: OpenAI.ChatCompletion, request: EditRequest): stri
  */
 export function createLlmEditor(options: EditorOptions): TextEditor {
   const endpoint = options.baseURL ?? DEFAULT_EDIT_BASE_URL;
-  let client: Promise<OpenAI> | undefined;
-  const connect = () =>
-    (client ??= loadSdk().then(
-      (Sdk) =>
-        new Sdk({
-          apiKey: options.apiKey,
-          baseURL: endpoint,
-          timeout: options.timeoutMs,
-          // a retry would spend the budget twice; the user sees why and can ask again
-          maxRetries: 0,
-        }),
-    ));
+  // no retry: the user sees why and can ask again
+  const connect = lazyChatClient({ ...options, baseURL: endpoint });
   const stopped = (signal: AbortSignal | undefined) =>
     signal?.aborted
       ? new EditError('cancelled', `The edit was cancelled. ${LEFT}`, { cause: signal.reason })

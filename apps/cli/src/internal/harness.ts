@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  recognizeUpload,
   run,
   startTranscriptionServer,
   startVirtualMicrophone,
@@ -239,6 +240,21 @@ export interface Rig {
   /** What whis needs to reach them: the display, the microphone and the server (the key is each suite's). */
   env: NodeJS.ProcessEnv;
   stop(): Promise<void>;
+}
+
+/**
+ * A transcription handler that answers `text` for a segment in which the recogniser heard `words`
+ * (any word by default), else what it heard: for suites whose subject is what becomes of the text,
+ * not the recogniser (which drops or mishears a word now and then on a loaded machine).
+ */
+export function heardAs(text: string, words = /\S/): TranscriptionHandler {
+  return async (request) => {
+    const reply = await recognizeUpload(request);
+    const json = request.responseFormat !== 'text';
+    const heard = json ? ((JSON.parse(reply.body) as { text?: string }).text ?? '') : reply.body;
+    if (!words.test(heard)) return reply;
+    return { ...reply, body: json ? JSON.stringify({ text }) : text };
+  };
 }
 
 /**

@@ -12,3 +12,25 @@ export const loadSdk = (): Promise<typeof OpenAI> =>
 
 /** The SDK, if it is loaded already. */
 export const loadedSdk = (): typeof OpenAI | undefined => loaded;
+
+/**
+ * A chat client made on first use (the SDK loaded then), with no retries: a retry would spend the
+ * caller's budget twice; each caller says what happens instead.
+ */
+export function lazyChatClient(options: {
+  apiKey: string;
+  baseURL?: string;
+  timeoutMs: number;
+}): () => Promise<OpenAI> {
+  let client: Promise<OpenAI> | undefined;
+  return () =>
+    (client ??= loadSdk().then(
+      (Sdk) =>
+        new Sdk({
+          apiKey: options.apiKey,
+          ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+          timeout: options.timeoutMs,
+          maxRetries: 0,
+        }),
+    ));
+}

@@ -1,8 +1,7 @@
 import { deadline, untilAborted } from '@whis/contracts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type OpenAI from 'openai';
-import { loadSdk } from '../internal/sdk.js';
+import { lazyChatClient, loadSdk } from '../internal/sdk.js';
 
 /** What the model is told when `llmPrompt` is not set. The transcript follows in the user message. */
 export const DEFAULT_LLM_PROMPT = [
@@ -75,18 +74,8 @@ export type LlmOutcome = { text: string; note?: undefined } | { text?: undefined
 export function createLlmTidy(
   options: LlmOptions,
 ): (text: string, signal?: AbortSignal) => Promise<LlmOutcome> {
-  let client: Promise<OpenAI> | undefined;
-  const connect = () =>
-    (client ??= loadSdk().then(
-      (Sdk) =>
-        new Sdk({
-          apiKey: options.apiKey,
-          ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-          timeout: options.timeoutMs,
-          // a retry would spend the budget twice; the text goes on without the model instead
-          maxRetries: 0,
-        }),
-    ));
+  // no retry: the text goes on without the model instead
+  const connect = lazyChatClient(options);
   return async (text, signal) => {
     // the caller's cancel or the budget, whichever comes first, ends the request
     const limit = deadline(options.timeoutMs, signal);
