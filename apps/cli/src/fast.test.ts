@@ -38,6 +38,9 @@ describe('fastCommand: the argv forms the fast entry takes', () => {
     ['start'],
     ['finish'],
     ['cancel'],
+    ['edit'],
+    ['toggle', '--edit'],
+    ['start', '--edit'],
     ['status'],
     ['status', '--json'],
     ['status', '--format', 'waybar'],
@@ -56,6 +59,9 @@ describe('fastCommand: the argv forms the fast entry takes', () => {
     ['toggle', '--live'],
     ['start', '--help'],
     ['cancel', 'now'],
+    ['edit', '--wait'],
+    ['finish', '--edit'],
+    ['start', '--edit', '--edit'],
     ['status', '--follow'],
     ['status', '-f'],
     ['status', '--verbose'],
@@ -165,12 +171,18 @@ describe('the fast entry against the full command line', () => {
         await step(['toggle']),
         await step(['toggle']),
         await step(['finish']),
+        await step(['edit']),
+        await step(['cancel']),
+        await step(['start', '--edit']),
+        await step(['cancel']),
       ];
     };
     const fast = await steps({});
     const full = await steps(FULL);
     expect(fast).toEqual(full);
-    expect(fast.map((r) => r.code)).toEqual([0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1]);
+    expect(fast.map((r) => r.code)).toEqual([0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(fast[11]!.stdout).toMatch(/^Say what to change in the selection \(recording <id>;/);
+    expect(fast[13]).toEqual(fast[11]);
     expect(fast[0]!.stdout).toMatch(
       /^Service: Running \(Idle\)\n[^]*Last error: The recording held no speech/,
     );
