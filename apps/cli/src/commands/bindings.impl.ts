@@ -133,8 +133,8 @@ export async function applyGnomeShortcut(
       const removed = await removeGnomeShortcut(process.env, kind);
       say(
         removed
-          ? `  Removed the whis custom shortcut ${GNOME_SHORTCUTS[kind].name}.`
-          : `  There was no whis custom shortcut ${GNOME_SHORTCUTS[kind].name}.`,
+          ? `  Removed the whis custom shortcut "${GNOME_SHORTCUTS[kind].name}".`
+          : `  There was no whis custom shortcut "${GNOME_SHORTCUTS[kind].name}".`,
       );
     }
     return;
@@ -163,7 +163,7 @@ export async function applyGnomeShortcut(
     // the edit key turned off (or onto the hotkey's chord): its shortcut goes, the hotkey's stays
     for (const kind of GNOME_KINDS.filter((k) => !plan.shortcuts.some((s) => s.kind === k)))
       if (await removeGnomeShortcut(process.env, kind))
-        say(`  Removed the whis custom shortcut ${GNOME_SHORTCUTS[kind].name}: its key is off.`);
+        say(`  Removed the whis custom shortcut "${GNOME_SHORTCUTS[kind].name}": its key is off.`);
     say(
       `  Remove ${plan.shortcuts.length > 1 ? 'them' : 'it'} with \`whis setup --bindings remove\` (your other custom shortcuts are kept).`,
     );
