@@ -6,6 +6,8 @@ import {
   startTranscriptionServer,
   startVirtualMicrophone,
   synthesize,
+  startChatServer,
+  type ChatServer,
   type GnomeSession,
   type TranscriptionServer,
   type VirtualMicrophone,
@@ -19,13 +21,15 @@ import { CLI, createSandbox, type Sandbox } from './internal/harness.js';
 // offers a KDE-backed GlobalShortcuts that never fires on GNOME. gsd-media-keys runs the custom
 // shortcuts.
 const PHRASE = 'one two three four five';
-const { ctrl, shift, alt, r, s: S, tab, space, escape } = KEYSYMS;
+const { ctrl, shift, alt, r, e, s: S, tab, space, escape } = KEYSYMS;
 const LIST_KEY = 'custom-keybindings';
 const SCHEMA = 'org.gnome.settings-daemon.plugins.media-keys';
 const PREFIX = '/org/gnome/settings-daemon/plugins/media-keys/custom-keybindings';
+const MINE = `${PREFIX}/custom0/`;
 let gnome: GnomeSession;
 let mic: VirtualMicrophone;
 let server: TranscriptionServer;
+let chat: ChatServer;
 let phraseWav: string;
 let sandbox: Sandbox | undefined;
 /** What the transcription server answers next instead of recognising the speech (once). */
@@ -42,10 +46,12 @@ beforeAll(async () => {
       ? recognizeUpload(request)
       : { status: 200, body: JSON.stringify({ text }) };
   });
+  chat = await startChatServer();
   phraseWav = join(gnome.directory, 'phrase.wav');
   await synthesize(PHRASE, phraseWav);
 }, 120_000);
 afterAll(async () => {
+  await chat?.close();
   await server?.close();
   await mic?.stop();
   await gnome?.stop();
@@ -77,37 +83,66 @@ async function newSandbox(): Promise<Sandbox> {
 const recording = (x: Record<string, unknown>) => x.state === 'recording' && x.recording !== null;
 const custom = (path: string, key: string) =>
   gnome.gsettings('get', `${SCHEMA}.custom-keybinding:${path}`, key).then((v) => v.trim());
+const customList = () => gnome.gsettings('get', SCHEMA, LIST_KEY).then((v) => v.trim());
+
+// the user's own custom shortcut, which must stay
+async function userShortcut(): Promise<void> {
+  await gnome.gsettings('set', SCHEMA, LIST_KEY, `['${MINE}']`);
+  await gnome.gsettings('set', `${SCHEMA}.custom-keybinding:${MINE}`, 'name', 'Terminal');
+  await gnome.gsettings('set', `${SCHEMA}.custom-keybinding:${MINE}`, 'command', 'true');
+  await gnome.gsettings('set', `${SCHEMA}.custom-keybinding:${MINE}`, 'binding', '<Super>t');
+}
+
+async function setup(s: Sandbox, mode = 'write'): Promise<string> {
+  const setup = await s.whis(['setup', '--yes', '--no-test', '--bindings', mode], {
+    timeoutMs: 60_000,
+  });
+  expect(setup.code, setup.stderr).toBe(0);
+  return setup.stdout;
+}
+
+type Checks = Array<{ name: string; ok: boolean; detail: string; fix?: string }>;
+async function doctorChecks(s: Sandbox): Promise<Checks> {
+  return (
+    JSON.parse((await s.whis(['doctor', '--json'], { timeoutMs: 60_000 })).stdout) as {
+      checks: Checks;
+    }
+  ).checks;
+}
+
+async function config(s: Sandbox, ...args: string[]): Promise<void> {
+  const set = await s.whis(['config', ...args]);
+  expect(set.code, set.stderr).toBe(0);
+}
 
 describe('GNOME 43 Wayland: no usable GlobalShortcuts, the key is a custom shortcut that runs whis toggle', () => {
-  it('whis setup writes the custom shortcut (once, beside the user own), doctor checks it, the service runs without a key of its own, and the key records', async () => {
+  it('whis setup writes the custom shortcuts (once, beside the user own: the hotkey and the edit key), doctor checks them, the service runs without a key of its own, and the key records', async () => {
     const s = await newSandbox();
-    // the user's own custom shortcut, which must stay
-    const mine = `${PREFIX}/custom0/`;
-    await gnome.gsettings('set', SCHEMA, LIST_KEY, `['${mine}']`);
-    await gnome.gsettings('set', `${SCHEMA}.custom-keybinding:${mine}`, 'name', 'Terminal');
-    await gnome.gsettings('set', `${SCHEMA}.custom-keybinding:${mine}`, 'command', 'true');
-    await gnome.gsettings('set', `${SCHEMA}.custom-keybinding:${mine}`, 'binding', '<Super>t');
+    await userShortcut();
 
     for (let round = 0; round < 2; round++) {
-      const setup = await s.whis(['setup', '--yes', '--no-test', '--bindings', 'write'], {
-        timeoutMs: 60_000,
-      });
-      expect(setup.code, setup.stderr).toBe(0);
-      expect(setup.stdout).toMatch(/GNOME.*custom shortcut/);
-      expect(setup.stdout).toMatch(/push-to-talk needs GNOME 48/i);
+      const out = await setup(s);
+      expect(out).toMatch(/GNOME.*custom shortcut/);
+      expect(out).toMatch(/push-to-talk needs GNOME 48/i);
     }
-    const list = await gnome.gsettings('get', SCHEMA, LIST_KEY);
-    expect(list.trim()).toBe(`['${mine}', '${PREFIX}/whis/']`);
+    expect(await customList()).toBe(`['${MINE}', '${PREFIX}/whis/', '${PREFIX}/whis-edit/']`);
     expect(await custom(`${PREFIX}/whis/`, 'binding')).toBe("'<Control><Shift>r'");
     expect(await custom(`${PREFIX}/whis/`, 'command')).toBe(`'${process.execPath} ${CLI} toggle'`);
-    expect(await custom(mine, 'binding')).toBe("'<Super>t'");
+    expect(await custom(`${PREFIX}/whis-edit/`, 'name')).toBe("'whis: edit the selection'");
+    expect(await custom(`${PREFIX}/whis-edit/`, 'binding')).toBe("'<Control><Alt><Shift>e'");
+    expect(await custom(`${PREFIX}/whis-edit/`, 'command')).toBe(
+      `'${process.execPath} ${CLI} edit'`,
+    );
+    expect(await custom(MINE, 'binding')).toBe("'<Super>t'");
 
-    const doctor = JSON.parse(
-      (await s.whis(['doctor', '--json'], { timeoutMs: 60_000 })).stdout,
-    ) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
-    expect(doctor.checks.find((c) => c.name === 'GNOME custom shortcut')).toMatchObject({
+    const checks = await doctorChecks(s);
+    expect(checks.find((c) => c.name === 'GNOME custom shortcut')).toMatchObject({
       ok: true,
       detail: expect.stringMatching(/Ctrl\+Shift\+R runs whis toggle/i),
+    });
+    expect(checks.find((c) => c.name === 'GNOME custom shortcut (edit key)')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/ctrl\+alt\+shift\+e runs whis edit/i),
     });
 
     await s.listen();
@@ -121,6 +156,67 @@ describe('GNOME 43 Wayland: no usable GlobalShortcuts, the key is a custom short
     await mic.play(phraseWav);
     await gnome.keys.tap(ctrl, shift, r);
     expect(await s.transcript(1)).toBe(PHRASE);
+  }, 180_000);
+
+  it('the edit key: its custom shortcut starts an edit; a stale one is reported; editHotkey none and setup remove it alone; remove takes both', async () => {
+    const s = await newSandbox();
+    await userShortcut();
+    // an edit needs a chat model to start
+    await config(s, 'set', 'llmBaseURL', chat.baseURL);
+    await config(s, 'set', 'llmModel', 'test-editor');
+    try {
+      const written = await setup(s);
+      expect(written).toMatch(/runs `whis toggle`, the edit key another that runs `whis edit`/);
+      expect(written).toMatch(/<Control><Alt><Shift>e runs .* edit\n/);
+      const printed = await setup(s, 'print');
+      expect(printed).toContain(
+        `gsettings set ${SCHEMA}.custom-keybinding:${PREFIX}/whis-edit/ binding '<Control><Alt><Shift>e'`,
+      );
+      await s.listen();
+      await s.waitForStatus((x) => x.state === 'idle');
+      await gnome.keys.tap(ctrl, alt, shift, e);
+      const started = await s.waitForStatus(recording);
+      expect(started.recording).toMatchObject({ action: 'edit' });
+      expect((await s.whis(['cancel'])).code).toBe(0);
+      await s.waitForStatus((x) => x.state === 'idle');
+
+      // another edit key in the settings: the shortcut GNOME holds is stale, setup is the fix
+      await config(s, 'set', 'editHotkey', 'ctrl+alt+shift+y');
+      const stale = (await doctorChecks(s)).find(
+        (c) => c.name === 'GNOME custom shortcut (edit key)',
+      );
+      expect(stale).toMatchObject({ ok: false, fix: expect.stringMatching(/whis setup/) });
+      expect((await doctorChecks(s)).find((c) => c.name === 'GNOME custom shortcut')).toMatchObject(
+        { ok: true },
+      );
+
+      // the edit key off: the entry left behind is reported, and setup removes it and nothing else
+      await config(s, 'set', 'editHotkey', 'none');
+      expect(
+        (await doctorChecks(s)).find((c) => c.name === 'GNOME custom shortcut (edit key)'),
+      ).toMatchObject({ ok: false, fix: expect.stringMatching(/whis setup/) });
+      await setup(s);
+      expect(await customList()).toBe(`['${MINE}', '${PREFIX}/whis/']`);
+      expect(await custom(`${PREFIX}/whis-edit/`, 'command')).toBe("''");
+      expect(await custom(`${PREFIX}/whis/`, 'command')).toBe(
+        `'${process.execPath} ${CLI} toggle'`,
+      );
+      expect(await custom(MINE, 'binding')).toBe("'<Super>t'");
+      const checks = await doctorChecks(s);
+      expect(checks.find((c) => c.name === 'GNOME custom shortcut')).toMatchObject({ ok: true });
+      expect(checks.find((c) => c.name === 'GNOME custom shortcut (edit key)')).toBeUndefined();
+
+      // back on, then `--bindings remove`: both of whis's entries go, the user's stays
+      await config(s, 'unset', 'editHotkey');
+      await setup(s);
+      expect(await customList()).toBe(`['${MINE}', '${PREFIX}/whis/', '${PREFIX}/whis-edit/']`);
+      await setup(s, 'remove');
+      expect(await customList()).toBe(`['${MINE}']`);
+      expect(await custom(MINE, 'binding')).toBe("'<Super>t'");
+    } finally {
+      for (const key of ['editHotkey', 'llmBaseURL', 'llmModel'])
+        await s.whis(['config', 'unset', key]);
+    }
   }, 180_000);
 
   it('an explicit portal backend on GNOME 43 says the KDE-backed GlobalShortcuts cannot work here', async () => {

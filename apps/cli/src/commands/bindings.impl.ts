@@ -11,6 +11,7 @@ import {
   writeBindings,
   type Compositor,
 } from '../bindings.js';
+import type { GnomeShortcutKind, PlannedGnomeKey } from '../gnome-shortcut.js';
 import { loadPackage } from '../lazy.js';
 import type { Check } from './doctor.impl.js';
 
@@ -70,16 +71,22 @@ export async function planBindings(
   };
 }
 
-/** The GNOME custom shortcut whis would write (GNOME 47 and older: no GlobalShortcuts portal). */
+/** The GNOME custom shortcuts whis would write (GNOME 47 and older: no GlobalShortcuts portal). */
 export interface PlannedGnomeShortcut {
   shell: string;
-  hotkey: string;
-  binding: string;
-  command: string;
   pushToTalk: boolean;
+  /** The hotkey's, then the edit key's when the edit key is on. */
+  shortcuts: PlannedGnomeKey[];
+  note?: string;
 }
 
-/** The GNOME custom shortcut for `settings`, or undefined unless the session is GNOME 47 or older. */
+const GNOME_KINDS: GnomeShortcutKind[] = ['dictate', 'edit'];
+const GNOME_CHECK: Record<GnomeShortcutKind, string> = {
+  dictate: 'GNOME custom shortcut',
+  edit: 'GNOME custom shortcut (edit key)',
+};
+
+/** The GNOME custom shortcuts for `settings`, or undefined unless the session is GNOME 47 or older. */
 export async function planGnomeShortcut(
   settings: Settings,
   env: NodeJS.ProcessEnv = process.env,
@@ -89,100 +96,139 @@ export async function planGnomeShortcut(
     await loadPackage<typeof import('@whis/hotkey')>('@whis/hotkey');
   const shell = await gnomeWithoutGlobalShortcuts(env);
   if (!shell) return undefined;
-  const { parseHotkey } =
-    await loadPackage<typeof import('@whis/hotkey/spec')>('@whis/hotkey/spec');
-  const { gnomeAccelerator, gnomeCommand } = await import('../gnome-shortcut.js');
-  const hotkey = settings.hotkey ?? 'ctrl+shift+r';
+  const { gnomeShortcutsFor } = await import('../gnome-shortcut.js');
+  const editHotkey = editHotkeyOf(settings);
   return {
     shell,
-    hotkey,
-    binding: gnomeAccelerator(parseHotkey(hotkey)),
-    command: gnomeCommand([...whisItself(), 'toggle']),
     pushToTalk: settings.pushToTalk ?? false,
+    ...gnomeShortcutsFor(
+      { hotkey: settings.hotkey ?? 'ctrl+shift+r', ...(editHotkey ? { editHotkey } : {}) },
+      whisItself(),
+    ),
   };
 }
 
 const PRESSES_ONLY =
   'GNOME binds presses only: push-to-talk needs GNOME 48+ (or X11); the key toggles a recording.';
 
-/** What `whis setup` does with the GNOME custom shortcut: writes it (gsettings), prints it, or removes it. */
+/**
+ * What `whis setup` does with the GNOME custom shortcuts: writes them (gsettings; whis's edit
+ * shortcut is removed when the edit key is off), prints them, or removes both.
+ */
 export async function applyGnomeShortcut(
   plan: PlannedGnomeShortcut,
   mode: 'write' | 'print' | 'remove',
   say: (line?: string) => void,
 ): Promise<void> {
-  const { writeGnomeShortcut, removeGnomeShortcut, GNOME_SHORTCUT_PATH } =
+  const { writeGnomeShortcut, removeGnomeShortcut, GNOME_SHORTCUTS } =
     await import('../gnome-shortcut.js');
+  const edit = plan.shortcuts.some((s) => s.kind === 'edit')
+    ? ', the edit key another that runs `whis edit`'
+    : '';
   say(
-    `  GNOME ${plan.shell} has no GlobalShortcuts portal: the hotkey is a GNOME custom shortcut (Settings > Keyboard > Custom Shortcuts) that runs \`whis toggle\`; \`whis listen\` listens for no key of its own.`,
+    `  GNOME ${plan.shell} has no GlobalShortcuts portal: the hotkey is a GNOME custom shortcut (Settings > Keyboard > Custom Shortcuts) that runs \`whis toggle\`${edit}; \`whis listen\` listens for no key of its own.`,
   );
   if (mode === 'remove') {
-    const removed = await removeGnomeShortcut(process.env);
-    say(removed ? '  Removed the whis custom shortcut.' : '  There was no whis custom shortcut.');
+    for (const kind of GNOME_KINDS) {
+      const removed = await removeGnomeShortcut(process.env, kind);
+      say(
+        removed
+          ? `  Removed the whis custom shortcut "${GNOME_SHORTCUTS[kind].name}".`
+          : `  There was no whis custom shortcut "${GNOME_SHORTCUTS[kind].name}".`,
+      );
+    }
     return;
   }
   if (mode === 'print') {
-    say(`  Add it in Settings > Keyboard > Custom Shortcuts, or run:`);
+    say(`  Add them in Settings > Keyboard > Custom Shortcuts, or run:`);
+    for (const { kind, command, binding } of plan.shortcuts) {
+      const entry = `org.gnome.settings-daemon.plugins.media-keys.custom-keybinding:${GNOME_SHORTCUTS[kind].path}`;
+      say(`    gsettings set ${entry} name '${GNOME_SHORTCUTS[kind].name}'`);
+      say(`    gsettings set ${entry} command "${command}"`);
+      say(`    gsettings set ${entry} binding '${binding}'`);
+    }
     say(
-      `    gsettings set org.gnome.settings-daemon.plugins.media-keys.custom-keybinding:${GNOME_SHORTCUT_PATH} command "${plan.command}"`,
+      `    (and add ${plan.shortcuts.map((s) => GNOME_SHORTCUTS[s.kind].path).join(' and ')} to org.gnome.settings-daemon.plugins.media-keys custom-keybindings)`,
     );
-    say(
-      `    gsettings set org.gnome.settings-daemon.plugins.media-keys.custom-keybinding:${GNOME_SHORTCUT_PATH} binding '${plan.binding}'`,
-    );
-    say(
-      `    (and add ${GNOME_SHORTCUT_PATH} to org.gnome.settings-daemon.plugins.media-keys custom-keybindings)`,
-    );
-    say('  (`whis setup --bindings write` writes it for you.)');
+    say('  (`whis setup --bindings write` writes them for you.)');
   } else {
-    const changed = await writeGnomeShortcut(process.env, plan);
+    for (const shortcut of plan.shortcuts) {
+      const changed = await writeGnomeShortcut(process.env, shortcut);
+      say(
+        changed
+          ? `  Wrote the GNOME custom shortcut: ${shortcut.binding} runs ${shortcut.command}`
+          : `  The GNOME custom shortcut is already there: ${shortcut.binding} runs ${shortcut.command}`,
+      );
+    }
+    // the edit key turned off (or onto the hotkey's chord): its shortcut goes, the hotkey's stays
+    for (const kind of GNOME_KINDS.filter((k) => !plan.shortcuts.some((s) => s.kind === k)))
+      if (await removeGnomeShortcut(process.env, kind))
+        say(`  Removed the whis custom shortcut "${GNOME_SHORTCUTS[kind].name}": its key is off.`);
     say(
-      changed
-        ? `  Wrote the GNOME custom shortcut: ${plan.binding} runs ${plan.command}`
-        : `  The GNOME custom shortcut is already there: ${plan.binding} runs ${plan.command}`,
+      `  Remove ${plan.shortcuts.length > 1 ? 'them' : 'it'} with \`whis setup --bindings remove\` (your other custom shortcuts are kept).`,
     );
-    say('  Remove it with `whis setup --bindings remove` (your other custom shortcuts are kept).');
   }
+  if (plan.note) say(`  ${plan.note}`);
   if (plan.pushToTalk) say(`  ${PRESSES_ONLY}`);
   else say('  Push-to-talk needs GNOME 48+ (or X11): GNOME binds presses only.');
 }
 
-/** Doctor's check of the GNOME custom shortcut (GNOME 47 and older). */
+/**
+ * Doctor's checks of the GNOME custom shortcuts (GNOME 47 and older): each planned one is there as
+ * planned, and none is left for a key that is off.
+ */
 export async function checkGnomeShortcut(settings: Settings): Promise<Check[]> {
   const plan = await planGnomeShortcut(settings).catch(() => undefined);
   if (!plan) return [];
   const { readGnomeShortcut } = await import('../gnome-shortcut.js');
-  const name = 'GNOME custom shortcut';
-  const now = await readGnomeShortcut(process.env).catch((err: Error) => err);
-  if (now instanceof Error)
-    return [
-      {
-        name,
-        ok: false,
-        required: false,
-        detail: now.message,
-        fix: 'Install gsettings (libglib2.0-bin).',
-      },
-    ];
-  if (now.listed && now.command === plan.command && now.binding === plan.binding)
-    return [
-      {
-        name,
-        ok: true,
-        required: false,
-        detail: `${plan.hotkey} runs whis toggle (GNOME ${plan.shell}: no GlobalShortcuts portal; presses only, push-to-talk needs GNOME 48+ or X11)`,
-      },
-    ];
-  return [
-    {
-      name,
-      ok: false,
-      required: false,
-      detail: now.listed
-        ? `the whis custom shortcut runs \`${now.command}\` on ${now.binding || 'no key'}, not ${plan.binding}`
-        : `GNOME ${plan.shell} has no GlobalShortcuts portal, and no custom shortcut runs whis toggle`,
-      fix: '`whis setup --bindings write` writes it (Settings > Keyboard > Custom Shortcuts shows it).',
-    },
-  ];
+  const fix =
+    '`whis setup --bindings write` writes it (Settings > Keyboard > Custom Shortcuts shows it).';
+  const checks: Check[] = [];
+  for (const kind of GNOME_KINDS) {
+    const name = GNOME_CHECK[kind];
+    const now = await readGnomeShortcut(process.env, kind).catch((err: Error) => err);
+    if (now instanceof Error)
+      return [
+        {
+          name,
+          ok: false,
+          required: false,
+          detail: now.message,
+          fix: 'Install gsettings (libglib2.0-bin).',
+        },
+      ];
+    const want = plan.shortcuts.find((s) => s.kind === kind);
+    if (!want) {
+      if (now.listed)
+        checks.push({
+          name,
+          ok: false,
+          required: false,
+          detail: `the whis custom shortcut runs \`${now.command}\` on ${now.binding || 'no key'}, but the ${kind === 'edit' ? 'edit key' : 'hotkey'} is off`,
+          fix: '`whis setup --bindings write` removes it (your other custom shortcuts are kept).',
+        });
+      continue;
+    }
+    checks.push(
+      now.listed && now.command === want.command && now.binding === want.binding
+        ? {
+            name,
+            ok: true,
+            required: false,
+            detail: `${want.hotkey} runs whis ${want.verb} (GNOME ${plan.shell}: no GlobalShortcuts portal; presses only, push-to-talk needs GNOME 48+ or X11)`,
+          }
+        : {
+            name,
+            ok: false,
+            required: false,
+            detail: now.listed
+              ? `the whis custom shortcut runs \`${now.command}\` on ${now.binding || 'no key'}, not ${want.binding}`
+              : `GNOME ${plan.shell} has no GlobalShortcuts portal, and no custom shortcut runs whis ${want.verb}`,
+            fix,
+          },
+    );
+  }
+  return checks;
 }
 
 /** What `whis setup` does with the bindings: writes them into the compositor's file, or prints them. */

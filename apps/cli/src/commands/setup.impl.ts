@@ -173,7 +173,7 @@ export async function runSetup(args: SetupArgs): Promise<number> {
       let mode = args.bindings ?? (prompts ? undefined : 'print');
       if (mode === undefined && prompts) {
         mode = (await prompts.confirm({
-          message: `GNOME ${gnome.shell} has no GlobalShortcuts portal. Add a custom shortcut (${gnome.binding}) that runs whis toggle?`,
+          message: `GNOME ${gnome.shell} has no GlobalShortcuts portal. Add custom shortcuts (${gnome.shortcuts.map((k) => `${k.binding} runs whis ${k.verb}`).join(', ')})?`,
           default: true,
         }))
           ? 'write'

@@ -105,7 +105,7 @@ export const setupCommand: CommandModule<object, SetupArgs> = {
         type: 'string',
         choices: ['write', 'print', 'skip', 'remove'],
         describe:
-          'On sway, Hyprland, river and COSMIC: write the hotkey bindings into the compositor configuration, print them, or skip; on GNOME 47 and older the same for a custom shortcut that runs `whis toggle`, and remove takes it away (default: ask; print without a terminal)',
+          'On sway, Hyprland, river and COSMIC: write the hotkey bindings into the compositor configuration, print them, or skip; on GNOME 47 and older the same for custom shortcuts that run `whis toggle` and (the edit key) `whis edit`, and remove takes them away (default: ask; print without a terminal)',
       })
       .option('yes', {
         alias: 'y',
