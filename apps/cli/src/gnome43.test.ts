@@ -177,6 +177,11 @@ describe('GNOME 43 Wayland: no usable GlobalShortcuts, the key is a custom short
       await gnome.keys.tap(ctrl, alt, shift, e);
       const started = await s.waitForStatus(recording);
       expect(started.recording).toMatchObject({ action: 'edit' });
+      // status names the edit key and where it comes from
+      expect(started.edit).toMatchObject({
+        hotkey: 'ctrl+alt+shift+e',
+        hotkeyBinding: 'a GNOME custom shortcut, runs whis edit',
+      });
       expect((await s.whis(['cancel'])).code).toBe(0);
       await s.waitForStatus((x) => x.state === 'idle');
 

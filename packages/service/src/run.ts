@@ -3,7 +3,7 @@
 // instance and journal lock → service host → IPC server → signals.
 import { createRequire } from 'node:module';
 import { ExitCode, exitCodeFor, isWaylandSession } from '@whis/contracts';
-import { ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
+import { editHotkeyOf, ensurePrivateDir, readSettings, resolvePaths } from '@whis/config';
 import {
   acquireInstance,
   createJournal,
@@ -108,6 +108,14 @@ async function serve(argv: string[], terminal: TerminalOutput | undefined): Prom
         }
       : {}),
   });
+
+  // on GNOME 47 and older the edit key is the second custom shortcut `whis setup` writes too
+  if (gnomeShortcut && parts.edit)
+    parts.edit = {
+      ...parts.edit,
+      hotkey: editHotkeyOf(settings) ?? null,
+      key: () => ({ binding: 'a GNOME custom shortcut, runs whis edit' }),
+    };
 
   // 4. the single instance comes first, so a second `whis listen` exits before touching anything;
   // then the journal's one owner: a second service on the same data directory (another runtime
