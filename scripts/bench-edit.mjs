@@ -3,15 +3,17 @@
 // output into a GTK entry whose text is selected), in one run:
 //  1. the edit key's press → `state: recording` at a subscriber, and → the selection kept in the
 //     journal (the mtime of the recording's selection.json), with `editSelection primary` and
-//     `copy`; then the in-process read alone (`packages/output/bench/selection.mjs`)
+//     `copy`; the read's own time as the service logs it at debug level; then the in-process read
+//     alone (`packages/output/bench/selection.mjs`)
 //  2. stop (the second press) → the answer in the entry, split into transcription (→ the chat
 //     request), model (→ its answer) and output (→ the service idle again), against a plain
 //     dictation (ctrl+shift+r, the same phrase, the same service, interleaved): edit / dictation
 //  3. the idle service's memory (every process) with edit by voice off (`editHotkey none`, no
-//     `llmBaseURL`) and on (the default edit key, `llmBaseURL` set), 5 s after start, 3 starts each
+//     `llmBaseURL`), with the edit key alone, and on (the default edit key, `llmBaseURL` set), 5 s
+//     after its keys are grabbed, 3 starts each
 // Usage: npm run bench:edit-service   [N=10] [STARTS=3]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -91,7 +93,7 @@ try {
   );
 
   /** A whisd in a directory of its own, with `settings`; resolves once its keys are grabbed. */
-  async function startService(name, settings) {
+  async function startService(name, settings, { logLevel = 'info' } = {}) {
     const dir = join(root, name);
     mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 });
     mkdirSync(join(dir, 'config', 'whis'), { recursive: true });
@@ -106,7 +108,7 @@ try {
       OPENAI_API_KEY: 'sk-bench',
       // pocketsphinx on a shared machine: a slow self-hosted server, given the time one is given
       WHIS_UPLOAD_TIMEOUT_SCALE: '6',
-      WHIS_LOG_LEVEL: process.env.WHIS_LOG_LEVEL ?? 'info',
+      WHIS_LOG_LEVEL: logLevel,
       WHIS_RUNTIME_DIR: join(dir, 'run'),
       XDG_CONFIG_HOME: join(dir, 'config'),
       XDG_DATA_HOME: join(dir, 'data'),
@@ -163,6 +165,7 @@ try {
     return {
       pid: child.pid,
       recordings: join(dir, 'data', 'whis', 'recordings'),
+      log: join(dir, 'state', 'whis', 'whisd.log'),
       events,
       next,
       async stop() {
@@ -241,11 +244,12 @@ try {
   // 1 and 2: per mode, one service; edits and dictations in turns, the order alternating
   const results = {};
   for (const mode of ['primary', 'copy']) {
-    const service = await startService(`edit-${mode}`, {
-      llmBaseURL: chat.baseURL,
-      llmModel: 'test-editor',
-      editSelection: mode,
-    });
+    // at debug level the selection reader logs how long each read took (`selection read`, ms)
+    const service = await startService(
+      `edit-${mode}`,
+      { llmBaseURL: chat.baseURL, llmModel: 'test-editor', editSelection: mode },
+      { logLevel: 'debug' },
+    );
     await copyToClipboard(USER_CLIPBOARD, { env: x.env });
     const edits = [];
     const dictations = [];
@@ -267,7 +271,13 @@ try {
       }
     }
     await service.stop();
-    results[mode] = { edits, dictations };
+    // the reads of the counted edits: the last N the log has
+    const reads = readFileSync(service.log, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"selection read"'))
+      .map((line) => JSON.parse(line).ms)
+      .slice(-N);
+    results[mode] = { edits, dictations, reads };
   }
 
   const f = (a) => (a.length === 0 ? 'n/a' : `${median(a).toFixed(0)} / ${worst(a).toFixed(0)} ms`);
@@ -276,15 +286,18 @@ try {
   const pasted = (r) => r.text === INSTRUCTION;
 
   console.log(`\n1. Edit key press → the service, ${N} edits each (median / worst):`);
-  console.log(`   ${''.padEnd(52)}${'primary'.padEnd(22)}copy`);
+  console.log(`   ${''.padEnd(52)}${'primary'.padEnd(21)}copy`);
   const row1 = (label, part) =>
     console.log(
-      `   ${label.padEnd(52)}${f(of(results.primary.edits, part)).padEnd(22)}${f(of(results.copy.edits, part))}`,
+      `   ${label.padEnd(52)}${f(of(results.primary.edits, part)).padEnd(21)}${f(of(results.copy.edits, part))}`,
     );
   row1('press → state recording (what the user waits for)', (r) => r.recording - r.press);
   row1('press → selection kept (selection.json mtime)', (r) => r.kept - r.press);
   console.log(
-    `   ${'dictation key, same runs: press → recording'.padEnd(52)}${f(of(results.primary.dictations, (r) => r.recording - r.press)).padEnd(22)}${f(of(results.copy.dictations, (r) => r.recording - r.press))}`,
+    `   ${'the read itself, as the service logs it (debug)'.padEnd(52)}${f(results.primary.reads).padEnd(21)}${f(results.copy.reads)}`,
+  );
+  console.log(
+    `   ${'dictation key, same runs: press → recording'.padEnd(52)}${f(of(results.primary.dictations, (r) => r.recording - r.press)).padEnd(21)}${f(of(results.copy.dictations, (r) => r.recording - r.press))}`,
   );
 
   // the in-process read alone, on its own Xvfb: the output package's bench, as it is
@@ -309,21 +322,24 @@ try {
   console.log(
     `\n2. Stop (second press) → text in the entry, ${N} each, interleaved (median / worst):`,
   );
+  // each mode's edits beside the dictations of the same service, recorded in turns with them
   const columns = [
     ['edit, primary', results.primary.edits],
+    ['dictation (its run)', results.primary.dictations],
     ['edit, copy', results.copy.edits],
-    ['dictation', [...results.primary.dictations, ...results.copy.dictations]],
+    ['dictation (its run)', results.copy.dictations],
   ];
-  console.log(`   ${''.padEnd(52)}${columns.map(([name]) => name.padEnd(22)).join('')}`);
+  console.log(`   ${''.padEnd(52)}${columns.map(([name]) => name.padEnd(21)).join('')}`);
   const row2 = (label, part, only) =>
     console.log(
       `   ${label.padEnd(52)}${columns
         .map(([name, rounds]) =>
-          (only && !only.includes(name) ? '—' : f(of(rounds, part))).padEnd(22),
+          (only && !only.includes(name) ? '—' : f(of(rounds, part))).padEnd(21),
         )
         .join('')}`,
     );
   const EDITS = ['edit, primary', 'edit, copy'];
+  const DICTATIONS = ['dictation (its run)'];
   row2('transcription: stop → chat request received', (r) => r.request?.at - r.stop, EDITS);
   row2('  of which stop → upload received', (r) => r.upload?.at - r.stop);
   row2('  of which the recogniser (pocketsphinx)', (r) => r.upload?.answeredAt - r.upload?.at);
@@ -331,19 +347,25 @@ try {
   row2('model: chat request → answer sent', (r) => r.request?.answeredAt - r.request?.at, EDITS);
   row2('output: answer sent → idle', (r) => r.idle - r.request?.answeredAt, EDITS);
   row2('  of which answer → transcript event', (r) => r.transcript - r.request?.answeredAt, EDITS);
-  row2('dictation: recogniser → transcript event', (r) => r.transcript - r.upload?.answeredAt, [
-    'dictation',
-  ]);
+  row2(
+    'dictation: recogniser → transcript event',
+    (r) => r.transcript - r.upload?.answeredAt,
+    DICTATIONS,
+  );
   row2('transcript event → idle (the paste)', (r) => r.idle - r.transcript);
   row2('whole: stop → idle (text in the entry)', (r) => r.idle - r.stop);
-  const whole = (rounds) => median(rounds.map((r) => r.idle - r.stop));
-  const dictation = whole(columns[2][1]);
-  for (const [name, rounds] of columns.slice(0, 2))
+  const whole = (r) => r.idle - r.stop;
+  // the recogniser's time varies most on a loaded machine, and is the same work in both
+  const whis = (r) => r.idle - r.stop - (r.upload.answeredAt - r.upload.at);
+  for (const mode of ['primary', 'copy']) {
+    const { edits, dictations } = results[mode];
+    const ratio = (part) => (median(of(edits, part)) / median(of(dictations, part))).toFixed(2);
     console.log(
-      `   ${name} / dictation, stop → text delivered (medians): ${(whole(rounds) / dictation).toFixed(2)}×; without the recogniser: ${(median(of(rounds, (r) => r.idle - r.stop - (r.upload.answeredAt - r.upload.at))) / median(of(columns[2][1], (r) => r.idle - r.stop - (r.upload.answeredAt - r.upload.at)))).toFixed(2)}×`,
+      `   edit (${mode}) / dictation of its run, stop → text delivered, medians: ${ratio(whole)}×; without the recogniser's time: ${ratio(whis)}×`,
     );
+  }
   console.log(
-    `   selection replaced by the answer: primary ${results.primary.edits.filter(replaced).length}/${N}, copy ${results.copy.edits.filter(replaced).length}/${N}; dictations pasted: ${columns[2][1].filter(pasted).length}/${2 * N}`,
+    `   selection replaced by the answer: primary ${results.primary.edits.filter(replaced).length}/${N}, copy ${results.copy.edits.filter(replaced).length}/${N}; dictations pasted: ${[...results.primary.dictations, ...results.copy.dictations].filter(pasted).length}/${2 * N}`,
   );
   console.log(
     `   a slow edit model: not measured (the chat server's slow behaviour tidies, it does not edit)`,
@@ -358,27 +380,26 @@ try {
     await service.stop();
     return mb;
   };
-  const memory = { off: [], on: [] };
+  // `key`: the edit key grabbed, no chat model: where a difference comes from
+  const sides = {
+    off: { editHotkey: 'none' },
+    key: {},
+    on: { llmBaseURL: chat.baseURL, llmModel: 'test-editor' },
+  };
+  const memory = { off: [], key: [], on: [] };
   for (let i = 0; i < STARTS; i++) {
-    const order = i % 2 ? ['on', 'off'] : ['off', 'on'];
-    for (const side of order)
-      memory[side].push(
-        await idleRss(
-          `idle-${side}-${i}`,
-          side === 'off'
-            ? { editHotkey: 'none' }
-            : { llmBaseURL: chat.baseURL, llmModel: 'test-editor' },
-        ),
-      );
+    const order = i % 2 ? ['on', 'key', 'off'] : ['off', 'key', 'on'];
+    for (const side of order) memory[side].push(await idleRss(`idle-${side}-${i}`, sides[side]));
   }
   const mb = (a) => `${median(a).toFixed(1)} MB (${a.map((v) => v.toFixed(1)).join(', ')})`;
   console.log(
     `\n3. Idle service, every process, 5 s after its keys are grabbed, median of ${STARTS} interleaved starts:`,
   );
   console.log(`   edit by voice off (editHotkey none, no llmBaseURL)  ${mb(memory.off)}`);
+  console.log(`   the edit key alone (no llmBaseURL)                  ${mb(memory.key)}`);
   console.log(`   edit by voice on (edit key, llmBaseURL)             ${mb(memory.on)}`);
   console.log(
-    `   difference: ${(median(memory.on) - median(memory.off)).toFixed(1)} MB (${(median(memory.on) / median(memory.off)).toFixed(3)}×); goal: none`,
+    `   on − off: ${(median(memory.on) - median(memory.off)).toFixed(1)} MB (${(median(memory.on) / median(memory.off)).toFixed(3)}×), of which the edit key ${(median(memory.key) - median(memory.off)).toFixed(1)} MB and the chat model ${(median(memory.on) - median(memory.key)).toFixed(1)} MB; goal: none`,
   );
   console.log(`   load average ${load()} at the end`);
 } finally {
