@@ -5,40 +5,17 @@
 // Prints the median RSS of each side and the ratios (goal: the daemon ≤ 1.5× the bare server).
 // Usage: npm run bench:idle   [BASE=../whis-before] [ROUNDS=4]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { rss, treeRss } from './internal/process-tree.mjs';
 
 const root = mkdtempSync(join(tmpdir(), 'whis-bench-idle-'));
 const here = resolve(new URL('..', import.meta.url).pathname);
 const builds = { this: here, ...(process.env.BASE ? { base: resolve(process.env.BASE) } : {}) };
 const rounds = Number(process.env.ROUNDS ?? 4);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-
-const rss = (pid) => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-  } catch {
-    return 0; // gone meanwhile
-  }
-};
-function treeRss(pid) {
-  const children = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const pids = [pid];
-  for (let i = 0; i < pids.length; i++) pids.push(...(children.get(pids[i]) ?? []));
-  return pids.reduce((sum, p) => sum + rss(p), 0);
-}
 
 let n = 0;
 function sandbox() {

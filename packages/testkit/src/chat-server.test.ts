@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { answerEdit, editLikeAModel, readEditBlocks, WRITTEN_REPLY } from './chat-server.js';
+import {
+  answerEdit,
+  editLikeAModel,
+  readEditBlocks,
+  startChatServer,
+  WRITTEN_REPLY,
+} from './chat-server.js';
 
 describe("the chat server's edit model", () => {
   it.each([
@@ -48,5 +54,43 @@ describe("the chat server's edit model", () => {
         `<instruction-c>\nmake it formal\n</instruction-c>\n<selection-c>\nhey. ${hidden}\n</selection-c>`,
       ),
     ).toBe(`Hello. ${hidden}.`);
+  });
+});
+
+describe('the chat server', () => {
+  it('stamps each request with when it came in and when it was answered', async () => {
+    const server = await startChatServer({ kind: 'slow', delayMs: 50 });
+    try {
+      const before = performance.timeOrigin + performance.now();
+      const response = await fetch(`${server.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      await response.json();
+      const after = performance.timeOrigin + performance.now();
+      const [request] = server.requests;
+      // in, answered after the model's delay, then in the client's hands
+      expect(request!.at).toBeGreaterThanOrEqual(before);
+      expect(request!.answeredAt).toBeGreaterThan(request!.at);
+      expect(request!.answeredAt).toBeLessThanOrEqual(after);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('leaves a request that was never answered without an answer time', async () => {
+    const server = await startChatServer({ kind: 'hang-up' });
+    try {
+      await fetch(`${server.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hello' }] }),
+      }).catch(() => undefined);
+      expect(server.requests).toHaveLength(1);
+      expect(server.requests[0]!.answeredAt).toBeUndefined();
+    } finally {
+      await server.close();
+    }
   });
 });

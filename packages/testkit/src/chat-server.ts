@@ -13,6 +13,10 @@ export interface ChatRequest {
   edit: EditBlocks | undefined;
   temperature: number | undefined;
   authorization: string | undefined;
+  /** When the whole request had come in, in ms since the epoch (`performance.timeOrigin + performance.now()`). */
+  at: number;
+  /** When the answer was sent, on the same clock; undefined while unanswered or when none was sent. */
+  answeredAt?: number;
 }
 
 /**
@@ -297,6 +301,9 @@ function completion(
   });
 }
 
+// a wall clock with sub-millisecond steps, comparable with other processes' epoch times
+const stamp = () => performance.timeOrigin + performance.now();
+
 /** Starts the chat-completions server on 127.0.0.1. */
 export async function startChatServer(
   initial: ChatBehaviour = { kind: 'tidy' },
@@ -317,19 +324,22 @@ export async function startChatServer(
       };
       const user = [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
       const transcript = /<transcript>\n?([\s\S]*?)\n?<\/transcript>/.exec(user)?.[1] ?? user;
-      requests.push({
+      const request: ChatRequest = {
         model: body.model,
         messages: body.messages,
         transcript,
         edit: readEditBlocks(user),
         temperature: body.temperature,
         authorization: req.headers.authorization,
-      });
+        at: stamp(),
+      };
+      requests.push(request);
       const now = behaviour;
       const send = (status: number, payload: string) => {
         if (res.destroyed) return;
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(payload);
+        request.answeredAt = stamp();
       };
       switch (now.kind) {
         case 'tidy':
