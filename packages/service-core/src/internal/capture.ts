@@ -28,7 +28,7 @@ export interface CurrentRecording {
   /** What it is for: dictation, or an instruction that edits `selection`. */
   readonly action: RecordingAction;
   /** An edit's selection, read at the press. */
-  readonly selection?: Promise<Selection>;
+  selection?: Promise<Selection>;
 }
 
 export interface CaptureContext {
@@ -101,8 +101,6 @@ export class CaptureLifecycle {
       this.ctx.afterCapture?.();
       throw err;
     }
-    // the selection of the window the key was pressed in, read before anything else takes focus
-    const selection = action === 'edit' ? edit!.begin(created.id) : undefined;
     const startCue = (await prelude)?.startCue;
     const recording: CurrentRecording = {
       ...created,
@@ -110,7 +108,6 @@ export class CaptureLifecycle {
       level: null,
       dropped: false,
       action,
-      ...(selection ? { selection } : {}),
       capture: audio.start({
         directory: created.directory,
         ...(startCue ? { startCue } : {}),
@@ -123,6 +120,10 @@ export class CaptureLifecycle {
       }),
     };
     this.current = recording;
+    // the selection of the window the key was pressed in, read while the microphone opens (its
+    // tool's start is not on the way to the first sample)
+    const selection = action === 'edit' ? edit!.begin(created.id) : undefined;
+    if (selection) recording.selection = selection;
     let capture: Capture;
     try {
       capture = await recording.capture;
