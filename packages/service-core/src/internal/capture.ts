@@ -120,10 +120,6 @@ export class CaptureLifecycle {
       }),
     };
     this.current = recording;
-    // the selection of the window the key was pressed in, read while the microphone opens (its
-    // tool's start is not on the way to the first sample)
-    const selection = action === 'edit' ? edit!.begin(created.id) : undefined;
-    if (selection) recording.selection = selection;
     let capture: Capture;
     try {
       capture = await recording.capture;
@@ -145,7 +141,16 @@ export class CaptureLifecycle {
       if (!recording.dropped) this.ctx.onChunk(recording, chunk);
     });
     capture.onError((err) => this.ctx.onFailure(recording, err));
-    selection?.catch((err: Error) => this.ctx.onSelectionFailed?.(recording, err));
+    if (action === 'edit') {
+      // the selection of the window the key was pressed in, read once the recording runs and
+      // has been announced: starting its tool is not on the way to the first sample
+      const selection = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+        // discarded meanwhile (a cancel at once): nothing to read for
+        recording.dropped ? { text: '', source: 'primary' as const } : edit!.begin(recording.id),
+      );
+      recording.selection = selection;
+      selection.catch((err: Error) => this.ctx.onSelectionFailed?.(recording, err));
+    }
   }
 
   /** Ends the recording in progress; resolves with its id and a promise of the finished audio. */
