@@ -82,6 +82,26 @@ describe('a real capture through the virtual microphone', () => {
     expect((await recognize(result.chunks[0]!.path)).split(' ').at(-1)).toBe('five');
   }, 60_000);
 
+  it('a process that falls behind loses no audio: stop() waits while the backlog comes in', async () => {
+    const directory = join(dir, 'behind');
+    await (await import('node:fs/promises')).mkdir(directory);
+    // as on a loaded machine: each read costs half its length to process, so a backlog drains slowly
+    const slow = () => {
+      const until = performance.now() + 10;
+      while (performance.now() < until);
+    };
+    const capture = await createMicrophone({ onFrame: slow }).start({ directory });
+    const playing = mic.play(phrase);
+    await expect.poll(() => capture.stats.startLagMs, { timeout: 10_000 }).toBeDefined();
+    // and this thread runs nothing else for a second and a half while the phrase plays
+    const busyUntil = performance.now() + 1500;
+    while (performance.now() < busyUntil);
+    await playing;
+    const result = await capture.stop();
+    expect(capture.stats.tailComplete).toBe(true);
+    expect(await recognize(result.chunks[0]!.path)).toBe('one two three four five');
+  }, 60_000);
+
   it('kept open: a recording begins with the half second before start(), so a word spoken as the key goes down is kept', async () => {
     const source = createMicrophone({ keepOpen: true });
     try {

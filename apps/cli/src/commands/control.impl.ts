@@ -91,24 +91,28 @@ async function waitForTranscript(
 }
 
 // A start answers once the microphone delivers, and a finish once the capture is closed: on a busy
-// machine that takes longer than a status answer, and a key press is better late than refused.
+// machine that takes longer than a status answer, and a key press is better late than refused. The
+// connection gets the same time: a service starved for a few seconds answers its greeting late too.
 const CHANGE_TIMEOUT_MS = 15_000;
 
 export async function runControl(verb: ControlVerb, args: ControlArgs): Promise<number> {
   const edit = verb === 'edit' || args.edit === true;
-  return withDaemon(async (client) => {
-    const options = { timeoutMs: CHANGE_TIMEOUT_MS };
-    const act = () =>
-      verb === 'toggle' || verb === 'edit'
-        ? client.request('toggle', edit ? { action: 'edit' } : undefined, options)
-        : verb === 'start'
-          ? client.request('start', edit ? { action: 'edit' } : undefined, options)
-          : client.request(verb, undefined, options);
-    // a cancelled recording has no transcript to wait for
-    if ((args.wait || args.live) && verb !== 'cancel')
-      return waitForTranscript(client, act, args.live ?? false, edit);
-    const result = await act();
-    process.stdout.write(`${describe(verb === 'edit' ? 'toggle' : verb, result, edit)}\n`);
-    return ExitCode.Ok;
-  });
+  return withDaemon(
+    async (client) => {
+      const options = { timeoutMs: CHANGE_TIMEOUT_MS };
+      const act = () =>
+        verb === 'toggle' || verb === 'edit'
+          ? client.request('toggle', edit ? { action: 'edit' } : undefined, options)
+          : verb === 'start'
+            ? client.request('start', edit ? { action: 'edit' } : undefined, options)
+            : client.request(verb, undefined, options);
+      // a cancelled recording has no transcript to wait for
+      if ((args.wait || args.live) && verb !== 'cancel')
+        return waitForTranscript(client, act, args.live ?? false, edit);
+      const result = await act();
+      process.stdout.write(`${describe(verb === 'edit' ? 'toggle' : verb, result, edit)}\n`);
+      return ExitCode.Ok;
+    },
+    { timeoutMs: CHANGE_TIMEOUT_MS },
+  );
 }

@@ -13,6 +13,11 @@ interface DeviceTiming {
   /** Reads handed over together, as a device with large buffers does. */
   burst?: number;
   silent?: boolean;
+  /**
+   * The reader stalls (this process starved): reads captured from `atMs` after start are handed
+   * over no earlier than `atMs + forMs`, then `catchUp` times faster than real time until caught up.
+   */
+  stall?: { atMs: number; forMs: number; catchUp: number };
 }
 
 /** A device that captures in real time and hands its 20 ms reads over as `timing` says. */
@@ -26,13 +31,23 @@ function device(timing: DeviceTiming) {
       if (timing.silent) return;
       const began = performance.now() + (timing.startMs ?? 0);
       let captured = 0;
+      // when the stalled reader hands over its next read
+      let handOver = 0;
       const tick = () => {
-        const done = Math.floor((((performance.now() - began) / 1000) * RATE) / PERIOD);
+        const now = performance.now();
+        const done = Math.floor((((now - began) / 1000) * RATE) / PERIOD);
         const burst = timing.burst ?? 1;
         while (done - captured >= burst) {
           const reads = Buffer.alloc(PERIOD * 2 * burst);
           captured += burst;
-          timers.push(setTimeout(() => events.emit('data', reads), timing.latencyMs ?? 0));
+          let delay = timing.latencyMs ?? 0;
+          const { stall } = timing;
+          if (stall && now - began >= stall.atMs) {
+            const spacing = (PERIOD / RATE) * 1000 * (burst / stall.catchUp);
+            handOver = Math.max(handOver + spacing, began + stall.atMs + stall.forMs, now + delay);
+            delay = handOver - now;
+          }
+          timers.push(setTimeout(() => events.emit('data', reads), delay));
         }
         timers.push(setTimeout(tick, 2));
       };
@@ -98,6 +113,17 @@ describe('the sample clock decides when the audio up to stop has arrived', () =>
     expect(result.complete).toBe(true);
     expect(samples()).toBeGreaterThan(0);
     expect(result.waitedMs).toBeGreaterThan(500);
+  });
+
+  it('a reader that stalled for 1.5 s and catches up at twice real time: stop waits while the backlog comes in', async () => {
+    const { stream, samples } = open({ stall: { atMs: 300, forMs: 1500, catchUp: 2 } });
+    await sleep(1800);
+    const stopAt = performance.now();
+    const result = await stream.waitFor(stopAt);
+    expect(result.complete).toBe(true);
+    expect(samples()).toBeGreaterThanOrEqual(capturedBy(stream, stopAt));
+    // the 1.5 s held back, handed over at twice real time
+    expect(result.waitedMs).toBeGreaterThan(600);
   });
 
   it('a device that delivers nothing: stop gives up after the bound and says so', async () => {

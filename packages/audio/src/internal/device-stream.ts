@@ -9,8 +9,14 @@ export interface NaudiodonStream {
   abort(cb?: () => void): void;
 }
 
-/** The longest stop waits for audio that is still on its way, whatever the device. */
+/** The longest stop waits for audio that is still on its way from a device that has gone quiet. */
 const MAX_TAIL_WAIT_MS = 3000;
+/**
+ * The longest stop waits for a stream that keeps delivering but has not reached its instant yet: one
+ * catching up after this process was starved (a loaded machine, a long synchronous import), whose
+ * reads were held in the sound server meanwhile and now come in faster than real time.
+ */
+const MAX_BACKLOG_WAIT_MS = 10_000;
 /** What stop always allows for the audio up to its instant to arrive (a few device periods). */
 const BASE_TAIL_WAIT_MS = 300;
 const POLL_MS = 5;
@@ -32,6 +38,8 @@ export class DeviceStream {
   readonly openedAt = performance.now();
   /** performance.now() of the first frame; undefined until it comes. */
   firstFrameAt: number | undefined;
+  /** performance.now() of the latest frame. */
+  private lastFrameAt: number | undefined;
   private received = 0;
   private epoch = Infinity;
   private leftover: Buffer | undefined;
@@ -51,6 +59,7 @@ export class DeviceStream {
       if (this.closed) return;
       const now = performance.now();
       this.firstFrameAt ??= now;
+      this.lastFrameAt = now;
       let buf = this.leftover ? Buffer.concat([this.leftover, chunk]) : chunk;
       const frameBytes = 2 * channels;
       const usable = buf.length - (buf.length % frameBytes);
@@ -83,19 +92,23 @@ export class DeviceStream {
   }
 
   /**
-   * Waits until the audio up to `instant` has arrived, judged by the sample clock. The wait is
-   * bounded by a few periods plus as long as the first frame took to come (a device that was slow
-   * to start is as slow to deliver), at most 3 s; it ends early when the stream closes.
+   * Waits until the audio up to `instant` has arrived, judged by the sample clock. A stream that has
+   * gone quiet is given a few periods plus as long as the first frame took to come (a device that
+   * was slow to start is as slow to deliver), at most 3 s, counted from `instant` or from its latest
+   * frame, whichever is later: frames still coming in (a backlog after this process could not read
+   * for a while) are waited for, up to 10 s after `instant`. It ends early when the stream closes.
    */
   async waitFor(instant: number): Promise<{ waitedMs: number; complete: boolean }> {
     const begin = performance.now();
     for (;;) {
       if (this.closed) return { waitedMs: performance.now() - begin, complete: false };
       if (this.covers(instant)) return { waitedMs: performance.now() - begin, complete: true };
-      const lateness = this.firstFrameMs ?? performance.now() - this.openedAt;
+      const now = performance.now();
+      const lateness = this.firstFrameMs ?? now - this.openedAt;
       const bound = Math.min(MAX_TAIL_WAIT_MS, BASE_TAIL_WAIT_MS + lateness);
-      if (performance.now() - instant >= bound)
-        return { waitedMs: performance.now() - begin, complete: false };
+      const quietSince = Math.max(instant, this.lastFrameAt ?? instant);
+      if (now - quietSince >= bound || now - instant >= MAX_BACKLOG_WAIT_MS)
+        return { waitedMs: now - begin, complete: false };
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
