@@ -92,7 +92,7 @@ const MODIFIER_BITS = 0xff;
  * is frozen or dying never answers; past this the socket is destroyed (the server drops a gone
  * client's grabs itself), so that a stop never hangs on it.
  */
-export const CLOSE_LIMIT_MS = 2000;
+const CLOSE_LIMIT_MS = 2000;
 
 /** The X keysym name of a uiohook key name (what `parseHotkey` gives). */
 export function keysymName(key: string): string {
