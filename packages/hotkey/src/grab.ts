@@ -1,7 +1,7 @@
 import type { RecordingAction, TriggerEvent } from '@whis/contracts';
 import type { HotkeySetting } from './internal/edit-key.js';
 import { createPressLogic, withAction, type PressMode } from './internal/press.js';
-import { KeyGrab, keysymName, type GrabOutcome } from './internal/x-keyboard.js';
+import { XKeyboard, keysymName, type ChordGrab, type GrabOutcome } from './internal/x-keyboard.js';
 import { formatHotkey, parseHotkey, type Hotkey } from './spec.js';
 
 /** The part of the shared Logger the grab uses. */
@@ -60,192 +60,259 @@ export interface GrabTriggerOptions {
 }
 
 /**
- * The X11 backend: a passive grab of each chord on the root window, so that the chords reach whis
- * and never the focused window. The X protocol is spoken in plain JavaScript (the `x11` package):
- * nothing native is loaded, so no child process is needed to survive a bad display.
+ * The X11 backend: a passive grab of each chord on the root window of one X connection, so that
+ * the chords reach whis and never the focused window. The X protocol is spoken in plain JavaScript
+ * (the `x11` package): nothing native is loaded, so no child process is needed to survive a bad
+ * display.
  *
  * The dictation key's availability is the trigger's (`available` / `unavailable` events); the edit
- * key is grabbed on a connection of its own and reported apart (`onEditStatus`), so that a chord
- * another program holds, or a display that fails it alone, never costs the dictation key. Two
- * connections also keep each chord's presses apart without reading modifier state: the X server
- * delivers a passive grab's key events to the client that holds it.
+ * key's is reported apart (`onEditStatus`). Each chord is grabbed, and retried while another
+ * program holds it, on its own, so that a chord that cannot be had never costs the other; a
+ * connection that cannot be opened or goes away costs both, and is opened again with backoff.
+ * `stop()` aborts whatever is in flight and never waits on a server that froze or died.
  */
 export function createGrabTrigger(options: GrabTriggerOptions): {
   start(): void;
   stop(): Promise<void>;
 } {
-  const { display, logger } = options;
+  const { display, logger, retryMs } = options;
   const chords = [
-    grabChord({
+    chordState({
       hotkey: options.hotkey,
       setting: 'hotkey',
-      display,
-      retryMs: options.retryMs,
-      emit: options.emit,
-      mode: options.mode,
-      tapMs: options.tapMs,
+      options,
       onAvailable: () => options.emit({ type: 'available' }),
       onUnavailable: (reason) => options.emit({ type: 'unavailable', reason }),
-      ...(logger ? { logger } : {}),
     }),
   ];
   if (options.editHotkey)
     chords.push(
-      grabChord({
+      chordState({
         hotkey: options.editHotkey,
         setting: 'editHotkey',
         action: 'edit',
-        display,
-        retryMs: options.retryMs,
-        emit: options.emit,
-        mode: options.mode,
-        tapMs: options.tapMs,
+        options,
         onAvailable: () => options.onEditStatus?.({ available: true }),
         onUnavailable: (reason) => options.onEditStatus?.({ available: false, reason }),
-        ...(logger ? { logger } : {}),
       }),
     );
-  return {
-    start() {
-      for (const chord of chords) chord.start();
-    },
-    async stop() {
-      await Promise.all(chords.map((chord) => chord.stop()));
-    },
-  };
-}
 
-interface ChordGrabOptions {
-  hotkey: Hotkey;
-  setting: HotkeySetting;
-  /** What its presses begin: undefined for the dictation key (no action on its events). */
-  action?: RecordingAction;
-  display: string;
-  retryMs: number;
-  mode: PressMode;
-  tapMs: number;
-  emit(event: TriggerEvent): void;
-  onAvailable(): void;
-  /** Said once per problem: a retry that meets the same one is silent. */
-  onUnavailable(reason: string): void;
-  logger?: GrabLogger;
-}
-
-// One chord's grab on a connection of its own: opened, grabbed, retried with backoff while it
-// cannot be had (no server, another program holds it), grabbed again after a mapping change.
-function grabChord(options: ChordGrabOptions): { start(): void; stop(): Promise<void> } {
-  const { hotkey, display, logger, setting } = options;
-  const emit = withAction(options.emit, options.action);
   let stopped = true;
-  let grab: KeyGrab | undefined;
-  let opening: Promise<unknown> | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let retryDelay = options.retryMs;
-  let lastProblem: string | undefined;
-  let onMatch = createPressLogic(options.mode, options.tapMs, emit);
+  let keyboard: XKeyboard | undefined;
+  /** Aborts the connection being opened. */
+  let opening: AbortController | undefined;
+  /** Every attempt in flight (an opening, a grab): `stop()` waits for them to settle. */
+  const inFlight = new Set<Promise<void>>();
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let reconnectDelay = retryMs;
 
-  const unavailable = (reason: string, detail: object = {}) => {
+  const track = (attempt: Promise<void>) => {
+    inFlight.add(attempt);
+    void attempt.finally(() => inFlight.delete(attempt));
+  };
+
+  const unavailable = (chord: ChordState, reason: string, detail: object = {}) => {
     // a retry that meets the same problem says nothing new
-    if (reason !== lastProblem) {
+    if (reason !== chord.lastProblem) {
       logger?.warn({ display, ...detail }, reason);
-      options.onUnavailable(reason);
+      chord.onUnavailable(reason);
     }
-    lastProblem = reason;
-    scheduleRetry();
+    chord.lastProblem = reason;
   };
 
-  const scheduleRetry = () => {
-    if (stopped || retryTimer) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      open();
-    }, retryDelay);
-    retryTimer.unref();
-    retryDelay = Math.min(retryDelay * 2, 60_000);
+  const scheduleReconnect = () => {
+    if (stopped || reconnectTimer) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      connect();
+    }, reconnectDelay);
+    reconnectTimer.unref();
+    reconnectDelay = Math.min(reconnectDelay * 2, 60_000);
   };
 
-  const drop = (current: KeyGrab) => {
-    if (grab === current) grab = undefined;
-    return current.close();
+  const scheduleRegrab = (chord: ChordState, current: XKeyboard) => {
+    if (stopped || chord.retryTimer) return;
+    chord.retryTimer = setTimeout(() => {
+      chord.retryTimer = undefined;
+      if (!stopped && keyboard === current) grab(chord, current);
+    }, chord.retryDelay);
+    chord.retryTimer.unref();
+    chord.retryDelay = Math.min(chord.retryDelay * 2, 60_000);
   };
 
-  const open = () => {
+  const clearTimers = () => {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = undefined;
+    for (const chord of chords) {
+      clearTimeout(chord.retryTimer);
+      chord.retryTimer = undefined;
+    }
+  };
+
+  const grab = (chord: ChordState, current: XKeyboard) => {
+    const { hotkey, setting, grab: handle } = chord;
+    if (!handle) return;
+    track(
+      (async () => {
+        let outcome: GrabOutcome;
+        try {
+          outcome = await handle.grab();
+        } catch (err) {
+          // the connection ended meanwhile: its own report says so
+          if (stopped || keyboard !== current) return;
+          unavailable(
+            chord,
+            `Cannot grab the ${setting === 'editHotkey' ? 'edit ' : ''}hotkey on display ${display}: ${(err as Error).message}`,
+            { err },
+          );
+          scheduleRegrab(chord, current);
+          return;
+        }
+        if (stopped || keyboard !== current) return;
+        if (outcome !== 'grabbed') {
+          unavailable(chord, grabProblem(hotkey, outcome, display, setting), { outcome });
+          scheduleRegrab(chord, current);
+          return;
+        }
+        chord.retryDelay = retryMs;
+        chord.lastProblem = undefined;
+        // a fresh grab has seen no press yet
+        chord.resetPresses();
+        logger?.debug({ display, [setting]: formatHotkey(hotkey) }, 'hotkey grabbed');
+        chord.onAvailable();
+      })(),
+    );
+  };
+
+  const wentAway = (current: XKeyboard, err: Error | undefined) => {
+    if (keyboard !== current || stopped) return;
+    keyboard = undefined;
+    clearTimers();
+    for (const chord of chords)
+      unavailable(
+        chord,
+        `The X display (${display}) went away${err ? ` (${err.message})` : ''}; retrying. \`whis toggle\` works meanwhile.`,
+      );
+    scheduleReconnect();
+  };
+
+  const connect = () => {
     if (stopped) return;
-    opening = (async () => {
-      let current: KeyGrab;
-      try {
-        current = await KeyGrab.open({
-          display,
-          hotkey,
-          onMatch: (match) => onMatch(match),
-          onLost: (outcome) => {
-            void drop(current);
-            unavailable(grabProblem(hotkey, outcome, display, setting), { outcome });
-          },
-          onClosed: (err) => {
-            if (grab !== current || stopped) return;
-            grab = undefined;
+    const controller = new AbortController();
+    opening = controller;
+    track(
+      (async () => {
+        let current: XKeyboard | undefined;
+        try {
+          current = await XKeyboard.open({
+            display,
+            signal: controller.signal,
+            onClosed: (err) => {
+              if (current) wentAway(current, err);
+            },
+            onNotice: (message) => logger?.debug({ display }, message),
+          });
+        } catch (err) {
+          if (stopped) return;
+          for (const chord of chords)
             unavailable(
-              `The X display (${display}) went away${err ? ` (${err.message})` : ''}; retrying. \`whis toggle\` works meanwhile.`,
+              chord,
+              `Cannot listen for keys on display ${display} (${(err as Error).message}). Is the X server running? \`whis toggle\` works meanwhile.`,
+              { err },
             );
-          },
-          onNotice: (message) => logger?.debug({ display }, message),
-        });
-      } catch (err) {
-        unavailable(
-          `Cannot listen for keys on display ${display} (${(err as Error).message}). Is the X server running? \`whis toggle\` works meanwhile.`,
-          { err },
-        );
-        return;
-      }
-      grab = current;
-      let outcome: GrabOutcome;
-      try {
-        outcome = await current.grab();
-      } catch (err) {
-        void drop(current);
-        unavailable(
-          `Cannot grab the ${setting === 'editHotkey' ? 'edit ' : ''}hotkey on display ${display}: ${(err as Error).message}`,
-          {
-            err,
-          },
-        );
-        return;
-      }
-      if (stopped) {
-        await drop(current);
-        return;
-      }
-      if (outcome !== 'grabbed') {
-        await drop(current);
-        unavailable(grabProblem(hotkey, outcome, display, setting), { outcome });
-        return;
-      }
-      retryDelay = options.retryMs;
-      lastProblem = undefined;
-      // a fresh grab has seen no press yet
-      onMatch = createPressLogic(options.mode, options.tapMs, emit);
-      logger?.debug({ display, [setting]: formatHotkey(hotkey) }, 'hotkey grabbed');
-      options.onAvailable();
-    })();
+          scheduleReconnect();
+          return;
+        } finally {
+          if (opening === controller) opening = undefined;
+        }
+        if (stopped) {
+          await current.close();
+          return;
+        }
+        keyboard = current;
+        // closed before it was ours: said now, as it would have been then
+        if (!current.connected) return wentAway(current, undefined);
+        reconnectDelay = retryMs;
+        for (const chord of chords) {
+          chord.grab = current.chord({
+            hotkey: chord.hotkey,
+            onMatch: (match) => chord.onMatch(match),
+            onLost: (outcome) => {
+              if (stopped || keyboard !== current) return;
+              unavailable(chord, grabProblem(chord.hotkey, outcome, display, chord.setting), {
+                outcome,
+              });
+              scheduleRegrab(chord, current);
+            },
+          });
+          chord.retryDelay = retryMs;
+          grab(chord, current);
+        }
+      })(),
+    );
   };
 
   return {
     start() {
       if (!stopped) return;
       stopped = false;
-      retryDelay = options.retryMs;
-      lastProblem = undefined;
-      open();
+      reconnectDelay = retryMs;
+      for (const chord of chords) chord.lastProblem = undefined;
+      connect();
     },
     async stop() {
       stopped = true;
-      clearTimeout(retryTimer);
-      retryTimer = undefined;
-      await opening;
-      // the grab is given back before this resolves: another program can take the key at once
-      if (grab) await drop(grab);
+      clearTimers();
+      opening?.abort();
+      const current = keyboard;
+      keyboard = undefined;
+      // the grabs are given back before this resolves: another program can take the keys at once
+      await current?.close();
+      // an opening aborted, a grab whose connection is closed: each settles at once
+      await Promise.all(inFlight);
     },
+  };
+}
+
+/** One chord of the trigger: what it is, how its presses are read, its own retry. */
+interface ChordState {
+  hotkey: Hotkey;
+  setting: HotkeySetting;
+  /** Its grab on the current connection. */
+  grab: ChordGrab | undefined;
+  onMatch(match: 'press' | 'release'): void;
+  resetPresses(): void;
+  onAvailable(): void;
+  /** Said once per problem: a retry that meets the same one is silent. */
+  onUnavailable(reason: string): void;
+  lastProblem: string | undefined;
+  retryTimer: NodeJS.Timeout | undefined;
+  retryDelay: number;
+}
+
+function chordState(init: {
+  hotkey: Hotkey;
+  setting: HotkeySetting;
+  /** What its presses begin: undefined for the dictation key (no action on its events). */
+  action?: RecordingAction;
+  options: GrabTriggerOptions;
+  onAvailable(): void;
+  onUnavailable(reason: string): void;
+}): ChordState {
+  const { mode, tapMs } = init.options;
+  const emit = withAction(init.options.emit, init.action);
+  let onMatch = createPressLogic(mode, tapMs, emit);
+  return {
+    hotkey: init.hotkey,
+    setting: init.setting,
+    grab: undefined,
+    onMatch: (match) => onMatch(match),
+    resetPresses: () => (onMatch = createPressLogic(mode, tapMs, emit)),
+    onAvailable: init.onAvailable,
+    onUnavailable: init.onUnavailable,
+    lastProblem: undefined,
+    retryTimer: undefined,
+    retryDelay: init.options.retryMs,
   };
 }
 
@@ -262,15 +329,9 @@ export async function probeKeyGrab(
   setting: HotkeySetting = 'hotkey',
 ): Promise<KeyGrabProbe> {
   const parsed = parseHotkey(hotkey);
-  let grab: KeyGrab;
+  let keyboard: XKeyboard;
   try {
-    grab = await KeyGrab.open({
-      display,
-      hotkey: parsed,
-      onMatch: () => undefined,
-      onLost: () => undefined,
-      onClosed: () => undefined,
-    });
+    keyboard = await XKeyboard.open({ display, onClosed: () => undefined });
   } catch (err) {
     return {
       ok: false,
@@ -279,6 +340,11 @@ export async function probeKeyGrab(
     };
   }
   try {
+    const grab = keyboard.chord({
+      hotkey: parsed,
+      onMatch: () => undefined,
+      onLost: () => undefined,
+    });
     const outcome = await grab.grab();
     return outcome === 'grabbed'
       ? { ok: true }
@@ -288,6 +354,6 @@ export async function probeKeyGrab(
           reason: grabProblem(parsed, outcome, display, setting),
         };
   } finally {
-    await grab.close();
+    await keyboard.close();
   }
 }

@@ -6,6 +6,7 @@ import {
   startXvfb,
   xdotool,
   X_MODIFIERS,
+  xConnectionsOf,
   type KeyRecorder,
   type VirtualDisplay,
 } from '@whis/testkit';
@@ -48,6 +49,22 @@ async function listen(
 }
 
 const types = (events: HotkeyTriggerEvent[]) => events.map((e) => e.type);
+
+/** `promise`'s outcome, or a rejection that names what was still pending after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const limit = AbortSignal.timeout(ms);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      limit.addEventListener('abort', () =>
+        reject(new Error(`${what}: still pending after ${ms} ms`)),
+      ),
+    ),
+  ]);
+}
+
+/** This process's open Unix sockets and pipes (an X connection is one). */
+const pipes = () => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap').length;
 
 describe('under a virtual X server, with real key presses', () => {
   it('fires exactly once per ctrl+shift+r, and not for ctrl+r or ctrl+shift+alt+r', async () => {
@@ -398,6 +415,77 @@ describe('a second key, edit, grabbed beside the dictation key', () => {
     expect(after.granted).toBe(true);
   });
 
+  it('one X connection serves both keys', async () => {
+    const own = await startXvfb();
+    try {
+      const events: HotkeyTriggerEvent[] = [];
+      const t = createHotkeyTrigger({
+        hotkey: 'ctrl+shift+r',
+        editHotkey: 'ctrl+alt+shift+e',
+        env: own.env,
+        retryMs: 60_000,
+        backend: 'x11',
+      });
+      trigger = t;
+      t.onEvent((e) => events.push(e));
+      await t.start();
+      await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+      await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+      expect(await xConnectionsOf(own, process.pid)).toBe(1);
+      await t.stop();
+      expect(await xConnectionsOf(own, process.pid)).toBe(0);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('two chords on one key (ctrl+shift+r, ctrl+alt+shift+r): each press reaches its own', async () => {
+    recorder = await openKeyRecorder(x);
+    const { events, t } = await listenBoth('push-to-talk', { editHotkey: 'ctrl+alt+shift+r' });
+    await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+    await xdotool(x, ['keydown', 'ctrl+alt+shift+r']);
+    await xdotool(x, ['keyup', 'ctrl+alt+shift+r']);
+    await xdotool(x, ['keydown', 'ctrl+shift+r']);
+    await xdotool(x, ['keyup', 'ctrl+shift+r']);
+    await expect
+      .poll(() => events, { timeout: 10_000 })
+      .toEqual([
+        { type: 'available' },
+        { type: 'start', action: 'edit' },
+        { type: 'finish' },
+        { type: 'start' },
+        { type: 'finish' },
+      ]);
+    await recorder.settle();
+    expect(await recorder.count('r')).toBe(0);
+  });
+
+  it('the dictation chord taken by another program: the edit key works meanwhile, and the dictation key is taken once free', async () => {
+    const other = await grabKeyElsewhere(x, 'r', X_MODIFIERS.control | X_MODIFIERS.shift);
+    expect(other.granted).toBe(true);
+    let released = false;
+    try {
+      const { events, t } = await listenBoth('toggle', { retryMs: 200 });
+      await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+      await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['unavailable']);
+      expect((events[0] as { reason: string }).reason).toMatch(/hotkey ctrl\+shift\+r is taken/);
+      await xdotool(x, ['key', 'ctrl+alt+shift+e']);
+      await expect
+        .poll(() => events.at(-1), { timeout: 10_000 })
+        .toEqual({ type: 'toggle', action: 'edit' });
+      await other.release();
+      released = true;
+      await expect
+        .poll(() => types(events), { timeout: 20_000 })
+        .toEqual(['unavailable', 'toggle', 'available']);
+      await xdotool(x, ['key', 'ctrl+shift+r']);
+      await expect.poll(() => events.at(-1), { timeout: 10_000 }).toEqual({ type: 'toggle' });
+      expect(t.edit?.state).toBe('available');
+    } finally {
+      if (!released) await other.release();
+    }
+  });
+
   it('editHotkey none: one grab only, no edit key, the description names one key', async () => {
     const { events, t } = await listenBoth('toggle', { editHotkey: 'none' });
     await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
@@ -480,5 +568,67 @@ describe('without a usable display the host survives', () => {
     } finally {
       await own.stop();
     }
+  });
+});
+
+// stop() must resolve whatever the X server does meanwhile: the service's shutdown waits on it
+describe('stop() never waits on an X server that dies or freezes', () => {
+  let own: VirtualDisplay | undefined;
+  afterEach(async () => {
+    if (!own) return;
+    try {
+      process.kill(own.pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+    await own.stop();
+    own = undefined;
+  });
+
+  async function grabbed(display: VirtualDisplay) {
+    const events: HotkeyTriggerEvent[] = [];
+    const t = createHotkeyTrigger({
+      hotkey: 'ctrl+shift+r',
+      editHotkey: 'ctrl+alt+shift+e',
+      env: display.env,
+      retryMs: 60_000,
+      backend: 'x11',
+    });
+    trigger = t;
+    t.onEvent((e) => events.push(e));
+    await t.start();
+    await expect.poll(() => types(events), { timeout: 20_000 }).toEqual(['available']);
+    await expect.poll(() => t.edit?.state, { timeout: 20_000 }).toBe('available');
+    return t;
+  }
+
+  it('the server dies while stop() gives the keys back: stop resolves, no socket is left', async () => {
+    own = await startXvfb();
+    const before = pipes();
+    const t = await grabbed(own);
+    // the server stops answering, so what stop() sends is never answered; then it dies, as a
+    // session's X server does when the session ends with the same SIGTERM that stops whis
+    process.kill(own.pid, 'SIGSTOP');
+    const stopping = t.stop();
+    process.kill(own.pid, 'SIGKILL');
+    await within(stopping, 10_000, 'stop()');
+    expect(pipes()).toBeLessThanOrEqual(before);
+  });
+
+  it('a frozen server: stop resolves without its answer', async () => {
+    own = await startXvfb();
+    const t = await grabbed(own);
+    process.kill(own.pid, 'SIGSTOP');
+    await within(t.stop(), 10_000, 'stop()');
+  });
+
+  it('stop while the connection to a frozen server is being opened: resolves, no socket is left', async () => {
+    own = await startXvfb();
+    const before = pipes();
+    process.kill(own.pid, 'SIGSTOP');
+    const events = await listen('ctrl+shift+r', own.env);
+    await within(trigger!.stop(), 10_000, 'stop()');
+    expect(events).toEqual([]);
+    expect(pipes()).toBeLessThanOrEqual(before);
   });
 });

@@ -95,6 +95,7 @@ export {
   pressKey,
   openCopyWindow,
   hangSelection,
+  xConnectionsOf,
   X_MODIFIERS,
   type CopyWindow,
   type KeyRecorder,

@@ -68,6 +68,7 @@ interface XClient {
     done: (err: XError | null, rows: number[][]) => void,
   ): void;
   ChangeKeyboardMapping(first: number, keysymsPerKeycode: number, keysyms: number[]): void;
+  require(name: 'res', done: (err: Error | null, ext: ResExtension) => void): void;
   require(
     name: 'xtest',
     done: (
@@ -86,6 +87,14 @@ interface XClient {
   ): void;
   sync(): Promise<void>;
   close(done: () => void): void;
+}
+/** The X-Resource extension, as far as used here. */
+interface ResExtension {
+  ClientIdMask: { LocalClientPID: number };
+  QueryClientIds(
+    specs: Array<{ client: number; mask: number }>,
+    done: (err: XError | null, ids: Array<{ value: number[] }>) => void,
+  ): void;
 }
 interface XDisplay {
   client: XClient;
@@ -273,6 +282,28 @@ export async function moveKey(x: VirtualDisplay, keysym: string): Promise<MovedK
       await close(display);
     },
   };
+}
+
+/**
+ * How many connections the process `pid` holds to the display, as the X server counts them (the
+ * X-Resource extension's client ids, by their local PID); the one this asks on is not counted.
+ */
+export async function xConnectionsOf(x: VirtualDisplay, pid: number): Promise<number> {
+  const display = await connect(x);
+  try {
+    const res = await new Promise<ResExtension>((resolve, reject) =>
+      display.client.require('res', (err, ext) => (err ? reject(err) : resolve(ext))),
+    );
+    const ids = await new Promise<Array<{ value: number[] }>>((resolve, reject) =>
+      res.QueryClientIds([{ client: 0, mask: res.ClientIdMask.LocalClientPID }], (err, ids) =>
+        err ? reject(err) : resolve(ids),
+      ),
+    );
+    const held = ids.filter((id) => id.value[0] === pid).length;
+    return pid === process.pid ? held - 1 : held;
+  } finally {
+    await close(display);
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { KEYSYMS, MODIFIER_KEYS, type Hotkey, type Modifier } from '../spec.js';
 
 // The parts of the `x11` package (the X protocol in plain JavaScript: no native code, nothing that
@@ -7,6 +9,8 @@ interface XEvent {
   name: string;
   keycode?: number;
   time?: number;
+  /** KeyPress: the modifier mask held just before it (the wire's state field). */
+  buttons?: number;
   /** MappingNotify: 0 modifiers, 1 keyboard, 2 pointer. */
   request?: number;
 }
@@ -18,7 +22,6 @@ type Done = (err: XError | null | undefined, reply?: unknown) => boolean | void;
 interface XClient {
   on(event: 'event', listener: (event: XEvent) => void): void;
   on(event: 'error', listener: (err: XError) => void): void;
-  on(event: 'end', listener: () => void): void;
   GrabKey(
     window: number,
     ownerEvents: number,
@@ -37,11 +40,11 @@ interface XClient {
     done: (err: XError | null, rows: number[][]) => void,
   ): void;
   GetModifierMapping(done: (err: XError | null, rows: number[][]) => void): void;
+  GetInputFocus(done: Done): void;
   importRequestsFromTemplates(target: object, templates: Record<string, unknown[]>): void;
   require(name: 'xkb', done: (err: Error | null, ext: XkbExtension) => void): void;
-  sync(): Promise<void>;
-  close(done?: () => void): void;
-  terminate(): void;
+  /** The connection's socket, once connected. */
+  stream?: Socket;
 }
 interface XkbExtension {
   majorOpcode: number;
@@ -64,7 +67,7 @@ interface XDisplay {
 }
 interface X11 {
   createClient(
-    options: { display: string },
+    options: { display: string; shm?: false },
     done: (err: Error | null, display: XDisplay) => void,
   ): XClient;
   keySyms: Record<string, { code: number } | undefined>;
@@ -81,6 +84,15 @@ const REPLAY_KEYBOARD = 5;
 const SHIFT = 1;
 const LOCK = 2;
 const CONTROL = 4;
+/** The eight modifier bits of a key event's state (the rest are buttons and the XKB group). */
+const MODIFIER_BITS = 0xff;
+
+/**
+ * How long `close` waits for the server to confirm that it has given the grabs back. A server that
+ * is frozen or dying never answers; past this the socket is destroyed (the server drops a gone
+ * client's grabs itself), so that a stop never hangs on it.
+ */
+const CLOSE_LIMIT_MS = 2000;
 
 /** The X keysym name of a uiohook key name (what `parseHotkey` gives). */
 export function keysymName(key: string): string {
@@ -102,172 +114,307 @@ interface Layout {
 }
 
 /**
- * The outcome of grabbing the chord: `taken` when another client holds some of it, `no-key` when
+ * The outcome of grabbing a chord: `taken` when another client holds some of it, `no-key` when
  * no key of the keyboard's layout carries the chord's key.
  */
 export type GrabOutcome = 'grabbed' | 'taken' | 'no-key';
 
-export interface KeyGrabOptions {
+export interface XKeyboardOptions {
   /** e.g. `:0`. */
   display: string;
-  hotkey: Hotkey;
-  /** The chord went down (once per press: auto-repeat is not a press) or came up. */
-  onMatch(match: 'press' | 'release'): void;
-  /** The keyboard mapping changed and the chord could not be grabbed again. */
-  onLost(outcome: 'taken' | 'no-key'): void;
+  /** Aborts the opening: the socket is closed and `open` rejects. */
+  signal?: AbortSignal;
   /** The connection to the X server ended (not by `close`). */
   onClosed(err: Error | undefined): void;
   /** Problems that change nothing for the user (no detectable auto-repeat). */
   onNotice?(message: string): void;
 }
 
+export interface ChordOptions {
+  hotkey: Hotkey;
+  /** The chord went down (once per press: auto-repeat is not a press) or came up. */
+  onMatch(match: 'press' | 'release'): void;
+  /** The keyboard mapping changed and the chord could not be grabbed again. */
+  onLost(outcome: 'taken' | 'no-key'): void;
+}
+
+/** One chord on an XKeyboard's connection. */
+export interface ChordGrab {
+  /**
+   * Grabs the chord: all its keycodes, with every combination of Lock and NumLock. Rejects when
+   * the connection ends meanwhile.
+   */
+  grab(): Promise<GrabOutcome>;
+}
+
 /**
- * A passive grab of the hotkey on the root window: the X server gives the chord's key to this
- * connection alone (never to the focused window), with Lock and NumLock in any state, and
- * delivers its KeyPress and KeyRelease here. A modifier that is held when the key goes down is
- * the focused window's as usual; only the key itself is taken.
+ * One connection to the X server that holds passive grabs of one or more chords on the root
+ * window: the X server gives each chord's key to this connection alone (never to the focused
+ * window), with Lock and NumLock in any state, and delivers its KeyPress and KeyRelease here. A
+ * modifier that is held when the key goes down is the focused window's as usual; only the key
+ * itself is taken. The keyboard mapping is read once for all chords, and again after a
+ * MappingNotify, when every grabbed chord is grabbed where its key now is.
+ *
+ * Every wait on the server ends when the connection does, and `close` is bounded: a server that
+ * dies or freezes mid-request never leaves a caller waiting.
  */
-export class KeyGrab {
-  private layout: Layout | undefined;
-  /** [keycode, modifiers] pairs granted to us. */
-  private grabs: Array<[number, number]> = [];
-  private keyKeycodes = new Set<number>();
-  private releaseKeycodes = new Set<number>();
-  private readonly held = new Set<number>();
-  private active = false;
-  private closing = false;
-  private regrab: Promise<unknown> = Promise.resolve();
+export class XKeyboard {
+  private readonly chords: Chord[] = [];
+  private readonly waiting = new Set<(err: Error) => void>();
+  private layoutRead: Promise<Layout> | undefined;
+  private xkbReady: Promise<void> | undefined;
+  /** Grabs and re-grabs, one at a time: a MappingNotify never interleaves with a grab. */
+  private queue: Promise<unknown> = Promise.resolve();
   private regrabQueued = false;
+  private closing = false;
+  private isEnded = false;
+  private readonly gone: Promise<void>;
+  private lastError: Error | undefined;
 
   private constructor(
     private readonly x: XDisplay,
-    private readonly options: KeyGrabOptions,
-  ) {}
+    private readonly socket: Socket,
+    private readonly options: XKeyboardOptions,
+  ) {
+    this.gone = new Promise((resolve) => {
+      if (socket.closed) resolve();
+      else socket.once('close', () => resolve());
+    });
+    void this.gone.then(() => this.ended());
+    this.listen();
+  }
 
-  /** Connects to the display. Rejects when it cannot (no server, refused authorisation). */
-  static open(options: KeyGrabOptions): Promise<KeyGrab> {
+  /** Connects to the display. Rejects when it cannot (no server, refused authorisation), or on abort. */
+  static open(options: XKeyboardOptions): Promise<XKeyboard> {
     const lib = loadX11();
+    const { signal } = options;
     return new Promise((resolve, reject) => {
-      let opened: KeyGrab | undefined;
-      const client = lib.createClient({ display: options.display }, (err, display) => {
-        if (err) return reject(err);
-        opened = new KeyGrab(display, options);
-        opened.listen();
-        resolve(opened);
-      });
+      if (signal?.aborted) return reject(abortError(signal));
+      // The library hands its socket to the client only once connected: it is caught as it is
+      // created (a plain socket: no MIT-SHM, which a key grab never uses), so that an abort while
+      // the server has not answered yet can close it.
+      let socket: Socket | undefined;
+      const caught = (message: unknown) => {
+        socket ??= (message as { socket: Socket }).socket;
+      };
+      let opened: XKeyboard | undefined;
+      let settled = false;
+      const onAbort = () => {
+        if (settled || !signal) return;
+        settled = true;
+        const aborted = () => reject(abortError(signal));
+        // rejects once the socket is closed: nothing of this connection outlives the abort
+        if (!socket || socket.closed) return aborted();
+        socket.once('close', aborted);
+        socket.destroy();
+      };
+      subscribe('net.client.socket', caught);
+      let client: XClient;
+      try {
+        client = lib.createClient({ display: options.display, shm: false }, (err, display) => {
+          signal?.removeEventListener('abort', onAbort);
+          const stream = display?.client.stream ?? socket;
+          if (settled || err || !stream) {
+            stream?.destroy();
+            if (!settled) reject(err ?? new Error('the X connection has no socket'));
+            settled = true;
+            return;
+          }
+          settled = true;
+          opened = new XKeyboard(display, stream, options);
+          resolve(opened);
+        });
+      } finally {
+        unsubscribe('net.client.socket', caught);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       // errors after the connection is set up come here; an unhandled one would end the process
       client.on('error', (err) => {
-        if (err.error === undefined) opened?.closed(err);
+        if (err.error === undefined) opened?.remember(err);
       });
     });
   }
 
-  /** Grabs the chord: all its keycodes, with every combination of Lock and NumLock. */
-  async grab(): Promise<GrabOutcome> {
-    await this.useXkb();
-    return this.grabAll();
+  /** A chord on this connection, not grabbed until its `grab()`. */
+  chord(options: ChordOptions): ChordGrab {
+    const chord = new Chord(this, options);
+    this.chords.push(chord);
+    return { grab: () => this.serial(() => chord.grab()) };
   }
 
-  /** Releases the grab and closes the connection. */
+  /**
+   * Gives every grab back and closes the connection. Resolves once the server has confirmed the
+   * grabs are released (another program can take the keys at once), or, when it cannot answer (it
+   * is gone or frozen), once the socket is closed: within `CLOSE_LIMIT_MS` at worst.
+   */
   async close(): Promise<void> {
-    if (this.closing) return;
+    if (this.closing) return this.gone;
     this.closing = true;
-    const root = this.root;
+    const limit = AbortSignal.timeout(CLOSE_LIMIT_MS);
+    const destroy = () => this.socket.destroy();
+    limit.addEventListener('abort', destroy, { once: true });
     try {
-      for (const [keycode, modifiers] of this.grabs)
-        this.x.client.UngrabKey(root, keycode, modifiers);
-      this.grabs = [];
-      await new Promise<void>((resolve) => this.x.client.close(resolve));
+      if (!this.isEnded) {
+        for (const chord of this.chords) chord.ungrab();
+        await this.roundTrip();
+      }
     } catch {
-      // the connection is already gone, and the server dropped our grabs with it
-      this.x.client.terminate();
+      // gone meanwhile: the server drops a gone client's grabs itself
+    } finally {
+      limit.removeEventListener('abort', destroy);
+      this.socket.destroy();
     }
+    await this.gone;
   }
 
-  private get root(): number {
+  /** Neither closed nor gone. */
+  get connected(): boolean {
+    return !this.closing;
+  }
+
+  // -- for the chords --
+
+  get client(): XClient {
+    return this.x.client;
+  }
+
+  get root(): number {
     return this.x.screen[0]!.root;
   }
 
-  private closed(err: Error | undefined): void {
-    if (this.closing) return;
-    this.closing = true;
-    this.options.onClosed(err);
+  /** The keyboard's layout, read once and again after a MappingNotify. */
+  layout(): Promise<Layout> {
+    this.layoutRead ??= this.readLayout().catch((err: unknown) => {
+      this.layoutRead = undefined;
+      throw err;
+    });
+    return this.layoutRead;
   }
 
-  private listen(): void {
-    const client = this.x.client;
-    client.on('end', () => this.closed(undefined));
-    client.on('event', (event) => {
-      if (event.name === 'KeyPress') this.keyPress(event.keycode!, event.time ?? 0);
-      else if (event.name === 'KeyRelease') this.keyRelease(event.keycode!);
-      else if (event.name === 'MappingNotify' && event.request !== 2) {
-        // keys moved (a layout switch, xmodmap): grab the chord where it is now, once for a burst
-        if (this.regrabQueued) return;
-        this.regrabQueued = true;
-        this.regrab = this.regrab.then(async () => {
-          this.regrabQueued = false;
-          if (this.closing) return;
-          this.ungrabAll();
-          const outcome = await this.grabAll().catch(() => undefined);
-          // undefined: the connection ended meanwhile, and onClosed says so
-          if (outcome && outcome !== 'grabbed') this.options.onLost(outcome);
-        });
+  /** XKB set up once per connection, before the first grab. */
+  ready(): Promise<void> {
+    this.xkbReady ??= this.useXkb();
+    return this.xkbReady;
+  }
+
+  /**
+   * Waits for the server's answer to a request: `issue` sends it and calls `resolve` or `reject`
+   * from its callback. Rejects at once when the connection has ended, or when it ends meanwhile
+   * (the library never calls back for a request the server did not answer).
+   */
+  wait<T>(issue: (resolve: (value: T) => void, reject: (err: Error) => void) => void): Promise<T> {
+    if (this.isEnded) return Promise.reject(this.endedError());
+    return new Promise<T>((resolve, reject) => {
+      const fail = (err: Error) => reject(err);
+      this.waiting.add(fail);
+      const settle =
+        <A>(then: (value: A) => void) =>
+        (value: A) => {
+          this.waiting.delete(fail);
+          then(value);
+        };
+      try {
+        issue(settle(resolve), settle(reject));
+      } catch (err) {
+        settle(reject)(err as Error);
       }
     });
   }
 
-  private keyPress(keycode: number, time: number): void {
-    // other keys typed while the chord is held come here too (the server's active grab)
-    if (!this.keyKeycodes.has(keycode) || this.held.has(keycode)) return;
-    this.held.add(keycode);
-    if (!this.sided()) {
-      this.press();
-      return;
-    }
-    // a one-sided chord: the grab saw "Control", not which one; the keyboard waits (a sync grab)
-    // until we know, and a press with the other side is handed on to the focused window
-    this.x.client.QueryKeymap((err, keys) => {
-      const ok = !err && this.sidesHeld(keys);
-      this.x.client.AllowEvents(ok ? ASYNC_KEYBOARD : REPLAY_KEYBOARD, time);
-      if (ok) this.press();
-      else this.held.delete(keycode);
+  /** Whether a chord other than `chord` holds the keyboard (its key is down). */
+  heldByOther(chord: Chord): boolean {
+    return this.chords.some((other) => other !== chord && other.holding);
+  }
+
+  // -- the connection --
+
+  private remember(err: Error): void {
+    this.lastError ??= err;
+  }
+
+  private endedError(): Error {
+    return new Error(
+      `the X server closed the connection${this.lastError ? ` (${this.lastError.message})` : ''}`,
+    );
+  }
+
+  // the socket closed: every wait fails, and the owner hears of it unless it closed it
+  private ended(): void {
+    this.isEnded = true;
+    const err = this.endedError();
+    for (const fail of this.waiting) fail(err);
+    this.waiting.clear();
+    if (this.closing) return;
+    this.closing = true;
+    this.options.onClosed(this.lastError);
+  }
+
+  private listen(): void {
+    this.client.on('event', (event) => {
+      if (event.name === 'KeyPress') this.keyPress(event);
+      else if (event.name === 'KeyRelease')
+        for (const chord of this.chords) chord.keyRelease(event.keycode!);
+      else if (event.name === 'MappingNotify' && event.request !== 2) this.mappingChanged();
     });
   }
 
-  private press(): void {
-    this.active = true;
-    this.options.onMatch('press');
-  }
-
-  private keyRelease(keycode: number): void {
-    if (this.keyKeycodes.has(keycode)) this.held.delete(keycode);
-    else if (!this.releaseKeycodes.has(keycode)) return;
-    if (!this.active) return;
-    this.active = false;
-    this.options.onMatch('release');
-  }
-
-  private sided(): boolean {
-    return Object.values(this.options.hotkey.modifiers).some((side) => side !== 'any');
-  }
-
-  private sidesHeld(keys: Buffer): boolean {
-    const down = (keycode: number) => ((keys[keycode >> 3] ?? 0) & (1 << (keycode & 7))) !== 0;
-    for (const [modifier, side] of Object.entries(this.options.hotkey.modifiers)) {
-      if (side === 'any') continue;
-      const [left, right] = MODIFIER_KEYS[modifier as Modifier];
-      const keysym = keysymName(side === 'left' ? left : right);
-      if (!this.layout!.keycodes(keysym).some(down)) return false;
+  private keyPress(event: XEvent): void {
+    const keycode = event.keycode!;
+    // while a chord's key is down its grab holds the keyboard, and every key typed comes here: it
+    // is that chord's to see (and ignore), as it would be on a connection of its own
+    const holder = this.chords.find((chord) => chord.holding);
+    if (holder) {
+      holder.keyPress(keycode, event.time ?? 0);
+      return;
     }
-    return true;
+    // a press that activated a passive grab: the chord with that key, and when two chords share
+    // the key, the one whose modifiers were held
+    const candidates = this.chords.filter((chord) => chord.hasKey(keycode));
+    const state = (event.buttons ?? 0) & MODIFIER_BITS;
+    const chord = candidates.find((c) => c.matchesState(state)) ?? candidates[0];
+    chord?.keyPress(keycode, event.time ?? 0);
+  }
+
+  private mappingChanged(): void {
+    // keys moved (a layout switch, xmodmap): grab every chord where it is now, once for a burst
+    this.layoutRead = undefined;
+    if (this.regrabQueued) return;
+    this.regrabQueued = true;
+    void this.serial(async () => {
+      this.regrabQueued = false;
+      if (this.closing) return;
+      for (const chord of this.chords) {
+        if (!chord.grabbed) continue;
+        chord.ungrab();
+        const outcome = await chord.grab().catch(() => undefined);
+        // undefined: the connection ended meanwhile, and onClosed says so
+        if (outcome && outcome !== 'grabbed') chord.lost(outcome);
+      }
+    });
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private roundTrip(): Promise<void> {
+    return this.wait<void>((resolve, reject) =>
+      this.client.GetInputFocus((err) => {
+        if (err) reject(err);
+        else resolve();
+        return true;
+      }),
+    );
   }
 
   // Without this, a held key repeats as release+press pairs and push-to-talk would end and start
   // again at each repeat; with it, the server repeats presses only, which are ignored while held.
   // A client that speaks XKB gets the core MappingNotify only when it selects XKB's MapNotify.
   private async useXkb(): Promise<void> {
-    const client = this.x.client;
-    const xkb = await new Promise<XkbExtension | undefined>((resolve) =>
+    const client = this.client;
+    const xkb = await this.wait<XkbExtension | undefined>((resolve) =>
       client.require('xkb', (err, ext) => resolve(err ? undefined : ext)),
     );
     if (!xkb) {
@@ -294,7 +441,7 @@ export class KeyGrab {
       ],
     });
     const detectable = 1; // XkbPCF_DetectableAutoRepeatMask
-    const set = await new Promise<number>((resolve) =>
+    const set = await this.wait<number>((resolve) =>
       (
         client as XClient & { XkbPerClientFlags(c: number, v: number, done: Done): void }
       ).XkbPerClientFlags(detectable, detectable, (err, value?: unknown) => {
@@ -306,15 +453,15 @@ export class KeyGrab {
   }
 
   private async readLayout(): Promise<Layout> {
-    const client = this.x.client;
+    const client = this.client;
     const first = this.x.min_keycode;
     const [rows, modifierRows] = await Promise.all([
-      new Promise<number[][]>((resolve, reject) =>
+      this.wait<number[][]>((resolve, reject) =>
         client.GetKeyboardMapping(first, this.x.max_keycode - first + 1, (err, rows) =>
           err ? reject(err) : resolve(rows),
         ),
       ),
-      new Promise<number[][]>((resolve, reject) =>
+      this.wait<number[][]>((resolve, reject) =>
         client.GetModifierMapping((err, rows) => (err ? reject(err) : resolve(rows))),
       ),
     ]);
@@ -343,6 +490,133 @@ export class KeyGrab {
         modifierRows.flatMap((row, i) => (mask & (1 << i) ? row.filter((k) => k !== 0) : [])),
     };
   }
+}
+
+/** One chord's grab and presses on a shared connection. */
+class Chord {
+  private layout: Layout | undefined;
+  /** [keycode, modifiers] pairs granted to us. */
+  private grabs: Array<[number, number]> = [];
+  private keyKeycodes = new Set<number>();
+  private releaseKeycodes = new Set<number>();
+  /** The chord's modifier mask, without the locks. */
+  private mask = 0;
+  private lockMask = LOCK;
+  private readonly held = new Set<number>();
+  private active = false;
+
+  constructor(
+    private readonly keyboard: XKeyboard,
+    private readonly options: ChordOptions,
+  ) {}
+
+  get grabbed(): boolean {
+    return this.grabs.length > 0;
+  }
+
+  /** Its key is down: its grab holds the keyboard. */
+  get holding(): boolean {
+    return this.held.size > 0;
+  }
+
+  hasKey(keycode: number): boolean {
+    return this.grabbed && this.keyKeycodes.has(keycode);
+  }
+
+  matchesState(state: number): boolean {
+    return (state & ~this.lockMask) === this.mask;
+  }
+
+  lost(outcome: 'taken' | 'no-key'): void {
+    this.options.onLost(outcome);
+  }
+
+  async grab(): Promise<GrabOutcome> {
+    await this.keyboard.ready();
+    const layout = await this.keyboard.layout();
+    this.layout = layout;
+    const { chord, locks } = this.masks(layout);
+    const keycodes = layout.keycodes(keysymName(this.options.hotkey.key));
+    this.keyKeycodes = new Set(keycodes);
+    this.releaseKeycodes = new Set(layout.modifierKeycodes(chord));
+    this.mask = chord;
+    this.lockMask = locks.reduce((all, lock) => all | lock, 0);
+    const mode = this.sided() ? GRAB_MODE_SYNC : GRAB_MODE_ASYNC;
+    const { client, root } = this.keyboard;
+    const wanted = keycodes.flatMap((keycode) =>
+      locks.map((lock) => [keycode, chord | lock] as [number, number]),
+    );
+    const granted = await Promise.all(
+      wanted.map(([keycode, modifiers]) =>
+        this.keyboard.wait<boolean>((resolve) =>
+          client.GrabKey(root, 0, modifiers, keycode, GRAB_MODE_ASYNC, mode, (err) => {
+            resolve(!err);
+            // BadAccess is expected (another client has it); anything else is ours to hear too
+            return !err || err.error === BAD_ACCESS;
+          }),
+        ),
+      ),
+    );
+    this.grabs = wanted.filter((_, i) => granted[i]);
+    if (keycodes.length === 0) return 'no-key';
+    if (granted.every(Boolean)) return 'grabbed';
+    // half a grab would let the chord through in some lock states: give back what we got
+    this.ungrab();
+    return 'taken';
+  }
+
+  ungrab(): void {
+    const { client, root } = this.keyboard;
+    for (const [keycode, modifiers] of this.grabs) client.UngrabKey(root, keycode, modifiers);
+    this.grabs = [];
+  }
+
+  keyPress(keycode: number, time: number): void {
+    // other keys typed while the chord is held come here too (the server's active grab)
+    if (!this.keyKeycodes.has(keycode) || this.held.has(keycode)) return;
+    this.held.add(keycode);
+    if (!this.sided()) {
+      this.press();
+      return;
+    }
+    // a one-sided chord: the grab saw "Control", not which one; the keyboard waits (a sync grab)
+    // until we know, and a press with the other side is handed on to the focused window
+    const { client } = this.keyboard;
+    client.QueryKeymap((err, keys) => {
+      const ok = !err && this.sidesHeld(keys);
+      client.AllowEvents(ok ? ASYNC_KEYBOARD : REPLAY_KEYBOARD, time);
+      if (ok) this.press();
+      else this.held.delete(keycode);
+    });
+  }
+
+  keyRelease(keycode: number): void {
+    if (this.keyKeycodes.has(keycode)) this.held.delete(keycode);
+    else if (!this.releaseKeycodes.has(keycode)) return;
+    if (!this.active) return;
+    this.active = false;
+    this.options.onMatch('release');
+  }
+
+  private press(): void {
+    this.active = true;
+    this.options.onMatch('press');
+  }
+
+  private sided(): boolean {
+    return Object.values(this.options.hotkey.modifiers).some((side) => side !== 'any');
+  }
+
+  private sidesHeld(keys: Buffer): boolean {
+    const down = (keycode: number) => ((keys[keycode >> 3] ?? 0) & (1 << (keycode & 7))) !== 0;
+    for (const [modifier, side] of Object.entries(this.options.hotkey.modifiers)) {
+      if (side === 'any') continue;
+      const [left, right] = MODIFIER_KEYS[modifier as Modifier];
+      const keysym = keysymName(side === 'left' ? left : right);
+      if (!this.layout!.keycodes(keysym).some(down)) return false;
+    }
+    return true;
+  }
 
   private masks(layout: Layout): { chord: number; locks: number[] } {
     const { modifiers } = this.options.hotkey;
@@ -355,42 +629,8 @@ export class KeyGrab {
     const locks = [0, LOCK, ...(numLock ? [numLock, numLock | LOCK] : [])];
     return { chord, locks };
   }
+}
 
-  private async grabAll(): Promise<GrabOutcome> {
-    const layout = await this.readLayout();
-    this.layout = layout;
-    const { chord, locks } = this.masks(layout);
-    const keycodes = layout.keycodes(keysymName(this.options.hotkey.key));
-    this.keyKeycodes = new Set(keycodes);
-    this.releaseKeycodes = new Set(layout.modifierKeycodes(chord));
-    const mode = this.sided() ? GRAB_MODE_SYNC : GRAB_MODE_ASYNC;
-    const client = this.x.client;
-    const wanted = keycodes.flatMap((keycode) =>
-      locks.map((lock) => [keycode, chord | lock] as [number, number]),
-    );
-    const granted = await Promise.all(
-      wanted.map(
-        ([keycode, modifiers]) =>
-          new Promise<boolean>((resolve) =>
-            client.GrabKey(this.root, 0, modifiers, keycode, GRAB_MODE_ASYNC, mode, (err) => {
-              resolve(!err);
-              // BadAccess is expected (another client has it); anything else is ours to hear too
-              return !err || err.error === BAD_ACCESS;
-            }),
-          ),
-      ),
-    );
-    this.grabs = wanted.filter((_, i) => granted[i]);
-    if (keycodes.length === 0) return 'no-key';
-    if (granted.every(Boolean)) return 'grabbed';
-    // half a grab would let the chord through in some lock states: give back what we got
-    this.ungrabAll();
-    return 'taken';
-  }
-
-  private ungrabAll(): void {
-    for (const [keycode, modifiers] of this.grabs)
-      this.x.client.UngrabKey(this.root, keycode, modifiers);
-    this.grabs = [];
-  }
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
