@@ -234,12 +234,17 @@ describe('GNOME 43 Wayland: no usable GlobalShortcuts, the key is a custom short
   }, 120_000);
 });
 
-/** One dictation through `whis toggle`: records, plays the phrase, ends. */
+/**
+ * One dictation through `whis toggle`: records, plays the phrase, ends, and waits for its
+ * transcript (announced before it is typed): a dictation that went wrong fails here with the
+ * service's own message.
+ */
 async function dictate(s: Sandbox): Promise<void> {
   expect((await s.whis(['toggle'])).code).toBe(0);
   await s.waitForStatus(recording);
   await mic.play(phraseWav);
-  expect((await s.whis(['toggle'])).code).toBe(0);
+  const ended = await s.whis(['toggle', '--wait'], { timeoutMs: 90_000 });
+  expect(ended.code, ended.stderr).toBe(0);
 }
 
 // xdg-desktop-portal-gnome 43's "Remote desktop" dialog (RemoteDesktop version 1: no "remember",
