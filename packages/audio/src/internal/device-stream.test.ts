@@ -126,6 +126,16 @@ describe('the sample clock decides when the audio up to stop has arrived', () =>
     expect(result.waitedMs).toBeGreaterThan(600);
   });
 
+  it('a sound server starved for a second around the stop (nothing comes, then the backlog): stop waits for it', async () => {
+    const { stream, samples } = open({ stall: { atMs: 600, forMs: 1200, catchUp: 2 } });
+    await sleep(1000);
+    // stopped in the middle of the silence: the last frame came 400 ms ago, the next comes in 800
+    const stopAt = performance.now();
+    const result = await stream.waitFor(stopAt);
+    expect(result.complete).toBe(true);
+    expect(samples()).toBeGreaterThanOrEqual(capturedBy(stream, stopAt));
+  });
+
   it('a device that delivers nothing: stop gives up after the bound and says so', async () => {
     const { stream } = open({ silent: true });
     const result = await stream.waitFor(performance.now());

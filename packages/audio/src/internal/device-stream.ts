@@ -17,8 +17,13 @@ const MAX_TAIL_WAIT_MS = 3000;
  * reads were held in the sound server meanwhile and now come in faster than real time.
  */
 const MAX_BACKLOG_WAIT_MS = 10_000;
-/** What stop always allows for the audio up to its instant to arrive (a few device periods). */
-const BASE_TAIL_WAIT_MS = 300;
+/**
+ * What stop allows a stream that has gone quiet for the audio up to its instant to arrive. A stream
+ * that delivers reaches its instant within a period or two and never waits this long; one that has
+ * gone quiet is most often a sound server starved for a moment (a loaded machine), whose backlog
+ * comes once it runs again: 300 ms lost the last second of a phrase under two busy processes.
+ */
+const BASE_TAIL_WAIT_MS = 1500;
 const POLL_MS = 5;
 /**
  * A device's constant latency cannot be seen in arrival times (naudiodon's chunk timestamps have a
@@ -93,7 +98,7 @@ export class DeviceStream {
 
   /**
    * Waits until the audio up to `instant` has arrived, judged by the sample clock. A stream that has
-   * gone quiet is given a few periods plus as long as the first frame took to come (a device that
+   * gone quiet is given 1.5 s plus as long as the first frame took to come (a device that
    * was slow to start is as slow to deliver), at most 3 s, counted from `instant` or from its latest
    * frame, whichever is later: frames still coming in (a backlog after this process could not read
    * for a while) are waited for, up to 10 s after `instant`. It ends early when the stream closes.
