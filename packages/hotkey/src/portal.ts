@@ -3,28 +3,28 @@ import {
   closePortalSession,
   connectSessionBus,
   dbusErrorDetail,
-  dbusErrorName,
   dbusErrorReason,
   isServiceMissing,
   PORTAL,
-  portalCall,
-  portalRequest,
   portalVersion,
   type DBusMessage,
-  type DBusModule,
   type SessionBus,
-  type Vardict,
 } from '@whis/dbus';
-import { checkDesktopEntry, PORTAL_APP_ID, writeDesktopEntry } from './desktop-entry.js';
+import { PORTAL_APP_ID } from './desktop-entry.js';
 import { HotkeyError, isPortalError, type PortalProblem } from './errors.js';
 import { createPortalPress } from './internal/portal-press.js';
+import {
+  bindingIn,
+  bindShortcuts,
+  createSession,
+  editShortcutProblem,
+  SHORTCUTS,
+  type PortalSessionContext,
+  type Shortcut,
+} from './internal/portal-session.js';
+import { createPortalStatus, type PortalStatus } from './internal/portal-status.js';
 import { createPressLogic, withAction, type PressMode } from './internal/press.js';
-import { formatHotkey, KEYSYMS, type Hotkey } from './spec.js';
-
-const SHORTCUTS = 'org.freedesktop.portal.GlobalShortcuts';
-const REGISTRY = 'org.freedesktop.host.portal.Registry';
-
-type Shortcut = [string, Vardict];
+import { KEYSYMS, type Hotkey } from './spec.js';
 
 export interface PortalTriggerOptions {
   hotkey: Hotkey;
@@ -84,15 +84,6 @@ export const PORTAL_SHORTCUT_ID = 'dictate';
 
 /** The id of the edit shortcut (edit the selection by voice), asked for beside the dictation one. */
 export const PORTAL_EDIT_SHORTCUT_ID = 'edit';
-
-/** Why the desktop gives no edit key, and what to do; dictation works on. */
-function editShortcutProblem(hotkey: Hotkey, why: string): string {
-  return (
-    `The desktop did not bind the edit key (${formatHotkey(hotkey)}): ${why}. Dictation works on. ` +
-    `Assign a key to whis's "Edit the selection by voice" in your desktop's keyboard shortcut settings, ` +
-    `or restart \`whis listen\` to be asked again; \`whis config set editHotkey none\` turns the edit key off.`
-  );
-}
 
 /**
  * The hotkey as the GlobalShortcuts portal's `preferred_trigger` takes it (the XDG shortcuts
@@ -248,6 +239,110 @@ export async function gnomeWithoutGlobalShortcuts(
   }
 }
 
+/** One shortcut's press unit: its real presses and releases (not the repeats) go to `onMatch`. */
+function portalPress(options: PortalTriggerOptions, onMatch: (match: 'press' | 'release') => void) {
+  return createPortalPress({
+    mode: options.mode,
+    onMatch,
+    ...(options.repeatWindowMs !== undefined ? { repeatWindowMs: options.repeatWindowMs } : {}),
+    ...(options.repeatDelayMs !== undefined ? { repeatDelayMs: options.repeatDelayMs } : {}),
+    ...(options.maxHoldMs !== undefined ? { maxHoldMs: options.maxHoldMs } : {}),
+    log: options.logger,
+  });
+}
+
+/** What a session on `bus` asks for (both shortcuts), and its failures (with the fix). */
+function sessionContext(
+  options: PortalTriggerOptions,
+  bus: SessionBus,
+  signal: AbortSignal,
+): PortalSessionContext {
+  const { env, editHotkey } = options;
+  return {
+    bus,
+    env,
+    signal,
+    token: options.sessionToken ?? 'whis',
+    appId: options.appId ?? PORTAL_APP_ID,
+    desktopEntry: options.desktopEntry,
+    dictate: {
+      id: PORTAL_SHORTCUT_ID,
+      description: `Dictate with whis (${options.mode})`,
+      trigger: preferredTrigger(options.hotkey),
+    },
+    edit: editHotkey && {
+      id: PORTAL_EDIT_SHORTCUT_ID,
+      description: 'Edit the selection by voice',
+      trigger: preferredTrigger(editHotkey),
+      hotkey: editHotkey,
+    },
+    log: options.logger,
+    problem: (problem, detail, cause) => portalError(problem, env, detail, cause),
+    version: () => shortcutsVersion(bus, env),
+  };
+}
+
+/**
+ * Hears the portal on `bus`, and only it (no other client on the bus can press the key): its
+ * GlobalShortcuts signals and its owner changing. False when `signal` was aborted meanwhile.
+ */
+async function listenToPortal(
+  bus: SessionBus,
+  onSignal: (msg: DBusMessage) => void,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    await bus.onSignal(`type='signal',sender='${PORTAL}',interface='${SHORTCUTS}'`, onSignal);
+    await bus.onSignal(
+      `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${PORTAL}'`,
+      onSignal,
+    );
+  } catch (err) {
+    if (signal.aborted) return false;
+    throw err;
+  }
+  return !signal.aborted;
+}
+
+/**
+ * ShortcutsChanged: what the desktop binds now (the user rebound a key in its settings), each
+ * shortcut told; one no longer listed was removed there.
+ */
+function followChanges(changed: Shortcut[], status: PortalStatus, options: PortalTriggerOptions) {
+  const { editHotkey } = options;
+  const binding = bindingIn(changed, PORTAL_SHORTCUT_ID);
+  if (binding === undefined) {
+    status.unavailable(
+      portalError('refused', options.env, 'the whis shortcut was removed in the desktop settings'),
+    );
+  } else {
+    options.logger?.debug({ binding }, 'portal shortcut changed');
+    status.available(binding || undefined);
+  }
+  if (!editHotkey) return;
+  const editBinding = bindingIn(changed, PORTAL_EDIT_SHORTCUT_ID);
+  status.edit(
+    editBinding || undefined,
+    editBinding === undefined
+      ? editShortcutProblem(editHotkey, 'it was removed in the desktop settings')
+      : undefined,
+  );
+}
+
+/** Closes the session `handle` (when one was open), then the connection. */
+async function closeBus(
+  bus: SessionBus,
+  handle: string | undefined,
+  log: PortalTriggerOptions['logger'],
+): Promise<void> {
+  if (handle) {
+    await closePortalSession(bus, handle).catch((err: unknown) =>
+      log?.debug({ err }, 'closing the portal session failed'),
+    );
+  }
+  bus.close();
+}
+
 /**
  * A Trigger on the desktop's GlobalShortcuts portal (xdg-desktop-portal): `Activated` is a press,
  * `Deactivated` a release, fed to the same toggle / push-to-talk logic as the X11 backend.
@@ -259,246 +354,43 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
   stop(): Promise<void>;
   state: PortalTriggerState;
 } {
-  const env = options.env;
+  const { env, editHotkey, mode, tapToToggleMs } = options;
   const log = options.logger;
-  const token = options.sessionToken ?? 'whis';
   const state: PortalTriggerState = {};
-  let emit: (event: TriggerEvent) => void = () => undefined;
+  const status = createPortalStatus({ state, editHotkey, onEditStatus: options.onEditStatus, log });
   let onMatch: (match: 'press' | 'release') => void = () => undefined;
   let onEditMatch: (match: 'press' | 'release') => void = () => undefined;
-  const editHotkey = options.editHotkey;
-  let dbus: DBusModule | undefined;
   let bus: SessionBus | undefined;
   let session: string | undefined;
   let stopped = true;
   // one per start: stop() aborts what that start is still waiting for (connecting, a dialog)
   let starting = new AbortController();
   let generation = 0;
-  let lastProblem: string | undefined;
-  // what the key is doing, seen through the portal's signals
-  const key = createPortalPress({
-    mode: options.mode,
-    onMatch: (match) => onMatch(match),
-    ...(options.repeatWindowMs !== undefined ? { repeatWindowMs: options.repeatWindowMs } : {}),
-    ...(options.repeatDelayMs !== undefined ? { repeatDelayMs: options.repeatDelayMs } : {}),
-    ...(options.maxHoldMs !== undefined ? { maxHoldMs: options.maxHoldMs } : {}),
-    log,
-  });
-  // the edit key's, alike: each shortcut is held and released on its own
-  const editKey = createPortalPress({
-    mode: options.mode,
-    onMatch: (match) => onEditMatch(match),
-    ...(options.repeatWindowMs !== undefined ? { repeatWindowMs: options.repeatWindowMs } : {}),
-    ...(options.repeatDelayMs !== undefined ? { repeatDelayMs: options.repeatDelayMs } : {}),
-    ...(options.maxHoldMs !== undefined ? { maxHoldMs: options.maxHoldMs } : {}),
-    log,
-  });
-
-  // the edit key's state, said once per change
-  let editSaid: string | undefined;
-  // (`quiet`: the whole trigger's problem, which `unavailable` has logged)
-  const editStatus = (binding: string | undefined, problem?: string, quiet = false) => {
-    if (!editHotkey) return;
-    const said = problem === undefined ? `bound:${binding ?? ''}` : `problem:${problem}`;
-    if (said === editSaid) return;
-    editSaid = said;
-    if (problem === undefined) {
-      log?.debug({ binding }, 'portal edit shortcut bound');
-      options.onEditStatus?.({ available: true, ...(binding ? { binding } : {}) });
-    } else {
-      if (!quiet) log?.warn({ editHotkey: formatHotkey(editHotkey) }, problem);
-      options.onEditStatus?.({ available: false, reason: problem });
-    }
-  };
-
-  const unavailable = (err: HotkeyError) => {
-    const reason = err.message;
-    state.binding = undefined;
-    announced = undefined;
-    editStatus(undefined, reason, true);
-    if (reason === lastProblem) return;
-    lastProblem = reason;
-    log?.warn({ err }, 'portal hotkey unavailable');
-    emit({ type: 'unavailable', reason });
-  };
-  // said once per binding: a desktop may announce the binding twice (ShortcutsChanged, then the
-  // answer to BindShortcuts)
-  let announced: string | undefined;
-  const available = () => {
-    const said = state.binding ?? '';
-    if (lastProblem === undefined && announced === said) return;
-    lastProblem = undefined;
-    announced = said;
-    emit(state.binding ? { type: 'available', binding: state.binding } : { type: 'available' });
-  };
-
-  const call = (member: string, signature: string, body: unknown[], iface = SHORTCUTS) =>
-    portalCall(bus!, iface, member, signature, body);
-  // a portal request: its Response is waited for as long as the user takes (a dialog)
-  const request = (member: string, signature: string, body: (options: Vardict) => unknown[]) =>
-    portalRequest(bus!, {
-      interface: SHORTCUTS,
-      member,
-      signature,
-      body,
-      signal: starting.signal,
-    });
-
-  const shortcuts = (): Shortcut[] => [
-    [
-      PORTAL_SHORTCUT_ID,
-      {
-        description: new dbus!.Variant('s', `Dictate with whis (${options.mode})`),
-        preferred_trigger: new dbus!.Variant('s', preferredTrigger(options.hotkey)),
-      },
-    ],
-    ...(editHotkey
-      ? [
-          [
-            PORTAL_EDIT_SHORTCUT_ID,
-            {
-              description: new dbus!.Variant('s', 'Edit the selection by voice'),
-              preferred_trigger: new dbus!.Variant('s', preferredTrigger(editHotkey)),
-            },
-          ] satisfies Shortcut,
-        ]
-      : []),
-  ];
-  const bindingIn = (
-    shortcuts: Shortcut[] | undefined,
-    wanted = PORTAL_SHORTCUT_ID,
-  ): string | undefined => {
-    const ours = shortcuts?.find(([id]) => id === wanted);
-    if (!ours) return undefined;
-    const description = ours[1].trigger_description?.value as string | undefined;
-    return description ?? '';
-  };
-
-  // The portal's host Registry needs the app's desktop entry: written when missing
-  const ensureDesktopEntry = async (appId: string) => {
-    if (!options.desktopEntry) return;
-    const found = await checkDesktopEntry(env, appId);
-    if (found.ok || !(await hasRegistry())) return;
-    const path = await writeDesktopEntry(env, [options.desktopEntry.exec], appId);
-    log?.info(
-      { path, reason: found.reason },
-      'wrote the desktop entry the portal needs to bind the hotkey',
-    );
-  };
-  const hasRegistry = async () => {
-    try {
-      const [xml] = await bus!.call({
-        destination: PORTAL,
-        path: '/org/freedesktop/portal/desktop',
-        interface: 'org.freedesktop.DBus.Introspectable',
-        member: 'Introspect',
-      });
-      return String(xml).includes(REGISTRY);
-    } catch {
-      return false;
-    }
-  };
-
-  const listShortcuts = async (handle: string) => {
-    const listed = await request('ListShortcuts', 'oa{sv}', (requestOptions) => [
-      handle,
-      requestOptions,
-    ]);
-    return listed.results.shortcuts?.value as Shortcut[] | undefined;
-  };
+  // what each key is doing, seen through the portal's signals: each shortcut is held and
+  // released on its own
+  const key = portalPress(options, (match) => onMatch(match));
+  const editKey = portalPress(options, (match) => onEditMatch(match));
 
   // Register (1.19+), check GlobalShortcuts, open the session, bind what is missing
-  const openSession = async (current: number) => {
-    session = undefined;
-    const appId = options.appId ?? PORTAL_APP_ID;
-    await ensureDesktopEntry(appId);
-    try {
-      await call('Register', 'sa{sv}', [appId, {}], REGISTRY);
-    } catch (err) {
-      const name = dbusErrorName(err);
-      // a portal older than 1.19 has no Registry: an unsandboxed app works without it
-      if (name.endsWith('ServiceUnknown') || name.endsWith('NameHasNoOwner'))
-        throw portalError('no-portal', env, name, err);
-      log?.debug({ err: name, detail: dbusErrorDetail(err) }, 'the host portal Registry refused');
-    }
-    const version = await shortcutsVersion(bus!, env);
-    const created = await request('CreateSession', 'a{sv}', (requestOptions) => [
-      {
-        ...requestOptions,
-        session_handle_token: new dbus!.Variant('s', token),
-        // KDE 5.27 registers only the shortcuts named here (it ignores BindShortcuts' list): both
-        // keys are named in this one session
-        shortcuts: new dbus!.Variant('a(sa{sv})', shortcuts()),
-      },
-    ]);
-    if (created.response !== 0)
-      throw portalError('refused', env, `CreateSession answered ${created.response}`);
-    // the handle comes back as a string on KDE, an object path elsewhere
-    const handle = String(created.results.session_handle?.value ?? '');
-    if (current !== generation) return;
-    session = handle;
-    const listed = await listShortcuts(handle);
-    let binding = bindingIn(listed);
-    let editBinding = editHotkey ? bindingIn(listed, PORTAL_EDIT_SHORTCUT_ID) : '';
-    let editProblem: string | undefined;
-    if (binding === undefined || editBinding === undefined) {
-      // GNOME 48+ and KDE 6 bind here (with a dialog the first time); both keys in one request
-      const bound = await request('BindShortcuts', 'oa(sa{sv})sa{sv}', (requestOptions) => [
-        handle,
-        shortcuts(),
-        '',
-        requestOptions,
-      ]);
-      // What was bound decides, not the code alone: xdg-desktop-portal-gnome 48.0 answers a
-      // successful bind with 2 and the shortcuts in its results (fixed in 49.0)
-      let answered = bound.results.shortcuts?.value as Shortcut[] | undefined;
-      const missing = () =>
-        bindingIn(answered) === undefined ||
-        (editHotkey !== undefined && bindingIn(answered, PORTAL_EDIT_SHORTCUT_ID) === undefined);
-      if (bound.response !== 0 && missing()) answered = await listShortcuts(handle);
-      binding ??= bindingIn(answered);
-      editBinding ??= bindingIn(answered, PORTAL_EDIT_SHORTCUT_ID);
-      if (binding === undefined && bound.response === 1) throw portalError('cancelled', env);
-      if (binding === undefined)
-        throw portalError(
-          'refused',
-          env,
-          bound.response === 0
-            ? 'the shortcut is not in its answer'
-            : `BindShortcuts answered ${bound.response}`,
-        );
-      if (editBinding === undefined && editHotkey)
-        editProblem = editShortcutProblem(
-          editHotkey,
-          bound.response === 1
-            ? 'the request was declined or its dialog closed'
-            : bound.response === 0
-              ? 'the edit shortcut is not in its answer'
-              : `BindShortcuts answered ${bound.response}`,
-        );
-      if (bound.response !== 0)
-        log?.debug(
-          { response: bound.response, binding, editBinding },
-          'the desktop answered BindShortcuts with an error code but bound the shortcut',
-        );
-    }
-    if (current !== generation) return;
-    state.binding = binding || undefined;
-    log?.debug({ version, session: handle, binding }, 'portal hotkey bound');
-    available();
-    editStatus(editBinding || undefined, editProblem);
-  };
-
   const open = async () => {
     const current = ++generation;
     key.reset();
     editKey.reset();
-    announced = undefined;
+    status.reopened();
+    session = undefined;
     try {
-      await openSession(current);
+      const context = sessionContext(options, bus!, starting.signal);
+      const { handle, version } = await createSession(context);
+      if (current !== generation) return;
+      session = handle;
+      const { binding, editBinding, editProblem } = await bindShortcuts(context, handle);
+      if (current !== generation) return;
+      log?.debug({ version, session: handle, binding }, 'portal hotkey bound');
+      status.available(binding || undefined);
+      status.edit(editBinding || undefined, editProblem);
     } catch (err) {
       if (current !== generation || stopped) return;
-      unavailable(
+      status.unavailable(
         isPortalError(err) ? err : portalError('refused', env, dbusErrorDetail(err), err),
       );
     }
@@ -518,28 +410,8 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
             : undefined;
       if (msg.member === 'Activated') which?.activated();
       else if (msg.member === 'Deactivated') which?.deactivated();
-      else if (msg.member === 'ShortcutsChanged') {
-        const changed = msg.body[1] as Shortcut[];
-        const binding = bindingIn(changed);
-        if (binding === undefined) {
-          unavailable(
-            portalError('refused', env, 'the whis shortcut was removed in the desktop settings'),
-          );
-        } else {
-          state.binding = binding || undefined;
-          log?.debug({ binding }, 'portal shortcut changed');
-          available();
-        }
-        if (editHotkey) {
-          const editBinding = bindingIn(changed, PORTAL_EDIT_SHORTCUT_ID);
-          editStatus(
-            editBinding || undefined,
-            editBinding === undefined
-              ? editShortcutProblem(editHotkey, 'it was removed in the desktop settings')
-              : undefined,
-          );
-        }
-      }
+      else if (msg.member === 'ShortcutsChanged')
+        followChanges(msg.body[1] as Shortcut[], status, options);
     } else if (msg.member === 'NameOwnerChanged' && msg.body[0] === PORTAL) {
       // the portal service restarted (or went away): its sessions died with it
       key.deactivated();
@@ -547,7 +419,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       session = undefined;
       if (msg.body[2]) void open();
       else
-        unavailable(
+        status.unavailable(
           portalError('no-portal', env, 'it stopped; whis binds the key again when it is back'),
         );
     }
@@ -560,42 +432,28 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       stopped = false;
       starting = new AbortController();
       const { signal } = starting;
-      emit = listener;
-      onMatch = createPressLogic(options.mode, options.tapToToggleMs, emit);
-      onEditMatch = createPressLogic(options.mode, options.tapToToggleMs, withAction(emit, 'edit'));
-      editSaid = undefined;
+      status.start(listener);
+      onMatch = createPressLogic(mode, tapToToggleMs, listener);
+      onEditMatch = createPressLogic(mode, tapToToggleMs, withAction(listener, 'edit'));
       let connected: SessionBus;
       try {
         connected = await connectBus(env, signal);
       } catch (err) {
         if (!signal.aborted)
-          unavailable(isPortalError(err) ? err : portalError('no-bus', env, String(err), err));
+          status.unavailable(
+            isPortalError(err) ? err : portalError('no-bus', env, String(err), err),
+          );
         return;
       }
       // stopped while connecting: this connection is nobody's, and would keep the process alive
       if (signal.aborted) return connected.close();
       bus = connected;
-      dbus = connected.dbus;
       connected.onError((err) => {
         if (stopped) return;
         log?.warn({ err }, 'session bus connection failed');
-        unavailable(portalError('no-bus', env, err.message, err));
+        status.unavailable(portalError('no-bus', env, err.message, err));
       });
-      try {
-        // signals from the portal only: no other client on the bus can press the key
-        await connected.onSignal(
-          `type='signal',sender='${PORTAL}',interface='${SHORTCUTS}'`,
-          onSignal,
-        );
-        await connected.onSignal(
-          `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${PORTAL}'`,
-          onSignal,
-        );
-      } catch (err) {
-        if (signal.aborted) return;
-        throw err;
-      }
-      if (!signal.aborted) await open();
+      if (await listenToPortal(connected, onSignal, signal)) await open();
     },
     async stop() {
       if (stopped) return;
@@ -608,13 +466,7 @@ export function createPortalTrigger(options: PortalTriggerOptions): {
       const handle = session;
       bus = undefined;
       session = undefined;
-      if (!current) return;
-      if (handle) {
-        await closePortalSession(current, handle).catch((err: unknown) =>
-          log?.debug({ err }, 'closing the portal session failed'),
-        );
-      }
-      current.close();
+      if (current) await closeBus(current, handle, log);
     },
   };
 }
