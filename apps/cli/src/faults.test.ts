@@ -260,6 +260,9 @@ describe('the clipboard after the service ends', () => {
       // `comm (state …`: a zombie left for its new parent to reap serves nothing
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
       if (!/^\d+ \(xclip\) [^Z]/.test(stat)) continue;
+      // a reader (`xclip -o`: the service reads each copy back until it is served) serves nothing
+      const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      if (argv.some((a) => a === '-o' || a === '-out')) continue;
       const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
       if (environ.split('\0').includes(`DISPLAY=${x.env.DISPLAY}`)) pids.push(Number(entry));
     }
