@@ -330,8 +330,13 @@ describe('the clipboard after the service ends', () => {
     const first = await clipboardServers();
     expect(first).toHaveLength(1);
     await dictate(s);
-    // the first server exits once the second copy owns the selection
-    await expect.poll(async () => (await clipboardServers()).length, { timeout: 10_000 }).toBe(1);
+    // the first server exits once the second copy owns the selection (the same words: the
+    // clipboard reads the same before the second copy is made, so the servers are what is awaited)
+    const replaced = async () => {
+      const servers = await clipboardServers();
+      return servers.length === 1 && servers[0] !== first[0];
+    };
+    await expect.poll(replaced, { timeout: 10_000 }).toBe(true);
     const now = await clipboardServers();
     expect(now).toHaveLength(1);
     expect(now).not.toContain(first[0]);
