@@ -34,3 +34,4 @@ export {
   type FeedbackName,
   type SelectionMode,
 } from './names.js';
+export { lazyModule, type LazyModule } from './lazy.js';

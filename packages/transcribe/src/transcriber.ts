@@ -1,8 +1,9 @@
 import type OpenAI from 'openai';
-import type {
-  Transcriber as ContractTranscriber,
-  TranscribeOptions,
-  UploadAttempt as ContractAttempt,
+import {
+  lazyModule,
+  type Transcriber as ContractTranscriber,
+  type TranscribeOptions,
+  type UploadAttempt as ContractAttempt,
 } from '@whis/contracts';
 import { TranscribeError } from './errors.js';
 import { CONTEXT_CHARS, createUploadTranscriber, statusError } from './uploads.js';
@@ -68,19 +69,17 @@ const KEY_HELP =
 
 // The SDK (about 10 MB) loads with the first upload, so an idle service does not hold it. Its error
 // classes are known from then on: an error from before the first upload is never the SDK's.
-let Sdk: typeof OpenAI | undefined;
-let loading: Promise<typeof OpenAI> | undefined;
-const loadSdk = () =>
-  (loading ??= import('openai').then((m) => {
-    Sdk = m.default;
-    return Sdk;
-  }));
+const sdk = lazyModule(() => import('openai').then((m) => m.default));
+const loadSdk = sdk.load;
 const isSdkError = <
   K extends 'APIError' | 'APIUserAbortError' | 'APIConnectionError' | 'APIConnectionTimeoutError',
 >(
   err: unknown,
   kind: K,
-): err is InstanceType<(typeof OpenAI)[K]> => Sdk !== undefined && err instanceof Sdk[kind];
+): err is InstanceType<(typeof OpenAI)[K]> => {
+  const Sdk = sdk.loaded();
+  return Sdk !== undefined && err instanceof Sdk[kind];
+};
 
 /**
  * Loads the openai SDK ahead of the first upload (the service calls it when a recording starts, so

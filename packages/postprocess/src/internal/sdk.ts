@@ -1,17 +1,16 @@
+import { lazyModule } from '@whis/contracts';
 import type OpenAI from 'openai';
 
 // The SDK loads with the first request to a model (or `prepareLlm`): an idle service that never asks
 // one does not hold it (about 10 MB). Its error classes are known from then on: an error from
 // before the first request is never the SDK's.
-let loaded: typeof OpenAI | undefined;
-let loading: Promise<typeof OpenAI> | undefined;
+const sdk = lazyModule(() => import('openai').then((m) => m.default));
 
 /** The openai SDK's client class, imported on the first call. */
-export const loadSdk = (): Promise<typeof OpenAI> =>
-  (loading ??= import('openai').then((m) => (loaded = m.default)));
+export const loadSdk = sdk.load;
 
 /** The SDK, if it is loaded already. */
-export const loadedSdk = (): typeof OpenAI | undefined => loaded;
+export const loadedSdk = sdk.loaded;
 
 /**
  * A chat client made on first use (the SDK loaded then), with no retries: a retry would spend the

@@ -2,7 +2,7 @@
 // body, the model, smart formatting, the language and the keyterms as query parameters. The SDK
 // loads with the first upload. Deepgram takes no free-text context: the preceding text is not sent.
 import type * as DeepgramSdk from '@deepgram/sdk';
-import type { LiveSession, LiveSessionOptions } from '@whis/contracts';
+import { lazyModule, type LiveSession, type LiveSessionOptions } from '@whis/contracts';
 import {
   createUploadTranscriber,
   TranscribeError,
@@ -13,16 +13,14 @@ import { retryableStatus, sdkError } from './sdk-errors.js';
 import { keyHelp, resolveProviderOptions, type ProviderRow } from '../providers.js';
 
 type Sdk = typeof DeepgramSdk;
-let sdk: Sdk | undefined;
-let loading: Promise<Sdk> | undefined;
-const load = () =>
-  (loading ??= import('@deepgram/sdk').then((m) => {
-    sdk = m;
-    return m;
-  }));
+const lazy = lazyModule<Sdk>(() => import('@deepgram/sdk'));
+const load = lazy.load;
 
-const isSdkError = (err: unknown): err is DeepgramSdk.DeepgramError =>
-  sdk !== undefined && err instanceof sdk.DeepgramError;
+// before the SDK is loaded no error is one of its classes
+const isSdkError = (err: unknown): err is DeepgramSdk.DeepgramError => {
+  const sdk = lazy.loaded();
+  return sdk !== undefined && err instanceof sdk.DeepgramError;
+};
 
 const KEY = {
   keySetting: 'deepgramApiKey',
@@ -40,7 +38,8 @@ function detailOf(err: DeepgramSdk.DeepgramError): { code?: string; message: str
 
 function retryable(err: unknown): boolean {
   return (
-    isSdkError(err) && retryableStatus(err.statusCode, err instanceof sdk!.DeepgramTimeoutError)
+    isSdkError(err) &&
+    retryableStatus(err.statusCode, err instanceof lazy.loaded()!.DeepgramTimeoutError)
   );
 }
 

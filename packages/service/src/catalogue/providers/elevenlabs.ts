@@ -3,7 +3,7 @@
 // fields. The SDK loads with the first upload. Scribe takes no free-text context: the preceding
 // text is not sent.
 import type * as ElevenLabsSdk from '@elevenlabs/elevenlabs-js';
-import type { LiveSession, LiveSessionOptions } from '@whis/contracts';
+import { lazyModule, type LiveSession, type LiveSessionOptions } from '@whis/contracts';
 import {
   createUploadTranscriber,
   TranscribeError,
@@ -14,16 +14,14 @@ import { retryableStatus, sdkError } from './sdk-errors.js';
 import { keyHelp, resolveProviderOptions, type ProviderRow } from '../providers.js';
 
 type Sdk = typeof ElevenLabsSdk;
-let sdk: Sdk | undefined;
-let loading: Promise<Sdk> | undefined;
-const load = () =>
-  (loading ??= import('@elevenlabs/elevenlabs-js').then((m) => {
-    sdk = m;
-    return m;
-  }));
+const lazy = lazyModule<Sdk>(() => import('@elevenlabs/elevenlabs-js'));
+const load = lazy.load;
 
-const isSdkError = (err: unknown): err is ElevenLabsSdk.ElevenLabsError =>
-  sdk !== undefined && err instanceof sdk.ElevenLabsError;
+// before the SDK is loaded no error is one of its classes
+const isSdkError = (err: unknown): err is ElevenLabsSdk.ElevenLabsError => {
+  const sdk = lazy.loaded();
+  return sdk !== undefined && err instanceof sdk.ElevenLabsError;
+};
 
 const KEY = {
   keySetting: 'elevenlabsApiKey',
@@ -45,7 +43,8 @@ function detailOf(err: ElevenLabsSdk.ElevenLabsError): { code?: string; message:
 
 function retryable(err: unknown): boolean {
   return (
-    isSdkError(err) && retryableStatus(err.statusCode, err instanceof sdk!.ElevenLabsTimeoutError)
+    isSdkError(err) &&
+    retryableStatus(err.statusCode, err instanceof lazy.loaded()!.ElevenLabsTimeoutError)
   );
 }
 
