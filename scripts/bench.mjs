@@ -33,6 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createPcmSource } from '@whis/audio';
 import { createPasteOutput, createTypeOutput } from '@whis/output';
 import { benchPortalTyping } from './bench-typing.mjs';
+import { processTree, rss } from './internal/process-tree.mjs';
 import { connectToDaemon, createIpcServer } from '@whis/ipc';
 import { createJournal, createServiceHost } from '@whis/service-core';
 import { createTranscriber } from '@whis/transcribe';
@@ -259,8 +260,6 @@ function switches(pid) {
   }
   return total;
 }
-const rss = (pid) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const before = { whis: switches(daemon.pid), bare: switches(bare.pid) };
 await sleep(10_000);
 const after = { whis: switches(daemon.pid), bare: switches(bare.pid) };
@@ -274,19 +273,7 @@ await new Promise((r) => daemon.once('exit', r));
 // 2b. the foreground service as a user starts it (`whis listen`), every process it runs counted,
 // idle 10 s after start, against the same bare server
 function treeRss(pid) {
-  const children = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const pids = [pid];
-  for (let i = 0; i < pids.length; i++) pids.push(...(children.get(pids[i]) ?? []));
+  const pids = processTree(pid);
   return { count: pids.length, mb: pids.reduce((sum, p) => sum + rss(p), 0) };
 }
 const foreground = spawn(process.execPath, [cli, 'listen', '--no-hotkey'], {

@@ -11,8 +11,8 @@ export function rss(pid) {
   }
 }
 
-/** The resident set of process `pid` and all its descendants, in MB. */
-export function treeRss(pid) {
+/** Process `pid` and all its descendants, `pid` first. */
+export function processTree(pid) {
   const children = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -26,5 +26,10 @@ export function treeRss(pid) {
   }
   const pids = [pid];
   for (let i = 0; i < pids.length; i++) pids.push(...(children.get(pids[i]) ?? []));
-  return pids.reduce((sum, p) => sum + rss(p), 0);
+  return pids;
+}
+
+/** The resident set of process `pid` and all its descendants, in MB. */
+export function treeRss(pid) {
+  return processTree(pid).reduce((sum, p) => sum + rss(p), 0);
 }
