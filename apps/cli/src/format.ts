@@ -29,11 +29,12 @@ function describeHotkey(status: StatusResult): string {
   return details.length ? `${status.hotkey} (${details.join(', ')})` : `${status.hotkey}`;
 }
 
-const EDIT_OUTCOMES = {
+/** What became of an edit by voice, in words: `whis status`, `whis last`, `whis edit --wait`. */
+export const EDIT_OUTCOMES = {
   replaced: 'replaced the selection',
-  written: 'wrote at the cursor',
-  saved: 'answered, not placed (`whis last --paste`)',
-  failed: 'failed, the selection left as it was',
+  written: 'nothing was selected: written at the cursor',
+  saved: 'not placed: `whis last --paste` places it',
+  failed: 'failed; the selection was left as it was',
 } as const;
 
 // "ctrl+alt+shift+e → http://127.0.0.1:11434/v1 (llama3.2); last: replaced the selection"

@@ -1,6 +1,7 @@
 import type { IpcClient, ServiceEvent, StateChangeResult } from '@whis/ipc';
 import { withDaemon } from '../daemon.js';
 import { ExitCode } from '../errors.js';
+import { EDIT_OUTCOMES } from '../format.js';
 import { LinePrinter } from '../live-text.js';
 import type { ControlArgs, ControlVerb } from './control.js';
 
@@ -14,12 +15,6 @@ function describe(verb: ControlVerb, result: StateChangeResult, edit = false): s
       : `Recording ${result.recordingId}… (\`whis toggle\` or \`whis finish\` to stop)`;
   return `Recording ${result.recordingId} finished; transcribing…`;
 }
-
-// What an edit did, said on stderr beside its answer on stdout.
-const EDIT_OUTCOMES = {
-  replaced: 'Replaced the selection.',
-  written: 'Nothing was selected: written at the cursor.',
-} as const;
 
 // Subscribes before acting so that the transcript event of the recording this call ends cannot be
 // missed. With `live`, a recording this call starts is followed too, its text printed as it comes.
@@ -59,7 +54,9 @@ async function waitForTranscript(
         // the live line showed the instruction; the answer is what the user wants to see
         if (live && printer.printedAny) process.stdout.write('\n');
         process.stdout.write(`${event.text}\n`);
-        process.stderr.write(`${EDIT_OUTCOMES[event.edit.outcome]}\n`);
+        // what the edit did, on stderr beside its answer on stdout
+        const said = EDIT_OUTCOMES[event.edit.outcome];
+        process.stderr.write(`${said.charAt(0).toUpperCase()}${said.slice(1)}.\n`);
       } else process.stdout.write(live && printer.printedAny ? '\n' : `${event.text}\n`);
       settle(ExitCode.Ok);
     } else if (event.type === 'error' && event.error.recordingId === target) {

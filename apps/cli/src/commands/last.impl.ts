@@ -4,6 +4,7 @@ import { readSettings, resolvePaths } from '@whis/config';
 import { silentLogger } from '@whis/contracts';
 import { loadPackage } from '../lazy.js';
 import type { TranscriptEntry } from '@whis/ipc';
+import { EDIT_OUTCOMES } from '../format.js';
 import type { LastArgs } from './last.js';
 
 // An edit's three parts, each under its name (a selection may span lines: they are indented).
@@ -11,14 +12,8 @@ function describeEdit(entry: TranscriptEntry & { edit: NonNullable<TranscriptEnt
   const block = (name: string, text: string) =>
     `${name}:${text.includes('\n') ? `\n  ${text.replace(/\n/g, '\n  ')}` : ` ${text}`}\n`;
   const { instruction, selection, outcome, error } = entry.edit;
-  const outcomes = {
-    replaced: 'replaced the selection',
-    written: 'nothing was selected: written at the cursor',
-    saved: 'not placed: `whis last --paste` places it',
-    failed: `failed: ${error ?? 'no answer'}; the selection was left as it was`,
-  };
   return [
-    `Edit (${outcomes[outcome]})\n`,
+    `Edit (${EDIT_OUTCOMES[outcome]}${error ? `: ${error}` : ''})\n`,
     block('Instruction', instruction),
     block('Selected', selection === '' ? '(nothing)' : selection),
     ...(outcome === 'failed' ? [] : [block('Answer', entry.text)]),
