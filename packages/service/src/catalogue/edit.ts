@@ -4,7 +4,12 @@
 import { editHotkeyOf, type Settings } from '@whis/config';
 import type { EditParts } from '@whis/service-core';
 import { createSelectionSource } from '@whis/output';
-import { chatModel, createLlmEditor, DEFAULT_EDIT_TIMEOUT_MS } from '@whis/postprocess';
+import {
+  chatModel,
+  createLlmEditor,
+  DEFAULT_EDIT_BASE_URL,
+  DEFAULT_EDIT_TIMEOUT_MS,
+} from '@whis/postprocess';
 import type { PartContext } from './context.js';
 import { optional, type Row } from './row.js';
 
@@ -30,7 +35,7 @@ export function isOnThisMachine(url: string | undefined): boolean {
 }
 
 const where = (chat: { baseURL?: string; model: string }) =>
-  `${chat.baseURL ?? 'https://api.openai.com/v1'} (${chat.model})`;
+  `${chat.baseURL ?? DEFAULT_EDIT_BASE_URL} (${chat.model})`;
 
 export interface EditRow extends Row {
   /** The parts the service host's `edit` takes. */
