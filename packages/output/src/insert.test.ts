@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  keycodesWith,
   openEntry,
   openXterm,
   run,
@@ -67,6 +68,57 @@ describe('type, into a real terminal under Xvfb', () => {
     },
     30_000,
   );
+
+  it('characters off the layout reach a window too busy to read its keys for a second: none is dropped', async () => {
+    const term = await terminal();
+    const text = 'café, naïve, 東京 and €5';
+    // a window that reads its keys late (a busy application, a loaded machine): it takes each key
+    // with the keyboard map of the moment it reads it
+    process.kill(term.pid, 'SIGSTOP');
+    try {
+      await createTypeOutput({ env: x.env }).deliver(text);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      process.kill(term.pid, 'SIGCONT');
+    }
+    expect(await term.finish()).toBe(`${text}\n`);
+  }, 30_000);
+
+  it('the keys bound for characters off the layout are given back once the text is typed', async () => {
+    const term = await terminal();
+    // ŵ: on no layout of this display, and typed by no other test here
+    const keysym = 0x1000000 + 'ŵ'.codePointAt(0)!;
+    expect(await keycodesWith(x, keysym)).toEqual([]);
+    const output = createTypeOutput({ env: x.env, keyHoldMs: 300 });
+    await output.deliver('ŵ');
+    // held a moment after the text, for a window that reads its keys late
+    expect(await keycodesWith(x, keysym)).toHaveLength(1);
+    await output.settled();
+    expect(await keycodesWith(x, keysym)).toEqual([]);
+    expect(await term.finish()).toBe('ŵ\n');
+  }, 30_000);
+
+  it('more characters off the layout than spare keys to bind: the text is pasted, whole', async () => {
+    const entry = await openEntry(x);
+    windows.push(entry);
+    // 40 different ideographs; the display has 19 keycodes without a key
+    const text = Array.from({ length: 40 }, (_, i) => String.fromCodePoint(0x4e00 + i * 7)).join(
+      '',
+    );
+    const notices: Array<[string, object | undefined]> = [];
+    const output = createTypeOutput({
+      env: x.env,
+      restoreDelayMs: 300,
+      onNotice: (m, d) => notices.push([m, d]),
+    });
+    await output.deliver(text);
+    expect(await entry.submit()).toBe(text);
+    await output.settled();
+    expect(notices).toContainEqual([
+      expect.stringMatching(/too few spare keys .*: the text is pasted instead/),
+      expect.objectContaining({ tool: 'xdotool' }),
+    ]);
+  }, 30_000);
 
   it('a transcript with line breaks is typed as one line: nothing is submitted', async () => {
     const term = await terminal();

@@ -7,6 +7,7 @@ import {
 import { OutputError } from './errors.js';
 import { runTool } from './internal/run.js';
 import { RemoteDesktopError } from './internal/remote-desktop.js';
+import { keysGivenBack } from './internal/x-keymap.js';
 import { formatChord, pasteChordFor } from './chords.js';
 import { KEYBOARDS, keyboardsFor, type KeyboardName } from './keyboards/index.js';
 import type { Command, KeyDriver, Keyboard } from './keyboards/keyboard.js';
@@ -27,6 +28,11 @@ export interface InsertOptions {
   submit?: boolean;
   /** Give up on a tool after this long. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * X11: how long the keys bound for characters off the keyboard layout stay bound after the text
+   * is typed, for a window that reads its keys late. Default 3000 ms.
+   */
+  keyHoldMs?: number;
   /** Told what was decided and why (the tool, the chord, a fallback, a skipped restore). */
   onNotice?: (message: string, details?: object) => void;
 }
@@ -123,6 +129,7 @@ export interface Context {
   platform: NodeJS.Platform;
   session: Session;
   timeoutMs: number;
+  keyHoldMs?: number;
   notice: (message: string, details?: object) => void;
 }
 
@@ -134,6 +141,7 @@ export function context(options: InsertOptions): Context {
     platform,
     session: detectSession(env, platform),
     timeoutMs: options.timeoutMs ?? 10_000,
+    ...(options.keyHoldMs !== undefined ? { keyHoldMs: options.keyHoldMs } : {}),
     notice: options.onNotice ?? (() => undefined),
   };
 }
@@ -153,7 +161,12 @@ export async function openKeyboard(
       `Cannot type: ${why}. Run whis inside your graphical session, or use the clipboard output.`,
     );
   for (const [i, keyboard] of usable.entries()) {
-    const driver = keyboard.open({ env: ctx.env, timeoutMs: ctx.timeoutMs, notice: ctx.notice });
+    const driver = keyboard.open({
+      env: ctx.env,
+      timeoutMs: ctx.timeoutMs,
+      ...(ctx.keyHoldMs !== undefined ? { keyHoldMs: ctx.keyHoldMs } : {}),
+      notice: ctx.notice,
+    });
     try {
       await driver.ready?.();
       return { keyboard, driver };
@@ -367,6 +380,9 @@ export function createTypeOutput(
         );
       }
     },
-    settled: () => paster.settled(),
+    // the clipboard given back after a paste, and the keys bound for typing after their hold
+    settled: async () => {
+      await Promise.all([paster.settled(), keysGivenBack()]);
+    },
   };
 }

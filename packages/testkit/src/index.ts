@@ -96,6 +96,7 @@ export {
   openCopyWindow,
   hangSelection,
   xConnectionsOf,
+  keycodesWith,
   X_MODIFIERS,
   type CopyWindow,
   type KeyRecorder,

@@ -8,6 +8,8 @@ import type { VirtualDisplay } from './xvfb.js';
 
 /** A real terminal whose shell writes what it receives into a file (`cat > file`). */
 export interface TerminalWindow {
+  /** The terminal's process (SIGSTOP it to play a window too busy to read its keys). */
+  pid: number;
   /** What the terminal's program has received so far (in raw mode: every key as it comes). */
   read(): Promise<string>;
   /** Ends the line and the input (Return, ctrl+d) and resolves with what the terminal received. */
@@ -19,6 +21,28 @@ export interface TerminalWindow {
 export interface EntryWindow {
   submit(): Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * Resolves with what `read` gives once `done` holds for it; rejects with the last of it once it has
+ * not changed for `quietMs`: text still arriving (a loaded machine types slowly) is waited for, a
+ * window that has stopped taking keys is not.
+ */
+export async function untilText(
+  read: () => Promise<string>,
+  done: (text: string) => boolean,
+  quietMs = 10_000,
+): Promise<string> {
+  let last: string | undefined;
+  let changedAt = Date.now();
+  for (;;) {
+    const now = await read();
+    if (done(now)) return now;
+    if (now !== last) [last, changedAt] = [now, Date.now()];
+    else if (Date.now() - changedAt > quietMs)
+      throw new Error(`the text window holds ${JSON.stringify(now)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const exited = (child: ChildProcess) =>
@@ -82,6 +106,7 @@ export async function openXterm(
     throw err;
   }
   return {
+    pid: child.pid!,
     read: () => readFile(file, 'utf8').catch(() => ''),
     async finish() {
       await runChecked('xdotool', ['key', '--clearmodifiers', 'Return', 'ctrl+d'], { env: x.env });

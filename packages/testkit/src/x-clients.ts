@@ -142,6 +142,22 @@ function keycodesOf(display: XDisplay, keysym: string): Promise<number[]> {
 const close = (display: XDisplay) =>
   new Promise<void>((resolve) => display.client.close(() => resolve()));
 
+/** The keycodes whose keysyms (any group or level) include `keysym` (its number: `0xe9` for é) now. */
+export async function keycodesWith(x: VirtualDisplay, keysym: number): Promise<number[]> {
+  const display = await connect(x);
+  try {
+    const first = display.min_keycode;
+    const rows = await new Promise<number[][]>((resolve, reject) =>
+      display.client.GetKeyboardMapping(first, display.max_keycode - first + 1, (err, r) =>
+        err ? reject(err) : resolve(r),
+      ),
+    );
+    return rows.flatMap((row, i) => (row.includes(keysym) ? [first + i] : []));
+  } finally {
+    await close(display);
+  }
+}
+
 /** A focused window of its own that records every key event the X server gives it. */
 export interface KeyRecorder {
   /** Every key event received so far, in order (keycodes). */

@@ -15,6 +15,8 @@ export interface KeyboardContext {
   env: NodeJS.ProcessEnv;
   /** Give up on one step (a tool, a desktop call) after this long. */
   timeoutMs: number;
+  /** How long keys bound for characters off the layout stay bound after the text is typed. */
+  keyHoldMs?: number;
   /** Told what was decided and why. */
   notice: (message: string, details?: object) => void;
 }
@@ -49,13 +51,31 @@ export interface Keyboard {
   ): { answer: string; problem?: string; unavailable?: boolean } | undefined;
 }
 
+/** Keys made ready for one text (see `CommandKeyboard.prepare`). */
+export interface PreparedKeys {
+  /** Every character of the text is now on the keyboard map. */
+  onMap: boolean;
+  /** Called once the text is typed (or typing failed). */
+  done(): void;
+}
+
 /** A keyboard that is a program: the commands that type and press chords. */
 export interface CommandKeyboard extends Keyboard {
   /** The program it runs (what must be on PATH). */
   command: string;
-  /** The commands that type `text` (one or more, run in order). */
-  type(text: string): Command[];
+  /** The commands that type `text` (one or more, run in order); `onMap`: see `prepare`. */
+  type(text: string, onMap?: boolean): Command[];
   press(chord: Chord): Command;
+  /**
+   * Makes `text` typeable before it is typed (xdotool: binds the keys the layout lacks), for the
+   * time of the typing and a while after; undefined when it cannot.
+   */
+  prepare?(text: string, ctx: KeyboardContext): Promise<PreparedKeys | undefined>;
+  /** The characters of `text` a keyboard that types any character would still lose, and why. */
+  check?(
+    text: string,
+    ctx: KeyboardContext,
+  ): Promise<{ characters: string; why: string } | undefined>;
 }
 
 /** Whether `command` is an executable on PATH. */
@@ -102,18 +122,24 @@ export function commandKeyboard(spec: Omit<CommandKeyboard, 'usable' | 'open'>):
         });
       return {
         async untypeable(text) {
-          if (spec.unicode) return undefined;
+          if (spec.unicode) return spec.check?.(text, ctx);
           const characters = text.replace(/[\x20-\x7e]/g, '');
           return characters ? { characters, why: `${spec.name} types ASCII only` } : undefined;
         },
         async type(text) {
-          let start = 0;
-          while (start < text.length) {
-            let end = Math.min(text.length, start + CHUNK);
-            // never split a surrogate pair (an emoji) between two calls
-            if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end++;
-            for (const cmd of keyboard.type(text.slice(start, end))) await execute(cmd);
-            start = end;
+          const keys = await spec.prepare?.(text, ctx);
+          try {
+            let start = 0;
+            while (start < text.length) {
+              let end = Math.min(text.length, start + CHUNK);
+              // never split a surrogate pair (an emoji) between two calls
+              if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end++;
+              for (const cmd of keyboard.type(text.slice(start, end), keys?.onMap))
+                await execute(cmd);
+              start = end;
+            }
+          } finally {
+            keys?.done();
           }
         },
         async press(chord) {
