@@ -77,7 +77,7 @@ kdeSuite('us', (ctx) => {
     while (text.length < 499) text += alphabet[Math.floor(Math.random() * alphabet.length)];
     text += 'y';
     await createTypeOutput(ctx.options()).deliver(text);
-    expect(await window.waitForText((t) => t.length >= text.length, 30_000)).toBe(text);
+    expect(await window.waitForText((t) => t.length >= text.length)).toBe(text);
     expect(ctx.notices.find(([m]) => m === 'typing')?.[1]).toMatchObject({ characters: 500 });
   }, 90_000);
 

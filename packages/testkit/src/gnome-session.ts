@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import dbus from '@particle/dbus-next';
 import { run, runChecked, stopChild } from './process.js';
 import type { TextWindow } from './kde-session.js';
+import { untilText } from './windows.js';
 
 /** X keysyms of the keys tests press through mutter. */
 export const KEYSYMS = {
@@ -526,15 +527,7 @@ async function startTextWindow(
   const text = () => readFile(file, 'utf8').catch(() => '');
   return {
     text,
-    async waitForText(done, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const now = await text();
-        if (done(now)) return now;
-        if (Date.now() > deadline) throw new Error(`the text window holds ${JSON.stringify(now)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    waitForText: (done, timeoutMs) => untilText(text, done, timeoutMs),
     close: () => stopChild(child),
   };
 }

@@ -10,6 +10,7 @@ import dbus from '@particle/dbus-next';
 import { startPortalFrontend, type PortalFrontend } from './portal-bus.js';
 import { startSessionBus, type SessionBus } from './session-bus.js';
 import { runChecked, stopChild } from './process.js';
+import { untilText } from './windows.js';
 
 /** Linux evdev key codes of the keys tests press. */
 export const EVDEV_KEYS = {
@@ -75,7 +76,10 @@ export interface KdeSession {
 export interface TextWindow {
   /** Its text now. */
   text(): Promise<string>;
-  /** Resolves with its text once `done` holds for it (or rejects with the last text after `timeoutMs`). */
+  /**
+   * Resolves with its text once `done` holds for it; rejects with the last text once it has not
+   * changed for `timeoutMs` (default 10 s): a window still taking keys is waited for.
+   */
   waitForText(done: (text: string) => boolean, timeoutMs?: number): Promise<string>;
   close(): Promise<void>;
 }
@@ -297,15 +301,7 @@ async function startTextWindow(env: NodeJS.ProcessEnv, file: string): Promise<Te
   const text = () => readFile(file, 'utf8').catch(() => '');
   return {
     text,
-    async waitForText(done, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const now = await text();
-        if (done(now)) return now;
-        if (Date.now() > deadline) throw new Error(`the text window holds ${JSON.stringify(now)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    waitForText: (done, timeoutMs) => untilText(text, done, timeoutMs),
     close: () => stopChild(child),
   };
 }
