@@ -1,6 +1,8 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AudioError, type AudioErrorCode } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
@@ -41,6 +43,12 @@ export interface MicrophoneOptions extends Omit<
   keepOpen?: boolean;
   /** With `keepOpen`, how much audio from before `start()` each recording begins with. Default 500 ms. */
   preRollMs?: number;
+  /**
+   * The file a crash in the native audio libraries writes its stack trace to, for the whole process
+   * (the latest microphone's wins); at most 127 bytes. Default: `whis-native-crash-<uid>.log` in the
+   * temporary directory. (naudiodon's own handler writes `crash.log` into the working directory.)
+   */
+  nativeCrashLog?: string;
   logger?: MicrophoneLogger;
 }
 
@@ -63,12 +71,40 @@ interface Naudiodon {
 }
 
 let naudiodon: Naudiodon | undefined;
+let crashLog: string | undefined;
+/** The longest path naudiodon's crash handler keeps (it cuts longer ones). */
+const MAX_CRASH_LOG_BYTES = 127;
+/** How the crash log's path reaches the device lister's process. */
+const CRASH_LOG_ENV = 'WHIS_NATIVE_CRASH_LOG';
+
+function crashLogPath(): string {
+  const chosen = crashLog ?? process.env[CRASH_LOG_ENV];
+  if (chosen && Buffer.byteLength(chosen) <= MAX_CRASH_LOG_BYTES) return chosen;
+  return join(tmpdir(), `whis-native-crash-${process.getuid?.() ?? 0}.log`);
+}
+
+/**
+ * Points the SIGSEGV handler naudiodon installs as it loads at `crashLogPath()`: it writes
+ * `crash.log` into the working directory otherwise (any folder the user started whis in).
+ */
+function redirectCrashLog(): void {
+  const fromNaudiodon = createRequire(createRequire(import.meta.url).resolve('naudiodon'));
+  const handler = fromNaudiodon('segfault-handler') as { registerHandler(path: string): void };
+  handler.registerHandler(crashLogPath());
+}
+
+function useCrashLog(path: string | undefined): void {
+  if (path === undefined || path === crashLog) return;
+  crashLog = path;
+  if (naudiodon) redirectCrashLog();
+}
 
 // PortAudio is loaded on first use, so that importing this package (or `whis status`) costs nothing.
 function load(): Naudiodon {
   if (naudiodon) return naudiodon;
   try {
     naudiodon = createRequire(import.meta.url)('naudiodon') as Naudiodon;
+    redirectCrashLog();
   } catch (err) {
     throw new AudioError(
       'native-unavailable',
@@ -131,7 +167,11 @@ export function listInputDevices(
   const { logger } = options;
   return new Promise((resolve, reject) => {
     // none of this process's flags (a test runner's loaders, an inspector): a plain Node
-    const child = fork(LISTER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+    const child = fork(LISTER, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [],
+      env: { ...process.env, [CRASH_LOG_ENV]: crashLogPath() },
+    });
     // PortAudio can hang on a broken sound server (JACK waiting for its server): give up in time
     const limit = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 10_000);
     let said = '';
@@ -284,6 +324,7 @@ interface OpenedStream {
 
 /** An AudioSource on a real microphone through PortAudio. */
 export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSource {
+  useCrashLog(options.nativeCrashLog);
   const keepOpen = options.keepOpen ?? false;
   const preRollMs = keepOpen ? (options.preRollMs ?? 500) : 0;
   let kept: OpenedStream | undefined;

@@ -1,8 +1,9 @@
 // Where recordings come from: one row today, the system's microphone. Loads only the audio library,
 // so `whis setup` checks the microphone with this row (`@whis/service/microphones`).
 import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Settings } from '@whis/config';
+import { resolvePaths, type Settings } from '@whis/config';
 import { createMicrophone, loadSpeechModel } from '@whis/audio';
 import type { AudioSource } from '@whis/contracts';
 import type { PartContext } from './context.js';
@@ -120,6 +121,8 @@ export const MICROPHONES = {
         keepOpen: settings.keepMicrophoneOpen ?? false,
         detectSpeech: settings.speechDetection ?? true,
         logger: logger.child({ component: 'audio' }),
+        // beside the service's log (never the folder the user started whis in)
+        nativeCrashLog: join(resolvePaths().stateDir, 'native-crash.log'),
       }),
     describe: (settings) => settings.device ?? 'the system default',
     problems: () => [],
