@@ -79,6 +79,19 @@ function load(): Naudiodon {
   return naudiodon;
 }
 
+/**
+ * PortAudio's default input (naudiodon opens it for index -1), at the rate the device list would
+ * most often give a sound server's `default` (which converts any rate it is asked for).
+ */
+const DEFAULT_INPUT: InputDevice = {
+  index: -1,
+  name: 'default',
+  hostApi: '',
+  defaultSampleRate: 48_000,
+  channels: 1,
+  isDefault: true,
+};
+
 /** The speech detector's failure to load is logged once per process. */
 let vadWarned = false;
 
@@ -181,11 +194,16 @@ export function listInputDevicesHere(logger?: Pick<MicrophoneLogger, 'debug'>): 
 // between a hotkey and the first sample. So a recording uses the list found before (at `prepare()`
 // or by the previous recording) and the list is refreshed after the device is closed, off the path.
 function enumerate(logger?: Pick<MicrophoneLogger, 'debug'>): InputDevice[] {
+  const begin = performance.now();
   const lib = load();
   const { apis, all } = quietly('listing the devices', logger, () => ({
     apis: lib.getHostAPIs(),
     all: lib.getDevices(),
   }));
+  logger?.debug(
+    { devices: all.length, ms: Math.round(performance.now() - begin) },
+    'input devices listed',
+  );
   const defaultInput = apis.HostAPIs.find((api) => api.id === apis.defaultHostAPI)?.defaultInput;
   return all
     .filter((d) => d.maxInputChannels > 0)
@@ -290,7 +308,15 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
   let opening: Promise<OpenedStream> | undefined;
   let refresh: NodeJS.Timeout | undefined;
 
-  const devices = (): InputDevice[] => knownDevices ?? (knownDevices = enumerate(options.logger));
+  // With no list learnt yet (a key pressed before the service's listing is done; the one-shot
+  // `whis`), the default input is opened as PortAudio's own default, not looked up: the listing
+  // (150 ms, 300 ms on a loaded machine) would stand between the key and the first word. The list
+  // is learnt after the recording, or at once if that device cannot be opened.
+  const devices = (): InputDevice[] =>
+    knownDevices ??
+    (options.device === undefined || options.device === ''
+      ? [DEFAULT_INPUT]
+      : (knownDevices = enumerate(options.logger)));
   const refreshLater = () => {
     clearTimeout(refresh);
     refresh = setTimeout(() => {
