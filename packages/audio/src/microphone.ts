@@ -542,9 +542,15 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
             stats.tailWaitMs = tail.waitedMs;
             stats.tailComplete = tail.complete;
             const wall = (at: number) => Math.round((performance.timeOrigin + at) * 10) / 10;
+            const delivered = stream.delivered;
             options.logger?.info(
               {
                 startedAt: wall(startedAt),
+                // the audio the device handed over: as much as the stream has run, when complete
+                deliveredMs: Math.round(delivered.audioMs),
+                streamFrom: delivered.epoch === undefined ? null : wall(delivered.epoch),
+                lastFrameAt:
+                  delivered.lastFrameAt === undefined ? null : wall(delivered.lastFrameAt),
                 firstSampleAt:
                   stats.startLagMs === undefined ? null : wall(startedAt + stats.startLagMs),
                 stopAt: wall(stopAt),

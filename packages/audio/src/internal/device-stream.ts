@@ -88,6 +88,18 @@ export class DeviceStream {
     return this.firstFrameAt === undefined ? undefined : this.firstFrameAt - this.openedAt;
   }
 
+  /**
+   * What the stream has delivered, for the log: ms of audio, the instant its first sample is
+   * estimated to have been captured at, and when its latest frame came (performance.now() times).
+   */
+  get delivered(): { audioMs: number; epoch: number | undefined; lastFrameAt: number | undefined } {
+    return {
+      audioMs: (this.received / this.rate) * 1000,
+      epoch: Number.isFinite(this.epoch) ? this.epoch : undefined,
+      lastFrameAt: this.lastFrameAt,
+    };
+  }
+
   /** Whether the samples up to `instant` (performance.now() time), with the allowances, have arrived. */
   covers(instant: number): boolean {
     if (this.firstFrameAt === undefined) return false;
