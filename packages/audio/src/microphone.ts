@@ -6,7 +6,7 @@ import { AudioError, type AudioErrorCode } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
 import { startCueStep } from './internal/start-cue.js';
-import { DeviceStream, type NaudiodonStream } from './internal/device-stream.js';
+import { DeviceStream, portAudioSettled, type NaudiodonStream } from './internal/device-stream.js';
 import { captureNativeOutput } from './internal/native-output.js';
 import type { Logger } from '@whis/contracts';
 import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
@@ -320,11 +320,13 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
   const refreshLater = () => {
     clearTimeout(refresh);
     refresh = setTimeout(() => {
-      try {
-        knownDevices = enumerate(options.logger);
-      } catch {
-        // the next recording enumerates again, and reports what is wrong
-      }
+      void portAudioSettled().then(() => {
+        try {
+          knownDevices = enumerate(options.logger);
+        } catch {
+          // the next recording enumerates again, and reports what is wrong
+        }
+      });
     }, 250);
     refresh.unref();
   };
@@ -433,6 +435,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
     if (kept && !kept.stream.isClosed) return kept;
     opening ??= (async () => {
       try {
+        await portAudioSettled();
         kept = open();
         return kept;
       } finally {
@@ -465,7 +468,8 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
 
     async start({ directory, onPcm, segmentMs, startCue }) {
       const startedAt = performance.now();
-      const opened = keepOpen ? await openKept() : open();
+      // an earlier stream's teardown still running (a loaded machine) is let finish first
+      const opened = keepOpen ? await openKept() : (await portAudioSettled(), open());
       const { stream, device } = opened;
       const listeners = captureListeners();
       const pipeline = new RecordingPipeline(stream.rate, stream.channels, {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceStream, type NaudiodonStream } from './device-stream.js';
+import { DeviceStream, portAudioSettled, type NaudiodonStream } from './device-stream.js';
 
 const RATE = 16_000;
 const PERIOD = 320; // 20 ms
@@ -152,5 +152,37 @@ describe('the sample clock decides when the audio up to stop has arrived', () =>
     const result = await waiting;
     expect(result.complete).toBe(false);
     expect(result.waitedMs).toBeLessThan(500);
+  });
+});
+
+describe('closing', () => {
+  it('a PortAudio teardown that outlasts close()’s wait is still awaited before PortAudio is used again', async () => {
+    // a loaded machine: the stream's stop, close and terminate run on in a worker thread after
+    // close() has stopped waiting; opening the next stream or listing the devices meanwhile
+    // (PortAudio initialised again on the main thread) would race it
+    let finishQuit!: () => void;
+    const quitting = new Promise<void>((resolve) => (finishQuit = resolve));
+    const stream = {
+      on: () => undefined,
+      removeAllListeners: () => undefined,
+      start: () => undefined,
+      quit: () => quitting,
+      abort: () => undefined,
+    } as unknown as NaudiodonStream;
+    const closing = new DeviceStream(
+      stream,
+      RATE,
+      1,
+      PERIOD,
+      () => undefined,
+      () => undefined,
+    );
+    await closing.close();
+    let settled = false;
+    void portAudioSettled().then(() => (settled = true));
+    await sleep(100);
+    expect(settled).toBe(false);
+    finishQuit();
+    await expect.poll(() => settled, { timeout: 1000 }).toBe(true);
   });
 });

@@ -31,6 +31,19 @@ const POLL_MS = 5;
  */
 const MAX_UNSEEN_LATENCY_MS = 150;
 
+/** PortAudio teardowns (stop, close, terminate, in a worker thread) that have not returned yet. */
+const quitting = new Set<Promise<void>>();
+
+/**
+ * Resolves once no stream's PortAudio teardown is running. PortAudio is not thread-safe: a quit
+ * that outlasts close()'s one-second wait (a loaded machine) still terminates PortAudio in a worker
+ * thread, and initialising it meanwhile on the main thread (opening the next stream, listing the
+ * devices) would race it.
+ */
+export async function portAudioSettled(): Promise<void> {
+  while (quitting.size > 0) await Promise.allSettled([...quitting]);
+}
+
 /**
  * An open input stream and its sample clock. Frames are counted as they arrive; the instant of the
  * stream's first sample is estimated as the earliest `arrival − samples so far / rate` seen (a frame
@@ -130,12 +143,18 @@ export class DeviceStream {
     }
   }
 
-  /** Stops the device (at most a second's wait for PortAudio); frames after this are dropped. */
+  /**
+   * Stops the device (at most a second's wait for PortAudio; `portAudioSettled()` waits for the
+   * rest); frames after this are dropped.
+   */
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
       this.stream.removeAllListeners('data');
-      await untilAborted(this.stream.quit(), deadline(1000)).catch(() => undefined);
+      const quit = this.stream.quit().catch(() => undefined);
+      quitting.add(quit);
+      void quit.then(() => quitting.delete(quit));
+      await untilAborted(quit, deadline(1000)).catch(() => undefined);
     })();
     return this.closing;
   }
