@@ -18,6 +18,11 @@ interface DeviceTiming {
    * over no earlier than `atMs + forMs`, then `catchUp` times faster than real time until caught up.
    */
   stall?: { atMs: number; forMs: number; catchUp: number };
+  /**
+   * Reads are handed over in the event loop's I/O phase, after its timers, as naudiodon's
+   * completed reads are (not from a timer of their own).
+   */
+  afterTimers?: boolean;
 }
 
 /** A device that captures in real time and hands its 20 ms reads over as `timing` says. */
@@ -47,7 +52,10 @@ function device(timing: DeviceTiming) {
             handOver = Math.max(handOver + spacing, began + stall.atMs + stall.forMs, now + delay);
             delay = handOver - now;
           }
-          timers.push(setTimeout(() => events.emit('data', reads), delay));
+          const deliver = () => events.emit('data', reads);
+          timers.push(
+            setTimeout(() => (timing.afterTimers ? setImmediate(deliver) : deliver()), delay),
+          );
         }
         timers.push(setTimeout(tick, 2));
       };
@@ -132,6 +140,20 @@ describe('the sample clock decides when the audio up to stop has arrived', () =>
     // stopped in the middle of the silence: the last frame came 400 ms ago, the next comes in 800
     const stopAt = performance.now();
     const result = await stream.waitFor(stopAt);
+    expect(result.complete).toBe(true);
+    expect(samples()).toBeGreaterThanOrEqual(capturedBy(stream, stopAt));
+  });
+
+  it('this process starved for 2 s right after the stop (the frames wait to be handed over): that quiet is not the device’s, stop waits for them', async () => {
+    // seen under load: the service ran nothing for seconds after a Ctrl+C, and its first poll
+    // after that, before the reads waiting meanwhile were handed over, judged the device quiet
+    const { stream, samples } = open({ latencyMs: 20, afterTimers: true });
+    await sleep(800);
+    const stopAt = performance.now();
+    const waiting = stream.waitFor(stopAt);
+    const busyUntil = performance.now() + 2000;
+    while (performance.now() < busyUntil);
+    const result = await waiting;
     expect(result.complete).toBe(true);
     expect(samples()).toBeGreaterThanOrEqual(capturedBy(stream, stopAt));
   });
