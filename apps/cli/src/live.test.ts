@@ -157,8 +157,21 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     child.stdin!.write('\n');
     expect(await exited, output.text()).toBe(0);
     expect(printed().trim()).toBe(PHRASES[0]);
-    expect(server.realtime.connections.length - connectionsBefore).toBe(1);
-    expect(server.requests.length - uploadsBefore).toBe(0);
+    // what the live session did, for a failure to say which segment missed it and how
+    const live = server.realtime.connections.slice(connectionsBefore).map((c) => ({
+      closedWith: c.closedWith,
+      items: c.items.map((item) => ({
+        bytes: item.bytes,
+        transcript: item.transcript,
+        ms: item.completedAt === undefined ? null : Math.round(item.completedAt - item.committedAt),
+      })),
+    }));
+    const uploads = server.requests
+      .slice(uploadsBefore)
+      .map((r) => `${r.filename} (${r.audio.length} bytes)`);
+    const seen = JSON.stringify({ live, uploads });
+    expect(server.realtime.connections.length - connectionsBefore, seen).toBe(1);
+    expect(server.requests.length - uploadsBefore, seen).toBe(0);
   }, 120_000);
 
   it('the connection drops mid-recording: nothing is lost, the final text is complete', async () => {

@@ -8,7 +8,7 @@ import { AudioError, type AudioErrorCode } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
 import { startCueStep } from './internal/start-cue.js';
-import { DeviceStream, type NaudiodonStream } from './internal/device-stream.js';
+import { DeviceStream, portAudioSettled, type NaudiodonStream } from './internal/device-stream.js';
 import { captureNativeOutput } from './internal/native-output.js';
 import type { Logger } from '@whis/contracts';
 import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
@@ -114,6 +114,19 @@ function load(): Naudiodon {
   }
   return naudiodon;
 }
+
+/**
+ * PortAudio's default input (naudiodon opens it for index -1), at the rate the device list would
+ * most often give a sound server's `default` (which converts any rate it is asked for).
+ */
+const DEFAULT_INPUT: InputDevice = {
+  index: -1,
+  name: 'default',
+  hostApi: '',
+  defaultSampleRate: 48_000,
+  channels: 1,
+  isDefault: true,
+};
 
 /** The speech detector's failure to load is logged once per process. */
 let vadWarned = false;
@@ -221,11 +234,16 @@ export function listInputDevicesHere(logger?: Pick<MicrophoneLogger, 'debug'>): 
 // between a hotkey and the first sample. So a recording uses the list found before (at `prepare()`
 // or by the previous recording) and the list is refreshed after the device is closed, off the path.
 function enumerate(logger?: Pick<MicrophoneLogger, 'debug'>): InputDevice[] {
+  const begin = performance.now();
   const lib = load();
   const { apis, all } = quietly('listing the devices', logger, () => ({
     apis: lib.getHostAPIs(),
     all: lib.getDevices(),
   }));
+  logger?.debug(
+    { devices: all.length, ms: Math.round(performance.now() - begin) },
+    'input devices listed',
+  );
   const defaultInput = apis.HostAPIs.find((api) => api.id === apis.defaultHostAPI)?.defaultInput;
   return all
     .filter((d) => d.maxInputChannels > 0)
@@ -331,15 +349,25 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
   let opening: Promise<OpenedStream> | undefined;
   let refresh: NodeJS.Timeout | undefined;
 
-  const devices = (): InputDevice[] => knownDevices ?? (knownDevices = enumerate(options.logger));
+  // With no list learnt yet (a key pressed before the service's listing is done; the one-shot
+  // `whis`), the default input is opened as PortAudio's own default, not looked up: the listing
+  // (150 ms, 300 ms on a loaded machine) would stand between the key and the first word. The list
+  // is learnt after the recording, or at once if that device cannot be opened.
+  const devices = (): InputDevice[] =>
+    knownDevices ??
+    (options.device === undefined || options.device === ''
+      ? [DEFAULT_INPUT]
+      : (knownDevices = enumerate(options.logger)));
   const refreshLater = () => {
     clearTimeout(refresh);
     refresh = setTimeout(() => {
-      try {
-        knownDevices = enumerate(options.logger);
-      } catch {
-        // the next recording enumerates again, and reports what is wrong
-      }
+      void portAudioSettled().then(() => {
+        try {
+          knownDevices = enumerate(options.logger);
+        } catch {
+          // the next recording enumerates again, and reports what is wrong
+        }
+      });
     }, 250);
     refresh.unref();
   };
@@ -448,6 +476,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
     if (kept && !kept.stream.isClosed) return kept;
     opening ??= (async () => {
       try {
+        await portAudioSettled();
         kept = open();
         return kept;
       } finally {
@@ -480,7 +509,8 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
 
     async start({ directory, onPcm, segmentMs, startCue }) {
       const startedAt = performance.now();
-      const opened = keepOpen ? await openKept() : open();
+      // an earlier stream's teardown still running (a loaded machine) is let finish first
+      const opened = keepOpen ? await openKept() : (await portAudioSettled(), open());
       const { stream, device } = opened;
       const listeners = captureListeners();
       const pipeline = new RecordingPipeline(stream.rate, stream.channels, {
@@ -557,9 +587,15 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
             stats.tailWaitMs = tail.waitedMs;
             stats.tailComplete = tail.complete;
             const wall = (at: number) => Math.round((performance.timeOrigin + at) * 10) / 10;
+            const delivered = stream.delivered;
             options.logger?.info(
               {
                 startedAt: wall(startedAt),
+                // the audio the device handed over: as much as the stream has run, when complete
+                deliveredMs: Math.round(delivered.audioMs),
+                streamFrom: delivered.epoch === undefined ? null : wall(delivered.epoch),
+                lastFrameAt:
+                  delivered.lastFrameAt === undefined ? null : wall(delivered.lastFrameAt),
                 firstSampleAt:
                   stats.startLagMs === undefined ? null : wall(startedAt + stats.startLagMs),
                 stopAt: wall(stopAt),

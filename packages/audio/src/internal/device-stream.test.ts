@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceStream, type NaudiodonStream } from './device-stream.js';
+import { DeviceStream, portAudioSettled, type NaudiodonStream } from './device-stream.js';
 
 const RATE = 16_000;
 const PERIOD = 320; // 20 ms
@@ -18,6 +18,11 @@ interface DeviceTiming {
    * over no earlier than `atMs + forMs`, then `catchUp` times faster than real time until caught up.
    */
   stall?: { atMs: number; forMs: number; catchUp: number };
+  /**
+   * Reads are handed over in the event loop's I/O phase, after its timers, as naudiodon's
+   * completed reads are (not from a timer of their own).
+   */
+  afterTimers?: boolean;
 }
 
 /** A device that captures in real time and hands its 20 ms reads over as `timing` says. */
@@ -47,7 +52,10 @@ function device(timing: DeviceTiming) {
             handOver = Math.max(handOver + spacing, began + stall.atMs + stall.forMs, now + delay);
             delay = handOver - now;
           }
-          timers.push(setTimeout(() => events.emit('data', reads), delay));
+          const deliver = () => events.emit('data', reads);
+          timers.push(
+            setTimeout(() => (timing.afterTimers ? setImmediate(deliver) : deliver()), delay),
+          );
         }
         timers.push(setTimeout(tick, 2));
       };
@@ -136,6 +144,20 @@ describe('the sample clock decides when the audio up to stop has arrived', () =>
     expect(samples()).toBeGreaterThanOrEqual(capturedBy(stream, stopAt));
   });
 
+  it('this process starved for 2 s right after the stop (the frames wait to be handed over): that quiet is not the device’s, stop waits for them', async () => {
+    // seen under load: the service ran nothing for seconds after a Ctrl+C, and its first poll
+    // after that, before the reads waiting meanwhile were handed over, judged the device quiet
+    const { stream, samples } = open({ latencyMs: 20, afterTimers: true });
+    await sleep(800);
+    const stopAt = performance.now();
+    const waiting = stream.waitFor(stopAt);
+    const busyUntil = performance.now() + 2000;
+    while (performance.now() < busyUntil);
+    const result = await waiting;
+    expect(result.complete).toBe(true);
+    expect(samples()).toBeGreaterThanOrEqual(capturedBy(stream, stopAt));
+  });
+
   it('a device that delivers nothing: stop gives up after the bound and says so', async () => {
     const { stream } = open({ silent: true });
     const result = await stream.waitFor(performance.now());
@@ -152,5 +174,37 @@ describe('the sample clock decides when the audio up to stop has arrived', () =>
     const result = await waiting;
     expect(result.complete).toBe(false);
     expect(result.waitedMs).toBeLessThan(500);
+  });
+});
+
+describe('closing', () => {
+  it('a PortAudio teardown that outlasts close()’s wait is still awaited before PortAudio is used again', async () => {
+    // a loaded machine: the stream's stop, close and terminate run on in a worker thread after
+    // close() has stopped waiting; opening the next stream or listing the devices meanwhile
+    // (PortAudio initialised again on the main thread) would race it
+    let finishQuit!: () => void;
+    const quitting = new Promise<void>((resolve) => (finishQuit = resolve));
+    const stream = {
+      on: () => undefined,
+      removeAllListeners: () => undefined,
+      start: () => undefined,
+      quit: () => quitting,
+      abort: () => undefined,
+    } as unknown as NaudiodonStream;
+    const closing = new DeviceStream(
+      stream,
+      RATE,
+      1,
+      PERIOD,
+      () => undefined,
+      () => undefined,
+    );
+    await closing.close();
+    let settled = false;
+    void portAudioSettled().then(() => (settled = true));
+    await sleep(100);
+    expect(settled).toBe(false);
+    finishQuit();
+    await expect.poll(() => settled, { timeout: 1000 }).toBe(true);
   });
 });

@@ -26,10 +26,29 @@ const MAX_BACKLOG_WAIT_MS = 10_000;
 const BASE_TAIL_WAIT_MS = 1500;
 const POLL_MS = 5;
 /**
+ * A gap this long between two polls means this process did not run (a loaded machine, a long
+ * synchronous task): the reads that came meanwhile are handed over after the timers, so the
+ * quiet is counted afresh from then.
+ */
+const STARVED_MS = 200;
+/**
  * A device's constant latency cannot be seen in arrival times (naudiodon's chunk timestamps have a
  * resolution of one second): stop allows for as much as the first frame took, up to this.
  */
 const MAX_UNSEEN_LATENCY_MS = 150;
+
+/** PortAudio teardowns (stop, close, terminate, in a worker thread) that have not returned yet. */
+const quitting = new Set<Promise<void>>();
+
+/**
+ * Resolves once no stream's PortAudio teardown is running. PortAudio is not thread-safe: a quit
+ * that outlasts close()'s one-second wait (a loaded machine) still terminates PortAudio in a worker
+ * thread, and initialising it meanwhile on the main thread (opening the next stream, listing the
+ * devices) would race it.
+ */
+export async function portAudioSettled(): Promise<void> {
+  while (quitting.size > 0) await Promise.allSettled([...quitting]);
+}
 
 /**
  * An open input stream and its sample clock. Frames are counted as they arrive; the instant of the
@@ -88,6 +107,18 @@ export class DeviceStream {
     return this.firstFrameAt === undefined ? undefined : this.firstFrameAt - this.openedAt;
   }
 
+  /**
+   * What the stream has delivered, for the log: ms of audio, the instant its first sample is
+   * estimated to have been captured at, and when its latest frame came (performance.now() times).
+   */
+  get delivered(): { audioMs: number; epoch: number | undefined; lastFrameAt: number | undefined } {
+    return {
+      audioMs: (this.received / this.rate) * 1000,
+      epoch: Number.isFinite(this.epoch) ? this.epoch : undefined,
+      lastFrameAt: this.lastFrameAt,
+    };
+  }
+
   /** Whether the samples up to `instant` (performance.now() time), with the allowances, have arrived. */
   covers(instant: number): boolean {
     if (this.firstFrameAt === undefined) return false;
@@ -100,30 +131,43 @@ export class DeviceStream {
    * Waits until the audio up to `instant` has arrived, judged by the sample clock. A stream that has
    * gone quiet is given 1.5 s plus as long as the first frame took to come (a device that
    * was slow to start is as slow to deliver), at most 3 s, counted from `instant` or from its latest
-   * frame, whichever is later: frames still coming in (a backlog after this process could not read
-   * for a while) are waited for, up to 10 s after `instant`. It ends early when the stream closes.
+   * frame, whichever is later (or from this process's return, when it did not run for a while: the
+   * frames that came meanwhile are handed over after its timers): frames still coming in (a backlog
+   * after this process could not read for a while) are waited for, up to 10 s after `instant`. It
+   * ends early when the stream closes.
    */
   async waitFor(instant: number): Promise<{ waitedMs: number; complete: boolean }> {
     const begin = performance.now();
+    let lastPoll = begin;
+    let resumedAt = -Infinity;
     for (;;) {
       if (this.closed) return { waitedMs: performance.now() - begin, complete: false };
       if (this.covers(instant)) return { waitedMs: performance.now() - begin, complete: true };
       const now = performance.now();
+      if (now - lastPoll >= STARVED_MS) resumedAt = now;
+      lastPoll = now;
       const lateness = this.firstFrameMs ?? now - this.openedAt;
       const bound = Math.min(MAX_TAIL_WAIT_MS, BASE_TAIL_WAIT_MS + lateness);
-      const quietSince = Math.max(instant, this.lastFrameAt ?? instant);
+      // quiet since the stop, the latest frame, or this process's return from a starved spell
+      const quietSince = Math.max(instant, this.lastFrameAt ?? instant, resumedAt);
       if (now - quietSince >= bound || now - instant >= MAX_BACKLOG_WAIT_MS)
         return { waitedMs: now - begin, complete: false };
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
 
-  /** Stops the device (at most a second's wait for PortAudio); frames after this are dropped. */
+  /**
+   * Stops the device (at most a second's wait for PortAudio; `portAudioSettled()` waits for the
+   * rest); frames after this are dropped.
+   */
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
       this.stream.removeAllListeners('data');
-      await untilAborted(this.stream.quit(), deadline(1000)).catch(() => undefined);
+      const quit = this.stream.quit().catch(() => undefined);
+      quitting.add(quit);
+      void quit.then(() => quitting.delete(quit));
+      await untilAborted(quit, deadline(1000)).catch(() => undefined);
     })();
     return this.closing;
   }
