@@ -105,13 +105,24 @@ describe('the audio libraries never print to the user', () => {
     let output = '';
     service.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     service.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    await sandbox.waitForStatus((s) => s.state === 'idle');
-    await sandbox.whis(['toggle']);
-    await sandbox.waitForStatus((s) => s.state === 'idle' && Boolean(s.lastError));
+    const logFile = join(sandbox.env.XDG_STATE_HOME!, 'whis', 'whisd.log');
+    try {
+      await sandbox.waitForStatus((s) => s.state === 'idle');
+      await sandbox.whis(['toggle']);
+      await sandbox.waitForStatus((s) => s.state === 'idle' && Boolean(s.lastError));
+    } catch (err) {
+      // (once, in a whole run under load, this did not end in time): what the service did
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      const lines = log.split('\n').filter((l) => l && !l.includes('the audio libraries said'));
+      throw new Error(
+        `${(err as Error).message}\nthe service's output: ${output.slice(-2000)}\nits log:\n${lines.slice(-30).join('\n')}`,
+        { cause: err },
+      );
+    }
     await sandbox.whis(['stop']);
     await new Promise((r) => service.once('exit', r));
     expect(output).not.toMatch(CHATTER);
-    const log = await readFile(join(sandbox.env.XDG_STATE_HOME!, 'whis', 'whisd.log'), 'utf8');
+    const log = await readFile(logFile, 'utf8');
     const said = log
       .split('\n')
       .filter((line) => line.includes('the audio libraries said'))
