@@ -8,7 +8,12 @@ import { AudioError, type AudioErrorCode } from './errors.js';
 import { RecordingPipeline, type PipelineOptions } from './pipeline.js';
 import { captureListeners } from './internal/listeners.js';
 import { startCueStep } from './internal/start-cue.js';
-import { DeviceStream, portAudioSettled, type NaudiodonStream } from './internal/device-stream.js';
+import {
+  DeviceStream,
+  portAudioSettled,
+  TEARDOWN_LIMIT_MS,
+  type NaudiodonStream,
+} from './internal/device-stream.js';
 import { captureNativeOutput } from './internal/native-output.js';
 import type { Logger } from '@whis/contracts';
 import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
@@ -127,6 +132,18 @@ const DEFAULT_INPUT: InputDevice = {
   channels: 1,
   isDefault: true,
 };
+
+/**
+ * Waits for an earlier stream's PortAudio teardown (see `portAudioSettled`); one that never ends is
+ * a clear error, not a recording that never starts.
+ */
+async function settledOrFail(): Promise<void> {
+  if (await portAudioSettled()) return;
+  throw new AudioError(
+    'device-busy',
+    `The previous recording's microphone has not closed after ${TEARDOWN_LIMIT_MS / 1000} s: the sound system is stuck. Restart whis (\`whis stop\`, then \`whis listen\`); if it happens again, restart PulseAudio or PipeWire.`,
+  );
+}
 
 /** The speech detector's failure to load is logged once per process. */
 let vadWarned = false;
@@ -361,7 +378,9 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
   const refreshLater = () => {
     clearTimeout(refresh);
     refresh = setTimeout(() => {
-      void portAudioSettled().then(() => {
+      void portAudioSettled().then((settled) => {
+        // still tearing down: the next recording lists the devices
+        if (!settled) return;
         try {
           knownDevices = enumerate(options.logger);
         } catch {
@@ -476,7 +495,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
     if (kept && !kept.stream.isClosed) return kept;
     opening ??= (async () => {
       try {
-        await portAudioSettled();
+        await settledOrFail();
         kept = open();
         return kept;
       } finally {
@@ -510,7 +529,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
     async start({ directory, onPcm, segmentMs, startCue }) {
       const startedAt = performance.now();
       // an earlier stream's teardown still running (a loaded machine) is let finish first
-      const opened = keepOpen ? await openKept() : (await portAudioSettled(), open());
+      const opened = keepOpen ? await openKept() : (await settledOrFail(), open());
       const { stream, device } = opened;
       const listeners = captureListeners();
       const pipeline = new RecordingPipeline(stream.rate, stream.channels, {

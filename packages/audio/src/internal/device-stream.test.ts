@@ -201,10 +201,35 @@ describe('closing', () => {
     );
     await closing.close();
     let settled = false;
-    void portAudioSettled().then(() => (settled = true));
+    void portAudioSettled().then((done) => (settled = done));
     await sleep(100);
     expect(settled).toBe(false);
     finishQuit();
     await expect.poll(() => settled, { timeout: 1000 }).toBe(true);
+  });
+
+  it('a teardown that does not return (a stuck sound system) is waited for only so long', async () => {
+    let unstick!: () => void;
+    const stream = {
+      on: () => undefined,
+      removeAllListeners: () => undefined,
+      start: () => undefined,
+      quit: () => new Promise<void>((resolve) => (unstick = resolve)),
+      abort: () => undefined,
+    } as unknown as NaudiodonStream;
+    await new DeviceStream(
+      stream,
+      RATE,
+      1,
+      PERIOD,
+      () => undefined,
+      () => undefined,
+    ).close();
+    const begin = performance.now();
+    expect(await portAudioSettled(300)).toBe(false);
+    expect(performance.now() - begin).toBeGreaterThanOrEqual(290);
+    // and once it returns, PortAudio is free again
+    unstick();
+    expect(await portAudioSettled(1000)).toBe(true);
   });
 });

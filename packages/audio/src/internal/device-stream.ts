@@ -40,14 +40,29 @@ const MAX_UNSEEN_LATENCY_MS = 150;
 /** PortAudio teardowns (stop, close, terminate, in a worker thread) that have not returned yet. */
 const quitting = new Set<Promise<void>>();
 
+/** How long the next use of PortAudio waits for an earlier stream's teardown, by default. */
+export const TEARDOWN_LIMIT_MS = 10_000;
+
 /**
- * Resolves once no stream's PortAudio teardown is running. PortAudio is not thread-safe: a quit
- * that outlasts close()'s one-second wait (a loaded machine) still terminates PortAudio in a worker
- * thread, and initialising it meanwhile on the main thread (opening the next stream, listing the
- * devices) would race it.
+ * Resolves with true once no stream's PortAudio teardown is running, or with false when one still
+ * runs after `limitMs` (a sound system that hangs: waiting for ever would hang every later
+ * recording). PortAudio is not thread-safe: a quit that outlasts close()'s one-second wait (a loaded
+ * machine) still terminates PortAudio in a worker thread, and initialising it meanwhile on the main
+ * thread (opening the next stream, listing the devices) would race it.
  */
-export async function portAudioSettled(): Promise<void> {
-  while (quitting.size > 0) await Promise.allSettled([...quitting]);
+export async function portAudioSettled(limitMs = TEARDOWN_LIMIT_MS): Promise<boolean> {
+  const limit = deadline(limitMs);
+  while (quitting.size > 0) {
+    const all = Promise.allSettled([...quitting]);
+    if (
+      !(await untilAborted(all, limit).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return false;
+  }
+  return true;
 }
 
 /**
