@@ -52,17 +52,13 @@ export const TEARDOWN_LIMIT_MS = 10_000;
  */
 export async function portAudioSettled(limitMs = TEARDOWN_LIMIT_MS): Promise<boolean> {
   const limit = deadline(limitMs);
-  while (quitting.size > 0) {
-    const all = Promise.allSettled([...quitting]);
-    if (
-      !(await untilAborted(all, limit).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return false;
+  try {
+    // a teardown that ends may have let another begin meanwhile: until none is left
+    while (quitting.size > 0) await untilAborted(Promise.allSettled([...quitting]), limit);
+    return true;
+  } catch {
+    return false;
   }
-  return true;
 }
 
 /**

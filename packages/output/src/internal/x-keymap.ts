@@ -132,34 +132,30 @@ class DisplayKeys {
         for (const [code, b] of this.bound)
           if (!rows[code - first]?.includes(b.keysym)) this.bound.delete(code);
         const present = new Set(rows.flat());
-        const needed = new Map<number, string>();
-        for (const ch of new Set(text)) {
-          const keysym = keysymOf(ch);
-          if (!present.has(keysym)) needed.set(keysym, ch);
-        }
-        const usedByText = new Set(
-          [...new Set(text)].map(keysymOf).flatMap((keysym) => this.codesOf(keysym)),
-        );
+        const characters = new Map([...text].map((ch) => [keysymOf(ch), ch]));
+        const needed = [...characters.keys()].filter((keysym) => !present.has(keysym));
+        // the keycodes of ours that carry a keysym of this text
+        const ours = () =>
+          [...this.bound].filter(([, b]) => characters.has(b.keysym)).map(([code]) => code);
+        const usedByText = new Set(ours());
         const now = performance.now();
         const free = rows.flatMap((row, i) => (row.every((k) => k === 0) ? [first + i] : []));
         const reusable = [...this.bound]
           .filter(([code, b]) => b.users === 0 && b.until <= now && !usedByText.has(code))
           .map(([code]) => code);
         const spare = [...free.slice(SPARE_LEFT), ...reusable];
-        if (needed.size > spare.length) {
-          return { unbound: [...needed.values()].slice(spare.length).join('') };
+        if (needed.length > spare.length) {
+          const unbound = needed.slice(spare.length).map((keysym) => characters.get(keysym));
+          return { unbound: unbound.join('') };
         }
         if (dryRun) return { lease: { release: () => undefined } };
-        const codes: number[] = [];
-        for (const [keysym] of needed) {
-          const code = spare.shift()!;
-          x.client.ChangeKeyboardMapping(code, 1, [keysym]);
-          this.bound.set(code, { keysym, users: 0, until: 0 });
+        for (const [i, keysym] of needed.entries()) {
+          x.client.ChangeKeyboardMapping(spare[i]!, 1, [keysym]);
+          this.bound.set(spare[i]!, { keysym, users: 0, until: 0 });
         }
         // every change is in force before the text is typed (xdotool reads the map as it starts)
         await x.client.sync();
-        for (const keysym of new Set([...new Set(text)].map(keysymOf)))
-          for (const code of this.codesOf(keysym)) codes.push(code);
+        const codes = ours();
         for (const code of codes) this.bound.get(code)!.users++;
         let released = false;
         return {
@@ -186,10 +182,6 @@ class DisplayKeys {
   givenBack(): Promise<void> {
     if (this.bound.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiting.add(resolve));
-  }
-
-  private codesOf(keysym: number): number[] {
-    return [...this.bound].filter(([, b]) => b.keysym === keysym).map(([code]) => code);
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
