@@ -198,24 +198,29 @@ class Client implements IpcClient {
     this.sweepTimer.unref();
   }
 
-  // Rejects the requests past their deadline, then waits for the next one's.
+  // Rejects the requests past their deadline, then waits for the next one's. Node runs due timers
+  // before it reads the sockets: after a stretch in which this process did not run (a loaded
+  // machine), a reply may be waiting unread. The sweep runs after the reads (setImmediate), so a
+  // reply that came in time is taken.
   private sweep(): void {
     this.sweepTimer = undefined;
     this.sweepAt = Infinity;
-    const now = performance.now();
-    let next = Infinity;
-    for (const [id, pending] of this.pending) {
-      if (pending.deadline <= now) {
-        this.pending.delete(id);
-        pending.reject(
-          new IpcError(
-            'unresponsive',
-            `The daemon did not answer "${pending.method}" within ${pending.timeoutMs} ms.`,
-          ),
-        );
-      } else next = Math.min(next, pending.deadline);
-    }
-    if (next < Infinity) this.armSweep(next);
+    setImmediate(() => {
+      const now = performance.now();
+      let next = Infinity;
+      for (const [id, pending] of this.pending) {
+        if (pending.deadline <= now) {
+          this.pending.delete(id);
+          pending.reject(
+            new IpcError(
+              'unresponsive',
+              `The daemon did not answer "${pending.method}" within ${pending.timeoutMs} ms.`,
+            ),
+          );
+        } else next = Math.min(next, pending.deadline);
+      }
+      if (next < Infinity && next < this.sweepAt) this.armSweep(next);
+    });
   }
 
   private onMessage(incoming: Incoming): void {
@@ -306,19 +311,24 @@ export function connectToDaemon(
     // stopped accepting. Retry with a short backoff until the deadline, then call it unresponsive.
     const attempt = (backoffMs: number) => {
       const socket = net.createConnection(endpoint);
+      let answered = false;
+      // (after the reads, as the request sweep: a connection made in time is taken)
       const timer = setTimeout(
-        () => {
-          socket.destroy();
-          reject(
-            new IpcError(
-              'unresponsive',
-              `The daemon at ${endpoint} did not accept the connection within ${timeoutMs} ms.`,
-            ),
-          );
-        },
+        () =>
+          setImmediate(() => {
+            if (answered) return;
+            socket.destroy();
+            reject(
+              new IpcError(
+                'unresponsive',
+                `The daemon at ${endpoint} did not accept the connection within ${timeoutMs} ms.`,
+              ),
+            );
+          }),
         Math.max(0, deadline - Date.now()),
       );
       const onError = (err: NodeJS.ErrnoException) => {
+        answered = true;
         clearTimeout(timer);
         if (err.code === 'EAGAIN' && Date.now() + backoffMs < deadline) {
           setTimeout(() => attempt(Math.min(backoffMs * 2, 100)), backoffMs);
@@ -328,6 +338,7 @@ export function connectToDaemon(
       };
       socket.once('error', onError);
       socket.once('connect', () => {
+        answered = true;
         clearTimeout(timer);
         socket.off('error', onError);
         connectOverStream(socket, { ...options, timeoutMs, name: endpoint }).then(resolve, reject);

@@ -586,6 +586,26 @@ describe('client errors a CLI can map', () => {
     await closing;
   });
 
+  it('a reply that arrived before the deadline is taken, though this process ran late', async () => {
+    // The reply is in the socket when the deadline passes, unread: this process ran something else
+    // for longer than the timeout (a loaded machine, a long task). Node runs the due timers before
+    // it reads: the reply must still win over the timeout.
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    await serve({
+      status: () => {
+        setImmediate(() => busy(400));
+        return idleStatus();
+      },
+    });
+    const client = await connect();
+    await expect(client.request('status', {}, { timeoutMs: 200 })).resolves.toMatchObject({
+      state: 'idle',
+    });
+  });
+
   it('a request timeout rejects that request only', async () => {
     await serve(
       { retry: () => new Promise(() => undefined), status: () => idleStatus() },

@@ -7,6 +7,8 @@ import { run, runChecked, stopChild } from './process.js';
 export interface VirtualMicrophone {
   /** Environment for processes that capture (XDG_RUNTIME_DIR, PULSE_SERVER, HOME). */
   env: NodeJS.ProcessEnv;
+  /** The PulseAudio server's process (a test may stop it with SIGSTOP to play a hung sound server). */
+  serverPid: number;
   /** Plays a WAV file into the microphone and resolves when it has been played. */
   play(wavPath: string): Promise<void>;
   /** Stops the PulseAudio server and feeders this call started. */
@@ -141,6 +143,7 @@ export async function startVirtualMicrophone(): Promise<VirtualMicrophone> {
   }
   return {
     env,
+    serverPid: server.pid!,
     play: async (wavPath) => {
       await runChecked('paplay', ['-d', 'virtspk', wavPath], { env });
     },
