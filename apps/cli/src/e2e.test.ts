@@ -397,7 +397,10 @@ it('`whis listen --detach` returns once the daemon answers', async () => {
   const r = await s.whis(['listen', '--detach', '--no-hotkey']);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/listening in the background \(pid (\d+)\)/);
-  expect((await s.whis(['status'])).stdout).toContain('Service: Running (Idle)');
+  const status = await s.whis(['status']);
+  expect(status.stdout, `exit ${status.code}: ${status.stderr}`).toContain(
+    'Service: Running (Idle)',
+  );
 }, 60_000);
 
 it('`whis status --follow --format waybar` follows the daemon, including a restart', async () => {
