@@ -2,7 +2,7 @@
 // group of its own), on the virtual microphone and a local transcription server that can be slowed
 // or failed. Each case checks both what happens to the service and what happens to the dictation.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chown, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import {
@@ -111,6 +111,17 @@ async function record(s: Sandbox): Promise<string> {
   return id;
 }
 
+/** The files the journal keeps for recording `id`, with their sizes (for a failure's message). */
+async function keptFiles(s: Sandbox, id: string): Promise<string> {
+  const dir = join(s.env.XDG_DATA_HOME!, 'whis', 'recordings', id);
+  const names = await readdir(dir).catch(() => []);
+  const sized = await Promise.all(
+    names.map(async (name) => `${name} ${(await stat(join(dir, name))).size} B`),
+  );
+  const meta = await readFile(join(dir, 'meta.json'), 'utf8').catch(() => '');
+  return `${sized.join(', ')}; meta: ${meta}`;
+}
+
 async function runtimeLeftovers(s: Sandbox): Promise<string[]> {
   return readdir(s.env.WHIS_RUNTIME_DIR!);
 }
@@ -189,8 +200,11 @@ describe('signals to a foreground `whis listen`', () => {
     delayMs = 0;
     const again = await listen(s);
     const retried = await s.whis(['retry', id], { timeoutMs: 60_000 });
-    // (once, under load, it printed nothing here): what it said instead
-    expect(retried.stdout.trim(), `exit ${retried.code}: ${retried.stderr}`).toBe(PHRASE);
+    // (once, under load, it printed nothing here): what it said instead, and what was kept
+    expect(
+      retried.stdout.trim(),
+      `exit ${retried.code}: ${retried.stderr}; kept: ${await keptFiles(s, id)}`,
+    ).toBe(PHRASE);
     again.group('SIGINT');
     expect((await again.exit).code).toBe(0);
   }, 120_000);
