@@ -318,34 +318,54 @@ function chordState(init: {
 
 export type KeyGrabProbe = { ok: true } | { ok: false; reason: string; taken: boolean };
 
+/** How long `probeKeyGrab` waits for the X server, unless told. */
+export const PROBE_LIMIT_MS = 5000;
+
 /**
  * Whether whis could grab `hotkey` on `display` now (it grabs and releases it at once): what
  * `whis doctor` reports. A running `whis listen` that holds the key makes this say `taken`.
- * `setting` (`hotkey` or `editHotkey`) is the one the fix in the reason names.
+ * `setting` (`hotkey` or `editHotkey`) is the one the fix in the reason names. A server that does
+ * not answer within `timeoutMs` (stopped, or frozen by a client's grab) is reported, not waited on.
  */
 export async function probeKeyGrab(
   hotkey: string,
   display: string,
   setting: HotkeySetting = 'hotkey',
+  options: { timeoutMs?: number } = {},
 ): Promise<KeyGrabProbe> {
   const parsed = parseHotkey(hotkey);
+  const timeoutMs = options.timeoutMs ?? PROBE_LIMIT_MS;
+  const limit = AbortSignal.timeout(timeoutMs);
+  const silent: KeyGrabProbe = {
+    ok: false,
+    taken: false,
+    reason: `The X server on ${display} did not answer within ${timeoutMs / 1000} s: it may be stopped or frozen. Check that the desktop responds, then run this again.`,
+  };
   let keyboard: XKeyboard;
   try {
-    keyboard = await XKeyboard.open({ display, onClosed: () => undefined });
+    keyboard = await XKeyboard.open({ display, signal: limit, onClosed: () => undefined });
   } catch (err) {
+    if (limit.aborted) return silent;
     return {
       ok: false,
       taken: false,
       reason: `Cannot open the X display ${display} (${(err as Error).message}).`,
     };
   }
+  // connected: a grab that is not answered in time ends with the connection (close is bounded)
+  const onLimit = () => void keyboard.close();
+  limit.addEventListener('abort', onLimit, { once: true });
   try {
     const grab = keyboard.chord({
       hotkey: parsed,
       onMatch: () => undefined,
       onLost: () => undefined,
     });
-    const outcome = await grab.grab();
+    const outcome = await grab.grab().catch((err: unknown) => {
+      if (limit.aborted) return 'silent' as const;
+      throw err;
+    });
+    if (outcome === 'silent') return silent;
     return outcome === 'grabbed'
       ? { ok: true }
       : {
@@ -354,6 +374,7 @@ export async function probeKeyGrab(
           reason: grabProblem(parsed, outcome, display, setting),
         };
   } finally {
+    limit.removeEventListener('abort', onLimit);
     await keyboard.close();
   }
 }

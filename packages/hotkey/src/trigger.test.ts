@@ -11,6 +11,7 @@ import {
   type VirtualDisplay,
 } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { probeKeyGrab } from './grab.js';
 import { createHotkeyTrigger, type HotkeyTrigger, type HotkeyTriggerEvent } from './trigger.js';
 
 let x: VirtualDisplay;
@@ -629,6 +630,23 @@ describe('stop() never waits on an X server that dies or freezes', () => {
     const events = await listen('ctrl+shift+r', own.env);
     await within(trigger!.stop(), 10_000, 'stop()');
     expect(events).toEqual([]);
+    expect(pipes()).toBeLessThanOrEqual(before);
+  });
+
+  it("`whis doctor`'s key check on a frozen server: answers in time, saying the server does not", async () => {
+    own = await startXvfb();
+    const before = pipes();
+    process.kill(own.pid, 'SIGSTOP');
+    const probe = await within(
+      probeKeyGrab('ctrl+shift+r', own.env.DISPLAY!, 'hotkey', { timeoutMs: 1000 }),
+      10_000,
+      'probeKeyGrab',
+    );
+    expect(probe).toEqual({
+      ok: false,
+      taken: false,
+      reason: expect.stringMatching(/X server .* did not answer within 1 s/),
+    });
     expect(pipes()).toBeLessThanOrEqual(before);
   });
 });
