@@ -57,6 +57,9 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** How long a program SIGKILL was sent to is waited for (it cannot refuse; it may be slow to run). */
+const KILLED_EXIT_LIMIT_MS = 5000;
+
 /**
  * Ends a child started in a process group of its own, with everything it started: SIGTERM to the
  * group; once the child has exited or `graceMs` has passed, SIGKILL to what is left of the group
@@ -70,8 +73,12 @@ export async function endProcessGroup(child: ChildProcess, graceMs = 1000): Prom
   signalGroup(child, 'SIGTERM');
   await untilAborted(exited, deadline(graceMs)).catch(() => undefined);
   signalGroup(child, 'SIGKILL');
-  // the program itself is gone when this resolves (what it started is not ours to wait for)
-  await untilAborted(exited, deadline(graceMs)).catch(() => undefined);
+  // the program itself is gone when this resolves (what it started is not ours to wait for). A
+  // killed program still has to be run to end: on a loaded machine that can take longer than the
+  // grace, so the wait is longer (and bounded: one stuck in the kernel is not waited on for ever)
+  await untilAborted(exited, deadline(Math.max(graceMs, KILLED_EXIT_LIMIT_MS))).catch(
+    () => undefined,
+  );
 }
 
 /**
