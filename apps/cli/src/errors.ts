@@ -18,6 +18,8 @@ export class CliError extends Error {
   }
 }
 
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
 // The one place that turns library errors into what the user reads; the exit code comes from the
 // one table in @whis/contracts (`exitCodeFor`), which the service uses too. Errors are matched by
 // `domain/code`, so that two parts' codes of the same name cannot be confused.
@@ -39,7 +41,8 @@ export function toCliError(err: unknown): CliError {
         cause: e,
       });
     case 'ipc/unresponsive':
-      return new CliError('Service: Not responding', {
+      // what was waited for, and how long: a greeting, or the request a busy service was given
+      return new CliError(`Service: Not responding: ${lowerFirst(e.message)}`, {
         exitCode,
         hint: 'The daemon holds the socket but does not answer (stopped or busy). Check `whis logs`; if it stays stuck, stop its process.',
         cause: e,

@@ -601,7 +601,7 @@ describe('client errors a CLI can map', () => {
       },
     });
     const client = await connect();
-    await expect(client.request('status', {}, { timeoutMs: 200 })).resolves.toMatchObject({
+    await expect(client.request('status', undefined, { timeoutMs: 200 })).resolves.toMatchObject({
       state: 'idle',
     });
   });
