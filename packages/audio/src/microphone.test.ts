@@ -233,6 +233,51 @@ describe('the start cue, played into the virtual microphone (as a speaker is hea
   }, 30_000);
 });
 
+describe('start() on a microphone that is slow to deliver', () => {
+  // a source suspended by the user: the stream opens at once, and no audio flows until it resumes
+  const suspend = (on: boolean) =>
+    run('pactl', ['suspend-source', 'virtmic', on ? '1' : '0'], { env: mic.env });
+
+  it('resolves once the first audio is in, so that "recording" is never said before it is true', async () => {
+    const directory = await mkdtemp(join(dir, 'slow-'));
+    await suspend(true);
+    let resumed = false;
+    try {
+      const starting = createMicrophone()
+        .start({ directory })
+        .then((capture) => ({ capture, resumed }));
+      await sleep(1500);
+      resumed = true;
+      await suspend(false);
+      const { capture, resumed: resumedFirst } = await starting;
+      await capture.abort();
+      expect(resumedFirst).toBe(true);
+    } finally {
+      await suspend(false);
+    }
+  }, 30_000);
+
+  it('a device that delivers nothing in `startLimitMs`: the recording starts anyway, saying so', async () => {
+    const directory = await mkdtemp(join(dir, 'silent-'));
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (_: unknown, m: string) => warnings.push(m),
+    };
+    await suspend(true);
+    try {
+      const began = performance.now();
+      const capture = await createMicrophone({ startLimitMs: 1000, logger }).start({ directory });
+      expect(performance.now() - began).toBeGreaterThanOrEqual(900);
+      await capture.abort();
+      expect(warnings).toContainEqual(expect.stringMatching(/no audio within 1 s/));
+    } finally {
+      await suspend(false);
+    }
+  }, 30_000);
+});
+
 it('with no sound server running, a clear error (in a process of its own)', async () => {
   const script = fileURLToPath(new URL('../test/capture-without-pulse.mjs', import.meta.url));
   const noServer = await mkdtemp(join(tmpdir(), 'whis-nopulse-'));

@@ -15,7 +15,7 @@ import {
   type NaudiodonStream,
 } from './internal/device-stream.js';
 import { captureNativeOutput } from './internal/native-output.js';
-import type { Logger } from '@whis/contracts';
+import { deadline, untilAborted, type Logger } from '@whis/contracts';
 import type { AudioSource, Capture, CapturedAudio, CaptureOptions } from './types.js';
 
 export interface InputDevice {
@@ -49,6 +49,11 @@ export interface MicrophoneOptions extends Omit<
   /** With `keepOpen`, how much audio from before `start()` each recording begins with. Default 500 ms. */
   preRollMs?: number;
   /**
+   * How long `start()` waits for the device's first audio before it resolves anyway (with a
+   * warning in the log). Default 10 s.
+   */
+  startLimitMs?: number;
+  /**
    * The file a crash in the native audio libraries writes its stack trace to, for the whole process
    * (the latest microphone's wins); at most 127 bytes. Default: `whis-native-crash-<uid>.log` in the
    * temporary directory. (naudiodon's own handler writes `crash.log` into the working directory.)
@@ -74,6 +79,9 @@ interface Naudiodon {
   AudioIO: new (options: object) => NaudiodonStream;
   SampleFormat16Bit: number;
 }
+
+/** How long `start()` waits for a device's first audio, unless told (`startLimitMs`). */
+const START_LIMIT_MS = 10_000;
 
 let naudiodon: Naudiodon | undefined;
 let crashLog: string | undefined;
@@ -563,11 +571,20 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         options.logger?.warn({ err: error }, 'capture failed');
         listeners.emitError(error);
       };
-      opened.onError(fail);
+      // start() resolves once the device delivers (or fails): "recording" is then true, and what
+      // is said after it is heard. A device slow to start (a sound server starved on a loaded
+      // machine) is waited for up to `startLimitMs`; its audio is kept from its first frame either way.
+      let firstIn!: () => void;
+      const firstFrame = new Promise<void>((resolve) => (firstIn = resolve));
+      opened.onError((err) => {
+        firstIn();
+        fail(err);
+      });
       // the start cue plays once the first block is in, and is filtered out of what is recorded
       const cue = startCueStep(startCue, stream.rate, stream.channels, (at) => stream.waitFor(at));
       const preRolledMs = opened.route((pcm) => {
         if (ended) return;
+        firstIn();
         if (stats.startLagMs === undefined) {
           stats.firstFrameMs = stream.firstFrameMs;
           // the first sample of this recording was captured about one read before it arrived
@@ -581,6 +598,17 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
         // the pre-roll went through the same function first: the recording began this long before
         stats.startLagMs = -preRolledMs;
       }
+
+      const limitMs = options.startLimitMs ?? START_LIMIT_MS;
+      const delivered = await untilAborted(firstFrame, deadline(limitMs)).then(
+        () => true,
+        () => false,
+      );
+      if (!delivered)
+        options.logger?.warn(
+          { device: device.name },
+          `the microphone delivered no audio within ${limitMs / 1000} s of its start; recording anyway (what it delivers later is kept)`,
+        );
 
       const release = async () => {
         ended = true;
