@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,7 @@ export interface MicrophoneOptions extends Omit<
   preRollMs?: number;
   /**
    * How long `start()` waits for the device's first audio before it resolves anyway (with a
-   * warning in the log). Default 10 s.
+   * warning in the log). Default 5 s (well inside the 15 s a `whis toggle` waits for its answer).
    */
   startLimitMs?: number;
   /**
@@ -81,7 +82,7 @@ interface Naudiodon {
 }
 
 /** How long `start()` waits for a device's first audio, unless told (`startLimitMs`). */
-const START_LIMIT_MS = 10_000;
+const START_LIMIT_MS = 5000;
 
 let naudiodon: Naudiodon | undefined;
 let crashLog: string | undefined;
@@ -539,6 +540,10 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       // an earlier stream's teardown still running (a loaded machine) is let finish first
       const opened = keepOpen ? await openKept() : (await settledOrFail(), open());
       const { stream, device } = opened;
+      // how long this process's main thread went without running, while it recorded (in the log:
+      // a capture that misses audio on a loaded machine says whether this process was starved)
+      const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+      loopDelay.enable();
       const listeners = captureListeners();
       const pipeline = new RecordingPipeline(stream.rate, stream.channels, {
         ...options,
@@ -612,6 +617,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
 
       const release = async () => {
         ended = true;
+        loopDelay.disable();
         opened.route(undefined);
         opened.onError(undefined);
         if (!keepOpen) {
@@ -649,6 +655,7 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
                 tailInAt: wall(stopAt + tail.waitedMs),
                 tailComplete: tail.complete,
                 firstFrameMs: stats.firstFrameMs,
+                longestStallMs: Math.round(loopDelay.max / 1e6),
               },
               'capture timing',
             );
