@@ -7,6 +7,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import {
   HANG,
+  processAlive,
   recognizeUpload,
   run,
   type ScriptedReply,
@@ -149,15 +150,6 @@ async function transcripts(s: Sandbox): Promise<Array<{ id: string; text: string
   }
   return out;
 }
-
-const processAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('signals to a foreground `whis listen`', () => {
   it('Ctrl+C while idle, three times: it stops cleanly and leaves no socket or PID file', async () => {

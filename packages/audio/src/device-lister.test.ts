@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { startVirtualMicrophone, type VirtualMicrophone } from '@whis/testkit';
+import { processAlive, startVirtualMicrophone, type VirtualMicrophone } from '@whis/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const BUILT = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -19,17 +19,8 @@ afterAll(async () => {
 });
 afterEach(() => {
   process.kill(mic.serverPid, 'SIGCONT');
-  for (const pid of leftovers.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of leftovers.splice(0)) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The processes whose parent is `pid`, read from /proc. */
 async function childrenOf(pid: number): Promise<number[]> {
@@ -64,10 +55,10 @@ describe('the device lister', () => {
     leftovers.push(lister!);
     // the lister is stuck in PortAudio: a second later it still runs
     await new Promise((r) => setTimeout(r, 1000));
-    expect(alive(lister!)).toBe(true);
+    expect(processAlive(lister!)).toBe(true);
     const exited = new Promise((r) => parent.once('exit', r));
     parent.kill('SIGKILL');
     await exited;
-    await expect.poll(() => alive(lister!), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => processAlive(lister!), { timeout: 5000 }).toBe(false);
   }, 60_000);
 });

@@ -605,15 +605,12 @@ export function createMicrophone(options: MicrophoneOptions = {}): MicrophoneSou
       }
 
       const limitMs = options.startLimitMs ?? START_LIMIT_MS;
-      const delivered = await untilAborted(firstFrame, deadline(limitMs)).then(
-        () => true,
-        () => false,
-      );
-      if (!delivered)
+      await untilAborted(firstFrame, deadline(limitMs)).catch(() =>
         options.logger?.warn(
           { device: device.name },
           `the microphone delivered no audio within ${limitMs / 1000} s of its start; recording anyway (what it delivers later is kept)`,
-        );
+        ),
+      );
 
       const release = async () => {
         ended = true;

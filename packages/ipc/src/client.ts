@@ -194,33 +194,34 @@ class Client implements IpcClient {
   private armSweep(at: number): void {
     clearTimeout(this.sweepTimer);
     this.sweepAt = at;
-    this.sweepTimer = setTimeout(() => this.sweep(), Math.max(0, at - performance.now()));
+    // Node runs due timers before it reads the sockets: after a stretch in which this process did
+    // not run (a loaded machine), a reply may be waiting unread. The sweep runs after the reads
+    // (setImmediate), so a reply that came in time is taken.
+    this.sweepTimer = setTimeout(
+      () => setImmediate(() => this.sweep()),
+      Math.max(0, at - performance.now()),
+    );
     this.sweepTimer.unref();
   }
 
-  // Rejects the requests past their deadline, then waits for the next one's. Node runs due timers
-  // before it reads the sockets: after a stretch in which this process did not run (a loaded
-  // machine), a reply may be waiting unread. The sweep runs after the reads (setImmediate), so a
-  // reply that came in time is taken.
+  // Rejects the requests past their deadline, then waits for the next one's.
   private sweep(): void {
     this.sweepTimer = undefined;
     this.sweepAt = Infinity;
-    setImmediate(() => {
-      const now = performance.now();
-      let next = Infinity;
-      for (const [id, pending] of this.pending) {
-        if (pending.deadline <= now) {
-          this.pending.delete(id);
-          pending.reject(
-            new IpcError(
-              'unresponsive',
-              `The daemon did not answer "${pending.method}" within ${pending.timeoutMs} ms.`,
-            ),
-          );
-        } else next = Math.min(next, pending.deadline);
-      }
-      if (next < Infinity && next < this.sweepAt) this.armSweep(next);
-    });
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, pending] of this.pending) {
+      if (pending.deadline <= now) {
+        this.pending.delete(id);
+        pending.reject(
+          new IpcError(
+            'unresponsive',
+            `The daemon did not answer "${pending.method}" within ${pending.timeoutMs} ms.`,
+          ),
+        );
+      } else next = Math.min(next, pending.deadline);
+    }
+    if (next < Infinity) this.armSweep(next);
   }
 
   private onMessage(incoming: Incoming): void {

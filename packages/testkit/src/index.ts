@@ -26,7 +26,7 @@ export {
   type ProviderHandler,
 } from './provider-servers.js';
 export { type RealtimeControls, type RealtimeConnectionLog } from './realtime-server.js';
-export { run, runChecked, stopChild, type RunResult } from './process.js';
+export { processAlive, run, runChecked, stopChild, type RunResult } from './process.js';
 export {
   openXterm,
   openEntry,

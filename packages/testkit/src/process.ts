@@ -58,3 +58,13 @@ export function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/** Whether a process with this pid exists (a zombie not yet reaped counts). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

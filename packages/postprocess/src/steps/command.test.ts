@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '@whis/testkit';
 import { describe, expect, it } from 'vitest';
 import { PostProcessError } from '../errors.js';
 import { runTextCommand } from './command.js';
@@ -39,18 +40,9 @@ describe('command step (a real shell)', () => {
       ).rejects.toThrow(/did not finish within 500 ms/);
       expect(Date.now() - started).toBeLessThan(15_000);
       const pid = Number(await readFile(pidFile, 'utf8'));
-      await expect.poll(() => alive(pid), { timeout: 2000 }).toBe(false);
+      await expect.poll(() => processAlive(pid), { timeout: 2000 }).toBe(false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
