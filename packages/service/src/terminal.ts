@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
  * What a foreground service writes for the person at the terminal: the progress lines and, on a
  * terminal, pretty log lines. Writes never throw and never block the service: once the terminal is
  * gone (SIGHUP, a closed pipe: EIO, EPIPE) they are dropped, and the service goes on stopping
- * gracefully with its log file.
+ * gracefully with its log file; while it takes nothing (Ctrl+S, a pipe nobody reads) they are left
+ * out, and the next line it takes says how many were.
  */
 export interface TerminalOutput {
   /** Progress lines ("#1 recording…"), meant for stdout. */
@@ -16,13 +17,36 @@ export interface TerminalOutput {
   detach(): void;
 }
 
+/** Bytes of `bytes` written to `fd` now: 0 where it takes nothing without waiting (EAGAIN). */
+function writeNow(fd: number, bytes: Uint8Array): number {
+  try {
+    return writeSync(fd, bytes);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return 0;
+    throw err;
+  }
+}
+
 function sink(fd: () => number | null): Writable {
+  // writes left out while the terminal took nothing, and whether one stopped in the middle
+  let left = 0;
+  let cut = false;
+  // Writes `bytes` whole; false (counted as left out) when the terminal did not take them all.
+  const put = (target: number, bytes: Uint8Array): boolean => {
+    const written = writeNow(target, bytes);
+    cut ||= written > 0 && written < bytes.length;
+    return written === bytes.length;
+  };
+  const notice = () =>
+    `${cut ? '\n' : ''}whis: ${left} ${left === 1 ? 'line was' : 'lines were'} not shown ` +
+    '(the terminal took no output); `whis logs` has what happened.\n';
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       const target = fd();
       if (target !== null) {
         try {
-          writeSync(target, chunk);
+          if (left > 0 && put(target, Buffer.from(notice()))) [left, cut] = [0, false];
+          if (left > 0 || !put(target, chunk)) left++;
         } catch {
           // the terminal went away: the log file keeps everything
         }
@@ -40,7 +64,10 @@ function divert(fd: number): number {
   let own: number;
   try {
     const regular = fstatSync(fd).isFile();
-    own = openSync(`/dev/fd/${fd}`, constants.O_WRONLY | (regular ? constants.O_APPEND : 0));
+    // non-blocking (a description of its own: the shell's stays as it was), so that a terminal
+    // that takes nothing never holds the service
+    const flags = regular ? constants.O_APPEND : constants.O_NONBLOCK;
+    own = openSync(`/dev/fd/${fd}`, constants.O_WRONLY | flags);
   } catch {
     return fd;
   }

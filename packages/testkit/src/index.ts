@@ -26,7 +26,14 @@ export {
   type ProviderHandler,
 } from './provider-servers.js';
 export { type RealtimeControls, type RealtimeConnectionLog } from './realtime-server.js';
-export { processAlive, run, runChecked, stopChild, type RunResult } from './process.js';
+export {
+  describeThreads,
+  processAlive,
+  run,
+  runChecked,
+  stopChild,
+  type RunResult,
+} from './process.js';
 export {
   openXterm,
   openEntry,

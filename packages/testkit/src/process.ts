@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 
 export interface RunResult {
   code: number | null;
@@ -67,4 +68,42 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What each thread of process `pid` is doing, read from /proc (and, where gdb is installed, the
+ * main thread's native backtrace): for the message of a test that found the process not
+ * answering. Never throws; a process that is gone says so.
+ */
+export async function describeThreads(pid: number): Promise<string> {
+  const read = (path: string) => readFile(path, 'utf8').catch(() => '?');
+  let tids: string[];
+  try {
+    tids = await readdir(`/proc/${pid}/task`);
+  } catch {
+    return `process ${pid} is gone`;
+  }
+  const lines: string[] = [];
+  for (const tid of tids) {
+    const stat = await read(`/proc/${pid}/task/${tid}/stat`);
+    const comm = /\((.*)\)/.exec(stat)?.[1] ?? '?';
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    const syscall = (await read(`/proc/${pid}/task/${tid}/syscall`)).trim().split(' ')[0];
+    const wchan = await read(`/proc/${pid}/task/${tid}/wchan`);
+    const stack = (await read(`/proc/${pid}/task/${tid}/stack`))
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 4)
+      .map((frame) => frame.replace(/^\[<\w+>\] /, ''))
+      .join(' < ');
+    lines.push(`${tid} ${comm} ${state} syscall ${syscall} wchan ${wchan} ${stack}`);
+  }
+  const gdb = await run('gdb', ['-batch', '-nx', '-p', String(pid), '-ex', 'bt 25'], {
+    timeout: 20_000,
+  }).catch(() => undefined);
+  if (gdb?.code === 0) {
+    const frames = gdb.stdout.split('\n').filter((line) => /^#\d+/.test(line));
+    lines.push('main thread:', ...frames);
+  }
+  return lines.join('\n');
 }
