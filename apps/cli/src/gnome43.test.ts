@@ -103,11 +103,7 @@ async function setup(s: Sandbox, mode = 'write'): Promise<string> {
 
 type Checks = Array<{ name: string; ok: boolean; detail: string; fix?: string }>;
 async function doctorChecks(s: Sandbox): Promise<Checks> {
-  return (
-    JSON.parse((await s.whis(['doctor', '--json'], { timeoutMs: 60_000 })).stdout) as {
-      checks: Checks;
-    }
-  ).checks;
+  return (await s.json<{ checks: Checks }>(['doctor', '--json'], { timeoutMs: 60_000 })).checks;
 }
 
 async function config(s: Sandbox, ...args: string[]): Promise<void> {

@@ -102,9 +102,9 @@ describe('whis listen on GNOME 48 Wayland: the hotkey through the GlobalShortcut
 
 type Doctor = { checks: Array<{ name: string; ok: boolean; detail: string; fix?: string }> };
 const entryCheck = async (s: Sandbox) =>
-  (
-    JSON.parse((await s.whis(['doctor', '--json'], { timeoutMs: 60_000 })).stdout) as Doctor
-  ).checks.find((c) => c.name === 'Desktop entry');
+  (await s.json<Doctor>(['doctor', '--json'], { timeoutMs: 60_000 })).checks.find(
+    (c) => c.name === 'Desktop entry',
+  );
 
 describe('whis setup and whis doctor on GNOME 48: the desktop entry the portal needs', () => {
   it('doctor fails the check while the entry is missing or runs a missing program, with the fix; setup writes it, then says it is there', async () => {

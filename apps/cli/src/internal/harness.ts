@@ -36,6 +36,8 @@ export interface Sandbox {
    * (`spawnWithPipes`); `detached`: in a session and process group of its own, as a terminal starts it.
    */
   spawnWhis(args: string[], options?: { detached?: boolean }): ChildProcess;
+  /** `whis args` (a `--json` command), its output parsed; throws with its exit and stderr when it printed no JSON. */
+  json<T>(args: string[], options?: { timeoutMs?: number }): Promise<T>;
   /** `whis status --json`, parsed. */
   status(): Promise<Status>;
   /** Polls the status until `check` holds and returns it; throws with the last status after `timeoutMs`. */
@@ -117,8 +119,19 @@ export async function createSandbox(
       children.push(child);
       return child;
     },
-    async status() {
-      return JSON.parse((await sandbox.whis(['status', '--json'])).stdout) as Status;
+    async json<T>(args: string[], options: { timeoutMs?: number } = {}) {
+      const result = await sandbox.whis(args, options);
+      try {
+        return JSON.parse(result.stdout) as T;
+      } catch {
+        throw new Error(
+          `whis ${args.join(' ')} printed no JSON (exit ${result.code ?? result.signal}); ` +
+            `stdout: ${result.stdout}; stderr: ${result.stderr}`,
+        );
+      }
+    },
+    status() {
+      return sandbox.json<Status>(['status', '--json']);
     },
     async waitForStatus(check, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
