@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLI,
   createSandbox,
+  sandboxProcesses,
   startRig,
   watchOutput,
   type Rig,
@@ -114,7 +115,7 @@ describe('whis setup', () => {
         '160',
         '-y',
         '40',
-        `${command}; sleep 60`,
+        `${command}; echo "setup exited $?"; sleep 60`,
       ],
       { env: s.env },
     );
@@ -169,6 +170,14 @@ describe('whis setup', () => {
       await keys('Enter');
       const done = await waitFor(/All set/, 30_000);
       expect(done).toContain(PHRASE);
+      await waitFor(/setup exited 0/);
+      // nothing setup started is left (the terminal's shell and its sleep aside; xclip serves the
+      // clipboard until another copy takes it)
+      const left = async () =>
+        (await sandboxProcesses(s))
+          .filter((p) => !['tmux: server', 'sh', 'bash', 'sleep', 'xclip'].includes(p.comm))
+          .map((p) => `${p.pid} ${p.comm}`);
+      await expect.poll(left, { timeout: 10_000 }).toEqual([]);
       expect((await settingsOf(s)).json).toEqual({
         mode: 'file',
         provider: 'openai',

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,10 +173,40 @@ export async function createSandbox(
           await exited;
         }
       }
-      await rm(root, { recursive: true, force: true });
+      try {
+        await rm(root, { recursive: true, force: true });
+      } catch (err) {
+        // something still writes into it (once, under load: ENOTEMPTY): say what runs there
+        const left = await sandboxProcesses(sandbox);
+        const files = await readdir(root, { recursive: true }).catch(() => []);
+        throw new Error(
+          `${(err as Error).message}; still running with this sandbox's environment: ` +
+            `${left.map((p) => `${p.pid} ${p.comm}`).join(', ') || 'nothing'}; ` +
+            `left in it: ${files.slice(0, 20).join(', ')}`,
+          { cause: err },
+        );
+      }
     },
   };
   return sandbox;
+}
+
+/**
+ * The processes started in sandbox `s` (those with its environment: its state folder is theirs
+ * alone) that are still running (zombies aside), read from /proc: what a command left behind.
+ */
+export async function sandboxProcesses(s: Sandbox): Promise<Array<{ pid: number; comm: string }>> {
+  const mark = `XDG_STATE_HOME=${s.env.XDG_STATE_HOME}`;
+  const found: Array<{ pid: number; comm: string }> = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (!stat || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (!environ.split('\0').includes(mark)) continue;
+    found.push({ pid: Number(entry), comm: /\((.*)\)/.exec(stat)?.[1] ?? '?' });
+  }
+  return found;
 }
 
 /**
