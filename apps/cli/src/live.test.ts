@@ -1,6 +1,7 @@
 import {
   openXterm,
   synthesize,
+  wordEdits,
   type VirtualDisplay,
   type VirtualMicrophone,
   type TranscriptionServer,
@@ -201,8 +202,11 @@ describe('live text through the real daemon, microphone and a Realtime server', 
     await s.whis(['toggle']);
     expect(await liveExit).toBe(0);
     const last = JSON.parse((await s.whis(['last', '--json'])).stdout) as Array<{ text: string }>;
-    expect(last[0]!.text).toBe(PHRASES.join(' '));
-    expect(printed()).toBe(`${PHRASES.join(' ')}\n`);
+    // every phrase is there (one lost would be four or five words off); under load the recogniser
+    // once heard the uploaded "seven eight" as "seventy", which whis cannot help
+    const text = last[0]!.text;
+    expect(wordEdits(text, PHRASES.join(' ')), text).toBeLessThanOrEqual(2);
+    expect(printed()).toBe(`${text}\n`);
     // the segment on the dropped connection was uploaded (and the one before it too, if its text
     // was still on its way); the next one reconnected and came live
     const uploads = server.requests.length - uploadsBefore;

@@ -1,6 +1,6 @@
 export { startXvfb, xdotool, type VirtualDisplay } from './xvfb.js';
 export { startVirtualMicrophone, type VirtualMicrophone } from './microphone.js';
-export { synthesize, recognize, toWav16k } from './speech.js';
+export { synthesize, recognize, toWav16k, wordEdits } from './speech.js';
 export { makeLabelledClips, SHORT_REPLIES, type LabelledClip } from './clips.js';
 export {
   startTranscriptionServer,

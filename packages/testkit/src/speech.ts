@@ -63,3 +63,24 @@ export async function recognize(audioPath: string): Promise<string> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * How many words must be inserted, removed or replaced to turn `heard` into `said` (the word-level
+ * edit distance). The offline recogniser may mishear a word of audio a loaded machine played late
+ * ("seven eight" as "seventy": 2); a lost phrase of four or five words is never within 2.
+ */
+export function wordEdits(heard: string, said: string): number {
+  const a = heard.split(/\s+/).filter(Boolean);
+  const b = said.split(/\s+/).filter(Boolean);
+  let row = b.map((_, j) => j + 1);
+  for (let i = 0; i < a.length; i++) {
+    const next = [i + 1];
+    for (let j = 0; j < b.length; j++) {
+      next.push(
+        Math.min(row[j]! + 1, next[j]! + 1, (j === 0 ? i : row[j - 1]!) + (a[i] === b[j] ? 0 : 1)),
+      );
+    }
+    row = next.slice(1);
+  }
+  return b.length === 0 ? a.length : row[b.length - 1]!;
+}
