@@ -287,20 +287,22 @@ describe('a terminal that stops reading', () => {
     try {
       await expect.poll(pane, { timeout: 20_000 }).toMatch(/Listening/);
       await tmux(['send-keys', '-t', session, 'C-s']);
-      const id = await startRecording(s);
+      await startRecording(s);
       await mic.play(phraseWav);
       const stopped = await s.whis(['toggle', '--wait'], { timeoutMs: 60_000 });
       expect(stopped.code, stopped.stderr).toBe(0);
       expect(stopped.stdout.trim().length).toBeGreaterThan(0);
       expect((await s.status()).state).toBe('idle');
       // nothing of the recording reached the stopped terminal
-      expect(await pane()).not.toContain(id);
+      expect(await pane()).not.toMatch(/#1/);
       await tmux(['send-keys', '-t', session, 'C-q']);
-      // the next line the terminal shows says that some were left out, and where they are
+      // the next line the terminal shows says that three were left out (#1 recording, transcribing
+      // and done), and where they are
       await s.whis(['toggle']);
       await expect
         .poll(pane, { timeout: 10_000 })
-        .toMatch(/\d+ lines? (was|were) not shown[^\n]*whis logs/);
+        .toMatch(/whis: 3 lines were not shown[^\n]*`whis logs`[^\n]*\n#2 recording…/);
+      expect(await pane()).not.toMatch(/#1/);
       expect((await s.whis(['stop'])).code).toBe(0);
     } finally {
       await tmux(['kill-server']).catch(() => undefined);
