@@ -23,6 +23,7 @@ import {
   CLI,
   createSandbox,
   readClipboard,
+  sandboxSettled,
   spawnWithPipes,
   startRig,
   watchOutput,
@@ -292,7 +293,8 @@ describe('a terminal that stops reading', () => {
       const stopped = await s.whis(['toggle', '--wait'], { timeoutMs: 60_000 });
       expect(stopped.code, stopped.stderr).toBe(0);
       expect(stopped.stdout.trim().length).toBeGreaterThan(0);
-      expect((await s.status()).state).toBe('idle');
+      // (--wait returns on the transcript; the delivery after it may still be running)
+      await s.waitForStatus((status) => status.state === 'idle');
       // nothing of the recording reached the stopped terminal
       expect(await pane()).not.toMatch(/#1/);
       await tmux(['send-keys', '-t', session, 'C-q']);
@@ -306,6 +308,7 @@ describe('a terminal that stops reading', () => {
       expect((await s.whis(['stop'])).code).toBe(0);
     } finally {
       await tmux(['kill-server']).catch(() => undefined);
+      await sandboxSettled(s);
     }
   }, 120_000);
 });

@@ -6,6 +6,7 @@ import {
   CLI,
   createSandbox,
   sandboxProcesses,
+  sandboxSettled,
   startRig,
   watchOutput,
   type Rig,
@@ -191,6 +192,7 @@ describe('whis setup', () => {
       });
     } finally {
       await tmux(['kill-server']);
+      await sandboxSettled(s);
     }
   }, 120_000);
 });

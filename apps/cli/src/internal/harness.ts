@@ -210,6 +210,17 @@ export async function sandboxProcesses(s: Sandbox): Promise<Array<{ pid: number;
 }
 
 /**
+ * Waits up to `timeoutMs` for the processes of sandbox `s` to end (the clipboard's server aside: it
+ * keeps the selection and writes nothing): a command run in a terminal of the test's (tmux) is no
+ * child of the sandbox's, and a Node process writes its compile cache into the sandbox as it exits.
+ */
+export async function sandboxSettled(s: Sandbox, timeoutMs = 10_000): Promise<void> {
+  const running = async () => (await sandboxProcesses(s)).filter((p) => p.comm !== 'xclip').length;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await running()) > 0) await pause(100);
+}
+
+/**
  * Spawns Node with `args`, its stdout and stderr on FIFOs (real pipes, as a shell or a terminal
  * gives them) instead of the socket pairs Node's `stdio: 'pipe'` creates; `child.stdout` and
  * `child.stderr` read them as usual.
