@@ -24,10 +24,14 @@ beforeAll(async () => {
   dunst = await startNotificationDaemon(bus, rig.x);
 }, 60_000);
 afterAll(async () => {
-  for (const s of sandboxes) await s.cleanup();
-  await dunst?.stop();
-  await bus?.stop();
-  await rig?.stop();
+  // the servers are stopped even when a sandbox cannot be removed
+  try {
+    for (const s of sandboxes) await s.cleanup();
+  } finally {
+    await dunst?.stop();
+    await bus?.stop();
+    await rig?.stop();
+  }
 });
 
 interface Report {

@@ -21,8 +21,12 @@ beforeAll(async () => {
   rig = await startRig(PHRASE);
 }, 60_000);
 afterAll(async () => {
-  for (const s of sandboxes) await s.cleanup();
-  await rig?.stop();
+  // the display and the sound server are stopped even when a sandbox cannot be removed
+  try {
+    for (const s of sandboxes) await s.cleanup();
+  } finally {
+    await rig?.stop();
+  }
 });
 
 /** A sandbox with the display and the microphone but no key and no endpoint: setup gives them. */
