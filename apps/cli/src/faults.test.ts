@@ -11,7 +11,6 @@ import {
   processAlive,
   recognizeUpload,
   run,
-  runChecked,
   type ScriptedReply,
   type TranscriptionRequest,
   type TranscriptionServer,
@@ -22,8 +21,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLI,
   createSandbox,
+  openTerminal,
   readClipboard,
-  sandboxSettled,
   spawnWithPipes,
   startRig,
   watchOutput,
@@ -277,17 +276,11 @@ describe('a terminal that stops reading', () => {
   // service's progress lines must never make it wait: it answers, records and delivers meanwhile.
   it('Ctrl+S in the terminal of `whis listen`: the service goes on answering and dictating; after Ctrl+Q it says what was not shown', async () => {
     const s = await newSandbox();
-    const session = `whis-xoff-${process.pid}`;
-    const tmux = (args: string[]) =>
-      runChecked('tmux', ['-L', session, '-f', '/dev/null', ...args], {
-        env: { ...s.env, TMUX: '' },
-      });
     const command = [process.execPath, CLI, 'listen', '--no-hotkey'].map((a) => `'${a}'`);
-    await tmux(['new-session', '-d', '-s', session, '-x', '160', '-y', '40', command.join(' ')]);
-    const pane = async () => (await tmux(['capture-pane', '-p', '-t', session])).stdout;
+    const terminal = await openTerminal(s, command.join(' '));
     try {
-      await expect.poll(pane, { timeout: 20_000 }).toMatch(/Listening/);
-      await tmux(['send-keys', '-t', session, 'C-s']);
+      await terminal.waitFor(/Listening/);
+      await terminal.keys('C-s');
       await startRecording(s);
       await mic.play(phraseWav);
       const stopped = await s.whis(['toggle', '--wait'], { timeoutMs: 60_000 });
@@ -296,19 +289,19 @@ describe('a terminal that stops reading', () => {
       // (--wait returns on the transcript; the delivery after it may still be running)
       await s.waitForStatus((status) => status.state === 'idle');
       // nothing of the recording reached the stopped terminal
-      expect(await pane()).not.toMatch(/#1/);
-      await tmux(['send-keys', '-t', session, 'C-q']);
+      expect(await terminal.pane()).not.toMatch(/#1/);
+      await terminal.keys('C-q');
       // the next line the terminal shows says that three were left out (#1 recording, transcribing
       // and done), and where they are
       await s.whis(['toggle']);
-      await expect
-        .poll(pane, { timeout: 10_000 })
-        .toMatch(/whis: 3 lines were not shown[^\n]*`whis logs`[^\n]*\n#2 recording…/);
-      expect(await pane()).not.toMatch(/#1/);
+      await terminal.waitFor(
+        /whis: 3 lines were not shown[^\n]*`whis logs`[^\n]*\n#2 recording…/,
+        10_000,
+      );
+      expect(await terminal.pane()).not.toMatch(/#1/);
       expect((await s.whis(['stop'])).code).toBe(0);
     } finally {
-      await tmux(['kill-server']).catch(() => undefined);
-      await sandboxSettled(s);
+      await terminal.close();
     }
   }, 120_000);
 });

@@ -1,12 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run, runChecked, xdotool } from '@whis/testkit';
+import { xdotool } from '@whis/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLI,
   createSandbox,
+  openTerminal,
   sandboxProcesses,
-  sandboxSettled,
   startRig,
   watchOutput,
   type Rig,
@@ -102,39 +102,10 @@ describe('whis setup', () => {
 
   it('in a real terminal (tmux), from an empty config to a finished test dictation', async () => {
     const s = await emptySandbox();
-    const socket = `whis-setup-${process.pid}`;
-    const tmux = (args: string[]) => run('tmux', ['-L', socket, ...args], { env: s.env });
     const command = [process.execPath, CLI, 'setup'].map((a) => `'${a}'`).join(' ');
-    await runChecked(
-      'tmux',
-      [
-        '-L',
-        socket,
-        '-f',
-        '/dev/null',
-        'new-session',
-        '-d',
-        '-s',
-        'setup',
-        '-x',
-        '160',
-        '-y',
-        '40',
-        `${command}; echo "setup exited $?"; sleep 60`,
-      ],
-      { env: s.env },
-    );
-    const pane = async () => (await tmux(['capture-pane', '-p', '-t', 'setup'])).stdout;
-    const waitFor = async (pattern: RegExp, timeoutMs = 20_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const text = await pane();
-        if (pattern.test(text)) return text;
-        if (Date.now() > deadline) throw new Error(`waited for ${pattern}; the pane:\n${text}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
-    const keys = (...k: string[]) => tmux(['send-keys', '-t', 'setup', ...k]);
+    const terminal = await openTerminal(s, `${command}; echo "setup exited $?"; sleep 60`);
+    const { waitFor } = terminal;
+    const keys = (...k: string[]) => terminal.keys(...k);
     try {
       // this computer is offered first; the API is the second choice
       await waitFor(/Where should speech become text\?/);
@@ -179,9 +150,9 @@ describe('whis setup', () => {
       // nothing setup started is left (the terminal's shell and its sleep aside; xclip serves the
       // clipboard until another copy takes it)
       const left = async () =>
-        (await sandboxProcesses(s))
-          .filter((p) => !['tmux: server', 'sh', 'bash', 'sleep', 'xclip'].includes(p.comm))
-          .map((p) => `${p.pid} ${p.comm}`);
+        (await sandboxProcesses(s, ['tmux: server', 'sh', 'bash', 'sleep', 'xclip'])).map(
+          (p) => `${p.pid} ${p.comm}`,
+        );
       await expect.poll(left, { timeout: 10_000 }).toEqual([]);
       expect((await settingsOf(s)).json).toEqual({
         mode: 'file',
@@ -195,8 +166,7 @@ describe('whis setup', () => {
         pauseMedia: false,
       });
     } finally {
-      await tmux(['kill-server']);
-      await sandboxSettled(s);
+      await terminal.close();
     }
   }, 120_000);
 });

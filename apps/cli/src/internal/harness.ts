@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import {
   recognizeUpload,
   run,
+  runChecked,
   startTranscriptionServer,
   startVirtualMicrophone,
   startXvfb,
@@ -194,17 +195,22 @@ export async function createSandbox(
 /**
  * The processes started in sandbox `s` (those with its environment: its state folder is theirs
  * alone) that are still running (zombies aside), read from /proc: what a command left behind.
+ * `except`: command names not counted.
  */
-export async function sandboxProcesses(s: Sandbox): Promise<Array<{ pid: number; comm: string }>> {
+export async function sandboxProcesses(
+  s: Sandbox,
+  except: string[] = [],
+): Promise<Array<{ pid: number; comm: string }>> {
   const mark = `XDG_STATE_HOME=${s.env.XDG_STATE_HOME}`;
   const found: Array<{ pid: number; comm: string }> = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     if (!stat || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+    const comm = /\((.*)\)/.exec(stat)?.[1] ?? '?';
+    if (except.includes(comm)) continue;
     const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-    if (!environ.split('\0').includes(mark)) continue;
-    found.push({ pid: Number(entry), comm: /\((.*)\)/.exec(stat)?.[1] ?? '?' });
+    if (environ.split('\0').includes(mark)) found.push({ pid: Number(entry), comm });
   }
   return found;
 }
@@ -215,9 +221,55 @@ export async function sandboxProcesses(s: Sandbox): Promise<Array<{ pid: number;
  * child of the sandbox's, and a Node process writes its compile cache into the sandbox as it exits.
  */
 export async function sandboxSettled(s: Sandbox, timeoutMs = 10_000): Promise<void> {
-  const running = async () => (await sandboxProcesses(s)).filter((p) => p.comm !== 'xclip').length;
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && (await running()) > 0) await pause(100);
+  while (Date.now() < deadline && (await sandboxProcesses(s, ['xclip'])).length > 0)
+    await pause(100);
+}
+
+/** A real terminal (a tmux server of its own) running one shell command, for a person's view. */
+export interface Terminal {
+  /** What the terminal shows now. */
+  pane(): Promise<string>;
+  /** What it shows once `pattern` is there; throws with the pane after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Keys typed into it, as tmux send-keys names them (`Enter`, `C-s`; `-l` for literal text). */
+  keys(...keys: string[]): Promise<void>;
+  /** Ends the terminal, then waits for the sandbox's processes to end (`sandboxSettled`). */
+  close(): Promise<void>;
+}
+
+/** Opens a `cols`×`rows` terminal in sandbox `s` that runs `command` (a shell command line). */
+export async function openTerminal(
+  s: Sandbox,
+  command: string,
+  { cols = 160, rows = 40 }: { cols?: number; rows?: number } = {},
+): Promise<Terminal> {
+  const session = `whis-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmux = (args: string[]) =>
+    runChecked('tmux', ['-L', session, '-f', '/dev/null', ...args], {
+      env: { ...s.env, TMUX: '' },
+    });
+  await tmux(['new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), command]);
+  const pane = async () => (await tmux(['capture-pane', '-p', '-t', session])).stdout;
+  return {
+    pane,
+    async waitFor(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const text = await pane();
+        if (pattern.test(text)) return text;
+        if (Date.now() > deadline) throw new Error(`waited for ${pattern}; the pane:\n${text}`);
+        await pause(100);
+      }
+    },
+    async keys(...keys) {
+      await tmux(['send-keys', '-t', session, ...keys]);
+    },
+    async close() {
+      await tmux(['kill-server']).catch(() => undefined);
+      await sandboxSettled(s);
+    },
+  };
 }
 
 /**
